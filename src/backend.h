@@ -1,0 +1,70 @@
+/*
+ * backend.h - the table of storage operations every provider type
+ * implements. The store logic (datasets, versions, tags, files) is written
+ * once on top of these; a backend knows only keys and bytes.
+ *
+ * Keys are '/'-separated relative names ("datasets/ds.../dataset.json").
+ * Content objects live at "objects/XX/YYYY..." named by SHA-256.
+ */
+#ifndef VDS_BACKEND_H
+#define VDS_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "vds.h"
+
+typedef struct vds_backend vds_backend;
+
+/* Called once per child name of a listed prefix; non-zero stops the walk. */
+typedef int (*vds_list_fn)(const char *name, void *ud);
+
+typedef struct vds_backend_ops {
+	const char *type;
+	/* Reads object KEY into a malloc'd, NUL-terminated buffer. */
+	int (*read)(vds_backend *b, const char *key, char **out, size_t *len);
+	/* Writes object KEY atomically and durably (replacing any old one). */
+	int (*write)(vds_backend *b, const char *key, const void *data, size_t len);
+	/* Removes object KEY; VDS_ENOTFOUND if it was not there. */
+	int (*remove)(vds_backend *b, const char *key);
+	/* Removes every object under PREFIX/ (missing is not an error). */
+	int (*remove_tree)(vds_backend *b, const char *prefix);
+	/* Tells whether KEY exists (0), or VDS_ENOTFOUND; sets *size if asked. */
+	int (*stat)(vds_backend *b, const char *key, uint64_t *size);
+	/* Calls FN for each child name below PREFIX/ (missing prefix: none). */
+	int (*list)(vds_backend *b, const char *prefix, vds_list_fn fn, void *ud);
+	/* Returns a malloc'd local path whose file holds the object KEY. */
+	int (*local_path)(vds_backend *b, const char *key, char **path);
+	/* Reads up to LEN bytes of KEY at OFF. */
+	int (*read_range)(vds_backend *b, const char *key, uint64_t off, void *buf, size_t len,
+			  size_t *got);
+	/*
+	 * Copies the open file FD into the content store while hashing it;
+	 * writes the SHA-256 and whether new content was stored. Adds BYTES
+	 * read to *counter as it goes. Safe to call from several threads. The
+	 * object is durable and visible only after flush().
+	 */
+	int (*put_content)(vds_backend *b, int fd, unsigned char sha[32], bool *stored,
+			   _Atomic uint64_t *counter, atomic_int *cancel);
+	/* Makes every object from put_content() durable and visible. */
+	int (*flush)(vds_backend *b);
+	/* Drops objects from put_content() that were not flushed. */
+	void (*discard)(vds_backend *b);
+	/* Frees the backend. */
+	void (*close)(vds_backend *b);
+} vds_backend_ops;
+
+struct vds_backend {
+	const vds_backend_ops *ops;
+	char *provider_id;
+};
+
+/* Opens a local-directory backend rooted at ROOT, creating the layout. */
+int vds_backend_local_open(const char *root, vds_backend **out);
+
+/* Writes the content key of SHA ("objects/ab/cdef...") into KEY. */
+void vds_content_key(const unsigned char sha[32], char key[80]);
+
+#endif

@@ -1,0 +1,477 @@
+/*
+ * backend_local.c - the local-directory storage provider.
+ *
+ * Keys map to files below the root. Every write goes to tmp/ first, is
+ * fsync'ed and renamed into place, so a reader sees the old object or the
+ * new one, never a partial one. Content is copied while hashed, then made
+ * durable in one batch (syncfs) before any renaming, so a content object
+ * that exists under its name always holds its full content.
+ */
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "util.h"
+
+#define COPY_BUF (1 << 20)
+
+typedef struct pending {
+	char *tmp;
+	char key[80];
+} pending;
+
+typedef struct local_backend {
+	vds_backend base;
+	char *root;
+	int rootfd;
+	pthread_mutex_t lock; /* guards the pending list */
+	pending *pend;
+	size_t npend, cappend;
+} local_backend;
+
+static char *full_path(local_backend *lb, const char *key)
+{
+	return xasprintf("%s/%s", lb->root, key);
+}
+
+static char *tmp_path(local_backend *lb)
+{
+	char r[16];
+
+	vds_random_base36(r, 12);
+	return xasprintf("%s/tmp/%s", lb->root, r);
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int fsync_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	int r = fsync(fd);
+	close(fd);
+	return r;
+}
+
+static int ensure_parent(const char *path)
+{
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	int r = 0;
+
+	if (slash) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			r = vds_mkdirs(dir);
+	}
+	free(dir);
+	return r;
+}
+
+static int l_read(vds_backend *b, const char *key, char **out, size_t *len)
+{
+	char *path = full_path((local_backend *)b, key);
+	int r = vds_read_file(path, out, len);
+
+	free(path);
+	return r;
+}
+
+static int l_write(vds_backend *b, const char *key, const void *data, size_t len)
+{
+	local_backend *lb = (local_backend *)b;
+	char *tmp = tmp_path(lb), *path = full_path(lb, key);
+	int r = 0, fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+	if (fd < 0) {
+		r = vds_err_errno(errno, "create", tmp);
+		goto out;
+	}
+	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		r = vds_err_errno(errno, "write", path);
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	if ((r = ensure_parent(path)) < 0) {
+		unlink(tmp);
+		goto out;
+	}
+	if (rename(tmp, path) < 0) {
+		r = vds_err_errno(errno, "rename into", path);
+		unlink(tmp);
+		goto out;
+	}
+	char *slash = strrchr(path, '/');
+	*slash = '\0';
+	if (fsync_dir(path) < 0)
+		r = vds_err_errno(errno, "sync", path);
+out:
+	free(tmp);
+	free(path);
+	return r;
+}
+
+static int l_remove(vds_backend *b, const char *key)
+{
+	char *path = full_path((local_backend *)b, key);
+	int r = 0;
+
+	if (unlink(path) < 0)
+		r = vds_err_errno(errno, "remove", path);
+	free(path);
+	return r;
+}
+
+/* Removes the tree below directory fd DIRFD entry NAME. */
+static int rm_at(int parent, const char *name)
+{
+	if (unlinkat(parent, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return -1;
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -1;
+	}
+	struct dirent *de;
+	int r = 0;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (rm_at(dirfd(d), de->d_name) < 0)
+			r = -1;
+	}
+	closedir(d);
+	if (r == 0 && unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		r = -1;
+	return r;
+}
+
+static int l_remove_tree(vds_backend *b, const char *prefix)
+{
+	local_backend *lb = (local_backend *)b;
+
+	if (rm_at(lb->rootfd, prefix) < 0)
+		return vds_err_errno(errno, "remove", prefix);
+	return 0;
+}
+
+static int l_stat(vds_backend *b, const char *key, uint64_t *size)
+{
+	local_backend *lb = (local_backend *)b;
+	struct stat st;
+
+	if (fstatat(lb->rootfd, key, &st, 0) < 0)
+		return errno == ENOENT || errno == ENOTDIR ? VDS_ENOTFOUND
+							   : vds_err_errno(errno, "stat", key);
+	if (size)
+		*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+static int l_list(vds_backend *b, const char *prefix, vds_list_fn fn, void *ud)
+{
+	local_backend *lb = (local_backend *)b;
+	int fd = openat(lb->rootfd, prefix, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : vds_err_errno(errno, "list", prefix);
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return vds_err_errno(errno, "list", prefix);
+	}
+	struct dirent *de;
+	int r = 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if ((r = fn(de->d_name, ud)) != 0)
+			break;
+	}
+	closedir(d);
+	return r;
+}
+
+static int l_local_path(vds_backend *b, const char *key, char **path)
+{
+	int r = l_stat(b, key, NULL);
+
+	if (r < 0)
+		return r;
+	*path = full_path((local_backend *)b, key);
+	return 0;
+}
+
+static int l_read_range(vds_backend *b, const char *key, uint64_t off, void *buf, size_t len,
+			size_t *got)
+{
+	local_backend *lb = (local_backend *)b;
+	int fd = openat(lb->rootfd, key, O_RDONLY | O_CLOEXEC);
+	size_t done = 0;
+
+	if (fd < 0)
+		return vds_err_errno(errno, "open", key);
+	while (done < len) {
+		ssize_t n = pread(fd, (char *)buf + done, len - done, (off_t)(off + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			close(fd);
+			return vds_err_errno(e, "read", key);
+		}
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	close(fd);
+	*got = done;
+	return 0;
+}
+
+static int l_put_content(vds_backend *b, int fd, unsigned char sha[32], bool *stored,
+			 _Atomic uint64_t *counter, atomic_int *cancel)
+{
+	local_backend *lb = (local_backend *)b;
+	char *tmp = tmp_path(lb);
+	char *buf = xmalloc(COPY_BUF);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int r = 0, out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+
+	if (out < 0) {
+		r = vds_err_errno(errno, "create", tmp);
+		goto done;
+	}
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	for (;;) {
+		if (cancel && atomic_load(cancel)) {
+			r = vds_err(VDS_ECANCELED, "cancelled");
+			break;
+		}
+		ssize_t n = read(fd, buf, COPY_BUF);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = vds_err(VDS_EIO, "%s", strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		EVP_DigestUpdate(md, buf, (size_t)n);
+		if (write_all(out, buf, (size_t)n) < 0) {
+			r = vds_err(errno == ENOSPC || errno == EDQUOT ? VDS_ENOSPC : VDS_EIO,
+				    "writing to the store: %s", strerror(errno));
+			break;
+		}
+		if (counter)
+			atomic_fetch_add(counter, (uint64_t)n);
+	}
+	close(out);
+	if (r < 0) {
+		unlink(tmp);
+		goto done;
+	}
+	EVP_DigestFinal_ex(md, sha, NULL);
+	pending p = {.tmp = tmp};
+	vds_content_key(sha, p.key);
+	*stored = false;
+	if (l_stat(b, p.key, NULL) == 0) {
+		unlink(tmp);
+		goto done;
+	}
+	*stored = true;
+	pthread_mutex_lock(&lb->lock);
+	if (lb->npend == lb->cappend) {
+		lb->cappend = lb->cappend ? lb->cappend * 2 : 64;
+		lb->pend = xrealloc(lb->pend, lb->cappend * sizeof(*lb->pend));
+	}
+	lb->pend[lb->npend++] = p;
+	pthread_mutex_unlock(&lb->lock);
+	tmp = NULL;
+done:
+	EVP_MD_CTX_free(md);
+	free(buf);
+	free(tmp);
+	return r;
+}
+
+static int l_flush(vds_backend *b)
+{
+	local_backend *lb = (local_backend *)b;
+	int r = 0;
+
+	pthread_mutex_lock(&lb->lock);
+	if (lb->npend && syncfs(lb->rootfd) < 0)
+		r = vds_err_errno(errno, "sync", lb->root);
+	for (size_t i = 0; i < lb->npend && r == 0; i++) {
+		char *path = full_path(lb, lb->pend[i].key);
+
+		if ((r = ensure_parent(path)) == 0 && rename(lb->pend[i].tmp, path) < 0)
+			r = vds_err_errno(errno, "store", path);
+		free(path);
+	}
+	if (r == 0 && lb->npend && syncfs(lb->rootfd) < 0)
+		r = vds_err_errno(errno, "sync", lb->root);
+	for (size_t i = 0; i < lb->npend; i++) {
+		if (r < 0)
+			unlink(lb->pend[i].tmp);
+		free(lb->pend[i].tmp);
+	}
+	lb->npend = 0;
+	pthread_mutex_unlock(&lb->lock);
+	return r;
+}
+
+static void l_discard(vds_backend *b)
+{
+	local_backend *lb = (local_backend *)b;
+
+	pthread_mutex_lock(&lb->lock);
+	for (size_t i = 0; i < lb->npend; i++) {
+		unlink(lb->pend[i].tmp);
+		free(lb->pend[i].tmp);
+	}
+	lb->npend = 0;
+	pthread_mutex_unlock(&lb->lock);
+}
+
+static void l_close(vds_backend *b)
+{
+	local_backend *lb = (local_backend *)b;
+
+	l_discard(b);
+	free(lb->pend);
+	pthread_mutex_destroy(&lb->lock);
+	if (lb->rootfd >= 0)
+		close(lb->rootfd);
+	free(lb->root);
+	free(lb->base.provider_id);
+	free(lb);
+}
+
+static const vds_backend_ops local_ops = {
+	.type = "local",
+	.read = l_read,
+	.write = l_write,
+	.remove = l_remove,
+	.remove_tree = l_remove_tree,
+	.stat = l_stat,
+	.list = l_list,
+	.local_path = l_local_path,
+	.read_range = l_read_range,
+	.put_content = l_put_content,
+	.flush = l_flush,
+	.discard = l_discard,
+	.close = l_close,
+};
+
+#define FORMAT_KEY "VDS-FORMAT"
+#define FORMAT_TEXT "{\"format\":\"vds\",\"version\":1}\n"
+
+/* True if directory PATH has no entries. */
+static bool dir_is_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	bool empty = true;
+
+	if (!d)
+		return true;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			empty = false;
+			break;
+		}
+	closedir(d);
+	return empty;
+}
+
+int vds_backend_local_open(const char *root, vds_backend **out)
+{
+	local_backend *lb;
+	int r;
+
+	if ((r = vds_mkdirs(root)) < 0)
+		return r;
+	lb = xcalloc(1, sizeof(*lb));
+	lb->base.ops = &local_ops;
+	lb->root = xstrdup(root);
+	pthread_mutex_init(&lb->lock, NULL);
+	lb->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lb->rootfd < 0) {
+		r = vds_err_errno(errno, "open store", root);
+		goto fail;
+	}
+	if (l_stat(&lb->base, FORMAT_KEY, NULL) < 0) {
+		if (!dir_is_empty(root)) {
+			r = vds_err(VDS_EINVAL, "%s is not empty and is not a vds store", q(root));
+			goto fail;
+		}
+		char *tmpdir = full_path(lb, "tmp");
+		r = vds_mkdirs(tmpdir);
+		free(tmpdir);
+		if (r < 0 || (r = l_write(&lb->base, FORMAT_KEY, FORMAT_TEXT, strlen(FORMAT_TEXT))) < 0)
+			goto fail;
+	} else {
+		char *fmt = NULL;
+		size_t len;
+
+		if ((r = l_read(&lb->base, FORMAT_KEY, &fmt, &len)) < 0)
+			goto fail;
+		cJSON *j = cJSON_Parse(fmt);
+		bool ok = cJSON_IsNumber(cJSON_GetObjectItem(j, "version")) &&
+			  cJSON_GetObjectItem(j, "version")->valueint == 1;
+		cJSON_Delete(j);
+		free(fmt);
+		if (!ok) {
+			r = vds_err(VDS_ECORRUPT, "store %s has an unknown format version", q(root));
+			goto fail;
+		}
+	}
+	char *tmpdir = full_path(lb, "tmp");
+	vds_mkdirs(tmpdir);
+	free(tmpdir);
+	*out = &lb->base;
+	return 0;
+fail:
+	l_close(&lb->base);
+	return r;
+}

@@ -1,0 +1,103 @@
+/*
+ * cli.h - the command-line front end: the command table, option parsing
+ * and output helpers shared by the cmd_*.c files (one per command group).
+ */
+#ifndef VDS_CLI_H
+#define VDS_CLI_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vds.h"
+
+enum opt_kind { OPT_STR, OPT_MULTI, OPT_BOOL, OPT_TRUEFALSE };
+
+/* One --option a command accepts. */
+typedef struct cli_opt {
+	const char *name; /* without the leading "--" */
+	enum opt_kind kind;
+	bool required;
+	const char *arg;  /* placeholder in help, e.g. "DS:VER" */
+	const char *help;
+} cli_opt;
+
+/* Parsed options of one command line. */
+typedef struct cli_args {
+	const char *cmd;        /* "datasets versions list" */
+	const cli_opt *spec;
+	const char **name;      /* option name per given value */
+	const char **value;
+	size_t n;
+} cli_args;
+
+/* Runs a command; returns a vds status. */
+typedef int (*cli_run_fn)(vds_ctx *ctx, cli_args *a);
+
+/* One command: its words, handler, summary and options. */
+typedef struct cli_cmd {
+	const char *path;
+	cli_run_fn run;
+	const char *summary;
+	const cli_opt *opts;
+} cli_cmd;
+
+/* Command tables of each group, each ended by an entry with path NULL. */
+extern const cli_cmd datasets_cmds[], versions_cmds[], tags_cmds[], files_cmds[],
+	providers_cmds[];
+
+/* Parses ARGV against SPEC; VDS_EUSAGE with a message on bad input. */
+int args_parse(cli_args *a, const char *cmd, const cli_opt *spec, int argc, char **argv);
+/* Frees what A owns. */
+void args_release(cli_args *a);
+/* Last value of option NAME, or NULL. */
+const char *arg_str(const cli_args *a, const char *name);
+/* Every value of NAME in order; returns the count (array freed by caller). */
+size_t arg_all(const cli_args *a, const char *name, const char ***out);
+/* True if boolean option NAME was given. */
+bool arg_flag(const cli_args *a, const char *name);
+/* 1 for "true", 0 for "false", -1 if absent. */
+int arg_bool(const cli_args *a, const char *name);
+
+/* Prints the help of a command to stdout. */
+void cli_print_help(const cli_cmd *c);
+
+/* A table printed with boxes like Gradient's. */
+typedef struct table table;
+/* Starts a table with NCOLS columns named by the variadic strings. */
+table *table_new(int ncols, ...);
+/* Adds a row of NCOLS cells (copied; untrusted text is escaped). */
+void table_row(table *t, ...);
+/* Prints the table to stdout and frees it. */
+void table_print(table *t);
+
+/* Prints a +---+ rule for column widths W. */
+void table_rule(const size_t *w, int n);
+/* Prints one row of already escaped cells padded to widths W. */
+void table_cells(const size_t *w, int n, char *const *c);
+
+/* Escapes control characters and invalid UTF-8 of untrusted S (malloc'd). */
+char *cli_escape(const char *s);
+/* Display width of the escaped text S in columns. */
+size_t cli_width(const char *s);
+/* Prints J to stdout, pretty, and deletes it. */
+void json_print(cJSON *j);
+/* Progress bar on stderr when it is a terminal (a vds_progress_fn). */
+void cli_progress(const vds_progress *p, void *ud);
+/* Prints a warning on stderr (a vds_warn_fn). */
+void cli_warn(const char *msg, void *ud);
+/* Fills O with the CLI's progress bar, warnings and --concurrency. */
+int cli_opts(const cli_args *a, vds_opts *o);
+/* Formats BYTES as "1.5 MiB". */
+void human_size(unsigned long long bytes, char buf[32]);
+
+/* Resolves --id to a dataset only ("DS"); refuses DS:VER. */
+int need_dataset(vds_ctx *ctx, const char *ref, vds_dataset *out);
+
+/* Resolves --id to a version; EXPLICIT demands the DS:VERSION form. */
+int need_version(vds_ctx *ctx, const char *ref, bool explicit_version, vds_resolved *out);
+
+/* The no-argument entry: seed the demo and show the store. */
+int cmd_home(vds_ctx *ctx);
+
+#endif

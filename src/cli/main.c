@@ -1,0 +1,160 @@
+/*
+ * main.c - entry point of vds: global options, then dispatch through the
+ * command tables of each group (one cmd_*.c file per group).
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "util.h"
+
+static const cli_cmd *const groups[] = {datasets_cmds, versions_cmds, tags_cmds, files_cmds,
+					 providers_cmds};
+
+static void usage(FILE *f)
+{
+	fputs("Usage: vds [--config FILE] [COMMAND] [OPTIONS]\n"
+	      "\n"
+	      "Versioned datasets in the terminal. With no command, vds shows the local\n"
+	      "store (creating a small demo dataset when it is empty).\n"
+	      "\n"
+	      "Commands:\n",
+	      f);
+	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
+		for (const cli_cmd *c = groups[g]; c->path; c++)
+			fprintf(f, "  %-34s %s\n", c->path, c->summary);
+	fputs("\nReferences: DATASET, DATASET:latest, DATASET:VERSION, DATASET:TAG.\n"
+	      "Run 'vds COMMAND --help' for a command's options; see vds(1).\n",
+	      f);
+}
+
+/* Number of words of PATH matched by ARGV (0 unless all match). */
+static int match(const char *path, int argc, char **argv)
+{
+	int words = 0;
+	const char *p = path;
+
+	while (*p) {
+		const char *sp = strchr(p, ' ');
+		size_t n = sp ? (size_t)(sp - p) : strlen(p);
+
+		if (words >= argc || strlen(argv[words]) != n || strncmp(argv[words], p, n))
+			return 0;
+		words++;
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+	return words;
+}
+
+/* True if ARGV (the words typed) is a prefix of some command path: list them. */
+static bool list_group(int argc, char **argv)
+{
+	bool any = false;
+
+	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
+		for (const cli_cmd *c = groups[g]; c->path; c++) {
+			int words = 0;
+			const char *p = c->path;
+			bool ok = true;
+
+			for (; words < argc && ok; words++) {
+				size_t n = strlen(argv[words]);
+				ok = !strncmp(p, argv[words], n) && (p[n] == ' ' || p[n] == '\0');
+				p += n;
+				while (*p == ' ')
+					p++;
+			}
+			if (!ok || !*p)
+				continue;
+			if (!any) {
+				printf("Usage: vds");
+				for (int i = 0; i < argc; i++)
+					printf(" %s", argv[i]);
+				printf(" COMMAND [OPTIONS]\n\nCommands:\n");
+			}
+			any = true;
+			printf("  %-34s %s\n", c->path, c->summary);
+		}
+	return any;
+}
+
+static int fail(int status)
+{
+	fprintf(stderr, "vds: %s\n", vds_errmsg());
+	return vds_exit_code(status);
+}
+
+int main(int argc, char **argv)
+{
+	const char *config = NULL;
+	vds_ctx *ctx = NULL;
+	int first = 1, r;
+
+	setlocale(LC_ALL, "");
+	if (!strstr(setlocale(LC_CTYPE, NULL), "UTF-8") && !strstr(setlocale(LC_CTYPE, NULL), "utf8"))
+		setlocale(LC_CTYPE, "C.UTF-8");
+	while (first < argc && argv[first][0] == '-') {
+		const char *a = argv[first];
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			return 0;
+		}
+		if (!strcmp(a, "--version")) {
+			printf("vds %s\n", PACKAGE_VERSION);
+			return 0;
+		}
+		if (!strncmp(a, "--config=", 9)) {
+			config = a + 9;
+		} else if (!strcmp(a, "--config") && first + 1 < argc) {
+			config = argv[++first];
+		} else {
+			fprintf(stderr, "vds: unknown option '%s' (see 'vds --help')\n", a);
+			return 2;
+		}
+		first++;
+	}
+	argc -= first;
+	argv += first;
+
+	const cli_cmd *cmd = NULL;
+	int words = 0;
+	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]) && !cmd; g++)
+		for (const cli_cmd *c = groups[g]; c->path; c++)
+			if ((words = match(c->path, argc, argv)) > 0) {
+				cmd = c;
+				break;
+			}
+	if (!cmd && argc > 0) {
+		bool help = !strcmp(argv[argc - 1], "--help");
+		if (list_group(help ? argc - 1 : argc, argv))
+			return help ? 0 : 2;
+		fprintf(stderr, "vds: unknown command '%s' (see 'vds --help')\n", argv[0]);
+		return 2;
+	}
+	for (int i = words; cmd && i < argc; i++)
+		if (!strcmp(argv[i], "--help")) {
+			cli_print_help(cmd);
+			return 0;
+		}
+
+	cli_args a = {0};
+	if (cmd && (r = args_parse(&a, cmd->path, cmd->opts, argc - words, argv + words)) < 0) {
+		args_release(&a);
+		return fail(r);
+	}
+	if ((r = vds_ctx_open(&ctx, config)) == 0)
+		r = cmd ? cmd->run(ctx, &a) : cmd_home(ctx);
+	args_release(&a);
+	vds_ctx_free(ctx);
+	if (fflush(stdout) != 0 && r == 0) {
+		perror("vds: cannot write output");
+		return 1;
+	}
+	return r < 0 ? fail(r) : 0;
+}

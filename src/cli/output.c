@@ -1,0 +1,101 @@
+/* output.c - JSON output, progress bar, warnings and small formatting helpers. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "util.h"
+
+void json_print(cJSON *j)
+{
+	char *s = cJSON_Print(j);
+
+	puts(s);
+	cJSON_free(s);
+	cJSON_Delete(j);
+}
+
+void human_size(unsigned long long bytes, char buf[32])
+{
+	static const char *unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+	double v = (double)bytes;
+	int u = 0;
+
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, 32, "%llu B", bytes);
+	else
+		snprintf(buf, 32, "%.1f %s", v, unit[u]);
+}
+
+void cli_progress(const vds_progress *p, void *ud)
+{
+	char done[32], total[32], rate[32], eta[32] = "";
+	char *cur;
+	(void)ud;
+
+	if (!isatty(STDERR_FILENO))
+		return;
+	if (p->done) {
+		fputs("\r\033[K", stderr);
+		return;
+	}
+	human_size(p->bytes_done, done);
+	human_size(p->bytes_total, total);
+	human_size((unsigned long long)vds_progress_rate(p), rate);
+	double e = vds_progress_eta(p);
+	if (e >= 0)
+		snprintf(eta, sizeof(eta), "  ETA %d:%02d", (int)e / 60, (int)e % 60);
+	cur = cli_escape(p->current ? p->current : "");
+	if (strlen(cur) > 30)
+		memmove(cur + 3, cur + strlen(cur) - 27, 28), memcpy(cur, "...", 3);
+	fprintf(stderr, "\r\033[K%llu/%llu files  %s/%s  %s/s%s  %s",
+		(unsigned long long)p->files_done, (unsigned long long)p->files_total, done, total,
+		rate, eta, cur);
+	free(cur);
+	fflush(stderr);
+}
+
+void cli_warn(const char *msg, void *ud)
+{
+	(void)ud;
+	if (isatty(STDERR_FILENO))
+		fputs("\r\033[K", stderr);
+	fprintf(stderr, "vds: warning: %s\n", msg);
+}
+
+int cli_opts(const cli_args *a, vds_opts *o)
+{
+	const char *c = arg_str(a, "concurrency");
+	char *end;
+
+	*o = (vds_opts){.progress = cli_progress, .warn = cli_warn};
+	if (c) {
+		long v = strtol(c, &end, 10);
+		if (*end || end == c || v < 1 || v > 64)
+			return vds_err(VDS_EUSAGE, "--concurrency takes a number from 1 to 64, not %s", q(c));
+		o->concurrency = (int)v;
+	}
+	return 0;
+}
+
+int need_dataset(vds_ctx *ctx, const char *ref, vds_dataset *out)
+{
+	if (strchr(ref, ':'))
+		return vds_err(VDS_EINVAL, "expected a dataset id, not the reference %s", q(ref));
+	return vds_dataset_get(ctx, ref, out);
+}
+
+int need_version(vds_ctx *ctx, const char *ref, bool explicit_version, vds_resolved *out)
+{
+	if (explicit_version && !strchr(ref, ':'))
+		return vds_err(VDS_EINVAL, "expected a version reference DATASET:VERSION, not %s",
+			       q(ref));
+	return vds_ref_resolve(ctx, ref, true, out);
+}

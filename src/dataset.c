@@ -1,0 +1,229 @@
+/* dataset.c - datasets: create, list, find, update, delete. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+#define NAME_MAX_BYTES 256
+#define DESC_MAX_BYTES 4096
+
+void vds_dataset_release(vds_dataset *d)
+{
+	free(d->name);
+	free(d->description);
+	d->name = d->description = NULL;
+}
+
+void vds_dataset_list_free(vds_dataset *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		vds_dataset_release(&v[i]);
+	free(v);
+}
+
+static int check_text(const char *what, const char *s, size_t max, bool allow_empty)
+{
+	if (!allow_empty && !*s)
+		return vds_err(VDS_EINVAL, "dataset %s may not be empty", what);
+	if (strlen(s) > max)
+		return vds_err(VDS_EINVAL, "dataset %s is longer than %zu bytes", what, max);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 && *p != '\t' && !(*p == '\n' && allow_empty))
+			return vds_err(VDS_EINVAL, "dataset %s contains control characters", what);
+	return 0;
+}
+
+static int cmp_dataset(const void *a, const void *b)
+{
+	const vds_dataset *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : strcmp(x->id, y->id);
+}
+
+int vds_dataset_list(vds_ctx *ctx, vds_dataset **out, size_t *n)
+{
+	vds_dataset *v = NULL;
+	size_t len = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < ctx->nprov && r == 0; i++) {
+		vds_backend *b;
+		char **ids;
+		size_t nids;
+
+		if ((r = ctx_backend_at(ctx, i, &b)) < 0 ||
+		    (r = list_names(b, "datasets", &ids, &nids)) < 0)
+			break;
+		for (size_t k = 0; k < nids; k++) {
+			char *key = xasprintf("datasets/%s/dataset.json", ids[k]);
+			cJSON *j;
+
+			if (!is_object_id(ids[k], "ds")) {
+				free(key);
+				continue;
+			}
+			r = json_read(b, key, &j);
+			free(key);
+			if (r == VDS_ENOTFOUND) { /* a dataset being deleted */
+				r = 0;
+				continue;
+			}
+			if (r < 0)
+				break;
+			v = xrealloc(v, (len + 1) * sizeof(*v));
+			vds_dataset *d = &v[len++];
+			memset(d, 0, sizeof(*d));
+			snprintf(d->id, sizeof(d->id), "%s", ids[k]);
+			snprintf(d->provider_id, sizeof(d->provider_id), "%s", ctx->prov[i].id);
+			d->name = xstrdup(json_str(j, "name"));
+			d->description = xstrdup(json_str(j, "description"));
+			d->created_us = vds_parse_time(json_str(j, "created"));
+			cJSON_Delete(j);
+		}
+		names_free(ids, nids);
+	}
+	if (r < 0) {
+		vds_dataset_list_free(v, len);
+		return r;
+	}
+	if (len)
+		qsort(v, len, sizeof(*v), cmp_dataset);
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+int vds_dataset_get(vds_ctx *ctx, const char *id_or_name, vds_dataset *out)
+{
+	vds_backend *b;
+	vds_dataset *all;
+	size_t n, found = 0, at = 0;
+	int r;
+
+	if (is_object_id(id_or_name, "ds"))
+		return ctx_dataset_backend(ctx, id_or_name, &b, out);
+	if (!*id_or_name)
+		return vds_err(VDS_EINVAL, "empty dataset id");
+	if ((r = vds_dataset_list(ctx, &all, &n)) < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(all[i].name, id_or_name)) {
+			found++;
+			at = i;
+		}
+	if (found == 1) {
+		*out = all[at];
+		all[at].name = all[at].description = NULL;
+	}
+	vds_dataset_list_free(all, n);
+	if (found == 0)
+		return vds_err(VDS_ENOTFOUND, "no such dataset %s", q(id_or_name));
+	if (found > 1)
+		return vds_err(VDS_EINVAL, "%zu datasets are named %s: use an id", found, q(id_or_name));
+	return 0;
+}
+
+static cJSON *dataset_json(const vds_dataset *d)
+{
+	cJSON *j = cJSON_CreateObject();
+	char t[40];
+
+	vds_iso_time(d->created_us, t);
+	cJSON_AddStringToObject(j, "id", d->id);
+	cJSON_AddStringToObject(j, "name", d->name);
+	cJSON_AddStringToObject(j, "description", d->description);
+	cJSON_AddStringToObject(j, "created", t);
+	return j;
+}
+
+int vds_dataset_create(vds_ctx *ctx, const char *name, const char *description,
+		       const char *provider_id, vds_dataset *out)
+{
+	const vds_provider *p = provider_id ? NULL : vds_provider_default(ctx);
+	vds_backend *b;
+	vds_dataset d = {0};
+	size_t idx = 0;
+	int r;
+
+	if ((r = check_text("name", name, NAME_MAX_BYTES, false)) < 0 ||
+	    (r = check_text("description", description ? description : "", DESC_MAX_BYTES, true)) < 0)
+		return r;
+	if (provider_id && (r = vds_provider_find(ctx, provider_id, &p)) < 0)
+		return r;
+	if (!p)
+		return vds_err(VDS_ENOTFOUND, "no storage provider configured: create one with "
+					      "'vds storageProviders create local'");
+	idx = (size_t)(p - ctx->prov);
+	if ((r = ctx_backend_at(ctx, idx, &b)) < 0)
+		return r;
+	memcpy(d.id, "ds", 2);
+	vds_random_base36(d.id + 2, 13);
+	memcpy(d.provider_id, p->id, sizeof(d.provider_id));
+	d.name = (char *)name;
+	d.description = (char *)(description ? description : "");
+	d.created_us = vds_now_us();
+	cJSON *j = dataset_json(&d);
+	char *key = xasprintf("datasets/%s/dataset.json", d.id);
+	r = json_write(b, key, j);
+	free(key);
+	cJSON_Delete(j);
+	if (r < 0)
+		return r;
+	if (out) {
+		*out = d;
+		out->name = xstrdup(name);
+		out->description = xstrdup(d.description);
+	}
+	return 0;
+}
+
+int vds_dataset_update(vds_ctx *ctx, const char *id, const char *name, const char *description)
+{
+	vds_backend *b;
+	vds_dataset d;
+	int r;
+
+	if ((name && (r = check_text("name", name, NAME_MAX_BYTES, false)) < 0) ||
+	    (description && (r = check_text("description", description, DESC_MAX_BYTES, true)) < 0))
+		return r;
+	if ((r = ctx_dataset_backend(ctx, id, &b, &d)) < 0)
+		return r;
+	if (name) {
+		free(d.name);
+		d.name = xstrdup(name);
+	}
+	if (description) {
+		free(d.description);
+		d.description = xstrdup(description);
+	}
+	cJSON *j = dataset_json(&d);
+	char *key = xasprintf("datasets/%s/dataset.json", d.id);
+	r = json_write(b, key, j);
+	free(key);
+	cJSON_Delete(j);
+	vds_dataset_release(&d);
+	return r;
+}
+
+int vds_dataset_delete(vds_ctx *ctx, const char *id)
+{
+	vds_backend *b;
+	int r;
+
+	if ((r = ctx_dataset_backend(ctx, id, &b, NULL)) < 0)
+		return r;
+	/* the record goes first: from then on the dataset does not exist */
+	char *key = xasprintf("datasets/%s/dataset.json", id);
+	r = b->ops->remove(b, key);
+	free(key);
+	if (r < 0)
+		return r;
+	key = xasprintf("datasets/%s", id);
+	r = b->ops->remove_tree(b, key);
+	free(key);
+	return r;
+}

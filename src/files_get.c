@@ -1,0 +1,349 @@
+/*
+ * files_get.c - writing a version's files into a local folder. Every file
+ * is written to a temporary name, checked against its SHA-256 and renamed;
+ * files already present with the right content are skipped, so an
+ * interrupted get resumes. Folders are opened one component at a time
+ * without following links, so nothing is ever written outside the target.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "manifest.h"
+#include "pool.h"
+#include "store.h"
+#include "walk.h"
+
+#define COPY_BUF (1 << 20)
+
+typedef struct get_job {
+	vds_backend *b;
+	vds_entry *e; /* selected entries; paths owned */
+	int rootfd;
+	const char *dir;
+	pthread_mutex_t mkdir_lock;
+	_Atomic uint64_t present, written;
+} get_job;
+
+/* Opens (creating) the folder holding PATH below ROOTFD; *name is the last component. */
+static int open_parent(get_job *j, const char *path, const char **name, int *out)
+{
+	int fd = dup(j->rootfd);
+	const char *c = path;
+
+	for (;;) {
+		const char *slash = strchr(c, '/');
+		if (!slash)
+			break;
+		char *comp = strndup(c, (size_t)(slash - c));
+		int next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOENT) {
+			pthread_mutex_lock(&j->mkdir_lock);
+			if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
+				pthread_mutex_unlock(&j->mkdir_lock);
+				int r = vds_err_errno(errno, "create folder for", path);
+				free(comp);
+				close(fd);
+				return r;
+			}
+			pthread_mutex_unlock(&j->mkdir_lock);
+			next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		free(comp);
+		if (next < 0) {
+			int r = errno == ENOTDIR || errno == ELOOP
+					? vds_err(VDS_ECONFLICT, "cannot write %s: a file or link is in the way",
+						  q(path))
+					: vds_err_errno(errno, "create folder for", path);
+			close(fd);
+			return r;
+		}
+		close(fd);
+		fd = next;
+		c = slash + 1;
+	}
+	*name = c;
+	*out = fd;
+	return 0;
+}
+
+/* True if regular file NAME in DIRFD already has content SHA. */
+static bool already_there(int dirfd, const char *name, const vds_entry *e)
+{
+	struct stat st;
+	unsigned char got[32];
+	char *buf;
+	int fd;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size != e->size)
+		return false;
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	buf = xmalloc(COPY_BUF);
+	ssize_t n;
+	while ((n = read(fd, buf, COPY_BUF)) > 0)
+		EVP_DigestUpdate(md, buf, (size_t)n);
+	EVP_DigestFinal_ex(md, got, NULL);
+	EVP_MD_CTX_free(md);
+	free(buf);
+	close(fd);
+	return n == 0 && memcmp(got, e->sha256, 32) == 0;
+}
+
+static char *tmp_name(void)
+{
+	char r[16];
+
+	vds_random_base36(r, 10);
+	return xasprintf(".vds-%s.tmp", r);
+}
+
+/* Copies content E into a temporary file in DIRFD, checking its hash. */
+static int fetch_file(pool *p, get_job *j, int dirfd, const vds_entry *e, const char *tmp)
+{
+	char key[80], *src = NULL;
+	unsigned char got[32];
+	int r, in, out;
+
+	vds_content_key(e->sha256, key);
+	if ((r = j->b->ops->local_path(j->b, key, &src)) < 0)
+		return r == VDS_ENOTFOUND ? vds_err(VDS_ECORRUPT, "content of %s is missing from the store",
+						    q(e->path))
+					  : r;
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	free(src);
+	if (in < 0)
+		return vds_err_errno(errno, "read content of", e->path);
+	out = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (out < 0) {
+		close(in);
+		return vds_err_errno(errno, "write", e->path);
+	}
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	char *buf = xmalloc(COPY_BUF);
+	for (;;) {
+		if (pool_stopping(p)) {
+			r = vds_err(VDS_ECANCELED, "cancelled");
+			break;
+		}
+		ssize_t n = read(in, buf, COPY_BUF);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0)
+				r = vds_err_errno(errno, "read content of", e->path);
+			break;
+		}
+		EVP_DigestUpdate(md, buf, (size_t)n);
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(out, buf + off, (size_t)(n - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				r = vds_err_errno(errno, "write", e->path);
+				break;
+			}
+			off += w;
+		}
+		if (r < 0)
+			break;
+		atomic_fetch_add(&p->bytes_done, (uint64_t)n);
+	}
+	EVP_DigestFinal_ex(md, got, NULL);
+	EVP_MD_CTX_free(md);
+	free(buf);
+	close(in);
+	if (r == 0 && memcmp(got, e->sha256, 32) != 0)
+		r = vds_err(VDS_ECORRUPT, "content of %s does not match its SHA-256", q(e->path));
+	if (r == 0) {
+		struct timespec ts[2] = {{e->mtime, 0}, {e->mtime, 0}};
+		if (fchmod(out, (mode_t)(e->mode & 0777)) < 0 || futimens(out, ts) < 0)
+			r = vds_err_errno(errno, "set attributes of", e->path);
+	}
+	if (close(out) < 0 && r == 0)
+		r = vds_err_errno(errno, "write", e->path);
+	return r;
+}
+
+static int get_link(pool *p, get_job *j, int dirfd, const char *name, const vds_entry *e)
+{
+	char key[80], target[4097];
+	size_t got;
+	unsigned char sha[32];
+	int r;
+
+	vds_content_key(e->sha256, key);
+	if (e->size >= sizeof(target))
+		return vds_err(VDS_ECORRUPT, "link %s has an over-long target", q(e->path));
+	if ((r = j->b->ops->read_range(j->b, key, 0, target, sizeof(target) - 1, &got)) < 0)
+		return r;
+	target[got] = '\0';
+	EVP_Digest(target, got, sha, NULL, EVP_sha256(), NULL);
+	if (memcmp(sha, e->sha256, 32) != 0 || strlen(target) != got)
+		return vds_err(VDS_ECORRUPT, "target of link %s does not match its SHA-256", q(e->path));
+	if (!link_inside(e->path, target)) {
+		pool_warn(p, "skipping link %s: it points outside the target folder", q(e->path));
+		return 0;
+	}
+	char cur[4097];
+	ssize_t n = readlinkat(dirfd, name, cur, sizeof(cur) - 1);
+	if (n >= 0 && (size_t)n == got && !memcmp(cur, target, got)) {
+		atomic_fetch_add(&j->present, 1);
+		return 0;
+	}
+	char *tmp = tmp_name();
+	if (symlinkat(target, dirfd, tmp) < 0 || renameat(dirfd, tmp, dirfd, name) < 0) {
+		r = vds_err_errno(errno, "write", e->path);
+		unlinkat(dirfd, tmp, 0);
+	} else {
+		atomic_fetch_add(&j->written, 1);
+	}
+	free(tmp);
+	return r;
+}
+
+static int get_one(pool *p, size_t i)
+{
+	get_job *j = p->ud;
+	const vds_entry *e = &j->e[i];
+	const char *name = NULL;
+	int dirfd = -1, r;
+
+	pool_set_current(p, e->path);
+	if ((r = open_parent(j, e->path, &name, &dirfd)) < 0)
+		return r;
+	if (e->type == VDS_LINK) {
+		r = get_link(p, j, dirfd, name, e);
+	} else if (already_there(dirfd, name, e)) {
+		atomic_fetch_add(&j->present, 1);
+		atomic_fetch_add(&p->bytes_done, e->size);
+	} else {
+		char *tmp = tmp_name();
+		r = fetch_file(p, j, dirfd, e, tmp);
+		if (r == 0) {
+			struct stat st;
+			/* never replace a folder by a file */
+			if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+				r = vds_err(VDS_ECONFLICT, "cannot write %s: a folder is in the way",
+					    q(e->path));
+			else if (renameat(dirfd, tmp, dirfd, name) < 0)
+				r = vds_err_errno(errno, "write", e->path);
+			else
+				atomic_fetch_add(&j->written, 1);
+		}
+		if (r < 0)
+			unlinkat(dirfd, tmp, 0);
+		free(tmp);
+	}
+	close(dirfd);
+	if (r == 0)
+		atomic_fetch_add(&p->files_done, 1);
+	return r;
+}
+
+/* Appends entries I in [first, end) of T to the selection. */
+static void select_range(vds_tree *t, uint64_t first, uint64_t end, vds_entry **v, size_t *n,
+			 size_t *cap, uint64_t *bytes)
+{
+	for (uint64_t i = first; i < end; i++) {
+		vds_entry e;
+
+		if (vds_tree_at(t, i, &e) < 0)
+			continue; /* cannot happen: the tree was checked when opened */
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 256;
+			*v = xrealloc(*v, *cap * sizeof(**v));
+		}
+		e.path = xstrdup(e.path);
+		(*v)[(*n)++] = e;
+		*bytes += e.size;
+	}
+}
+
+int vds_files_get(vds_ctx *ctx, const char *ds, const char *ver, const char *const *paths,
+		  size_t npaths, const char *dir, const vds_opts *o, vds_get_result *res)
+{
+	vds_backend *b;
+	vds_tree *t = NULL;
+	vds_entry *sel = NULL;
+	size_t nsel = 0, cap = 0;
+	uint64_t bytes = 0;
+	get_job job = {0};
+	pool p = {0};
+	int r;
+
+	if (res)
+		memset(res, 0, sizeof(*res));
+	if ((r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0 ||
+	    (r = vds_tree_open(ctx, ds, ver, &t)) < 0)
+		return r;
+	if (npaths == 0)
+		select_range(t, 0, vds_tree_count(t), &sel, &nsel, &cap, &bytes);
+	for (size_t i = 0; i < npaths && r == 0; i++) {
+		char *path;
+		vds_entry e;
+		uint64_t first, end;
+
+		if ((r = vds_path_normalize(paths[i], &path)) < 0)
+			break;
+		vds_tree_range(t, path, &first, &end);
+		if (!*path || first < end) {
+			select_range(t, first, end, &sel, &nsel, &cap, &bytes);
+		} else if (vds_tree_lookup(t, path, &e) == 0) {
+			if (nsel == cap) {
+				cap = cap ? cap * 2 : 16;
+				sel = xrealloc(sel, cap * sizeof(*sel));
+			}
+			e.path = xstrdup(e.path);
+			sel[nsel++] = e;
+			bytes += e.size;
+		} else {
+			r = vds_err(VDS_ENOTFOUND, "no such file or folder %s in %s:%s", q(path), ds, ver);
+		}
+		free(path);
+	}
+	if (r < 0)
+		goto out;
+	if ((r = vds_mkdirs(dir)) < 0)
+		goto out;
+	job.rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (job.rootfd < 0) {
+		r = vds_err_errno(errno, "open target folder", dir);
+		goto out;
+	}
+	job.b = b;
+	job.e = sel;
+	job.dir = dir;
+	pthread_mutex_init(&job.mkdir_lock, NULL);
+	p.nitems = nsel;
+	p.work = get_one;
+	p.ud = &job;
+	p.opts = o;
+	p.files_total = nsel;
+	p.bytes_total = bytes;
+	r = pool_run(&p, o ? o->concurrency : 0);
+	pthread_mutex_destroy(&job.mkdir_lock);
+	close(job.rootfd);
+	if (res) {
+		res->files = atomic_load(&job.written);
+		res->present = atomic_load(&job.present);
+		res->bytes = atomic_load(&p.bytes_done);
+	}
+out:
+	for (size_t i = 0; i < nsel; i++)
+		free((char *)sel[i].path);
+	free(sel);
+	vds_tree_free(t);
+	return r;
+}

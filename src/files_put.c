@@ -1,0 +1,177 @@
+/*
+ * files_put.c - putting local files into a draft. Content is stored (in
+ * parallel) and made durable first; then one change record adds every file
+ * at once, so a put is all or nothing.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hashcache.h"
+#include "manifest.h"
+#include "pool.h"
+#include "store.h"
+#include "walk.h"
+
+typedef struct put_job {
+	vds_backend *b;
+	walk_list *items;
+	unsigned char (*sha)[32];
+	hashcache *cache;
+	int64_t start_ns;
+	_Atomic uint64_t stored;
+} put_job;
+
+static int put_link(put_job *j, walk_item *it, unsigned char sha[32])
+{
+	char key[80];
+	size_t len = strlen(it->link);
+
+	EVP_Digest(it->link, len, sha, NULL, EVP_sha256(), NULL);
+	vds_content_key(sha, key);
+	if (j->b->ops->stat(j->b, key, NULL) == 0)
+		return 0;
+	return j->b->ops->write(j->b, key, it->link, len);
+}
+
+static int put_one(pool *p, size_t i)
+{
+	put_job *j = p->ud;
+	walk_item *it = &j->items->v[i];
+	char key[80];
+	struct stat st;
+	bool stored = false;
+	int r = 0;
+
+	pool_set_current(p, it->dest);
+	if (it->link) {
+		r = put_link(j, it, j->sha[i]);
+		atomic_fetch_add(&p->bytes_done, (uint64_t)it->st.st_size);
+		goto done;
+	}
+	int fd = open(it->src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return vds_err(VDS_EIO, "cannot read %s: %s", q(it->src), strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return vds_err(VDS_EIO, "cannot read %s: no longer a regular file", q(it->src));
+	}
+	if (hashcache_get(j->cache, &st, j->sha[i])) {
+		vds_content_key(j->sha[i], key);
+		if (j->b->ops->stat(j->b, key, NULL) == 0) {
+			close(fd);
+			atomic_fetch_add(&p->bytes_done, (uint64_t)st.st_size);
+			it->st = st;
+			goto done;
+		}
+	}
+	r = j->b->ops->put_content(j->b, fd, j->sha[i], &stored, &p->bytes_done,
+				   p->opts ? p->opts->cancel : NULL);
+	if (r < 0 && r != VDS_ECANCELED) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s", vds_errmsg());
+		r = vds_err(r, "cannot put %s: %s", q(it->src), msg);
+	}
+	if (r == 0) {
+		struct stat after;
+		/* the size recorded is what was hashed: refuse files changing under us */
+		if (fstat(fd, &after) < 0 || after.st_size != st.st_size ||
+		    after.st_mtim.tv_nsec != st.st_mtim.tv_nsec || after.st_mtim.tv_sec != st.st_mtim.tv_sec)
+			r = vds_err(VDS_EIO, "%s changed while it was being read", q(it->src));
+		else
+			hashcache_put(j->cache, &st, j->sha[i], j->start_ns);
+	}
+	close(fd);
+	it->st = st;
+	if (stored)
+		atomic_fetch_add(&j->stored, (uint64_t)st.st_size);
+done:
+	if (r == 0)
+		atomic_fetch_add(&p->files_done, 1);
+	return r;
+}
+
+int vds_files_put(vds_ctx *ctx, const char *ds, const char *ver, const char *const *sources,
+		  size_t nsources, const char *target, const vds_opts *o, vds_put_result *res)
+{
+	vds_backend *b;
+	walk_list items = {0};
+	char *tgt = NULL;
+	put_job job = {0};
+	pool p = {0};
+	strbuf rec = STRBUF_INIT;
+	struct timespec now;
+	int r;
+
+	if (res)
+		memset(res, 0, sizeof(*res));
+	if ((r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0 ||
+	    (r = version_require_draft(b, ds, ver)) < 0 ||
+	    (r = vds_path_normalize(target ? target : "", &tgt)) < 0)
+		return r;
+	for (size_t i = 0; i < nsources && r == 0; i++)
+		r = walk_source(&items, sources[i], tgt, o);
+	if (r < 0)
+		goto out;
+	for (size_t i = 0; i < items.n && r == 0; i++)
+		r = path_check(items.v[i].dest);
+	if (r < 0)
+		goto out;
+	char *cache_path = xasprintf("%s/hashcache", ctx->cache_dir);
+	job.cache = hashcache_load(cache_path);
+	free(cache_path);
+	clock_gettime(CLOCK_REALTIME, &now);
+	job.start_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	job.b = b;
+	job.items = &items;
+	job.sha = xcalloc(items.n + 1, sizeof(*job.sha));
+	p.nitems = items.n;
+	p.work = put_one;
+	p.ud = &job;
+	p.opts = o;
+	p.files_total = items.n;
+	p.bytes_total = items.bytes;
+	r = pool_run(&p, o ? o->concurrency : 0);
+	if (r < 0) {
+		b->ops->discard(b);
+		goto out;
+	}
+	if ((r = b->ops->flush(b)) < 0)
+		goto out;
+	sb_adds(&rec, CHANGES_HEADER);
+	for (size_t i = 0; i < items.n; i++) {
+		walk_item *it = &items.v[i];
+		vds_entry e = {
+			.path = it->dest,
+			.type = it->link ? VDS_LINK : VDS_FILE,
+			.size = (uint64_t)it->st.st_size,
+			.mode = it->link ? 0777 : (uint32_t)(it->st.st_mode & 07777),
+			.mtime = (int64_t)it->st.st_mtim.tv_sec,
+		};
+		memcpy(e.sha256, job.sha[i], 32);
+		manifest_add_entry(&rec, &e);
+	}
+	if ((r = version_add_changes(b, ds, ver, rec.buf, rec.len)) < 0)
+		goto out;
+	hashcache_save(job.cache);
+	if (res) {
+		res->files = items.n;
+		res->bytes = items.bytes;
+		res->stored_bytes = atomic_load(&job.stored);
+		res->skipped = items.skipped;
+	}
+out:
+	sb_release(&rec);
+	hashcache_free(job.cache);
+	free(job.sha);
+	walk_release(&items);
+	free(tgt);
+	return r;
+}

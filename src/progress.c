@@ -1,0 +1,18 @@
+/* progress.c - progress arithmetic shared by the CLI and the browser. */
+#include "config.h"
+
+#include "vds.h"
+
+double vds_progress_rate(const vds_progress *p)
+{
+	return p->elapsed > 0 ? (double)p->bytes_done / p->elapsed : 0;
+}
+
+double vds_progress_eta(const vds_progress *p)
+{
+	double rate = vds_progress_rate(p);
+
+	if (p->bytes_total == 0 || rate <= 0 || p->bytes_done > p->bytes_total)
+		return -1;
+	return (double)(p->bytes_total - p->bytes_done) / rate;
+}

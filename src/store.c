@@ -1,0 +1,156 @@
+/* store.c - shared helpers of the store logic: JSON objects, listings, backends. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+int json_read(vds_backend *b, const char *key, cJSON **out)
+{
+	char *text;
+	size_t len;
+	int r = b->ops->read(b, key, &text, &len);
+
+	if (r < 0)
+		return r;
+	*out = cJSON_ParseWithLength(text, len);
+	free(text);
+	if (!*out || !cJSON_IsObject(*out)) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		return vds_err(VDS_ECORRUPT, "corrupt metadata in %s", q(key));
+	}
+	return 0;
+}
+
+int json_write(vds_backend *b, const char *key, const cJSON *j)
+{
+	char *text = cJSON_Print(j);
+	strbuf sb = STRBUF_INIT;
+
+	sb_adds(&sb, text);
+	sb_addc(&sb, '\n');
+	cJSON_free(text);
+	int r = b->ops->write(b, key, sb.buf, sb.len);
+	sb_release(&sb);
+	return r;
+}
+
+const char *json_str(const cJSON *j, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
+
+	return cJSON_IsString(v) && v->valuestring ? v->valuestring : "";
+}
+
+typedef struct names {
+	char **v;
+	size_t n, cap;
+} names;
+
+static int add_name(const char *name, void *ud)
+{
+	names *l = ud;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = xstrdup(name);
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int list_names(vds_backend *b, const char *prefix, char ***out, size_t *n)
+{
+	names l = {0};
+	int r = b->ops->list(b, prefix, add_name, &l);
+
+	if (r < 0) {
+		names_free(l.v, l.n);
+		return r;
+	}
+	if (l.n)
+		qsort(l.v, l.n, sizeof(*l.v), cmp_str);
+	*out = l.v;
+	*n = l.n;
+	return 0;
+}
+
+void names_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+bool is_object_id(const char *s, const char *prefix)
+{
+	if (strncmp(s, prefix, 2) != 0 || strlen(s) != 15)
+		return false;
+	for (int i = 2; i < 15; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z')))
+			return false;
+	return true;
+}
+
+int ctx_backend_at(vds_ctx *ctx, size_t i, vds_backend **out)
+{
+	if (!ctx->be[i]) {
+		const vds_provider *p = &ctx->prov[i];
+		int r;
+
+		if (strcmp(p->type, "local") != 0)
+			return vds_err(VDS_EINVAL, "storage provider %s has unknown type %s", p->id,
+				       q(p->type));
+		if ((r = vds_backend_local_open(p->path, &ctx->be[i])) < 0)
+			return r;
+		ctx->be[i]->provider_id = xstrdup(p->id);
+	}
+	*out = ctx->be[i];
+	return 0;
+}
+
+int ctx_dataset_backend(vds_ctx *ctx, const char *ds, vds_backend **out, vds_dataset *dsout)
+{
+	if (!is_object_id(ds, "ds"))
+		return vds_err(VDS_EINVAL, "malformed dataset id %s", q(ds));
+	char *key = xasprintf("datasets/%s/dataset.json", ds);
+	int r = VDS_ENOTFOUND;
+
+	for (size_t i = 0; i < ctx->nprov; i++) {
+		vds_backend *b;
+
+		if ((r = ctx_backend_at(ctx, i, &b)) < 0)
+			break;
+		if ((r = b->ops->stat(b, key, NULL)) == VDS_ENOTFOUND)
+			continue;
+		if (r < 0)
+			break;
+		*out = b;
+		if (dsout) {
+			cJSON *j;
+
+			if ((r = json_read(b, key, &j)) < 0)
+				break;
+			memset(dsout, 0, sizeof(*dsout));
+			snprintf(dsout->id, sizeof(dsout->id), "%s", ds);
+			snprintf(dsout->provider_id, sizeof(dsout->provider_id), "%s", ctx->prov[i].id);
+			dsout->name = xstrdup(json_str(j, "name"));
+			dsout->description = xstrdup(json_str(j, "description"));
+			dsout->created_us = vds_parse_time(json_str(j, "created"));
+			cJSON_Delete(j);
+		}
+		break;
+	}
+	free(key);
+	if (r == VDS_ENOTFOUND)
+		return vds_err(VDS_ENOTFOUND, "no such dataset %s", q(ds));
+	return r;
+}

@@ -1,0 +1,246 @@
+/*
+ * tag.c - tags. Each change of a tag is a new record under
+ * datasets/DS/tags/NAME/; the newest record is the tag's value, so two
+ * writers never overwrite each other's records and no CAS is needed.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+void vds_tag_list_free(vds_tag *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(t[i].name);
+	free(t);
+}
+
+/* True if S is well-formed UTF-8. */
+static bool utf8_valid(const unsigned char *s)
+{
+	while (*s) {
+		int n = *s < 0x80 ? 0 : (*s & 0xe0) == 0xc0 ? 1 : (*s & 0xf0) == 0xe0 ? 2
+				  : (*s & 0xf8) == 0xf0 ? 3 : -1;
+		if (n < 0 || (n == 1 && *s < 0xc2) || (n == 3 && *s > 0xf4))
+			return false;
+		uint32_t cp = n ? (*s & (0x3f >> n)) : *s;
+		s++;
+		for (int i = 0; i < n; i++, s++) {
+			if ((*s & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (*s & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+	}
+	return true;
+}
+
+int vds_tag_name_check(const char *name)
+{
+	if (!*name)
+		return vds_err(VDS_EINVAL, "tag name may not be empty");
+	if (strlen(name) > VDS_TAG_MAX)
+		return vds_err(VDS_EINVAL, "tag name is longer than %d bytes", VDS_TAG_MAX);
+	if (!strcmp(name, "latest"))
+		return vds_err(VDS_EINVAL, "'latest' is reserved and cannot be a tag name");
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return vds_err(VDS_EINVAL, "tag name %s is not allowed", q(name));
+	if (name[0] == '-')
+		return vds_err(VDS_EINVAL, "tag name %s may not start with '-'", q(name));
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return vds_err(VDS_EINVAL, "tag name %s contains control characters", q(name));
+		if (*p == '/' || *p == ':' || *p == ' ' || *p == '\\')
+			return vds_err(VDS_EINVAL, "tag name %s may not contain '%c'", q(name), *p);
+	}
+	if (!utf8_valid((const unsigned char *)name))
+		return vds_err(VDS_EINVAL, "tag name %s is not valid UTF-8", q(name));
+	return 0;
+}
+
+void tag_key_name(strbuf *sb, const char *name)
+{
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			     (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' ||
+			     (*p == '.' && p != (const unsigned char *)name);
+		if (plain)
+			sb_addc(sb, (char)*p);
+		else
+			sb_addf(sb, "%%%02X", *p);
+	}
+}
+
+static char *tag_prefix(const char *ds, const char *name)
+{
+	strbuf sb = STRBUF_INIT;
+
+	sb_addf(&sb, "datasets/%s/tags/", ds);
+	tag_key_name(&sb, name);
+	return sb_detach(&sb, NULL);
+}
+
+/* Reads the newest record under tags/KEYNAME; *rec is NULL if there is none. */
+static int newest_record(vds_backend *b, const char *prefix, cJSON **rec)
+{
+	char **names;
+	size_t n;
+	int r = list_names(b, prefix, &names, &n);
+
+	*rec = NULL;
+	if (r < 0)
+		return r;
+	for (size_t i = n; i-- > 0;) {
+		char *key = xasprintf("%s/%s", prefix, names[i]);
+		r = json_read(b, key, rec);
+		free(key);
+		if (r != VDS_ENOTFOUND) /* removed by a concurrent writer: try the next */
+			break;
+		r = 0;
+	}
+	names_free(names, n);
+	return r;
+}
+
+int tag_current(vds_backend *b, const char *ds, const char *name, char ver[VDS_VERID_LEN + 1])
+{
+	char *prefix = tag_prefix(ds, name);
+	cJSON *rec;
+	int r = newest_record(b, prefix, &rec);
+
+	free(prefix);
+	if (r < 0)
+		return r;
+	const char *v = json_str(rec, "version");
+	if (!rec || !*v) {
+		cJSON_Delete(rec);
+		return VDS_ENOTFOUND;
+	}
+	if (!vds_is_version_id(v)) {
+		cJSON_Delete(rec);
+		return vds_err(VDS_ECORRUPT, "corrupt record of tag %s in dataset %s", q(name), ds);
+	}
+	memcpy(ver, v, VDS_VERID_LEN + 1);
+	cJSON_Delete(rec);
+	return 0;
+}
+
+static int cmp_tag(const void *a, const void *b)
+{
+	return strcmp(((const vds_tag *)a)->name, ((const vds_tag *)b)->name);
+}
+
+int vds_tag_list(vds_ctx *ctx, const char *ds, vds_tag **out, size_t *n)
+{
+	vds_backend *b;
+	char **keys, *prefix;
+	size_t nkeys, len = 0;
+	vds_tag *v = NULL;
+	int r;
+
+	if ((r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0)
+		return r;
+	prefix = xasprintf("datasets/%s/tags", ds);
+	r = list_names(b, prefix, &keys, &nkeys);
+	for (size_t i = 0; i < nkeys && r == 0; i++) {
+		char *p = xasprintf("%s/%s", prefix, keys[i]);
+		cJSON *rec;
+
+		r = newest_record(b, p, &rec);
+		free(p);
+		if (r < 0 || !rec || !*json_str(rec, "version")) {
+			cJSON_Delete(rec);
+			continue;
+		}
+		v = xrealloc(v, (len + 1) * sizeof(*v));
+		v[len].name = xstrdup(json_str(rec, "name"));
+		snprintf(v[len].version, sizeof(v[len].version), "%s", json_str(rec, "version"));
+		len++;
+		cJSON_Delete(rec);
+	}
+	free(prefix);
+	names_free(keys, nkeys);
+	if (r < 0) {
+		vds_tag_list_free(v, len);
+		return r;
+	}
+	if (len)
+		qsort(v, len, sizeof(*v), cmp_tag);
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+/* Writes a new newest record for tag NAME and drops the ones before it. */
+static int write_record(vds_backend *b, const char *ds, const char *name, const char *ver)
+{
+	char *prefix = tag_prefix(ds, name), *key, stamp[26], **names;
+	cJSON *rec = cJSON_CreateObject();
+	size_t n;
+	int r;
+
+	vds_stamp(stamp);
+	cJSON_AddStringToObject(rec, "name", name);
+	cJSON_AddStringToObject(rec, "version", ver);
+	key = xasprintf("%s/%s.json", prefix, stamp);
+	r = json_write(b, key, rec);
+	cJSON_Delete(rec);
+	free(key);
+	if (r == 0 && list_names(b, prefix, &names, &n) == 0) {
+		char mine[40];
+
+		snprintf(mine, sizeof(mine), "%s.json", stamp);
+		for (size_t i = 0; i < n && strcmp(names[i], mine) < 0; i++) {
+			key = xasprintf("%s/%s", prefix, names[i]);
+			b->ops->remove(b, key); /* older records are history only */
+			free(key);
+		}
+		names_free(names, n);
+	}
+	free(prefix);
+	return r;
+}
+
+int vds_tag_set(vds_ctx *ctx, const char *ds, const char *ver, const char *name)
+{
+	vds_backend *b;
+	bool committed;
+	int r;
+
+	if ((r = vds_tag_name_check(name)) < 0 || (r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0)
+		return r;
+	if ((r = version_state(b, ds, ver, &committed, NULL)) < 0)
+		return r == VDS_ENOTFOUND ? vds_err(VDS_ENOTFOUND, "no such dataset version %s:%s", ds,
+						    q(ver))
+					  : r;
+	if (!committed)
+		return vds_err(VDS_EINVAL, "dataset version %s:%s is a draft: commit it before tagging",
+			       ds, ver);
+	if (vds_is_version_id(name) && strcmp(name, ver) != 0) {
+		bool c;
+		if (version_state(b, ds, name, &c, NULL) == 0)
+			return vds_err(VDS_EINVAL, "tag name %s is the id of a version of dataset %s",
+				       q(name), ds);
+	}
+	return write_record(b, ds, name, ver);
+}
+
+int vds_tag_delete(vds_ctx *ctx, const char *ds, const char *name)
+{
+	vds_backend *b;
+	char ver[VDS_VERID_LEN + 1];
+	int r;
+
+	if ((r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0)
+		return r;
+	if ((r = tag_current(b, ds, name, ver)) == VDS_ENOTFOUND)
+		return vds_err(VDS_ENOTFOUND, "no such tag %s in dataset %s", q(name), ds);
+	if (r < 0)
+		return r;
+	return write_record(b, ds, name, "");
+}

@@ -1,0 +1,78 @@
+/*
+ * util.h - small helpers of the core: allocation, growable strings,
+ * error reporting, ids and time. Internal to src/.
+ */
+#ifndef VDS_UTIL_H
+#define VDS_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vds.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Allocation that aborts with a message when memory runs out. */
+void *xmalloc(size_t n);
+/* Zeroed allocation of N elements of SIZE bytes; aborts on failure. */
+void *xcalloc(size_t n, size_t size);
+/* Resizes P to N bytes; aborts on failure. */
+void *xrealloc(void *p, size_t n);
+/* Duplicates S (NULL stays NULL). */
+char *xstrdup(const char *s);
+/* Returns a newly allocated formatted string. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable byte string, always NUL-terminated. */
+typedef struct strbuf {
+	char *buf;
+	size_t len, cap;
+} strbuf;
+
+#define STRBUF_INIT {NULL, 0, 0}
+/* Makes room for N more bytes. */
+void sb_grow(strbuf *sb, size_t n);
+/* Appends LEN bytes of DATA. */
+void sb_add(strbuf *sb, const void *data, size_t len);
+/* Appends a C string. */
+void sb_adds(strbuf *sb, const char *s);
+/* Appends one character. */
+void sb_addc(strbuf *sb, char c);
+/* Appends formatted text. */
+void sb_addf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Empties SB, keeping its memory. */
+void sb_reset(strbuf *sb);
+/* Frees SB's memory. */
+void sb_release(strbuf *sb);
+/* Hands SB's buffer to the caller (never NULL) and resets SB. */
+char *sb_detach(strbuf *sb, size_t *len);
+
+/* Records an error message for the calling thread and returns CODE. */
+int vds_err(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Maps errno after a failed system call to a status, recording a message. */
+int vds_err_errno(int err, const char *what, const char *name);
+/* Appends a quoted, escaped form of untrusted S (for messages). */
+void sb_add_quoted(strbuf *sb, const char *s);
+/* A quoted, escaped copy of untrusted S in a thread-local ring of buffers. */
+const char *q(const char *s);
+
+/* Fills OUT with N random base36 characters and a NUL. */
+void vds_random_base36(char *out, size_t n);
+/* A record stamp: 16 hex digits of microseconds, '-', 8 random chars. */
+void vds_stamp(char out[26]);
+/* Parses "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" into microseconds; -1 if malformed. */
+int64_t vds_parse_time(const char *s);
+/* Formats microseconds as "YYYY-MM-DDTHH:MM:SS.uuuuuuZ". */
+void vds_iso_time(int64_t us, char buf[40]);
+
+/* Parses 64 hex characters into 32 bytes; returns 0 or -1. */
+int vds_sha256_parse(const char *hex, unsigned char sha[32]);
+/* Reads a whole file into memory; VDS_ENOTFOUND if absent. */
+int vds_read_file(const char *path, char **out, size_t *len);
+/* Creates directory PATH and its parents (mode 0755). */
+int vds_mkdirs(const char *path);
+/* Number of online processors, at least 1. */
+int vds_ncpu(void);
+
+#endif

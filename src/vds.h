@@ -1,0 +1,297 @@
+/*
+ * vds.h - public interface of the vds core library.
+ *
+ * The CLI (src/cli/) and the terminal browser (ui/) use only this header.
+ * Every function returns a status: 0 on success or a negative VDS_E* code,
+ * with a one-line message naming the object available from vds_errmsg().
+ * Functions named *_free release a structure and everything it owns;
+ * *_release frees what a caller-allocated structure owns.
+ */
+#ifndef VDS_H
+#define VDS_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- status codes ---------------------------------------------------- */
+
+enum vds_status {
+	VDS_OK = 0,
+	VDS_ERR = -1,        /* anything not covered below */
+	VDS_EUSAGE = -2,     /* bad command line */
+	VDS_ENOTFOUND = -3,  /* no such dataset, version, tag, file, provider */
+	VDS_EINVAL = -4,     /* malformed reference, name or path */
+	VDS_ECOMMITTED = -5, /* attempt to change a committed version */
+	VDS_ECONFLICT = -6,  /* state forbids it (tags point at it, exists) */
+	VDS_EIO = -7,        /* unreadable source, failed write */
+	VDS_ENOSPC = -8,     /* disk full */
+	VDS_ECORRUPT = -9,   /* malformed metadata or content hash mismatch */
+	VDS_ECANCELED = -10, /* cancelled through the cancel flag */
+};
+
+/* Returns the calling thread's last error message (never NULL). */
+const char *vds_errmsg(void);
+/* Maps a status to the documented process exit code. */
+int vds_exit_code(int status);
+
+#define VDS_DSID_LEN 15 /* "ds" + 13 base36 characters */
+#define VDS_SPID_LEN 15 /* "sp" + 13 base36 characters */
+#define VDS_VERID_LEN 7 /* 7 base36 characters */
+#define VDS_TAG_MAX 128 /* bytes */
+
+/* ---- progress and cancellation ---------------------------------------- */
+
+/* A snapshot of a long operation's progress. */
+typedef struct vds_progress {
+	uint64_t files_done, files_total;
+	uint64_t bytes_done, bytes_total;
+	double elapsed;      /* seconds since the operation started */
+	const char *current; /* path being worked on, or NULL */
+	bool done;           /* last call for this operation */
+} vds_progress;
+
+/* Called on the calling thread about ten times a second. */
+typedef void (*vds_progress_fn)(const vds_progress *p, void *ud);
+
+/* Called for each thing skipped with a warning (serialised by the core). */
+typedef void (*vds_warn_fn)(const char *msg, void *ud);
+
+/* Options shared by long operations; a zeroed struct means defaults. */
+typedef struct vds_opts {
+	vds_progress_fn progress;
+	void *progress_ud;
+	vds_warn_fn warn;
+	void *warn_ud;
+	atomic_int *cancel; /* set non-zero from any thread to cancel */
+	int concurrency;    /* parallel file workers, 0 = default */
+} vds_opts;
+
+/* Bytes per second so far, 0 before any time has passed. */
+double vds_progress_rate(const vds_progress *p);
+/* Estimated seconds left, or -1 when unknown. */
+double vds_progress_eta(const vds_progress *p);
+
+/* ---- context and storage providers ------------------------------------ */
+
+typedef struct vds_ctx vds_ctx;
+
+/* A configured storage provider. Owned by the context. */
+typedef struct vds_provider {
+	char id[VDS_SPID_LEN + 1];
+	char *name;
+	char *type; /* "local" */
+	char *path; /* local: root directory */
+} vds_provider;
+
+/*
+ * Opens the configuration at CONFIG_PATH, or the default one
+ * ($VDS_HOME/config.json, else $XDG_CONFIG_HOME/vds/config.json), creating
+ * it with a default local provider when there is none. Free with
+ * vds_ctx_free().
+ */
+int vds_ctx_open(vds_ctx **out, const char *config_path);
+/* Closes backends and frees the context. */
+void vds_ctx_free(vds_ctx *ctx);
+/* Path of the configuration file in use. */
+const char *vds_ctx_config_path(const vds_ctx *ctx);
+/* Number of configured providers. */
+size_t vds_provider_count(const vds_ctx *ctx);
+/* The I-th provider, in configuration order. */
+const vds_provider *vds_provider_at(const vds_ctx *ctx, size_t i);
+/* Looks a provider up by id; VDS_ENOTFOUND if unknown. */
+int vds_provider_find(vds_ctx *ctx, const char *id, const vds_provider **out);
+/* The provider new datasets go to by default, or NULL. */
+const vds_provider *vds_provider_default(const vds_ctx *ctx);
+/* Adds a local provider rooted at PATH (created if missing); writes ID. */
+int vds_provider_create_local(vds_ctx *ctx, const char *name, const char *path,
+			      char id[VDS_SPID_LEN + 1]);
+/* Removes a provider from the configuration; its data stays on disk. */
+int vds_provider_delete(vds_ctx *ctx, const char *id);
+
+/* ---- datasets --------------------------------------------------------- */
+
+typedef struct vds_dataset {
+	char id[VDS_DSID_LEN + 1];
+	char *name;
+	char *description; /* "" when none */
+	char provider_id[VDS_SPID_LEN + 1];
+	int64_t created_us; /* microseconds since the epoch */
+} vds_dataset;
+
+/* Frees what D owns. */
+void vds_dataset_release(vds_dataset *d);
+/* Lists datasets of every provider, sorted by name then id. */
+int vds_dataset_list(vds_ctx *ctx, vds_dataset **out, size_t *n);
+/* Frees an array from vds_dataset_list(). */
+void vds_dataset_list_free(vds_dataset *v, size_t n);
+/* Finds a dataset by id, or by name when exactly one has it. */
+int vds_dataset_get(vds_ctx *ctx, const char *id_or_name, vds_dataset *out);
+/* Creates a dataset on PROVIDER_ID (NULL: the default provider). */
+int vds_dataset_create(vds_ctx *ctx, const char *name, const char *description,
+		       const char *provider_id, vds_dataset *out);
+/* Changes name and/or description (NULL leaves a field as it is). */
+int vds_dataset_update(vds_ctx *ctx, const char *id, const char *name,
+		       const char *description);
+/* Deletes a dataset, its versions and tags (content is left to gc). */
+int vds_dataset_delete(vds_ctx *ctx, const char *id);
+
+/* ---- versions --------------------------------------------------------- */
+
+typedef struct vds_version {
+	char id[VDS_VERID_LEN + 1];
+	char *message;
+	int64_t created_us;
+	bool committed;
+	int64_t committed_us; /* 0 for drafts */
+	uint64_t file_count;  /* committed versions: from the commit record */
+	uint64_t total_size;
+	char **tags; /* tag names pointing at this version, sorted */
+	size_t ntags;
+} vds_version;
+
+/* Frees what V owns. */
+void vds_version_release(vds_version *v);
+/* Lists a dataset's versions, newest first; drafts carry counts too. */
+int vds_version_list(vds_ctx *ctx, const char *ds, vds_version **out, size_t *n);
+/* Frees an array from vds_version_list(). */
+void vds_version_list_free(vds_version *v, size_t n);
+/* Reads one version, with file count and size (drafts: materialised). */
+int vds_version_get(vds_ctx *ctx, const char *ds, const char *ver, vds_version *out);
+/* Creates a draft version; BASE_VER (or NULL) gives its initial files. */
+int vds_version_create(vds_ctx *ctx, const char *ds, const char *message,
+		       const char *base_ver, char id[VDS_VERID_LEN + 1]);
+/* Changes a draft's message. */
+int vds_version_update(vds_ctx *ctx, const char *ds, const char *ver, const char *message);
+/* Commits a draft: its file list becomes immutable. */
+int vds_version_commit(vds_ctx *ctx, const char *ds, const char *ver);
+/* Deletes a version; a committed one that tags point at needs FORCE. */
+int vds_version_delete(vds_ctx *ctx, const char *ds, const char *ver, bool force);
+
+/* ---- references and tags ---------------------------------------------- */
+
+/* A reference resolved to one version. */
+typedef struct vds_resolved {
+	vds_dataset dataset;
+	char version[VDS_VERID_LEN + 1]; /* "" when the reference named none */
+	char *tag;                       /* tag it came through, or NULL */
+	bool committed;
+} vds_resolved;
+
+/* Splits "DATASET[:NAME]" into freshly allocated parts (*name may be NULL). */
+int vds_ref_parse(const char *ref, char **dataset, char **name);
+/* Resolves a reference; NEED_VERSION turns "DATASET" into DATASET:latest. */
+int vds_ref_resolve(vds_ctx *ctx, const char *ref, bool need_version, vds_resolved *out);
+/* Frees what R owns. */
+void vds_resolved_release(vds_resolved *r);
+/* Checks that NAME may be a tag name (VDS_EINVAL with the reason if not). */
+int vds_tag_name_check(const char *name);
+/* True if S has the form of a version id. */
+bool vds_is_version_id(const char *s);
+
+typedef struct vds_tag {
+	char *name;
+	char version[VDS_VERID_LEN + 1];
+} vds_tag;
+
+/* Lists a dataset's tags sorted by name. */
+int vds_tag_list(vds_ctx *ctx, const char *ds, vds_tag **out, size_t *n);
+/* Frees an array from vds_tag_list(). */
+void vds_tag_list_free(vds_tag *t, size_t n);
+/* Points tag NAME at committed version VER, moving it if it exists. */
+int vds_tag_set(vds_ctx *ctx, const char *ds, const char *ver, const char *name);
+/* Deletes tag NAME. */
+int vds_tag_delete(vds_ctx *ctx, const char *ds, const char *name);
+
+/* ---- file trees ------------------------------------------------------- */
+
+enum vds_entry_type { VDS_FILE = 'F', VDS_LINK = 'L', VDS_DIR = 'D' };
+
+/* One file of a version. PATH points into storage owned by the tree or listing. */
+typedef struct vds_entry {
+	const char *path; /* relative, '/'-separated, no leading '/' */
+	char type;        /* VDS_FILE or VDS_LINK (VDS_DIR in listings) */
+	uint64_t size;    /* folders: total size of their files */
+	uint32_t mode;
+	int64_t mtime;
+	uint64_t nfiles;             /* folders: number of files below */
+	unsigned char sha256[32];
+} vds_entry;
+
+/* The file list of one version, sorted by path; one thread at a time. */
+typedef struct vds_tree vds_tree;
+
+/* Opens the file list of DS:VER (drafts: materialised from changes). */
+int vds_tree_open(vds_ctx *ctx, const char *ds, const char *ver, vds_tree **out);
+/* Frees a tree. */
+void vds_tree_free(vds_tree *t);
+/* Number of files in the tree. */
+uint64_t vds_tree_count(const vds_tree *t);
+/* Total size of the tree's files in bytes. */
+uint64_t vds_tree_size(const vds_tree *t);
+/* Reads entry I (path order); E->path stays valid until the next call on T. */
+int vds_tree_at(vds_tree *t, uint64_t i, vds_entry *e);
+/* Finds the file at PATH; VDS_ENOTFOUND if none. */
+int vds_tree_lookup(vds_tree *t, const char *path, vds_entry *e);
+/* Range [*first, *end) of entries at or below folder PATH ("" = root). */
+void vds_tree_range(vds_tree *t, const char *path, uint64_t *first, uint64_t *end);
+
+/* A folder listing: direct children with folder totals. Owns its strings. */
+typedef struct vds_listing {
+	vds_entry *v; /* sorted by name; folders have type VDS_DIR */
+	size_t n;
+} vds_listing;
+
+/* Lists the direct children of folder PATH; VDS_ENOTFOUND if PATH is absent. */
+int vds_tree_list(vds_tree *t, const char *path, vds_listing *out);
+/* Frees what a listing owns. */
+void vds_listing_release(vds_listing *l);
+
+/* ---- files ------------------------------------------------------------ */
+
+/* What vds_files_put() did. */
+typedef struct vds_put_result {
+	uint64_t files, bytes;       /* files and bytes put */
+	uint64_t stored_bytes;       /* bytes of new content written */
+	uint64_t skipped;            /* special files and links left out */
+} vds_put_result;
+
+/*
+ * Puts local files into draft DS:VER under TARGET ("/" or NULL for the root).
+ * A source ending in '/' puts its contents; otherwise the file or folder
+ * itself. Atomic: either every file is added or none.
+ */
+int vds_files_put(vds_ctx *ctx, const char *ds, const char *ver, const char *const *sources,
+		  size_t nsources, const char *target, const vds_opts *o, vds_put_result *res);
+
+/* What vds_files_get() did. */
+typedef struct vds_get_result {
+	uint64_t files, bytes; /* files written */
+	uint64_t present;      /* files already in place with the right content */
+} vds_get_result;
+
+/* Writes files of DS:VER (all, or those at or below PATHS) into DIR. */
+int vds_files_get(vds_ctx *ctx, const char *ds, const char *ver, const char *const *paths,
+		  size_t npaths, const char *dir, const vds_opts *o, vds_get_result *res);
+/* Removes files or folders from draft DS:VER. */
+int vds_files_delete(vds_ctx *ctx, const char *ds, const char *ver, const char *const *paths,
+		     size_t npaths);
+/* Reads up to LEN bytes at OFF of the content with hash SHA of dataset DS. */
+int vds_content_read(vds_ctx *ctx, const char *ds, const unsigned char sha[32], uint64_t off,
+		     void *buf, size_t len, size_t *got);
+
+/* ---- small helpers shared with the front ends ------------------------- */
+
+/* Writes the 64-character lowercase hex form of SHA into HEX. */
+void vds_sha256_hex(const unsigned char sha[32], char hex[65]);
+/* Formats microseconds since the epoch as "YYYY-MM-DD HH:MM:SS" UTC. */
+void vds_format_time(int64_t us, char buf[32]);
+/* Current time in microseconds since the epoch. */
+int64_t vds_now_us(void);
+/* Normalises a version path: strips '/' runs and edges; rejects "." and "..". */
+int vds_path_normalize(const char *in, char **out);
+/* Creates the demo dataset from DATA_DIR when the store has no datasets. */
+int vds_demo_seed(vds_ctx *ctx, const char *data_dir, char id[VDS_DSID_LEN + 1]);
+
+#endif

@@ -1,0 +1,637 @@
+/*
+ * version.c - versions: drafts, change records, commits, deletion.
+ *
+ * A draft is its version.json plus change records that are only ever
+ * added, so concurrent writers never overwrite each other. A commit writes
+ * the materialised file list as a content object and then a commit record
+ * naming it and the change records it includes; the earliest commit
+ * record wins, so no step needs compare-and-swap.
+ */
+#include "config.h"
+
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "manifest.h"
+#include "store.h"
+
+#define MESSAGE_MAX_BYTES 65536
+
+void vds_version_release(vds_version *v)
+{
+	free(v->message);
+	for (size_t i = 0; i < v->ntags; i++)
+		free(v->tags[i]);
+	free(v->tags);
+	memset(v, 0, sizeof(*v));
+}
+
+void vds_version_list_free(vds_version *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		vds_version_release(&v[i]);
+	free(v);
+}
+
+bool vds_is_version_id(const char *s)
+{
+	if (strlen(s) != VDS_VERID_LEN)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z')))
+			return false;
+	return true;
+}
+
+static char *vkey(const char *ds, const char *ver, const char *rest)
+{
+	return xasprintf("datasets/%s/versions/%s/%s", ds, ver, rest);
+}
+
+static int check_message(const char *m)
+{
+	if (strlen(m) > MESSAGE_MAX_BYTES)
+		return vds_err(VDS_EINVAL, "message is longer than %d bytes", MESSAGE_MAX_BYTES);
+	return 0;
+}
+
+/* Reads content object SHA into memory and checks its hash. */
+static int read_verified(vds_backend *b, const unsigned char sha[32], char **out, size_t *len)
+{
+	char key[80], hex[65];
+	unsigned char got[32];
+	int r;
+
+	vds_content_key(sha, key);
+	if ((r = b->ops->read(b, key, out, len)) < 0)
+		return r == VDS_ENOTFOUND ? vds_err(VDS_ECORRUPT, "missing content object %s", key) : r;
+	EVP_Digest(*out, *len, got, NULL, EVP_sha256(), NULL);
+	if (memcmp(got, sha, 32) != 0) {
+		vds_sha256_hex(sha, hex);
+		free(*out);
+		*out = NULL;
+		return vds_err(VDS_ECORRUPT, "content object %s does not match its hash", hex);
+	}
+	return 0;
+}
+
+/* Stores TEXT as a content object; writes its hash to SHA. */
+static int store_text(vds_backend *b, const char *text, size_t len, unsigned char sha[32])
+{
+	char key[80];
+
+	EVP_Digest(text, len, sha, NULL, EVP_sha256(), NULL);
+	vds_content_key(sha, key);
+	if (b->ops->stat(b, key, NULL) == 0)
+		return 0;
+	return b->ops->write(b, key, text, len);
+}
+
+int version_state(vds_backend *b, const char *ds, const char *ver, bool *committed,
+		  cJSON **commit)
+{
+	char *key = vkey(ds, ver, "version.json"), **names;
+	size_t n;
+	int r = b->ops->stat(b, key, NULL);
+
+	free(key);
+	if (commit)
+		*commit = NULL;
+	if (r == VDS_ENOTFOUND)
+		return vds_err(VDS_ENOTFOUND, "no such dataset version %s", q(ver));
+	if (r < 0)
+		return r;
+	key = vkey(ds, ver, "commit");
+	r = list_names(b, key, &names, &n);
+	free(key);
+	if (r < 0)
+		return r;
+	*committed = n > 0;
+	if (n && commit) {
+		char *ck = xasprintf("datasets/%s/versions/%s/commit/%s", ds, ver, names[0]);
+		r = json_read(b, ck, commit);
+		free(ck);
+	}
+	names_free(names, n);
+	return r;
+}
+
+int version_require_draft(vds_backend *b, const char *ds, const char *ver)
+{
+	bool committed;
+	int r = version_state(b, ds, ver, &committed, NULL);
+
+	if (r == VDS_ENOTFOUND)
+		return vds_err(VDS_ENOTFOUND, "no such dataset version %s:%s", ds, q(ver));
+	if (r < 0)
+		return r;
+	if (committed)
+		return vds_err(VDS_ECOMMITTED, "dataset version %s:%s is committed and cannot be changed",
+			       ds, ver);
+	return 0;
+}
+
+/* Reads the change records of a draft, in order; names go to *NAMES. */
+static int read_changes(vds_backend *b, const char *ds, const char *ver, char ***names,
+			size_t *n, char ***texts, size_t **lens)
+{
+	char *prefix = vkey(ds, ver, "changes");
+	int r = list_names(b, prefix, names, n);
+
+	*texts = NULL;
+	*lens = NULL;
+	if (r < 0) {
+		free(prefix);
+		return r;
+	}
+	*texts = xcalloc(*n + 1, sizeof(**texts));
+	*lens = xcalloc(*n + 1, sizeof(**lens));
+	for (size_t i = 0; i < *n && r == 0; i++) {
+		char *key = xasprintf("%s/%s", prefix, (*names)[i]);
+		r = b->ops->read(b, key, &(*texts)[i], &(*lens)[i]);
+		free(key);
+	}
+	free(prefix);
+	return r;
+}
+
+/* Materialises a draft; CHANGE_NAMES (if not NULL) receives the records used. */
+static int draft_text(vds_backend *b, const char *ds, const char *ver, char **out, size_t *len,
+		      char ***change_names, size_t *nchanges)
+{
+	char *key = vkey(ds, ver, "version.json"), **names = NULL, **texts = NULL, *base = NULL;
+	size_t n = 0, *lens = NULL, base_len = 0;
+	cJSON *j;
+	int r = json_read(b, key, &j);
+
+	free(key);
+	if (r < 0)
+		return r == VDS_ENOTFOUND ? vds_err(VDS_ENOTFOUND, "no such dataset version %s:%s", ds,
+						    q(ver))
+					  : r;
+	const char *basehex = json_str(j, "base");
+	if (*basehex) {
+		unsigned char sha[32];
+		if (vds_sha256_parse(basehex, sha) < 0)
+			r = vds_err(VDS_ECORRUPT, "corrupt metadata of version %s:%s", ds, ver);
+		else
+			r = read_verified(b, sha, &base, &base_len);
+	}
+	cJSON_Delete(j);
+	if (r == 0 && (r = read_changes(b, ds, ver, &names, &n, &texts, &lens)) == 0) {
+		char *what = xasprintf("%s:%s", ds, ver);
+		r = manifest_materialize(base, base_len, texts, lens, n, what, out, len);
+		free(what);
+	}
+	free(base);
+	for (size_t i = 0; texts && i < n; i++)
+		free(texts[i]);
+	free(texts);
+	free(lens);
+	if (r == 0 && change_names) {
+		*change_names = names;
+		*nchanges = n;
+	} else {
+		names_free(names, n);
+	}
+	return r;
+}
+
+/* The manifest hash a commit record names. */
+static int commit_manifest(const cJSON *commit, const char *ds, const char *ver,
+			   unsigned char sha[32])
+{
+	if (vds_sha256_parse(json_str(commit, "manifest"), sha) < 0)
+		return vds_err(VDS_ECORRUPT, "corrupt commit record of %s:%s", ds, ver);
+	return 0;
+}
+
+int version_manifest_text(vds_backend *b, const char *ds, const char *ver, char **out,
+			  size_t *len)
+{
+	bool committed;
+	cJSON *commit;
+	unsigned char sha[32];
+	int r = version_state(b, ds, ver, &committed, &commit);
+
+	if (r < 0)
+		return r;
+	if (!committed)
+		return draft_text(b, ds, ver, out, len, NULL, NULL);
+	r = commit_manifest(commit, ds, ver, sha);
+	cJSON_Delete(commit);
+	return r < 0 ? r : read_verified(b, sha, out, len);
+}
+
+int vds_tree_open(vds_ctx *ctx, const char *ds, const char *ver, vds_tree **out)
+{
+	vds_backend *b;
+	bool committed;
+	cJSON *commit;
+	char *text, *what;
+	size_t len;
+	int r;
+
+	if ((r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0 ||
+	    (r = version_state(b, ds, ver, &committed, &commit)) < 0)
+		return r;
+	what = xasprintf("%s:%s", ds, ver);
+	if (committed) {
+		unsigned char sha[32];
+		char key[80], *path = NULL;
+
+		if ((r = commit_manifest(commit, ds, ver, sha)) == 0) {
+			vds_content_key(sha, key);
+			r = b->ops->local_path(b, key, &path);
+			if (r == VDS_ENOTFOUND)
+				r = vds_err(VDS_ECORRUPT, "file list of %s is missing", what);
+		}
+		if (r == 0 && (r = tree_from_file(path, what, out)) == 0) {
+			/* the whole list was just read: check it is the one committed */
+			if (!tree_hash_matches(*out, sha)) {
+				vds_tree_free(*out);
+				r = vds_err(VDS_ECORRUPT, "file list of %s does not match its hash", what);
+			}
+		}
+		free(path);
+		cJSON_Delete(commit);
+	} else if ((r = draft_text(b, ds, ver, &text, &len, NULL, NULL)) == 0) {
+		if ((r = tree_from_text(text, len, 1, what, out)) < 0)
+			free(text);
+	}
+	free(what);
+	return r;
+}
+
+/* Fills V from version.json and the commit state of DS:VER. */
+static int version_read(vds_backend *b, const char *ds, const char *ver, vds_version *v)
+{
+	char *key = vkey(ds, ver, "version.json");
+	cJSON *j, *commit;
+	bool committed;
+	int r = json_read(b, key, &j);
+
+	free(key);
+	if (r < 0)
+		return r;
+	memset(v, 0, sizeof(*v));
+	snprintf(v->id, sizeof(v->id), "%s", ver);
+	v->message = xstrdup(json_str(j, "message"));
+	v->created_us = vds_parse_time(json_str(j, "created"));
+	cJSON_Delete(j);
+	if ((r = version_state(b, ds, ver, &committed, &commit)) < 0)
+		return r;
+	v->committed = committed;
+	if (committed) {
+		free(v->message);
+		v->message = xstrdup(json_str(commit, "message"));
+		v->committed_us = vds_parse_time(json_str(commit, "committed"));
+		const cJSON *f = cJSON_GetObjectItem(commit, "files"),
+			    *s = cJSON_GetObjectItem(commit, "size");
+		v->file_count = cJSON_IsNumber(f) ? (uint64_t)f->valuedouble : 0;
+		v->total_size = cJSON_IsNumber(s) ? (uint64_t)s->valuedouble : 0;
+		cJSON_Delete(commit);
+	} else {
+		char *text;
+		size_t len;
+		vds_tree *t;
+
+		if ((r = draft_text(b, ds, ver, &text, &len, NULL, NULL)) < 0)
+			return r;
+		char *what = xasprintf("%s:%s", ds, ver);
+		r = tree_from_text(text, len, 1, what, &t);
+		free(what);
+		if (r < 0) {
+			free(text);
+			return r;
+		}
+		v->file_count = vds_tree_count(t);
+		v->total_size = vds_tree_size(t);
+		vds_tree_free(t);
+	}
+	return 0;
+}
+
+static void attach_tags(vds_version *v, const vds_tag *tags, size_t ntags)
+{
+	for (size_t i = 0; i < ntags; i++)
+		if (!strcmp(tags[i].version, v->id)) {
+			v->tags = xrealloc(v->tags, (v->ntags + 1) * sizeof(*v->tags));
+			v->tags[v->ntags++] = xstrdup(tags[i].name);
+		}
+}
+
+static int cmp_version(const void *a, const void *b)
+{
+	const vds_version *x = a, *y = b;
+
+	if (x->created_us != y->created_us)
+		return x->created_us > y->created_us ? -1 : 1;
+	return strcmp(y->id, x->id);
+}
+
+int vds_version_list(vds_ctx *ctx, const char *ds, vds_version **out, size_t *n)
+{
+	vds_backend *b;
+	vds_version *v = NULL;
+	vds_tag *tags = NULL;
+	char **ids = NULL, *prefix;
+	size_t nids = 0, ntags = 0, len = 0;
+	int r;
+
+	if ((r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0 ||
+	    (r = vds_tag_list(ctx, ds, &tags, &ntags)) < 0)
+		return r;
+	prefix = xasprintf("datasets/%s/versions", ds);
+	r = list_names(b, prefix, &ids, &nids);
+	free(prefix);
+	for (size_t i = 0; i < nids && r == 0; i++) {
+		if (!vds_is_version_id(ids[i]))
+			continue;
+		v = xrealloc(v, (len + 1) * sizeof(*v));
+		r = version_read(b, ds, ids[i], &v[len]);
+		if (r == VDS_ENOTFOUND) { /* being deleted */
+			vds_version_release(&v[len]);
+			r = 0;
+			continue;
+		}
+		if (r == 0)
+			attach_tags(&v[len], tags, ntags);
+		len++;
+	}
+	names_free(ids, nids);
+	vds_tag_list_free(tags, ntags);
+	if (r < 0) {
+		vds_version_list_free(v, len);
+		return r;
+	}
+	if (len)
+		qsort(v, len, sizeof(*v), cmp_version);
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+int vds_version_get(vds_ctx *ctx, const char *ds, const char *ver, vds_version *out)
+{
+	vds_backend *b;
+	vds_tag *tags;
+	size_t ntags;
+	int r;
+
+	if ((r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0)
+		return r;
+	if ((r = version_read(b, ds, ver, out)) < 0) {
+		if (r == VDS_ENOTFOUND)
+			return vds_err(VDS_ENOTFOUND, "no such dataset version %s:%s", ds, q(ver));
+		return r;
+	}
+	if ((r = vds_tag_list(ctx, ds, &tags, &ntags)) < 0) {
+		vds_version_release(out);
+		return r;
+	}
+	attach_tags(out, tags, ntags);
+	vds_tag_list_free(tags, ntags);
+	return 0;
+}
+
+static int write_version_json(vds_backend *b, const char *ds, const char *ver,
+			      const char *message, int64_t created, const char *basehex)
+{
+	cJSON *j = cJSON_CreateObject();
+	char t[40], *key = vkey(ds, ver, "version.json");
+	int r;
+
+	vds_iso_time(created, t);
+	cJSON_AddStringToObject(j, "id", ver);
+	cJSON_AddStringToObject(j, "message", message);
+	cJSON_AddStringToObject(j, "created", t);
+	if (basehex && *basehex)
+		cJSON_AddStringToObject(j, "base", basehex);
+	r = json_write(b, key, j);
+	cJSON_Delete(j);
+	free(key);
+	return r;
+}
+
+int vds_version_create(vds_ctx *ctx, const char *ds, const char *message, const char *base_ver,
+		       char id[VDS_VERID_LEN + 1])
+{
+	vds_backend *b;
+	char basehex[65] = "", ver[VDS_VERID_LEN + 1];
+	int r;
+
+	if ((r = check_message(message ? message : "")) < 0 ||
+	    (r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0)
+		return r;
+	if (base_ver) {
+		char *text;
+		size_t len;
+		unsigned char sha[32];
+
+		if ((r = version_manifest_text(b, ds, base_ver, &text, &len)) < 0)
+			return r == VDS_ENOTFOUND ? vds_err(VDS_ENOTFOUND, "no such dataset version %s:%s",
+							    ds, q(base_ver))
+						  : r;
+		r = store_text(b, text, len, sha);
+		free(text);
+		if (r < 0)
+			return r;
+		vds_sha256_hex(sha, basehex);
+	}
+	/* a new id never takes the name of an existing version or tag */
+	for (;;) {
+		char tagv[VDS_VERID_LEN + 1];
+		char *key;
+
+		vds_random_base36(ver, VDS_VERID_LEN);
+		key = vkey(ds, ver, "version.json");
+		r = b->ops->stat(b, key, NULL);
+		free(key);
+		if (r == VDS_ENOTFOUND && (r = tag_current(b, ds, ver, tagv)) == VDS_ENOTFOUND)
+			break;
+		if (r < 0)
+			return r;
+	}
+	if ((r = write_version_json(b, ds, ver, message ? message : "", vds_now_us(), basehex)) < 0)
+		return r;
+	memcpy(id, ver, sizeof(ver));
+	return 0;
+}
+
+int vds_version_update(vds_ctx *ctx, const char *ds, const char *ver, const char *message)
+{
+	vds_backend *b;
+	cJSON *j;
+	char *key;
+	int r;
+
+	if ((r = check_message(message)) < 0 || (r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0 ||
+	    (r = version_require_draft(b, ds, ver)) < 0)
+		return r;
+	key = vkey(ds, ver, "version.json");
+	r = json_read(b, key, &j);
+	free(key);
+	if (r < 0)
+		return r;
+	r = write_version_json(b, ds, ver, message, vds_parse_time(json_str(j, "created")),
+			       json_str(j, "base"));
+	cJSON_Delete(j);
+	return r;
+}
+
+static bool json_has_string(const cJSON *arr, const char *s)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, arr) if (cJSON_IsString(it) && !strcmp(it->valuestring, s)) return true;
+	return false;
+}
+
+int version_add_changes(vds_backend *b, const char *ds, const char *ver, const char *text,
+			size_t len)
+{
+	char stamp[26], *key;
+	bool committed;
+	cJSON *commit;
+	int r;
+
+	if ((r = version_require_draft(b, ds, ver)) < 0)
+		return r;
+	vds_stamp(stamp);
+	key = xasprintf("datasets/%s/versions/%s/changes/%s", ds, ver, stamp);
+	if ((r = b->ops->write(b, key, text, len)) < 0)
+		goto out;
+	/* a commit that raced with us either includes this record or not */
+	if ((r = version_state(b, ds, ver, &committed, &commit)) < 0)
+		goto out;
+	if (committed) {
+		bool included = json_has_string(cJSON_GetObjectItem(commit, "changes"), stamp);
+		cJSON_Delete(commit);
+		if (!included) {
+			b->ops->remove(b, key);
+			r = vds_err(VDS_ECOMMITTED,
+				    "dataset version %s:%s was committed meanwhile; nothing was changed",
+				    ds, ver);
+		}
+	} else {
+		/* the version may have been deleted meanwhile */
+		char *vk = vkey(ds, ver, "version.json");
+		if (b->ops->stat(b, vk, NULL) == VDS_ENOTFOUND) {
+			b->ops->remove(b, key);
+			r = vds_err(VDS_ENOTFOUND, "dataset version %s:%s was deleted meanwhile", ds,
+				    ver);
+		}
+		free(vk);
+	}
+out:
+	free(key);
+	return r;
+}
+
+int vds_version_commit(vds_ctx *ctx, const char *ds, const char *ver)
+{
+	vds_backend *b;
+	char **changes = NULL, *text = NULL, *key = NULL, stamp[26], t[40], hex[65];
+	size_t nchanges = 0, len;
+	unsigned char sha[32];
+	vds_tree *tree = NULL;
+	cJSON *vj = NULL, *rec = NULL, *winner = NULL;
+	bool committed;
+	int r;
+
+	if ((r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0 ||
+	    (r = version_require_draft(b, ds, ver)) < 0)
+		return r;
+	key = vkey(ds, ver, "version.json");
+	if ((r = json_read(b, key, &vj)) < 0)
+		goto out;
+	if ((r = draft_text(b, ds, ver, &text, &len, &changes, &nchanges)) < 0)
+		goto out;
+	char *what = xasprintf("%s:%s", ds, ver);
+	r = tree_from_text(text, len, 0, what, &tree);
+	free(what);
+	if (r < 0 || (r = store_text(b, text, len, sha)) < 0)
+		goto out;
+	vds_sha256_hex(sha, hex);
+	vds_iso_time(vds_now_us(), t);
+	rec = cJSON_CreateObject();
+	cJSON_AddStringToObject(rec, "committed", t);
+	cJSON_AddStringToObject(rec, "message", json_str(vj, "message"));
+	cJSON_AddStringToObject(rec, "manifest", hex);
+	cJSON_AddNumberToObject(rec, "files", (double)vds_tree_count(tree));
+	cJSON_AddNumberToObject(rec, "size", (double)vds_tree_size(tree));
+	cJSON *arr = cJSON_AddArrayToObject(rec, "changes");
+	for (size_t i = 0; i < nchanges; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(changes[i]));
+	vds_stamp(stamp);
+	free(key);
+	key = xasprintf("datasets/%s/versions/%s/commit/%s.json", ds, ver, stamp);
+	if ((r = json_write(b, key, rec)) < 0)
+		goto out;
+	/* the earliest commit record wins; step back if another one is first */
+	if ((r = version_state(b, ds, ver, &committed, &winner)) < 0)
+		goto out;
+	if (strcmp(json_str(winner, "manifest"), hex) != 0) {
+		b->ops->remove(b, key);
+		r = vds_err(VDS_ECONFLICT,
+			    "dataset version %s:%s was committed meanwhile by another process", ds, ver);
+	}
+out:
+	cJSON_Delete(winner);
+	cJSON_Delete(rec);
+	cJSON_Delete(vj);
+	vds_tree_free(tree);
+	free(text);
+	free(key);
+	names_free(changes, nchanges);
+	return r;
+}
+
+int vds_version_delete(vds_ctx *ctx, const char *ds, const char *ver, bool force)
+{
+	vds_backend *b;
+	vds_tag *tags;
+	size_t ntags;
+	bool committed;
+	strbuf names = STRBUF_INIT;
+	int r;
+
+	if ((r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0)
+		return r;
+	if ((r = version_state(b, ds, ver, &committed, NULL)) < 0)
+		return r == VDS_ENOTFOUND ? vds_err(VDS_ENOTFOUND, "no such dataset version %s:%s", ds,
+						    q(ver))
+					  : r;
+	if ((r = vds_tag_list(ctx, ds, &tags, &ntags)) < 0)
+		return r;
+	for (size_t i = 0; i < ntags; i++)
+		if (!strcmp(tags[i].version, ver)) {
+			if (names.len)
+				sb_adds(&names, ", ");
+			sb_adds(&names, q(tags[i].name));
+		}
+	if (names.len && !force) {
+		r = vds_err(VDS_ECONFLICT, "dataset version %s:%s is tagged %s: use --force to delete it",
+			    ds, ver, names.buf);
+		goto out;
+	}
+	for (size_t i = 0; i < ntags && r == 0; i++)
+		if (!strcmp(tags[i].version, ver))
+			r = vds_tag_delete(ctx, ds, tags[i].name);
+	if (r < 0)
+		goto out;
+	char *key = vkey(ds, ver, "version.json");
+	r = b->ops->remove(b, key);
+	free(key);
+	if (r == 0) {
+		key = xasprintf("datasets/%s/versions/%s", ds, ver);
+		r = b->ops->remove_tree(b, key);
+		free(key);
+	}
+out:
+	sb_release(&names);
+	vds_tag_list_free(tags, ntags);
+	return r;
+}
