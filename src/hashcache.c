@@ -82,27 +82,30 @@ hashcache *hashcache_load(const char *path)
 	if (vds_read_file(path, &text, &len) < 0)
 		return c;
 	if (len >= strlen(HEADER) && !memcmp(text, HEADER, strlen(HEADER))) {
-		char *p = text + strlen(HEADER);
-		for (;;) {
-			hc_entry e = {0};
-			char hex[65];
-			int n = 0;
-			unsigned long long dev, ino, size;
-			long long mt, ct;
+		char *p = text + strlen(HEADER), *end;
 
-			if (sscanf(p, "%llu %llu %llu %lld %lld %64s%n", &dev, &ino, &size, &mt, &ct, hex,
-				   &n) != 6 ||
-			    vds_sha256_parse(hex, e.sha) < 0 || c->n >= MAX_ENTRIES)
+		/* lines: dev ino size mtime_ns ctime_ns sha256; stop at the first bad one */
+		while (*p && c->n < MAX_ENTRIES) {
+			hc_entry e = {0};
+
+			e.dev = strtoull(p, &end, 10);
+			if (*end != ' ')
 				break;
-			e.dev = dev;
-			e.ino = ino;
-			e.size = size;
-			e.mtime_ns = mt;
-			e.ctime_ns = ct;
+			e.ino = strtoull(end + 1, &end, 10);
+			if (*end != ' ')
+				break;
+			e.size = strtoull(end + 1, &end, 10);
+			if (*end != ' ')
+				break;
+			e.mtime_ns = strtoll(end + 1, &end, 10);
+			if (*end != ' ')
+				break;
+			e.ctime_ns = strtoll(end + 1, &end, 10);
+			/* the parse stops at the NUL of a truncated file */
+			if (*end != ' ' || vds_sha256_parse(end + 1, e.sha) < 0 || end[65] != '\n')
+				break;
 			insert(c, &e);
-			p += n;
-			if (*p == '\n')
-				p++;
+			p = end + 66;
 		}
 	}
 	free(text);

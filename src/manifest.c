@@ -479,12 +479,14 @@ void vds_listing_release(vds_listing *l)
 
 /* ---- materialisation of drafts ------------------------------------------ */
 
+enum { DEL_BOTH, DEL_BELOW, DEL_EXACT }; /* what a delete removes: the path and below, ... */
+
 typedef struct op {
 	char *path; /* decoded */
 	const char *line;
 	size_t linelen;
-	uint64_t seq;
-	bool dropped;
+	uint64_t seq; /* order of application, from 1 */
+	int kind;     /* deletes only */
 } op;
 
 typedef struct oplist {
@@ -492,13 +494,14 @@ typedef struct oplist {
 	size_t n, cap;
 } oplist;
 
-static void op_push(oplist *l, char *path, const char *line, size_t linelen, uint64_t seq)
+static void op_push(oplist *l, char *path, const char *line, size_t linelen, uint64_t seq,
+		    int kind)
 {
 	if (l->n == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 1024;
 		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
 	}
-	l->v[l->n++] = (op){path, line, linelen, seq, false};
+	l->v[l->n++] = (op){path, line, linelen, seq, kind};
 }
 
 static int cmp_op(const void *a, const void *b)
@@ -535,13 +538,13 @@ static int scan_list(const char *data, size_t len, const char *header, bool allo
 				sb_release(&path);
 				return corrupt(what, lineno + 1, "malformed delete");
 			}
-			op_push(dels, xstrdup(path.buf), p, (size_t)(nl - p), (*seq)++);
+			op_push(dels, xstrdup(path.buf), p, (size_t)(nl - p), ++*seq, DEL_BOTH);
 		} else {
 			if (parse_entry(p, nl, &e, &path, NULL) < 0) {
 				sb_release(&path);
 				return corrupt(what, lineno + 1, "malformed or unsafe entry");
 			}
-			op_push(adds, xstrdup(path.buf), p, (size_t)(nl - p), (*seq)++);
+			op_push(adds, xstrdup(path.buf), p, (size_t)(nl - p), ++*seq, 0);
 		}
 		pos = (size_t)(nl - data) + 1;
 	}
@@ -549,8 +552,8 @@ static int scan_list(const char *data, size_t len, const char *header, bool allo
 	return 0;
 }
 
-/* Highest sequence number of a delete of exactly PATH[0..n), or 0. */
-static uint64_t delete_seq(const oplist *dels, const char *path, size_t n)
+/* Newest sequence number of a delete of kind KIND (or DEL_BOTH) at PATH[0..n), or 0. */
+static uint64_t delete_seq(const oplist *dels, const char *path, size_t n, int kind)
 {
 	size_t lo = 0, hi = dels->n;
 
@@ -568,12 +571,17 @@ static uint64_t delete_seq(const oplist *dels, const char *path, size_t n)
 	uint64_t best = 0;
 	for (; lo < dels->n && !strncmp(dels->v[lo].path, path, n) && dels->v[lo].path[n] == '\0';
 	     lo++)
-		if (dels->v[lo].seq + 1 > best)
-			best = dels->v[lo].seq + 1;
-	return best; /* seq + 1 so that 0 means "none" */
+		if ((dels->v[lo].kind == kind || dels->v[lo].kind == DEL_BOTH) && dels->v[lo].seq > best)
+			best = dels->v[lo].seq;
+	return best;
 }
 
-/* Index of the first kept op at or after "PATH/". */
+static bool is_below(const char *path, const char *dir, size_t dn)
+{
+	return !strncmp(path, dir, dn) && path[dn] == '/';
+}
+
+/* Index of the first op in sorted L whose path is "PATH/..." or after. */
 static size_t first_below(const oplist *l, const char *path)
 {
 	size_t n = strlen(path), lo = 0, hi = l->n;
@@ -592,16 +600,45 @@ static size_t first_below(const oplist *l, const char *path)
 	return lo;
 }
 
-static bool is_below(const char *path, const char *dir, size_t dn)
+/*
+ * A path that is both a file and a folder: adding the file removes what was
+ * below it before, and adding below it removes the file added before. These
+ * implied deletes are only made where such a clash exists.
+ */
+static void implied_deletes(const oplist *adds, oplist *dels)
 {
-	return !strncmp(path, dir, dn) && path[dn] == '/';
+	for (size_t i = 0, end; i < adds->n; i = end) {
+		const char *path = adds->v[i].path;
+		size_t n = strlen(path), j;
+
+		for (end = i + 1; end < adds->n && !strcmp(adds->v[end].path, path); end++)
+			;
+		j = first_below(adds, path);
+		if (j >= adds->n || !is_below(adds->v[j].path, path, n))
+			continue;
+		for (size_t k = i; k < end; k++)
+			op_push(dels, xstrdup(path), NULL, 0, adds->v[k].seq, DEL_BELOW);
+		for (size_t k = j; k < adds->n && is_below(adds->v[k].path, path, n); k++)
+			op_push(dels, xstrdup(path), NULL, 0, adds->v[k].seq, DEL_EXACT);
+	}
+}
+
+/* True if a delete newer than add A removes it. */
+static bool removed(const oplist *dels, const op *a)
+{
+	for (const char *s = a->path;; s++) {
+		if (*s == '/' && delete_seq(dels, a->path, (size_t)(s - a->path), DEL_BELOW) > a->seq)
+			return true;
+		if (!*s)
+			return delete_seq(dels, a->path, (size_t)(s - a->path), DEL_EXACT) > a->seq;
+	}
 }
 
 int manifest_materialize(const char *base, size_t base_len, char *const *changes,
 			 const size_t *change_lens, size_t nchanges, const char *what,
 			 char **out, size_t *out_len)
 {
-	oplist adds = {0}, dels = {0}, kept = {0};
+	oplist adds = {0}, dels = {0};
 	uint64_t seq = 0;
 	strbuf sb = STRBUF_INIT;
 	int r = 0;
@@ -614,53 +651,19 @@ int manifest_materialize(const char *base, size_t base_len, char *const *changes
 			goto done;
 	if (adds.n)
 		qsort(adds.v, adds.n, sizeof(op), cmp_op);
+	implied_deletes(&adds, &dels);
 	if (dels.n)
 		qsort(dels.v, dels.n, sizeof(op), cmp_op);
-	/* keep the newest add of each path that no later delete removed */
+	sb_adds(&sb, MANIFEST_HEADER);
+	/* the newest add of each path, unless a newer delete removes it */
 	for (size_t i = 0; i < adds.n; i++) {
 		op *a = &adds.v[i];
+
 		if (i + 1 < adds.n && !strcmp(a->path, adds.v[i + 1].path))
 			continue;
-		bool removed = false;
-		if (dels.n) {
-			for (const char *s = a->path;; s++) {
-				if (*s == '/' || *s == '\0') {
-					uint64_t d = delete_seq(&dels, a->path, (size_t)(s - a->path));
-					if (d > a->seq) {
-						removed = true;
-						break;
-					}
-				}
-				if (!*s)
-					break;
-			}
-		}
-		if (!removed)
-			op_push(&kept, a->path, a->line, a->linelen, a->seq);
-	}
-	/* a path cannot be a file and a folder: the newer side wins */
-	for (size_t i = 0; i < kept.n; i++) {
-		op *f = &kept.v[i];
-		size_t fn = strlen(f->path), j = first_below(&kept, f->path);
-		uint64_t newest = 0;
-
-		if (f->dropped || j >= kept.n || !is_below(kept.v[j].path, f->path, fn))
+		if (dels.n && removed(&dels, a))
 			continue;
-		for (size_t k = j; k < kept.n && is_below(kept.v[k].path, f->path, fn); k++)
-			if (!kept.v[k].dropped && kept.v[k].seq > newest)
-				newest = kept.v[k].seq;
-		if (f->seq > newest) {
-			for (size_t k = j; k < kept.n && is_below(kept.v[k].path, f->path, fn); k++)
-				kept.v[k].dropped = true;
-		} else {
-			f->dropped = true;
-		}
-	}
-	sb_adds(&sb, MANIFEST_HEADER);
-	for (size_t i = 0; i < kept.n; i++) {
-		if (kept.v[i].dropped)
-			continue;
-		sb_add(&sb, kept.v[i].line, kept.v[i].linelen);
+		sb_add(&sb, a->line, a->linelen);
 		sb_addc(&sb, '\n');
 	}
 	*out = sb_detach(&sb, out_len);
@@ -671,7 +674,6 @@ done:
 		free(dels.v[i].path);
 	free(adds.v);
 	free(dels.v);
-	free(kept.v);
 	sb_release(&sb);
 	return r;
 }

@@ -212,16 +212,33 @@ void vds_format_time(int64_t us, char buf[32])
 
 int64_t vds_parse_time(const char *s)
 {
-	struct tm tm = {0};
-	int us = 0, n = 0;
+	static const char form[] = "dddd-dd-ddTdd:dd:dd.ddddddZ";
+	struct tm tm = {0}, back;
+	int v[7], k = 0;
 
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%6dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-			 &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &us, &n) != 7 ||
-	    s[n] != '\0')
+	if (!s || strlen(s) != sizeof(form) - 1)
 		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	return (int64_t)timegm(&tm) * 1000000 + us;
+	for (size_t i = 0; form[i]; i++)
+		if (form[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != form[i])
+			return -1;
+	for (const char *p = s; k < 7; k++) { /* the seven digit runs */
+		v[k] = 0;
+		while (*p >= '0' && *p <= '9')
+			v[k] = v[k] * 10 + (*p++ - '0');
+		p++;
+	}
+	tm.tm_year = v[0] - 1900;
+	tm.tm_mon = v[1] - 1;
+	tm.tm_mday = v[2];
+	tm.tm_hour = v[3];
+	tm.tm_min = v[4];
+	tm.tm_sec = v[5];
+	time_t t = timegm(&tm);
+	/* out-of-range fields roll over: refuse anything that does not come back */
+	if (!gmtime_r(&t, &back) || back.tm_year != v[0] - 1900 || back.tm_mon != v[1] - 1 ||
+	    back.tm_mday != v[2] || back.tm_hour != v[3] || back.tm_min != v[4] || back.tm_sec != v[5])
+		return -1;
+	return (int64_t)t * 1000000 + v[6];
 }
 
 void vds_sha256_hex(const unsigned char sha[32], char hex[65])
