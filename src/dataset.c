@@ -30,9 +30,18 @@ static int check_text(const char *what, const char *s, size_t max, bool allow_em
 		return vds_err(VDS_EINVAL, "dataset %s may not be empty", what);
 	if (strlen(s) > max)
 		return vds_err(VDS_EINVAL, "dataset %s is longer than %zu bytes", what, max);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 && *p != '\t' && !(*p == '\n' && allow_empty))
+	/* descriptions may have tabs and line breaks; names are one plain line */
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		uint32_t cp;
+		int n = vds_utf8_seq(p, &cp);
+
+		if (n == 0)
+			return vds_err(VDS_EINVAL, "dataset %s is not valid UTF-8", what);
+		if ((cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) &&
+		    !(allow_empty && (cp == '\t' || cp == '\n')))
 			return vds_err(VDS_EINVAL, "dataset %s contains control characters", what);
+		p += n;
+	}
 	return 0;
 }
 

@@ -56,21 +56,20 @@ static int put_one(pool *p, size_t i)
 		atomic_fetch_add(&p->bytes_done, (uint64_t)it->st.st_size);
 		goto done;
 	}
+	/* an unchanged file whose content the store has is not even opened */
+	if (hashcache_get(j->cache, &it->st, j->sha[i])) {
+		vds_content_key(j->sha[i], key);
+		if (j->b->ops->stat(j->b, key, NULL) == 0) {
+			atomic_fetch_add(&p->bytes_done, (uint64_t)it->st.st_size);
+			goto done;
+		}
+	}
 	int fd = open(it->src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return vds_err(VDS_EIO, "cannot read %s: %s", q(it->src), strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return vds_err(VDS_EIO, "cannot read %s: no longer a regular file", q(it->src));
-	}
-	if (hashcache_get(j->cache, &st, j->sha[i])) {
-		vds_content_key(j->sha[i], key);
-		if (j->b->ops->stat(j->b, key, NULL) == 0) {
-			close(fd);
-			atomic_fetch_add(&p->bytes_done, (uint64_t)st.st_size);
-			it->st = st;
-			goto done;
-		}
 	}
 	r = j->b->ops->put_content(j->b, fd, j->sha[i], &stored, &p->bytes_done,
 				   p->opts ? p->opts->cancel : NULL);

@@ -21,22 +21,12 @@ void vds_tag_list_free(vds_tag *t, size_t n)
 /* True if S is well-formed UTF-8. */
 static bool utf8_valid(const unsigned char *s)
 {
-	while (*s) {
-		int n = *s < 0x80 ? 0 : (*s & 0xe0) == 0xc0 ? 1 : (*s & 0xf0) == 0xe0 ? 2
-				  : (*s & 0xf8) == 0xf0 ? 3 : -1;
-		if (n < 0 || (n == 1 && *s < 0xc2) || (n == 3 && *s > 0xf4))
+	uint32_t cp;
+	int n;
+
+	for (; *s; s += n)
+		if ((n = vds_utf8_seq(s, &cp)) == 0)
 			return false;
-		uint32_t cp = n ? (*s & (0x3f >> n)) : *s;
-		s++;
-		for (int i = 0; i < n; i++, s++) {
-			if ((*s & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (*s & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-	}
 	return true;
 }
 
@@ -221,7 +211,7 @@ int vds_tag_set(vds_ctx *ctx, const char *ds, const char *ver, const char *name)
 	if (!committed)
 		return vds_err(VDS_EINVAL, "dataset version %s:%s is a draft: commit it before tagging",
 			       ds, ver);
-	if (vds_is_version_id(name) && strcmp(name, ver) != 0) {
+	if (vds_is_version_id(name)) {
 		bool c;
 		if (version_state(b, ds, name, &c, NULL) == 0)
 			return vds_err(VDS_EINVAL, "tag name %s is the id of a version of dataset %s",

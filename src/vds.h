@@ -291,6 +291,15 @@ void vds_format_time(int64_t us, char buf[32]);
 int64_t vds_now_us(void);
 /* Normalises a version path: strips '/' runs and edges; rejects "." and "..". */
 int vds_path_normalize(const char *in, char **out);
+/*
+ * Escapes untrusted S for a terminal: control characters, DEL, C1 controls
+ * and invalid UTF-8 become \xHH, a backslash becomes \\. Caller frees.
+ */
+char *vds_display_escape(const char *s);
+/* Columns that escaped text S takes on a terminal. */
+size_t vds_display_width(const char *s);
+/* Length of the valid UTF-8 sequence at S (its code point in *CP), or 0. */
+int vds_utf8_seq(const unsigned char *s, uint32_t *cp);
 /* Creates the demo dataset from DATA_DIR when the store has no datasets. */
 int vds_demo_seed(vds_ctx *ctx, const char *data_dir, char id[VDS_DSID_LEN + 1]);
 

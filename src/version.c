@@ -51,8 +51,14 @@ static char *vkey(const char *ds, const char *ver, const char *rest)
 
 static int check_message(const char *m)
 {
+	uint32_t cp;
+	int n;
+
 	if (strlen(m) > MESSAGE_MAX_BYTES)
 		return vds_err(VDS_EINVAL, "message is longer than %d bytes", MESSAGE_MAX_BYTES);
+	for (const unsigned char *p = (const unsigned char *)m; *p; p += n)
+		if ((n = vds_utf8_seq(p, &cp)) == 0)
+			return vds_err(VDS_EINVAL, "message is not valid UTF-8");
 	return 0;
 }
 

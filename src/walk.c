@@ -67,10 +67,15 @@ static char *join(const char *a, const char *b)
 	return *a ? xasprintf("%s/%s", a, b) : xstrdup(b);
 }
 
-static int add_one(walk_list *l, const char *src, const char *dest, const struct stat *st,
-		   const vds_opts *o);
+/*
+ * ROOT is how many bytes of a version path name the folder the walk started
+ * from: links are judged from there, since the source tree ends there.
+ */
+static int add_one(walk_list *l, const char *src, const char *dest, size_t root,
+		   const struct stat *st, const vds_opts *o);
 
-static int add_dir(walk_list *l, const char *src, const char *dest, const vds_opts *o)
+static int add_dir(walk_list *l, const char *src, const char *dest, size_t root,
+		   const vds_opts *o)
 {
 	DIR *d = opendir(src);
 	struct dirent *de;
@@ -90,7 +95,7 @@ static int add_dir(walk_list *l, const char *src, const char *dest, const vds_op
 		if (lstat(s, &st) < 0)
 			r = vds_err_errno(errno, "read", s);
 		else
-			r = add_one(l, s, t, &st, o);
+			r = add_one(l, s, t, root, &st, o);
 		free(s);
 		free(t);
 	}
@@ -98,11 +103,11 @@ static int add_dir(walk_list *l, const char *src, const char *dest, const vds_op
 	return r;
 }
 
-static int add_one(walk_list *l, const char *src, const char *dest, const struct stat *st,
-		   const vds_opts *o)
+static int add_one(walk_list *l, const char *src, const char *dest, size_t root,
+		   const struct stat *st, const vds_opts *o)
 {
 	if (S_ISDIR(st->st_mode))
-		return add_dir(l, src, dest, o);
+		return add_dir(l, src, dest, root, o);
 	if (S_ISREG(st->st_mode)) {
 		push(l, src, dest, NULL, st);
 		return 0;
@@ -114,7 +119,7 @@ static int add_one(walk_list *l, const char *src, const char *dest, const struct
 		if (n < 0)
 			return vds_err_errno(errno, "read link", src);
 		buf[n] = '\0';
-		if (!link_inside(dest, buf)) {
+		if (!link_inside(dest + root, buf)) {
 			warn(o, "skipping link %s: it points outside the source tree", q(src));
 			l->skipped++;
 			return 0;
@@ -146,7 +151,7 @@ int walk_source(walk_list *l, const char *source, const char *target, const vds_
 	if (contents || (S_ISDIR(st.st_mode) && (!strcmp(source, ".") || !strcmp(source, "/")))) {
 		if (!S_ISDIR(st.st_mode))
 			return vds_err(VDS_EINVAL, "source path %s is not a folder", q(source));
-		return add_dir(l, source, target, o);
+		return add_dir(l, source, target, *target ? strlen(target) + 1 : 0, o);
 	}
 	/* the file or folder itself, under its own name */
 	char *copy = xstrdup(source), *base;
@@ -155,10 +160,12 @@ int walk_source(walk_list *l, const char *source, const char *target, const vds_
 	base = strrchr(copy, '/') ? strrchr(copy, '/') + 1 : copy;
 	if (!strcmp(base, "..") || !strcmp(base, ".")) {
 		free(copy);
-		return add_dir(l, source, target, o);
+		return add_dir(l, source, target, *target ? strlen(target) + 1 : 0, o);
 	}
 	char *dest = join(target, base);
-	r = add_one(l, source, dest, &st, o);
+	/* a folder is its own tree; a lone file or link sits at the target */
+	size_t root = S_ISDIR(st.st_mode) ? strlen(dest) + 1 : (*target ? strlen(target) + 1 : 0);
+	r = add_one(l, source, dest, root, &st, o);
 	free(dest);
 	free(copy);
 	return r;

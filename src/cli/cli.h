@@ -76,10 +76,6 @@ void table_rule(const size_t *w, int n);
 /* Prints one row of already escaped cells padded to widths W. */
 void table_cells(const size_t *w, int n, char *const *c);
 
-/* Escapes control characters and invalid UTF-8 of untrusted S (malloc'd). */
-char *cli_escape(const char *s);
-/* Display width of the escaped text S in columns. */
-size_t cli_width(const char *s);
 /* Prints J to stdout, pretty, and deletes it. */
 void json_print(cJSON *j);
 /* Progress bar on stderr when it is a terminal (a vds_progress_fn). */

@@ -95,8 +95,8 @@ static int print_listing(lister *ls, bool json)
 	for (size_t i = 0; i < n && r == 0; i++) {
 		if ((r = lister_at(ls, i, &e, &name)) < 0)
 			break;
-		char *esc = cli_escape(name.buf);
-		size_t cw = cli_width(esc);
+		char *esc = vds_display_escape(name.buf);
+		size_t cw = vds_display_width(esc);
 		free(esc);
 		if (cw > w[0])
 			w[0] = cw;
@@ -114,7 +114,7 @@ static int print_listing(lister *ls, bool json)
 		if ((r = lister_at(ls, i, &e, &name)) < 0)
 			break;
 		snprintf(size, sizeof(size), "%" PRIu64, e.size);
-		char *row[2] = {cli_escape(name.buf), size};
+		char *row[2] = {vds_display_escape(name.buf), size};
 		table_cells(w, 2, row);
 		free(row[0]);
 	}
@@ -167,6 +167,9 @@ static int f_list(vds_ctx *ctx, cli_args *a)
 			char *slash = strrchr(dir, '/');
 			*(slash ? slash : dir) = '\0'; /* the parent, for JSON paths */
 		} else if ((r = vds_tree_list(t, dir, &l)) < 0) {
+			if (r == VDS_ENOTFOUND)
+				r = vds_err(r, "no such folder %s in %s:%s", q(dir), res.dataset.id,
+					    res.version);
 			goto out;
 		}
 		ls.l = &l;
@@ -196,7 +199,7 @@ static int f_get(vds_ctx *ctx, cli_args *a)
 	const char *dir = arg_str(a, "target-path");
 	r = vds_files_get(ctx, res.dataset.id, res.version, paths, n, dir, &o, &gr);
 	if (r == 0) {
-		char *esc = cli_escape(dir);
+		char *esc = vds_display_escape(dir);
 		printf("Downloaded dataset version %s:%s to %s: %llu files written, %llu already present\n",
 		       res.dataset.id, res.version, esc, (unsigned long long)gr.files,
 		       (unsigned long long)gr.present);
@@ -216,10 +219,6 @@ static int f_put(vds_ctx *ctx, cli_args *a)
 	vds_opts o;
 	int r;
 
-	if (n == 0) {
-		free(src);
-		return vds_err(VDS_EUSAGE, "missing option '--source-path' for 'vds %s'", a->cmd);
-	}
 	if ((r = cli_opts(a, &o)) < 0 || (r = need_version(ctx, arg_str(a, "id"), true, &res)) < 0) {
 		free(src);
 		return r;
@@ -241,10 +240,6 @@ static int f_delete(vds_ctx *ctx, cli_args *a)
 	size_t n = arg_all(a, "path", &paths);
 	int r;
 
-	if (n == 0) {
-		free(paths);
-		return vds_err(VDS_EUSAGE, "missing option '--path' for 'vds %s'", a->cmd);
-	}
 	if ((r = need_version(ctx, arg_str(a, "id"), true, &res)) < 0) {
 		free(paths);
 		return r;
@@ -273,14 +268,14 @@ static const cli_opt get_opts[] = {
 };
 static const cli_opt put_opts[] = {
 	{"id", OPT_STR, true, "DS:VER", "draft version"},
-	{"source-path", OPT_MULTI, false, "PATH", "local file or folder ('dir/' puts its contents)"},
+	{"source-path", OPT_MULTI, true, "PATH", "local file or folder ('dir/' puts its contents)"},
 	{"target-path", OPT_STR, false, "P", "folder in the version (default: the root)"},
 	{"concurrency", OPT_STR, false, "N", "parallel file workers"},
 	{0},
 };
 static const cli_opt delete_opts[] = {
 	{"id", OPT_STR, true, "DS:VER", "draft version"},
-	{"path", OPT_MULTI, false, "P", "file or folder to remove"},
+	{"path", OPT_MULTI, true, "P", "file or folder to remove"},
 	{0},
 };
 

@@ -54,7 +54,7 @@ static int t_set(vds_ctx *ctx, cli_args *a)
 	if ((r = vds_tag_name_check(name)) < 0 || (r = need_version(ctx, arg_str(a, "id"), true, &res)) < 0)
 		return r;
 	if ((r = vds_tag_set(ctx, res.dataset.id, res.version, name)) == 0) {
-		char *esc = cli_escape(name);
+		char *esc = vds_display_escape(name);
 		printf("Set dataset tag: %s:%s\n", res.dataset.id, esc);
 		free(esc);
 	}
@@ -72,10 +72,10 @@ static int t_delete(vds_ctx *ctx, cli_args *a)
 	if ((r = vds_ref_parse(ref, &ds, &name)) < 0)
 		return r;
 	if (!name)
-		r = vds_err(VDS_EINVAL, "expected a tag reference DATASET:TAG, not %s", ref);
+		r = vds_err(VDS_EINVAL, "expected a tag reference DATASET:TAG, not %s", q(ref));
 	else if ((r = vds_dataset_get(ctx, ds, &d)) == 0) {
 		if ((r = vds_tag_delete(ctx, d.id, name)) == 0) {
-			char *esc = cli_escape(name);
+			char *esc = vds_display_escape(name);
 			printf("Deleted dataset tag: %s:%s\n", d.id, esc);
 			free(esc);
 		}

@@ -111,7 +111,11 @@ int main(int argc, char **argv)
 		}
 		if (!strncmp(a, "--config=", 9)) {
 			config = a + 9;
-		} else if (!strcmp(a, "--config") && first + 1 < argc) {
+		} else if (!strcmp(a, "--config")) {
+			if (first + 1 >= argc) {
+				fputs("vds: option '--config' needs a value\n", stderr);
+				return 2;
+			}
 			config = argv[++first];
 		} else {
 			fprintf(stderr, "vds: unknown option '%s' (see 'vds --help')\n", a);
@@ -134,7 +138,23 @@ int main(int argc, char **argv)
 		bool help = !strcmp(argv[argc - 1], "--help");
 		if (list_group(help ? argc - 1 : argc, argv))
 			return help ? 0 : 2;
-		fprintf(stderr, "vds: unknown command '%s' (see 'vds --help')\n", argv[0]);
+		int known = 0; /* how many words name a group */
+		for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
+			for (const cli_cmd *c = groups[g]; c->path; c++)
+				for (int n = known + 1; n <= argc; n++) {
+					char *joined = NULL;
+					size_t len = 0;
+					FILE *f = open_memstream(&joined, &len);
+					for (int i = 0; i < n; i++)
+						fprintf(f, "%s%s", i ? " " : "", argv[i]);
+					fclose(f);
+					if (!strncmp(c->path, joined, len) && c->path[len] == ' ')
+						known = n;
+					free(joined);
+				}
+		char *word = vds_display_escape(argv[known < argc ? known : argc - 1]);
+		fprintf(stderr, "vds: unknown command '%s' (see 'vds --help')\n", word);
+		free(word);
 		return 2;
 	}
 	for (int i = words; cmd && i < argc; i++)

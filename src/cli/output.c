@@ -52,7 +52,7 @@ void cli_progress(const vds_progress *p, void *ud)
 	double e = vds_progress_eta(p);
 	if (e >= 0)
 		snprintf(eta, sizeof(eta), "  ETA %d:%02d", (int)e / 60, (int)e % 60);
-	cur = cli_escape(p->current ? p->current : "");
+	cur = vds_display_escape(p->current ? p->current : "");
 	if (strlen(cur) > 30)
 		memmove(cur + 3, cur + strlen(cur) - 27, 28), memcpy(cur, "...", 3);
 	fprintf(stderr, "\r\033[K%llu/%llu files  %s/%s  %s/s%s  %s",

@@ -60,20 +60,20 @@ expect "list --json with the default provider" 0 "$(printf '[{\n\t\t"id":\t"%s",
 
 # ---- create local ----------------------------------------------------------
 
-mkdir -p "$T/work"
-cd "$T/work" || exit 1
-check "the second store does not exist yet" test ! -e "$T/work/two"
+mkdir -p "$T/cwd"
+cd "$T/cwd" || exit 1
+check "the second store does not exist yet" test ! -e "$T/cwd/two"
 run vds storageProviders create local --name second --path two/store
 sp2=$(sed -n 's/^Created storage provider: //p' "$T/out")
 expect "create local with a relative path" 0 "Created storage provider: $sp2" ""
 check "the new provider id is sp + 13 base36" matches "$sp2" 'sp[0-9a-z]{13}'
 check "the new provider id differs from the default one" test "$sp2" != "$sp1"
-check "the path was created" test -d "$T/work/two/store"
-check "the path holds a store marker" test -f "$T/work/two/store/VDS-FORMAT"
-is "the store marker's content" "$(cat "$T/work/two/store/VDS-FORMAT")" '{"format":"vds","version":1}'
-check "the store has its tmp folder" test -d "$T/work/two/store/tmp"
+check "the path was created" test -d "$T/cwd/two/store"
+check "the path holds a store marker" test -f "$T/cwd/two/store/VDS-FORMAT"
+is "the store marker's content" "$(cat "$T/cwd/two/store/VDS-FORMAT")" '{"format":"vds","version":1}'
+check "the store has its tmp folder" test -d "$T/cwd/two/store/tmp"
 
-abs2=$(cd "$T/work/two/store" && pwd -P)
+abs2=$(cd "$T/cwd/two/store" && pwd -P)
 run vds storageProviders details --id "$sp2" --json
 expect "the stored path is absolute, the default is unchanged" 0 "$(printf '{\n\t"id":\t"%s",\n\t"name":\t"second",\n\t"type":\t"local",\n\t"path":\t"%s",\n\t"isDefault":\tfalse\n}' "$sp2" "$abs2")" ""
 
@@ -107,12 +107,12 @@ expect "same path spelled differently refused" 6 "" \
 run vds storageProviders create local --name third --path "$store"
 expect "the default store's path refused" 6 "" "vds: '$store' is storage provider $sp1 already"
 
-mkdir "$T/work/junk"
-echo "keep me" >"$T/work/junk/notes.txt"
+mkdir "$T/cwd/junk"
+echo "keep me" >"$T/cwd/junk/notes.txt"
 run vds storageProviders create local --name junk --path junk
 expect "a non-empty folder that is no store is refused" 4 "" \
-	"vds: '$(cd "$T/work/junk" && pwd -P)' is not empty and is not a vds store"
-is "the refused folder is left as it was" "$(ls -A "$T/work/junk")" "notes.txt"
+	"vds: '$(cd "$T/cwd/junk" && pwd -P)' is not empty and is not a vds store"
+is "the refused folder is left as it was" "$(ls -A "$T/cwd/junk")" "notes.txt"
 
 run vds storageProviders create local --name "" --path four
 expect "empty name refused" 4 "" "vds: storage provider name may not be empty"

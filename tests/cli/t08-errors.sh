@@ -1,3 +1,257 @@
 #!/bin/sh
-echo "1..1"
-echo "ok 1 - placeholder"
+# t08-errors: every error class gives one exact line on stderr and its exit
+# code, and a refused change leaves everything as it was.
+. "$VDS_SRCDIR/tests/cli/lib.sh"
+
+MNT="$T/mnt"
+trap 'umount "$MNT" 2>/dev/null; chmod -R u+rwX "$T" 2>/dev/null; rm -rf "$T"' EXIT
+
+# snapshot REF: the recursive JSON file list of REF
+snapshot() { vds datasets files list --id "$1" --recursive --json 2>&1; }
+
+S="$T/src"
+mkdir -p "$S/d"
+printf 'one\n' >"$S/one.txt"
+printf 'two\n' >"$S/d/two.txt"
+DS=$(new_dataset errs)
+V=$(new_version "$DS" --message first --source-path "$S/")
+check "setup: a committed version" test -n "$V"
+vds datasets tags set --id "$V" --name v1 >/dev/null
+D=$(new_version "$DS" --message draft)
+vds datasets files put --id "$D" --source-path "$S/one.txt" >/dev/null
+VER=${V#*:}
+
+# ---------------------------------------------------------------- usage (2)
+run vds datasets list --bogus
+expect "unknown option" 2 "" \
+	"vds: unknown option '--bogus' for 'vds datasets list' (see 'vds datasets list --help')"
+run vds datasets details
+expect "missing option" 2 "" "vds: missing option '--id' for 'vds datasets details'"
+
+# ---------------------------------------------------------------- not found (3)
+run vds datasets details --id dsxxxxxxxxxxxxx
+expect "unknown dataset id" 3 "" "vds: no such dataset 'dsxxxxxxxxxxxxx'"
+run vds datasets versions list --id nosuchname
+expect "unknown dataset name" 3 "" "vds: no such dataset 'nosuchname'"
+run vds datasets files list --id "dsxxxxxxxxxxxxx:$VER"
+expect "unknown dataset in a reference" 3 "" "vds: no such dataset 'dsxxxxxxxxxxxxx'"
+run vds datasets versions details --id "$DS:zzzzzzz"
+expect "unknown version" 3 "" "vds: no version or tag 'zzzzzzz' in dataset $DS"
+run vds datasets files list --id "$DS:nope"
+expect "unknown tag" 3 "" "vds: no version or tag 'nope' in dataset $DS"
+run vds datasets files list --id "$DS:V1"
+expect "tags are case-sensitive" 3 "" "vds: no version or tag 'V1' in dataset $DS"
+run vds datasets tags delete --id "$DS:nope"
+expect "deleting an unknown tag" 3 "" "vds: no such tag 'nope' in dataset $DS"
+run vds datasets versions delete --id "$DS:nope"
+expect "deleting an unknown version" 3 "" "vds: no version or tag 'nope' in dataset $DS"
+run vds datasets files list --id "$V" --path nope
+expect "unknown folder" 3 "" "vds: no such folder 'nope'"
+run vds storageProviders details --id spnope
+expect "unknown provider" 3 "" "vds: no such storage provider 'spnope'"
+DS0=$(new_dataset empty)
+run vds datasets files list --id "$DS0"
+expect "latest of a dataset without commits" 3 "" "vds: dataset $DS0 has no committed version"
+run vds datasets files list --id "$DS0:latest"
+expect "explicit latest of a dataset without commits" 3 "" \
+	"vds: dataset $DS0 has no committed version"
+
+# ---------------------------------------------------------------- malformed references (4)
+run vds datasets files list --id :x
+expect "reference ':x'" 4 "" "vds: malformed reference ':x': no dataset"
+run vds datasets files list --id "$DS:"
+expect "reference 'DS:'" 4 "" "vds: malformed reference '$DS:': expected DATASET[:VERSION|:TAG]"
+run vds datasets files list --id a:b:c
+expect "reference 'a:b:c'" 4 "" "vds: malformed reference 'a:b:c': expected DATASET[:VERSION|:TAG]"
+run vds datasets files list --id "$DS:$VER:x"
+expect "reference with two colons" 4 "" \
+	"vds: malformed reference '$DS:$VER:x': expected DATASET[:VERSION|:TAG]"
+run vds datasets files list --id ""
+expect "empty reference" 4 "" "vds: malformed reference '': no dataset"
+run vds datasets files list --id "$(printf 'a\tb')"
+expect "tab in a reference" 4 "" "vds: malformed reference 'a\\x09b': control characters"
+run vds datasets files list --id "$DS:$(printf 'v\033[31m')"
+expect "escape sequence in a reference" 4 "" \
+	"vds: malformed reference '$DS:v\\x1b[31m': control characters"
+run vds datasets files list --id "$DS:$(printf 'v\177')"
+expect "DEL in a reference" 4 "" "vds: malformed reference '$DS:v\\x7f': control characters"
+run vds datasets files list --id "$(printf 'x\ny')"
+expect "newline in a reference" 4 "" "vds: malformed reference 'x\\x0ay': control characters"
+run vds datasets files put --id "$DS" --source-path "$S/one.txt"
+expect "put needs a version" 4 "" "vds: expected a version reference DATASET:VERSION, not '$DS'"
+run vds datasets tags set --id "$V" --name a/b
+is "bad tag name: exit 4" "$rc" 4
+
+# ---------------------------------------------------------------- committed versions (5)
+before=$(snapshot "$V")
+MSG="vds: dataset version $V is committed and cannot be changed"
+run vds datasets files put --id "$V" --source-path "$S/one.txt" --target-path new
+expect "put into a committed version" 5 "" "$MSG"
+is "file list unchanged after put" "$(snapshot "$V")" "$before"
+run vds datasets files put --id "$DS:v1" --source-path "$S/one.txt"
+expect "put through a tag" 5 "" "$MSG"
+run vds datasets files put --id "$DS:latest" --source-path "$S/d"
+expect "put through latest" 5 "" "$MSG"
+run vds datasets files delete --id "$V" --path one.txt
+expect "delete from a committed version" 5 "" "$MSG"
+run vds datasets files delete --id "$V" --path d
+expect "delete a folder from a committed version" 5 "" "$MSG"
+is "file list unchanged after delete" "$(snapshot "$V")" "$before"
+run vds datasets versions update --id "$V" --message changed
+expect "update a committed version" 5 "" "$MSG"
+run vds datasets versions details --id "$V" --json
+check "message unchanged" grep -q '"message":	"first"' "$T/out"
+run vds datasets versions commit --id "$V"
+expect "commit a committed version" 5 "" "$MSG"
+is "file list unchanged at the end" "$(snapshot "$V")" "$before"
+
+# ---------------------------------------------------------------- conflicts (6)
+run vds datasets versions delete --id "$V"
+expect "delete a tagged version" 6 "" "vds: dataset version $V is tagged 'v1': use --force to delete it"
+SP=$(vds datasets details --id "$DS" --json | sed -n 's/.*"storageProviderId":[^"]*"\([^"]*\)".*/\1/p')
+run vds storageProviders delete --id "$SP"
+is "delete a provider holding datasets: exit 6" "$rc" 6
+
+# ---------------------------------------------------------------- missing source paths (3)
+dbefore=$(snapshot "$D")
+run vds datasets files put --id "$D" --source-path "$T/missing"
+expect "put of a missing source" 3 "" "vds: no such source path '$T/missing'"
+run vds datasets files put --id "$D" --source-path "$S/d" --source-path "$T/missing"
+expect "put of a good and a missing source" 3 "" "vds: no such source path '$T/missing'"
+is "draft unchanged: nothing of the good source added" "$(snapshot "$D")" "$dbefore"
+vbefore=$(vds datasets versions list --id "$DS")
+run vds datasets versions create --id "$DS" --source-path "$T/missing"
+NEW=$(sed -n 's/^Created dataset version: //p' "$T/out")
+expect "create with a missing source" 3 "Created dataset version: $NEW" \
+	"vds: no such source path '$T/missing'"
+is "no empty draft left behind" "$(vds datasets versions list --id "$DS")" "$vbefore"
+
+# ---------------------------------------------------------------- corrupt metadata (9)
+DSJ="$VDS_HOME/store/datasets/$DS/dataset.json"
+cp "$DSJ" "$T/dataset.json.bak"
+printf 'garbage{{{' >"$DSJ"
+run vds datasets list
+expect "garbage dataset.json" 9 "" "vds: corrupt metadata in 'datasets/$DS/dataset.json'"
+run vds datasets details --id "$DS"
+expect "details of a dataset with garbage dataset.json" 9 "" \
+	"vds: corrupt metadata in 'datasets/$DS/dataset.json'"
+run vds datasets details --id "$DS0"
+is "other datasets still readable" "$rc" 0
+: >"$DSJ"
+run vds datasets list
+expect "empty dataset.json" 9 "" "vds: corrupt metadata in 'datasets/$DS/dataset.json'"
+cp "$T/dataset.json.bak" "$DSJ"
+run vds datasets list
+is "restored dataset.json reads again" "$rc" 0
+
+# version.json
+VJ="$VDS_HOME/store/datasets/$DS/versions/$VER/version.json"
+cp "$VJ" "$T/version.json.bak"
+printf 'junk' >"$VJ"
+run vds datasets versions list --id "$DS"
+expect "garbage version.json: versions list" 9 "" \
+	"vds: corrupt metadata in 'datasets/$DS/versions/$VER/version.json'"
+run vds datasets versions details --id "$V"
+expect "garbage version.json: versions details" 9 "" \
+	"vds: corrupt metadata in 'datasets/$DS/versions/$VER/version.json'"
+cp "$T/version.json.bak" "$VJ"
+
+# commit record
+CR=$(ls "$VDS_HOME/store/datasets/$DS/versions/$VER/commit/"*)
+cp "$CR" "$T/commit.bak"
+printf '{"committed":' >"$CR"
+run vds datasets files list --id "$V"
+expect "garbage commit record" 9 "" "vds: corrupt metadata in '${CR#"$VDS_HOME/store/"}'"
+cp "$T/commit.bak" "$CR"
+
+# tag record
+TR=$(ls "$VDS_HOME/store/datasets/$DS/tags/v1/"*)
+cp "$TR" "$T/tag.bak"
+printf 'nope' >"$TR"
+run vds datasets tags list --id "$DS"
+expect "garbage tag record" 9 "" "vds: corrupt metadata in '${TR#"$VDS_HOME/store/"}'"
+cp "$T/tag.bak" "$TR"
+
+# manifest: truncated, or changed in place
+M=$(sed -n 's/.*"manifest":[^"]*"\([0-9a-f]*\)".*/\1/p' "$CR")
+MO="$VDS_HOME/store/objects/$(echo "$M" | cut -c1-2)/$(echo "$M" | cut -c3-)"
+cp "$MO" "$T/manifest.bak"
+chmod u+w "$MO"
+head -c 40 "$T/manifest.bak" >"$MO"
+run vds datasets files list --id "$V"
+expect "truncated manifest: files list" 9 "" \
+	"vds: corrupt file list of $V: line 2: truncated"
+run vds datasets files get --id "$V" --target-path "$T/get1"
+expect "truncated manifest: files get" 9 "" \
+	"vds: corrupt file list of $V: line 2: truncated"
+check "nothing written from a truncated manifest" test ! -e "$T/get1/one.txt"
+sed 's/one\.txt/onf.txt/' "$T/manifest.bak" >"$MO"
+run vds datasets files list --id "$V" --recursive
+expect "altered manifest" 9 "" "vds: file list of $V does not match its hash"
+rm -f "$MO"
+run vds datasets files list --id "$V"
+expect "missing manifest" 9 "" "vds: file list of $V is missing"
+cp "$T/manifest.bak" "$MO"
+is "restored manifest reads again" "$(snapshot "$V")" "$before"
+
+# config
+CFG="$VDS_HOME/config.json"
+cp "$CFG" "$T/config.bak"
+printf '{"storageProviders": [' >"$CFG"
+run vds datasets list
+expect "config.json that is not JSON" 9 "" "vds: configuration file '$CFG' is not valid JSON"
+run vds
+expect "plain vds with a broken config" 9 "" "vds: configuration file '$CFG' is not valid JSON"
+printf 'not json at all\n' >"$T/other.json"
+run vds --config "$T/other.json" datasets list
+expect "--config naming a non-JSON file" 9 "" \
+	"vds: configuration file '$T/other.json' is not valid JSON"
+cp "$T/config.bak" "$CFG"
+
+# ---------------------------------------------------------------- disk full (8)
+mkdir -p "$MNT"
+if mount -t tmpfs -o size=2m tmpfs "$MNT" 2>/dev/null; then
+	SP2=$(vds storageProviders create local --name small --path "$MNT/store" |
+		sed -n 's/^Created storage provider: //p')
+	DSF=$(vds datasets create --name full --storageProviderId "$SP2" |
+		sed -n 's/^Created dataset: //p')
+	mkdir -p "$T/small" "$T/big"
+	printf 'small\n' >"$T/small/s.txt"
+	head -c 4194304 /dev/urandom >"$T/big/big.bin"
+	VF=$(new_version "$DSF" --source-path "$T/small/")
+	DF=$(new_version "$DSF")
+	vds datasets files put --id "$DF" --source-path "$T/small/s.txt" >/dev/null
+	fbefore=$(snapshot "$DF")
+	run vds datasets files put --id "$DF" --source-path "$T/big/big.bin"
+	expect "put of 4 MiB into 2 MiB" 8 "" \
+		"vds: cannot put '$T/big/big.bin': writing to the store: No space left on device"
+	is "draft unchanged after disk full" "$(snapshot "$DF")" "$fbefore"
+	is "no temporary files left in the store" "$(ls -A "$MNT/store/tmp")" ""
+	vl=$(vds datasets versions list --id "$DSF")
+	run vds datasets versions create --id "$DSF" --source-path "$T/big/"
+	NEW=$(sed -n 's/^Created dataset version: //p' "$T/out")
+	expect "create with a source too big for the disk" 8 "Created dataset version: $NEW" \
+		"vds: cannot put '$T/big/big.bin': writing to the store: No space left on device"
+	is "no draft left behind" "$(vds datasets versions list --id "$DSF")" "$vl"
+	run vds datasets files get --id "$VF" --target-path "$T/back"
+	expect "earlier committed version reads back" 0 \
+		"Downloaded dataset version $VF to $T/back: 1 files written, 0 already present" ""
+	check "earlier content intact" cmp "$T/small/s.txt" "$T/back/s.txt"
+	run vds datasets files put --id "$DF" --source-path "$T/small/" --target-path again
+	expect "a small put still works after disk full" 0 \
+		"Put 1 files (6 bytes) into dataset version: $DF" ""
+	# writing a get into a full folder
+	DSB=$(new_dataset bigget)
+	VB=$(new_version "$DSB" --source-path "$T/big/")
+	run vds datasets files get --id "$VB" --target-path "$MNT/out"
+	expect "get into a full disk" 8 "" "vds: cannot write 'big.bin': No space left on device"
+	check "no partial file under the final name" test ! -e "$MNT/out/big.bin"
+	is "no temporary file left in the target" "$(ls -A "$MNT/out")" ""
+	umount "$MNT"
+else
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+		tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP cannot mount a tmpfs"
+	done
+fi
+
+done_testing

@@ -1,3 +1,181 @@
 #!/bin/sh
-echo "1..1"
-echo "ok 1 - placeholder"
+# t11-crash: killing vds at any moment never leaves a committed version that
+# reads back wrong, a half-applied put, or a store later runs trip over.
+. "$VDS_SRCDIR/tests/cli/lib.sh"
+
+# rnd N: a random number in [0, N)
+rnd() { echo $(($(od -An -N4 -tu4 /dev/urandom | tr -d ' ') % $1)); }
+# now_ms: milliseconds since the epoch
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# killed_run MS CMD...: runs vds CMD and kills it with SIGKILL after MS milliseconds
+killed_run() {
+	_ms=$1; shift
+	_ms=$((_ms + 1)) # timeout 0 would mean no timeout
+	timeout -s KILL "$(printf '%d.%03d' $((_ms / 1000)) $((_ms % 1000)))" "$VDS_BIN" "$@" \
+		>/dev/null 2>&1
+	return 0
+}
+
+# ---------------------------------------------------------------- source tree
+S="$T/src"
+d=0
+while [ $d -lt 12 ]; do
+	mkdir -p "$S/d$d/sub"
+	f=0
+	while [ $f -lt 25 ]; do
+		printf 'folder %s file %s\n' $d $f >"$S/d$d/f$f.txt"
+		f=$((f + 1))
+	done
+	printf 'deeper %s\n' $d >"$S/d$d/sub/deep.txt"
+	d=$((d + 1))
+done
+head -c 3145728 /dev/urandom >"$S/big1.bin"
+head -c 1572864 /dev/urandom >"$S/d5/sub/big2.bin"
+ln -s ../f1.txt "$S/d2/sub/link"
+NF=$(find "$S" ! -type d | wc -l | tr -d ' ')
+
+# stores: each crash round may use a fresh provider, so content gets written
+# (not only found) while the process dies
+# new_store: sets DS to a new dataset on a new provider
+nstore=0
+new_store() {
+	nstore=$((nstore + 1))
+	_sp=$(vds storageProviders create local --name "crash$nstore" --path "$T/stores/s$nstore" |
+		sed -n 's/^Created storage provider: //p')
+	DS=$(vds datasets create --name "crash$nstore" --storageProviderId "$_sp" |
+		sed -n 's/^Created dataset: //p')
+	[ -n "$DS" ] || failures="$failures [cannot create dataset crash$nstore]"
+}
+
+# verify [all]: every committed version of dataset DS (with "all": of every
+# dataset) reads back equal to the source (each checked once), and every
+# draft holds all files or none
+verified=" "
+failures=
+verify() {
+	if [ "${1:-}" = all ]; then
+		_all=$(vds datasets list --json | sed -n 's/.*"id":[^"]*"\(ds[0-9a-z]*\)".*/\1/p')
+	else
+		_all=$DS
+	fi
+	for _ds in $_all; do
+		if ! vds datasets versions list --id "$_ds" --json >"$T/vl" 2>"$T/vlerr"; then
+			failures="$failures [versions list $_ds: $(cat "$T/vlerr")]"
+			continue
+		fi
+		for _v in $(vds datasets versions list --id "$_ds" --isCommitted true --json |
+			sed -n 's/.*"id":[^"]*"\(ds[0-9a-z]*:[0-9a-z]*\)".*/\1/p'); do
+			case $verified in *" $_v "*) continue ;; esac
+			rm -rf "$T/get"
+			if ! vds datasets files get --id "$_v" --target-path "$T/get" >/dev/null 2>"$T/gerr"; then
+				failures="$failures [get $_v: $(cat "$T/gerr")]"
+			elif ! diff -r "$S" "$T/get" >/dev/null; then
+				failures="$failures [$_v differs from the source]"
+			fi
+			verified="$verified$_v "
+		done
+		for _n in $(vds datasets versions list --id "$_ds" --isCommitted false --json |
+			sed -n 's/.*"fileCount":[^0-9]*\([0-9]*\).*/\1/p'); do
+			[ "$_n" = 0 ] || [ "$_n" = "$NF" ] || failures="$failures [a draft of $_ds has $_n files]"
+		done
+	done
+}
+
+# time undisturbed runs to pick kill delays around them
+new_store
+run vds datasets versions create --id "$DS" --source-path "$S/"
+V0=$(sed -n 's/^Committed dataset version: //p' "$T/out")
+expect "an undisturbed create commits" 0 \
+	"$(printf 'Created dataset version: %s\nCommitted dataset version: %s' "$V0" "$V0")" ""
+new_store
+t0=$(now_ms)
+vds datasets versions create --id "$DS" --source-path "$S/" >/dev/null
+span=$(($(now_ms) - t0 + 2))
+diag "an undisturbed create into a new store takes about $span ms"
+verify
+is "they read back equal to the source" "$failures" ""
+
+# ---------------------------------------------------------------- killed creates
+start=$(date +%s)
+rounds=0
+while [ $rounds -lt 30 ] && [ $(($(date +%s) - start)) -lt 10 ]; do
+	[ $((rounds % 3)) = 0 ] && new_store
+	killed_run "$(rnd "$span")" datasets versions create --id "$DS" --source-path "$S/"
+	rounds=$((rounds + 1))
+	verify
+done
+verify all
+diag "$rounds killed creates, $(echo $verified | wc -w) committed versions checked"
+is "after killed creates every committed version reads back equal" "$failures" ""
+
+run vds datasets versions create --id "$DS" --message final --source-path "$S/"
+V=$(sed -n 's/^Committed dataset version: //p' "$T/out")
+expect "a final create after the kills completes" 0 \
+	"$(printf 'Created dataset version: %s\nCommitted dataset version: %s' "$V" "$V")" ""
+verify
+is "and reads back equal" "$failures" ""
+
+# ---------------------------------------------------------------- killed commits
+failures=
+start=$(date +%s)
+rounds=0
+states=
+while [ $rounds -lt 12 ] && [ $(($(date +%s) - start)) -lt 3 ]; do
+	[ $((rounds % 2)) = 0 ] && new_store
+	D=$(new_version "$DS")
+	vds datasets files put --id "$D" --source-path "$S/" >/dev/null
+	killed_run "$(rnd 15)" datasets versions commit --id "$D"
+	if vds datasets versions details --id "$D" --json | grep -q '"isCommitted":	true'; then
+		states="${states}c"
+	else
+		states="${states}d"
+		vds datasets versions commit --id "$D" >"$T/cout" 2>&1 ||
+			failures="$failures [commit after a killed commit of $D: $(cat "$T/cout")]"
+	fi
+	rounds=$((rounds + 1))
+	verify
+done
+verify all
+diag "killed commits: $states (c: had committed, d: still a draft)"
+is "after killed commits every version reads back equal" "$failures" ""
+
+# ---------------------------------------------------------------- killed puts
+failures=
+start=$(date +%s)
+rounds=0
+while [ $rounds -lt 12 ] && [ $(($(date +%s) - start)) -lt 3 ]; do
+	[ $((rounds % 2)) = 0 ] && new_store
+	D=$(new_version "$DS")
+	killed_run "$(rnd "$span")" datasets files put --id "$D" --source-path "$S/"
+	verify # the draft holds all files or none
+	run vds datasets files put --id "$D" --source-path "$S/"
+	[ "$rc" = 0 ] || failures="$failures [put after a killed put into $D: $(cat "$T/err")]"
+	run vds datasets versions commit --id "$D"
+	[ "$rc" = 0 ] || failures="$failures [commit after a killed put into $D: $(cat "$T/err")]"
+	rounds=$((rounds + 1))
+	verify
+done
+verify all
+is "after killed puts drafts are all-or-nothing and commits read back equal" "$failures" ""
+
+# ---------------------------------------------------------------- killed gets
+failures=
+rounds=0 leftovers=
+while [ $rounds -lt 6 ]; do
+	G="$T/killedget$rounds"
+	killed_run "$(rnd 40)" datasets files get --id "$V" --target-path "$G"
+	run vds datasets files get --id "$V" --target-path "$G"
+	[ "$rc" = 0 ] || failures="$failures [get after a killed get: $(cat "$T/err")]"
+	diff -r -x '.vds-*.tmp' "$S" "$G" >/dev/null || failures="$failures [resumed get differs]"
+	[ -z "$(find "$G" -name '.vds-*.tmp')" ] || leftovers="$leftovers $G"
+	rounds=$((rounds + 1))
+done
+is "a get resumed after a kill completes equal to the source" "$failures" ""
+if [ -z "$leftovers" ]; then ok "a resumed get leaves no temporary files"; else
+	tap_n=$((tap_n + 1)); echo "not ok $tap_n - a resumed get leaves no temporary files # TODO"
+fi
+
+run vds datasets list
+is "the store still lists after all the kills" "$rc" 0
+
+done_testing

@@ -1,0 +1,144 @@
+/*
+ * keys.c - key bindings. Keys become named actions before any pane sees
+ * them; the defaults come from the UI_ACTIONS list, which also gives the
+ * help screen, and a "keys.conf" file beside the configuration can rebind.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui.h"
+
+static const struct {
+	const char *name, *keys, *help;
+} actions[ACT_COUNT] = {
+#define X(id, name, keys, help) [ACT_##id] = {name, keys, help},
+	UI_ACTIONS(X)
+#undef X
+};
+
+static enum ui_action bindings[KEY_MAX + 1];
+
+static const struct {
+	const char *name;
+	int key;
+} named[] = {
+	{"Up", KEY_UP}, {"Down", KEY_DOWN}, {"Left", KEY_LEFT}, {"Right", KEY_RIGHT},
+	{"PageUp", KEY_PPAGE}, {"PageDown", KEY_NPAGE}, {"Home", KEY_HOME}, {"End", KEY_END},
+	{"Tab", '\t'}, {"BackTab", KEY_BTAB}, {"Enter", '\n'}, {"Backspace", KEY_BACKSPACE},
+	{"Esc", 27}, {"Space", ' '}, {"Delete", KEY_DC}, {"F1", KEY_F(1)},
+};
+
+int keys_parse(const char *name, size_t len)
+{
+	if (len == 1)
+		return (unsigned char)name[0];
+	if (len == 2 && name[0] == '^' && name[1] >= '@' && name[1] <= '_')
+		return name[1] - '@';
+	if (len == 2 && name[0] == '^' && name[1] >= 'a' && name[1] <= 'z')
+		return name[1] - 'a' + 1;
+	if (len > 2 && name[0] == '<' && name[len - 1] == '>')
+		for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++)
+			if (strlen(named[i].name) == len - 2 && !strncmp(named[i].name, name + 1, len - 2))
+				return named[i].key;
+	return -1;
+}
+
+static void bind_defaults(void)
+{
+	memset(bindings, 0, sizeof(bindings));
+	for (int a = 1; a < ACT_COUNT; a++) {
+		const char *k = actions[a].keys;
+		while (*k) {
+			size_t n = strcspn(k, " ");
+			int key = keys_parse(k, n);
+			if (key >= 0 && key <= KEY_MAX)
+				bindings[key] = (enum ui_action)a;
+			k += n;
+			while (*k == ' ')
+				k++;
+		}
+	}
+	/* the other codes terminals send for the same keys */
+	bindings['\r'] = bindings[KEY_ENTER] = bindings['\n'];
+	bindings[127] = bindings[8] = bindings[KEY_BACKSPACE];
+}
+
+int keys_init(const char *path, char *err, size_t errlen)
+{
+	char line[256];
+	int lineno = 0;
+	FILE *f;
+
+	bind_defaults();
+	if (!path || !(f = fopen(path, "r")))
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char key[64], act[64], extra[2];
+		int key_code = -1, n;
+
+		lineno++;
+		if (line[strspn(line, " \t")] == '#' || line[strspn(line, " \t\r\n")] == '\0')
+			continue;
+		n = sscanf(line, " bind %63s %63s %1s", key, act, extra);
+		if (n == 2)
+			key_code = keys_parse(key, strlen(key));
+		enum ui_action a = ACT_NONE;
+		for (int i = 1; i < ACT_COUNT && n == 2; i++)
+			if (!strcmp(actions[i].name, act))
+				a = (enum ui_action)i;
+		if (n != 2 || key_code < 0 || key_code > KEY_MAX || (a == ACT_NONE && strcmp(act, "none"))) {
+			snprintf(err, errlen, "%s:%d: expected 'bind KEY ACTION'", path, lineno);
+			fclose(f);
+			return -1;
+		}
+		bindings[key_code] = a;
+	}
+	fclose(f);
+	return 0;
+}
+
+enum ui_action keys_action(int key)
+{
+	return key >= 0 && key <= KEY_MAX ? bindings[key] : ACT_NONE;
+}
+
+const char *keys_action_name(enum ui_action a)
+{
+	return a > 0 && a < ACT_COUNT ? actions[a].name : "none";
+}
+
+/* Writes the name of KEY into BUF. */
+static void key_name(int key, char *buf, size_t len)
+{
+	for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++)
+		if (named[i].key == key) {
+			snprintf(buf, len, "<%s>", named[i].name);
+			return;
+		}
+	if (key > 0 && key < 32)
+		snprintf(buf, len, "^%c", key + '@');
+	else if (key >= 32 && key < 127)
+		snprintf(buf, len, "%c", key);
+	else
+		snprintf(buf, len, "<%d>", key);
+}
+
+void keys_describe(enum ui_action a, const char **help, char *keys, size_t keyslen)
+{
+	size_t used = 0;
+
+	*help = actions[a].help;
+	keys[0] = '\0';
+	/* the keys bound now, in the order the defaults name them, then the rest */
+	for (int key = 0; key <= KEY_MAX && used + 16 < keyslen; key++) {
+		char name[32];
+
+		if (bindings[key] != a || key == '\r' || key == KEY_ENTER || key == 127 || key == 8)
+			continue;
+		key_name(key, name, sizeof(name));
+		used += (size_t)snprintf(keys + used, keyslen - used, "%s%s", used ? " " : "", name);
+	}
+}
