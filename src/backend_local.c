@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -109,7 +110,8 @@ static int l_write(vds_backend *b, const char *key, const void *data, size_t len
 {
 	local_backend *lb = (local_backend *)b;
 	char *tmp = tmp_path(lb), *path = full_path(lb, key);
-	int r = 0, fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	mode_t mode = strncmp(key, "objects/", 8) ? 0644 : 0444; /* content is read-only */
+	int r = 0, fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 
 	if (fd < 0) {
 		r = vds_err_errno(errno, "create", tmp);
@@ -424,6 +426,29 @@ static bool dir_is_empty(const char *path)
 	return empty;
 }
 
+#define TMP_MAX_AGE (24 * 3600) /* no write keeps a temporary file for a day */
+
+/* Removes temporary files that interrupted writers left behind long ago. */
+static void clean_tmp(local_backend *lb)
+{
+	char *tmpdir = full_path(lb, "tmp");
+	DIR *d;
+	struct dirent *de;
+	time_t now = time(NULL);
+
+	vds_mkdirs(tmpdir);
+	if ((d = opendir(tmpdir))) {
+		while ((de = readdir(d))) {
+			struct stat st;
+			if (de->d_name[0] != '.' && fstatat(dirfd(d), de->d_name, &st, 0) == 0 &&
+			    S_ISREG(st.st_mode) && now - st.st_mtime > TMP_MAX_AGE)
+				unlinkat(dirfd(d), de->d_name, 0);
+		}
+		closedir(d);
+	}
+	free(tmpdir);
+}
+
 int vds_backend_local_open(const char *root, vds_backend **out)
 {
 	local_backend *lb;
@@ -466,9 +491,7 @@ int vds_backend_local_open(const char *root, vds_backend **out)
 			goto fail;
 		}
 	}
-	char *tmpdir = full_path(lb, "tmp");
-	vds_mkdirs(tmpdir);
-	free(tmpdir);
+	clean_tmp(lb);
 	*out = &lb->base;
 	return 0;
 fail:

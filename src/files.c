@@ -18,7 +18,7 @@ int vds_files_delete(vds_ctx *ctx, const char *ds, const char *ver, const char *
 	if (npaths == 0)
 		return vds_err(VDS_EUSAGE, "no path to delete");
 	if ((r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0 ||
-	    (r = version_require_draft(b, ds, ver)) < 0 || (r = vds_tree_open(ctx, ds, ver, &t)) < 0)
+	    (r = version_require_open_draft(b, ds, ver)) < 0 || (r = vds_tree_open(ctx, ds, ver, &t)) < 0)
 		return r;
 	sb_adds(&rec, CHANGES_HEADER);
 	for (size_t i = 0; i < npaths && r == 0; i++) {

@@ -112,7 +112,7 @@ int vds_files_put(vds_ctx *ctx, const char *ds, const char *ver, const char *con
 	if (res)
 		memset(res, 0, sizeof(*res));
 	if ((r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0 ||
-	    (r = version_require_draft(b, ds, ver)) < 0 ||
+	    (r = version_require_open_draft(b, ds, ver)) < 0 ||
 	    (r = vds_path_normalize(target ? target : "", &tgt)) < 0)
 		return r;
 	for (size_t i = 0; i < nsources && r == 0; i++)

@@ -59,6 +59,8 @@ int version_state(vds_backend *b, const char *ds, const char *ver, bool *committ
 		  cJSON **commit);
 /* Fails with VDS_ECOMMITTED unless DS:VER is an existing draft. */
 int version_require_draft(vds_backend *b, const char *ds, const char *ver);
+/* Like version_require_draft(), and refuses a draft whose commit has begun. */
+int version_require_open_draft(vds_backend *b, const char *ds, const char *ver);
 /* Appends change record TEXT to draft DS:VER, guarding against a racing commit. */
 int version_add_changes(vds_backend *b, const char *ds, const char *ver, const char *text,
 			size_t len);

@@ -209,7 +209,7 @@ int vds_tag_set(vds_ctx *ctx, const char *ds, const char *ver, const char *name)
 						    q(ver))
 					  : r;
 	if (!committed)
-		return vds_err(VDS_EINVAL, "dataset version %s:%s is a draft: commit it before tagging",
+		return vds_err(VDS_ECONFLICT, "dataset version %s:%s is a draft: commit it before tagging",
 			       ds, ver);
 	if (vds_is_version_id(name)) {
 		bool c;

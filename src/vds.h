@@ -250,6 +250,9 @@ void vds_listing_release(vds_listing *l);
 
 /* ---- files ------------------------------------------------------------ */
 
+/* Checks that local SOURCE (a --source-path) exists, before anything is created. */
+int vds_source_check(const char *source);
+
 /* What vds_files_put() did. */
 typedef struct vds_put_result {
 	uint64_t files, bytes;       /* files and bytes put */

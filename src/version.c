@@ -12,11 +12,14 @@
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "manifest.h"
 #include "store.h"
 
 #define MESSAGE_MAX_BYTES 65536
+#define SEAL_WAIT_MS 10000 /* how long a put waits for a commit that sealed its draft */
+#define WAIT_STEP_MS 50
 
 void vds_version_release(vds_version *v)
 {
@@ -136,6 +139,30 @@ int version_require_draft(vds_backend *b, const char *ds, const char *ver)
 		return vds_err(VDS_ECOMMITTED, "dataset version %s:%s is committed and cannot be changed",
 			       ds, ver);
 	return 0;
+}
+
+/* True if a commit of DS:VER has begun (sealed the draft). */
+static bool version_sealed(vds_backend *b, const char *ds, const char *ver)
+{
+	char *prefix = vkey(ds, ver, "seal"), **names;
+	size_t n = 0;
+
+	if (list_names(b, prefix, &names, &n) == 0)
+		names_free(names, n);
+	free(prefix);
+	return n > 0;
+}
+
+int version_require_open_draft(vds_backend *b, const char *ds, const char *ver)
+{
+	int r = version_require_draft(b, ds, ver);
+
+	if (r == 0 && version_sealed(b, ds, ver))
+		r = vds_err(VDS_ECONFLICT,
+			    "a commit of dataset version %s:%s is in progress or was interrupted; "
+			    "run 'vds datasets versions commit --id %s:%s' to finish it",
+			    ds, ver, ds, ver);
+	return r;
 }
 
 /* Reads the change records of a draft, in order; names go to *NAMES. */
@@ -474,7 +501,7 @@ int vds_version_update(vds_ctx *ctx, const char *ds, const char *ver, const char
 	int r;
 
 	if ((r = check_message(message)) < 0 || (r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0 ||
-	    (r = version_require_draft(b, ds, ver)) < 0)
+	    (r = version_require_open_draft(b, ds, ver)) < 0)
 		return r;
 	key = vkey(ds, ver, "version.json");
 	r = json_read(b, key, &j);
@@ -503,34 +530,45 @@ int version_add_changes(vds_backend *b, const char *ds, const char *ver, const c
 	cJSON *commit;
 	int r;
 
-	if ((r = version_require_draft(b, ds, ver)) < 0)
+	if ((r = version_require_open_draft(b, ds, ver)) < 0)
 		return r;
 	vds_stamp(stamp);
 	key = xasprintf("datasets/%s/versions/%s/changes/%s", ds, ver, stamp);
 	if ((r = b->ops->write(b, key, text, len)) < 0)
 		goto out;
-	/* a commit that raced with us either includes this record or not */
-	if ((r = version_state(b, ds, ver, &committed, &commit)) < 0)
-		goto out;
-	if (committed) {
-		bool included = json_has_string(cJSON_GetObjectItem(commit, "changes"), stamp);
-		cJSON_Delete(commit);
-		if (!included) {
-			b->ops->remove(b, key);
-			r = vds_err(VDS_ECOMMITTED,
-				    "dataset version %s:%s was committed meanwhile; nothing was changed",
+	/*
+	 * A commit seals the draft before it lists the change records. With no
+	 * seal now, any commit lists this record. With one, the commit record
+	 * tells whether this record made it in; wait a little for it.
+	 */
+	for (int waited = 0;; waited += WAIT_STEP_MS) {
+		if ((r = version_state(b, ds, ver, &committed, &commit)) < 0)
+			break;
+		if (committed) {
+			bool included = json_has_string(cJSON_GetObjectItem(commit, "changes"), stamp);
+			cJSON_Delete(commit);
+			if (!included)
+				r = vds_err(VDS_ECOMMITTED,
+					    "dataset version %s:%s was committed meanwhile; nothing was changed",
+					    ds, ver);
+			break;
+		}
+		if (!version_sealed(b, ds, ver))
+			break;
+		if (waited >= SEAL_WAIT_MS) {
+			r = vds_err(VDS_ECONFLICT,
+				    "a commit of dataset version %s:%s began meanwhile and has not finished; "
+				    "nothing was changed",
 				    ds, ver);
+			break;
 		}
-	} else {
-		/* the version may have been deleted meanwhile */
-		char *vk = vkey(ds, ver, "version.json");
-		if (b->ops->stat(b, vk, NULL) == VDS_ENOTFOUND) {
-			b->ops->remove(b, key);
-			r = vds_err(VDS_ENOTFOUND, "dataset version %s:%s was deleted meanwhile", ds,
-				    ver);
-		}
-		free(vk);
+		struct timespec ts = {0, WAIT_STEP_MS * 1000000L};
+		nanosleep(&ts, NULL);
 	}
+	if (r == VDS_ENOTFOUND)
+		r = vds_err(VDS_ENOTFOUND, "dataset version %s:%s was deleted meanwhile", ds, ver);
+	if (r < 0)
+		b->ops->remove(b, key);
 out:
 	free(key);
 	return r;
@@ -552,6 +590,12 @@ int vds_version_commit(vds_ctx *ctx, const char *ds, const char *ver)
 		return r;
 	key = vkey(ds, ver, "version.json");
 	if ((r = json_read(b, key, &vj)) < 0)
+		goto out;
+	/* seal first: a put that lands after the listing below will know */
+	vds_stamp(stamp);
+	free(key);
+	key = xasprintf("datasets/%s/versions/%s/seal/%s", ds, ver, stamp);
+	if ((r = b->ops->write(b, key, "{}\n", 3)) < 0)
 		goto out;
 	if ((r = draft_text(b, ds, ver, &text, &len, &changes, &nchanges)) < 0)
 		goto out;

@@ -134,6 +134,23 @@ static int add_one(walk_list *l, const char *src, const char *dest, size_t root,
 	return 0;
 }
 
+int vds_source_check(const char *source)
+{
+	size_t len = strlen(source);
+	struct stat st;
+
+	if (!*source)
+		return vds_err(VDS_EINVAL, "empty source path");
+	if ((len > 1 && source[len - 1] == '/' ? stat(source, &st) : lstat(source, &st)) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return vds_err(VDS_ENOTFOUND, "no such source path %s", q(source));
+		return vds_err_errno(errno, "read", source);
+	}
+	if (len > 1 && source[len - 1] == '/' && !S_ISDIR(st.st_mode))
+		return vds_err(VDS_EINVAL, "source path %s is not a folder", q(source));
+	return 0;
+}
+
 int walk_source(walk_list *l, const char *source, const char *target, const vds_opts *o)
 {
 	size_t len = strlen(source);
@@ -141,16 +158,11 @@ int walk_source(walk_list *l, const char *source, const char *target, const vds_
 	struct stat st;
 	int r;
 
-	if (!*source)
-		return vds_err(VDS_EINVAL, "empty source path");
-	if ((contents ? stat(source, &st) : lstat(source, &st)) < 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return vds_err(VDS_ENOTFOUND, "no such source path %s", q(source));
+	if ((r = vds_source_check(source)) < 0)
+		return r;
+	if ((contents ? stat(source, &st) : lstat(source, &st)) < 0)
 		return vds_err_errno(errno, "read", source);
-	}
 	if (contents || (S_ISDIR(st.st_mode) && (!strcmp(source, ".") || !strcmp(source, "/")))) {
-		if (!S_ISDIR(st.st_mode))
-			return vds_err(VDS_EINVAL, "source path %s is not a folder", q(source));
 		return add_dir(l, source, target, *target ? strlen(target) + 1 : 0, o);
 	}
 	/* the file or folder itself, under its own name */

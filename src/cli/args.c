@@ -48,8 +48,8 @@ int args_parse(cli_args *a, const char *cmd, const cli_opt *spec, int argc, char
 			value = "true";
 		} else if (eq) {
 			value = eq + 1;
-		} else if (i + 1 < argc) {
-			value = argv[++i];
+		} else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) {
+			value = argv[++i]; /* "--opt=--x" passes a value that starts with "--" */
 		} else {
 			return vds_err(VDS_EUSAGE, "option '--%s' needs a value", o->name);
 		}

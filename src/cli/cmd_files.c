@@ -225,9 +225,9 @@ static int f_put(vds_ctx *ctx, cli_args *a)
 	}
 	r = vds_files_put(ctx, res.dataset.id, res.version, src, n, arg_str(a, "target-path"), &o, &pr);
 	if (r == 0)
-		printf("Put %llu files (%llu bytes) into dataset version: %s:%s\n",
-		       (unsigned long long)pr.files, (unsigned long long)pr.bytes, res.dataset.id,
-		       res.version);
+		printf("Put %llu file%s (%llu bytes) into dataset version: %s:%s\n",
+		       (unsigned long long)pr.files, pr.files == 1 ? "" : "s",
+		       (unsigned long long)pr.bytes, res.dataset.id, res.version);
 	free(src);
 	vds_resolved_release(&res);
 	return r;

@@ -130,9 +130,11 @@ static int v_create(vds_ctx *ctx, cli_args *a)
 	const char **src;
 	size_t nsrc = arg_all(a, "source-path", &src);
 	vds_opts o;
-	int r;
+	int r = 0;
 
-	if ((r = cli_opts(a, &o)) < 0 || (r = need_dataset(ctx, arg_str(a, "id"), &d)) < 0) {
+	for (size_t i = 0; i < nsrc && r == 0; i++)
+		r = vds_source_check(src[i]);
+	if (r < 0 || (r = cli_opts(a, &o)) < 0 || (r = need_dataset(ctx, arg_str(a, "id"), &d)) < 0) {
 		free(src);
 		return r;
 	}

@@ -53,7 +53,7 @@ static int match(const char *path, int argc, char **argv)
 }
 
 /* True if ARGV (the words typed) is a prefix of some command path: list them. */
-static bool list_group(int argc, char **argv)
+static bool list_group(FILE *f, int argc, char **argv)
 {
 	bool any = false;
 
@@ -73,13 +73,13 @@ static bool list_group(int argc, char **argv)
 			if (!ok || !*p)
 				continue;
 			if (!any) {
-				printf("Usage: vds");
+				fprintf(f, "Usage: vds");
 				for (int i = 0; i < argc; i++)
-					printf(" %s", argv[i]);
-				printf(" COMMAND [OPTIONS]\n\nCommands:\n");
+					fprintf(f, " %s", argv[i]);
+				fprintf(f, " COMMAND [OPTIONS]\n\nCommands:\n");
 			}
 			any = true;
-			printf("  %-34s %s\n", c->path, c->summary);
+			fprintf(f, "  %-34s %s\n", c->path, c->summary);
 		}
 	return any;
 }
@@ -136,7 +136,7 @@ int main(int argc, char **argv)
 			}
 	if (!cmd && argc > 0) {
 		bool help = !strcmp(argv[argc - 1], "--help");
-		if (list_group(help ? argc - 1 : argc, argv))
+		if (list_group(help ? stdout : stderr, help ? argc - 1 : argc, argv))
 			return help ? 0 : 2;
 		int known = 0; /* how many words name a group */
 		for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)

@@ -1,6 +1,8 @@
 /* output.c - JSON output, progress bar, warnings and small formatting helpers. */
 #include "config.h"
 
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,12 +72,23 @@ void cli_warn(const char *msg, void *ud)
 	fprintf(stderr, "vds: warning: %s\n", msg);
 }
 
+static atomic_int interrupted;
+
+/* The first Ctrl-C cancels cleanly; a second one kills. */
+static void on_sigint(int sig)
+{
+	(void)sig;
+	atomic_store(&interrupted, 1);
+	signal(SIGINT, SIG_DFL);
+}
+
 int cli_opts(const cli_args *a, vds_opts *o)
 {
 	const char *c = arg_str(a, "concurrency");
 	char *end;
 
-	*o = (vds_opts){.progress = cli_progress, .warn = cli_warn};
+	*o = (vds_opts){.progress = cli_progress, .warn = cli_warn, .cancel = &interrupted};
+	signal(SIGINT, on_sigint);
 	if (c) {
 		long v = strtol(c, &end, 10);
 		if (*end || end == c || v < 1 || v > 64)

@@ -199,7 +199,7 @@ Commands:
 EOF
 )
 run vds datasets
-expect "'vds datasets' alone lists the group and exits 2" 2 "$datasets_group" ""
+expect "'vds datasets' alone lists the group on stderr and exits 2" 2 "" "$datasets_group"
 run vds datasets --help
 expect "'vds datasets --help' lists the group and exits 0" 0 "$datasets_group" ""
 
@@ -216,12 +216,12 @@ Commands:
 EOF
 )
 run vds datasets versions
-expect "'vds datasets versions' lists its commands, exit 2" 2 "$versions_group" ""
+expect "'vds datasets versions' lists its commands on stderr, exit 2" 2 "" "$versions_group"
 run vds datasets versions --help
 expect "'vds datasets versions --help' exits 0" 0 "$versions_group" ""
 
 run vds storageProviders
-expect "'vds storageProviders' lists its commands, exit 2" 2 "$(cat <<'EOF'
+expect "'vds storageProviders' lists its commands on stderr, exit 2" 2 "" "$(cat <<'EOF'
 Usage: vds storageProviders COMMAND [OPTIONS]
 
 Commands:
@@ -230,16 +230,16 @@ Commands:
   storageProviders create local      Add a local-directory storage provider
   storageProviders delete            Remove a storage provider from the configuration
 EOF
-)" ""
+)"
 
 run vds storageProviders create
-expect "'vds storageProviders create' lists 'create local', exit 2" 2 "$(cat <<'EOF'
+expect "'vds storageProviders create' lists 'create local' on stderr, exit 2" 2 "" "$(cat <<'EOF'
 Usage: vds storageProviders create COMMAND [OPTIONS]
 
 Commands:
   storageProviders create local      Add a local-directory storage provider
 EOF
-)" ""
+)"
 
 # ---- unknown commands and options --------------------------------------
 
@@ -308,8 +308,10 @@ expect "a value may contain '='" 0 "Updated dataset: $ds2" ""
 run vds datasets details --id "$ds2" --json
 check "the value after the first '=' is kept whole" grep -q '"description":	"a=b=c"' "$T/out"
 run vds datasets update --id "$ds2" --description --json
-expect "the word after '--opt' is its value even if it starts with '--'" 0 \
-	"Updated dataset: $ds2" ""
+expect "a separate value may not start with '--'" 2 "" \
+	"vds: option '--description' needs a value"
+run vds datasets update --id "$ds2" --description=--json
+expect "--opt=--value passes a value that starts with '--'" 0 "Updated dataset: $ds2" ""
 run vds datasets details --id "$ds2" --json
 check "description is '--json'" grep -q '"description":	"--json"' "$T/out"
 

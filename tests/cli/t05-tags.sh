@@ -174,7 +174,7 @@ expect "stable is back on the first version" 0 "$v1_details" ""
 # ---- refused sets ------------------------------------------------------------------
 
 run vds datasets tags set --id "$draft" --name wip
-expect "tag on a draft refused" 4 "" \
+expect "tag on a draft refused (conflict)" 6 "" \
 	"vds: dataset version $draft is a draft: commit it before tagging"
 run vds datasets tags set --id "$ds:zzzzzzz" --name x
 expect "tag on an unknown version" 3 "" "vds: no version or tag 'zzzzzzz' in dataset $ds"

@@ -31,7 +31,9 @@ put_ok() {
 	_d=$1 _ref=$2 _n=$3 _b=$4
 	shift 4
 	run vds datasets files put --id "$_ref" "$@"
-	expect "$_d" 0 "Put $_n files ($_b bytes) into dataset version: $_ref" ""
+	_files=files
+	[ "$_n" = 1 ] && _files=file
+	expect "$_d" 0 "Put $_n $_files ($_b bytes) into dataset version: $_ref" ""
 }
 
 MT=1700000000 # the mtime of every source file
@@ -337,15 +339,15 @@ put_ok "links inside are kept when the folder's contents go under --target-path"
 
 run vds datasets files put --id "$w" --source-path "$T/links/out/" --target-path out
 expect "a link out of the source tree is skipped with a warning" 0 \
-	"Put 1 files (4 bytes) into dataset version: $w" \
+	"Put 1 file (4 bytes) into dataset version: $w" \
 	"vds: warning: skipping link '$T/links/out/escape': it points outside the source tree"
 run vds datasets files put --id "$w" --source-path "$T/links/abs" --target-path abs
 expect "an absolute link is skipped with a warning" 0 \
-	"Put 1 files (4 bytes) into dataset version: $w" \
+	"Put 1 file (4 bytes) into dataset version: $w" \
 	"vds: warning: skipping link '$T/links/abs/absolute': it points outside the source tree"
 run vds datasets files put --id "$w" --source-path "$T/special/"
 expect "a fifo is skipped with a warning" 0 \
-	"Put 1 files (4 bytes) into dataset version: $w" \
+	"Put 1 file (4 bytes) into dataset version: $w" \
 	"vds: warning: skipping special file '$T/special/pipe'"
 run vds datasets files put --id "$w" --source-path "$T/special/pipe"
 expect "a fifo given alone is skipped with a warning" 0 \

@@ -80,6 +80,14 @@ run vds datasets files get --id "$V" --target-path "$O"
 expect "second get writes nothing" 0 \
 	"Downloaded dataset version $V to $O: 0 files written, $NFILES already present" ""
 
+vds datasets tags set --id "$V" --name v1 >/dev/null
+run vds datasets files get --id "$DS:v1" --target-path "$O"
+expect "get through a tag names the version" 0 \
+	"Downloaded dataset version $V to $O: 0 files written, $NFILES already present" ""
+(cd "$T" && vds datasets files get --id "$V" --target-path out1) >"$T/out" 2>"$T/err"; rc=$?
+expect "a relative target folder is shown as given" 0 \
+	"Downloaded dataset version $V to out1: 0 files written, $NFILES already present" ""
+
 # ---------------------------------------------------------------- resume
 ino() { stat -c %i "$1"; }
 ino_a=$(ino "$O/a.txt") ino_zero=$(ino "$O/zero") ino_b=$(ino "$O/sub/b.txt")

@@ -100,7 +100,7 @@ start=$(date +%s)
 rounds=0
 while [ $rounds -lt 30 ] && [ $(($(date +%s) - start)) -lt 10 ]; do
 	[ $((rounds % 3)) = 0 ] && new_store
-	killed_run "$(rnd "$span")" datasets versions create --id "$DS" --source-path "$S/"
+	killed_run "$(rnd $((span * 3 / 2)))" datasets versions create --id "$DS" --source-path "$S/"
 	rounds=$((rounds + 1))
 	verify
 done
