@@ -111,7 +111,7 @@ const char *keys_action_name(enum ui_action a)
 }
 
 /* Writes the name of KEY into BUF. */
-static void key_name(int key, char *buf, size_t len)
+static void describe_key(int key, char *buf, size_t len)
 {
 	for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++)
 		if (named[i].key == key) {
@@ -138,7 +138,7 @@ void keys_describe(enum ui_action a, const char **help, char *keys, size_t keysl
 
 		if (bindings[key] != a || key == '\r' || key == KEY_ENTER || key == 127 || key == 8)
 			continue;
-		key_name(key, name, sizeof(name));
+		describe_key(key, name, sizeof(name));
 		used += (size_t)snprintf(keys + used, keyslen - used, "%s%s", used ? " " : "", name);
 	}
 }

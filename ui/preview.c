@@ -78,7 +78,7 @@ static size_t split_record(const char *buf, size_t len, size_t *pos, char sep, c
 {
 	size_t n = 0, i = *pos;
 	strbuf f = STRBUF_INIT;
-	bool quoted = false;
+	bool quoted = false, ended = false;
 
 	*fields = NULL;
 	for (; i < len; i++) {
@@ -101,13 +101,14 @@ static size_t split_record(const char *buf, size_t len, size_t *pos, char sep, c
 			(*fields)[n++] = sb_detach(&f, NULL);
 			if (c == '\n') {
 				i++;
+				ended = true;
 				break;
 			}
 		} else {
 			sb_addc(&f, c);
 		}
 	}
-	if (f.len || (i >= len && n)) {
+	if (!ended && (f.len || n)) { /* the last field of a record without a newline */
 		*fields = xrealloc(*fields, (n + 1) * sizeof(**fields));
 		(*fields)[n++] = sb_detach(&f, NULL);
 	}

@@ -93,7 +93,9 @@ int need_dataset(vds_ctx *ctx, const char *ref, vds_dataset *out);
 /* Resolves --id to a version; EXPLICIT demands the DS:VERSION form. */
 int need_version(vds_ctx *ctx, const char *ref, bool explicit_version, vds_resolved *out);
 
-/* The no-argument entry: seed the demo and show the store. */
+/* The no-argument entry: seed the demo, then browse (or, off a terminal, print an overview). */
 int cmd_home(vds_ctx *ctx);
+/* The terminal browser (ui/browse.c). */
+int vds_browse(vds_ctx *ctx, const char *ref);
 
 #endif

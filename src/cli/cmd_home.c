@@ -53,6 +53,9 @@ int cmd_home(vds_ctx *ctx)
 	free(dir);
 	if (r < 0)
 		return r;
+	const char *script = getenv("VDS_UI_SCRIPT");
+	if ((script && *script) || (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)))
+		return vds_browse(ctx, NULL);
 	if (*id)
 		printf("Created demo dataset: %s\n", id);
 	if ((r = vds_dataset_list(ctx, &v, &n)) < 0)

@@ -19,10 +19,11 @@ static void usage(FILE *f)
 {
 	fputs("Usage: vds [--config FILE] [COMMAND] [OPTIONS]\n"
 	      "\n"
-	      "Versioned datasets in the terminal. With no command, vds shows the local\n"
-	      "store (creating a small demo dataset when it is empty).\n"
+	      "Versioned datasets in the terminal. With no command, vds opens the browser\n"
+	      "on the configured stores (creating a small demo dataset when they are empty).\n"
 	      "\n"
-	      "Commands:\n",
+	      "Commands:\n"
+	      "  browse [REF]                       Open the terminal browser (at REF)\n",
 	      f);
 	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
 		for (const cli_cmd *c = groups[g]; c->path; c++)
@@ -125,6 +126,23 @@ int main(int argc, char **argv)
 	}
 	argc -= first;
 	argv += first;
+
+	if (argc > 0 && !strcmp(argv[0], "browse")) {
+		if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+			if (argc == 2 && !strcmp(argv[1], "--help")) {
+				puts("Usage: vds browse [REF]\n\nOpen the terminal browser, at dataset, "
+				     "version or tag REF if given.\nPress ? in the browser for its keys; "
+				     "see vds(1).");
+				return 0;
+			}
+			fputs("vds: usage: vds browse [REF]\n", stderr);
+			return 2;
+		}
+		if ((r = vds_ctx_open(&ctx, config)) == 0)
+			r = vds_browse(ctx, argc == 2 ? argv[1] : NULL);
+		vds_ctx_free(ctx);
+		return r < 0 ? fail(r) : 0;
+	}
 
 	const cli_cmd *cmd = NULL;
 	int words = 0;

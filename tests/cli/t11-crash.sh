@@ -7,13 +7,29 @@
 rnd() { echo $(($(od -An -N4 -tu4 /dev/urandom | tr -d ' ') % $1)); }
 # now_ms: milliseconds since the epoch
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-# killed_run MS CMD...: runs vds CMD and kills it with SIGKILL after MS milliseconds
+# killed_run MS CMD...: runs vds CMD and kills it with SIGKILL after MS
+# milliseconds; counts kills in $kills and completions in $completed
+kills=0 completed=0
 killed_run() {
 	_ms=$1; shift
 	_ms=$((_ms + 1)) # timeout 0 would mean no timeout
 	timeout -s KILL "$(printf '%d.%03d' $((_ms / 1000)) $((_ms % 1000)))" "$VDS_BIN" "$@" \
 		>/dev/null 2>&1
+	if [ $? = 137 ]; then kills=$((kills + 1)); return 1; fi
+	completed=$((completed + 1))
 	return 0
+}
+# aimed_kill SPANVAR CMD...: killed_run after a random delay below $SPANVAR ms,
+# then shortens the span if the run finished first, else lengthens it, so
+# that most runs die, at moments spread over the whole run
+aimed_kill() {
+	_var=$1; shift
+	eval "_span=\$$_var"
+	if killed_run "$(rnd "$_span")" "$@"; then
+		eval "$_var=$((_span * 2 / 3 + 1))"
+	else
+		eval "$_var=$((_span * 9 / 8 + 1))"
+	fi
 }
 
 # ---------------------------------------------------------------- source tree
@@ -100,12 +116,12 @@ start=$(date +%s)
 rounds=0
 while [ $rounds -lt 30 ] && [ $(($(date +%s) - start)) -lt 10 ]; do
 	[ $((rounds % 3)) = 0 ] && new_store
-	killed_run "$(rnd $((span * 3 / 2)))" datasets versions create --id "$DS" --source-path "$S/"
+	aimed_kill span datasets versions create --id "$DS" --source-path "$S/"
 	rounds=$((rounds + 1))
 	verify
 done
 verify all
-diag "$rounds killed creates, $(echo $verified | wc -w) committed versions checked"
+diag "$rounds creates: $kills killed, $completed completed; $(echo $verified | wc -w) committed versions checked"
 is "after killed creates every committed version reads back equal" "$failures" ""
 
 run vds datasets versions create --id "$DS" --message final --source-path "$S/"
@@ -117,6 +133,7 @@ is "and reads back equal" "$failures" ""
 
 # ---------------------------------------------------------------- killed commits
 failures=
+cspan=$((span / 2 + 1)) kills=0 completed=0
 start=$(date +%s)
 rounds=0
 states=
@@ -124,7 +141,7 @@ while [ $rounds -lt 12 ] && [ $(($(date +%s) - start)) -lt 3 ]; do
 	[ $((rounds % 2)) = 0 ] && new_store
 	D=$(new_version "$DS")
 	vds datasets files put --id "$D" --source-path "$S/" >/dev/null
-	killed_run "$(rnd 15)" datasets versions commit --id "$D"
+	aimed_kill cspan datasets versions commit --id "$D"
 	if vds datasets versions details --id "$D" --json | grep -q '"isCommitted":	true'; then
 		states="${states}c"
 	else
@@ -136,17 +153,18 @@ while [ $rounds -lt 12 ] && [ $(($(date +%s) - start)) -lt 3 ]; do
 	verify
 done
 verify all
-diag "killed commits: $states (c: had committed, d: still a draft)"
+diag "commits: $kills killed, $completed completed; states: $states (c: committed, d: still a draft)"
 is "after killed commits every version reads back equal" "$failures" ""
 
 # ---------------------------------------------------------------- killed puts
 failures=
+pspan=$span kills=0 completed=0
 start=$(date +%s)
 rounds=0
 while [ $rounds -lt 12 ] && [ $(($(date +%s) - start)) -lt 3 ]; do
 	[ $((rounds % 2)) = 0 ] && new_store
 	D=$(new_version "$DS")
-	killed_run "$(rnd "$span")" datasets files put --id "$D" --source-path "$S/"
+	aimed_kill pspan datasets files put --id "$D" --source-path "$S/"
 	verify # the draft holds all files or none
 	run vds datasets files put --id "$D" --source-path "$S/"
 	[ "$rc" = 0 ] || failures="$failures [put after a killed put into $D: $(cat "$T/err")]"
@@ -156,14 +174,16 @@ while [ $rounds -lt 12 ] && [ $(($(date +%s) - start)) -lt 3 ]; do
 	verify
 done
 verify all
+diag "puts: $kills killed, $completed completed"
 is "after killed puts drafts are all-or-nothing and commits read back equal" "$failures" ""
 
 # ---------------------------------------------------------------- killed gets
 failures=
+gspan=$span
 rounds=0 leftovers=
 while [ $rounds -lt 6 ]; do
 	G="$T/killedget$rounds"
-	killed_run "$(rnd 40)" datasets files get --id "$V" --target-path "$G"
+	aimed_kill gspan datasets files get --id "$V" --target-path "$G"
 	run vds datasets files get --id "$V" --target-path "$G"
 	[ "$rc" = 0 ] || failures="$failures [get after a killed get: $(cat "$T/err")]"
 	diff -r -x '.vds-*.tmp' "$S" "$G" >/dev/null || failures="$failures [resumed get differs]"

@@ -1,0 +1,536 @@
+/*
+ * browse.c - the browser's loop: layout, drawing, key dispatch and the
+ * selection that ties the panes together (dataset -> versions and tags ->
+ * files -> preview). Panes return reaction flags; only this file decides
+ * when to draw, and it draws with wnoutrefresh/doupdate so the terminal
+ * receives only what changed.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ui.h"
+#include "util.h"
+
+static const ui_pane_ops *const panes[PANE_COUNT] = {&pane_datasets, &pane_versions, &pane_tags,
+						      &pane_files, NULL};
+static WINDOW *status_win, *help_win;
+
+void ui_message(ui *u, bool error, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(u->message, sizeof(u->message), fmt, ap);
+	va_end(ap);
+	u->message_error = error;
+}
+
+/* ---- selection ------------------------------------------------------------ */
+
+static void close_version(ui *u)
+{
+	vds_tree_free(u->tree);
+	u->tree = NULL;
+	free(u->dir);
+	u->dir = xstrdup("");
+	u->ver[0] = u->tag[0] = '\0';
+}
+
+void ui_select_version(ui *u, const char *ver, const char *tag)
+{
+	close_version(u);
+	if (ver && *ver) {
+		snprintf(u->ver, sizeof(u->ver), "%s", ver);
+		snprintf(u->tag, sizeof(u->tag), "%s", tag ? tag : "");
+		for (size_t i = 0; i < u->nversions; i++)
+			if (!strcmp(u->versions[i].id, ver))
+				list_select_index(&u->list[PANE_VERSIONS], i);
+		if (vds_tree_open(u->ctx, u->ds, u->ver, &u->tree) < 0)
+			ui_message(u, true, "%s", vds_errmsg());
+	}
+	u->list[PANE_FILES].filter[0] = '\0';
+	pane_files.load(u);
+	ui_load_preview(u);
+}
+
+/* Selects the dataset under the Datasets cursor and its newest version. */
+static void select_dataset(ui *u)
+{
+	const ui_row *row = list_selected(&u->list[PANE_DATASETS]);
+
+	snprintf(u->ds, sizeof(u->ds), "%s", row ? u->datasets[row->index].id : "");
+	u->list[PANE_VERSIONS].filter[0] = u->list[PANE_TAGS].filter[0] = '\0';
+	pane_versions.load(u);
+	pane_tags.load(u);
+	const ui_row *v = list_selected(&u->list[PANE_VERSIONS]);
+	ui_select_version(u, v ? u->versions[v->index].id : NULL, NULL);
+}
+
+/* Follows a cursor move in pane P to the panes that depend on it. */
+static void follow(ui *u, int p)
+{
+	const ui_row *row;
+
+	switch (p) {
+	case PANE_DATASETS:
+		select_dataset(u);
+		break;
+	case PANE_VERSIONS:
+		row = list_selected(&u->list[PANE_VERSIONS]);
+		ui_select_version(u, row ? u->versions[row->index].id : NULL, NULL);
+		break;
+	case PANE_FILES:
+		ui_load_preview(u);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Reloads everything, keeping the dataset, version and folder where they are. */
+static void refresh_all(ui *u)
+{
+	char ds[sizeof(u->ds)], ver[sizeof(u->ver)], tag[sizeof(u->tag)];
+	char *dir = xstrdup(u->dir ? u->dir : "");
+
+	memcpy(ds, u->ds, sizeof(ds));
+	memcpy(ver, u->ver, sizeof(ver));
+	memcpy(tag, u->tag, sizeof(tag));
+	u->message[0] = '\0';
+	pane_datasets.load(u);
+	for (size_t i = 0; i < u->ndatasets; i++)
+		if (!strcmp(u->datasets[i].id, ds))
+			list_select_index(&u->list[PANE_DATASETS], i);
+	select_dataset(u);
+	if (!strcmp(u->ds, ds) && *ver) {
+		bool found = false;
+		for (size_t i = 0; i < u->nversions; i++)
+			found |= !strcmp(u->versions[i].id, ver);
+		if (found) {
+			ui_select_version(u, ver, *tag ? tag : NULL);
+			if (*dir && u->tree) {
+				uint64_t first, end;
+				vds_tree_range(u->tree, dir, &first, &end);
+				if (first < end) {
+					free(u->dir);
+					u->dir = dir;
+					dir = NULL;
+					pane_files.load(u);
+					ui_load_preview(u);
+				}
+			}
+		}
+	}
+	free(dir);
+}
+
+/* Opens reference REF given on the command line. */
+static int open_ref(ui *u, const char *ref)
+{
+	vds_resolved res;
+	int r = vds_ref_resolve(u->ctx, ref, false, &res);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < u->ndatasets; i++)
+		if (!strcmp(u->datasets[i].id, res.dataset.id))
+			list_select_index(&u->list[PANE_DATASETS], i);
+	select_dataset(u);
+	if (*res.version)
+		ui_select_version(u, res.version, res.tag);
+	for (size_t i = 0; res.tag && i < u->ntags; i++)
+		if (!strcmp(u->tags[i].name, res.tag))
+			list_select_index(&u->list[PANE_TAGS], i);
+	u->focus = *res.version ? PANE_FILES : PANE_VERSIONS;
+	vds_resolved_release(&res);
+	return 0;
+}
+
+/* ---- layout and drawing -------------------------------------------------- */
+
+void ui_layout(ui *u)
+{
+	int rows = LINES, cols = COLS;
+	int content = rows - 2 > 6 ? rows - 2 : 6;
+	int top = content * 2 / 5 < 5 ? 5 : content * 2 / 5, bottom = content - top;
+	int left = cols / 4 < 22 ? 22 : cols / 4 > 40 ? 40 : cols / 4;
+	int right = cols - left, files = right / 2;
+
+	if (left > cols - 20)
+		left = cols / 2;
+	right = cols - left;
+	files = right / 2;
+	for (int i = 0; i < PANE_COUNT; i++)
+		if (u->win[i])
+			delwin(u->win[i]);
+	if (status_win)
+		delwin(status_win);
+	if (help_win)
+		delwin(help_win);
+	help_win = NULL;
+	u->win[PANE_DATASETS] = newwin(top, left, 0, 0);
+	u->win[PANE_VERSIONS] = newwin(top, right, 0, left);
+	u->win[PANE_TAGS] = newwin(bottom, left, top, 0);
+	u->win[PANE_FILES] = newwin(bottom, files, top, left);
+	u->win[PANE_PREVIEW] = newwin(bottom, right - files, top, left + files);
+	status_win = newwin(2, cols, rows - 2, 0);
+	clearok(curscr, TRUE);
+}
+
+static const char *empty_text[PANE_COUNT] = {"(no datasets)", "(no versions)", "(no tags)",
+					     "(empty)", ""};
+
+static void draw_list(ui *u, int p)
+{
+	WINDOW *w = u->win[p];
+	ui_list *l = &u->list[p];
+	int h, wd;
+	strbuf title = STRBUF_INIT;
+
+	getmaxyx(w, h, wd);
+	werase(w);
+	sb_addf(&title, "%s", panes[p]->title);
+	if (p == PANE_FILES && *u->ds && *u->ver)
+		sb_addf(&title, " /%s", u->dir ? u->dir : "");
+	sb_addf(&title, " (%zu)", l->nshown);
+	if (*l->filter)
+		sb_addf(&title, " [/%s]", l->filter);
+	if (l->sort)
+		sb_addf(&title, " [%s]", list_sort_name(l));
+	draw_frame(w, title.buf, u->focus == p);
+	sb_release(&title);
+	list_scroll(l, h - 2);
+	if (l->nshown == 0) {
+		const char *msg = p == PANE_DATASETS && u->ndatasets == 0 && !*l->filter
+					  ? "(empty store: create one with 'vds datasets create')"
+				  : *l->filter ? "(nothing matches)"
+					       : empty_text[p];
+		if (h > 2)
+			draw_text(w, 1, 1, wd - 2, msg, draw_attr(COL_DIM));
+	}
+	for (int y = 1; y < h - 1 && l->top + (size_t)(y - 1) < l->nshown; y++) {
+		size_t i = l->top + (size_t)(y - 1);
+		panes[p]->draw_row(u, w, y, wd - 2, &l->all[l->shown[i]], i == l->cursor);
+	}
+	wnoutrefresh(w);
+}
+
+static void draw_status(ui *u)
+{
+	int wd = getmaxx(status_win);
+	strbuf left = STRBUF_INIT;
+	char right[96];
+
+	werase(status_win);
+	if (u->filtering) {
+		sb_addf(&left, "/%s", u->list[u->focus].filter);
+		draw_text(status_win, 0, 0, wd, left.buf, A_NORMAL);
+		wmove(status_win, 0, (int)vds_display_width(left.buf) < wd ? (int)vds_display_width(left.buf) : wd - 1);
+	} else if (*u->message) {
+		draw_text(status_win, 0, 0, wd, u->message,
+			  draw_attr(u->message_error ? COL_ERROR : COL_STATUS));
+	} else {
+		if (!*u->ds)
+			sb_adds(&left, "no dataset");
+		else if (!*u->ver)
+			sb_addf(&left, "%s", u->ds);
+		else if (*u->tag)
+			sb_addf(&left, "%s:%s -> %s", u->ds, u->tag, u->ver);
+		else
+			sb_addf(&left, "%s:%s", u->ds, u->ver);
+		if (*u->ver && u->dir && *u->dir)
+			sb_addf(&left, "  /%s", u->dir);
+		snprintf(right, sizeof(right), "?:help  q:quit ");
+		int rw = (int)strlen(right);
+		draw_text(status_win, 0, 0, wd - rw, left.buf, draw_attr(COL_STATUS));
+		draw_text(status_win, 0, wd - rw, rw, right, draw_attr(COL_STATUS));
+	}
+	draw_text(status_win, 1, 0, wd, "jobs: none", draw_attr(COL_DIM));
+	sb_release(&left);
+	wnoutrefresh(status_win);
+}
+
+static void draw_help(void)
+{
+	int rows = ACT_COUNT - 1 + 2, cols = COLS - 2 < 76 ? COLS - 2 : 76;
+	int h = rows < LINES ? rows : LINES;
+
+	if (help_win)
+		delwin(help_win);
+	help_win = newwin(h, cols, (LINES - h) / 2, (COLS - cols) / 2);
+	werase(help_win);
+	draw_frame(help_win, "Keys (any key closes)", true);
+	for (int a = 1, y = 1; a < ACT_COUNT && y < h - 1; a++, y++) {
+		const char *help;
+		char keys[96], line[200];
+		keys_describe((enum ui_action)a, &help, keys, sizeof(keys));
+		snprintf(line, sizeof(line), "%-22s %-13s %s", keys, keys_action_name((enum ui_action)a),
+			 help);
+		draw_text(help_win, y, 2, cols - 4, line, A_NORMAL);
+	}
+	wnoutrefresh(help_win);
+}
+
+void ui_draw(ui *u)
+{
+	if (u->fullscreen) {
+		WINDOW *w = newwin(LINES - 2, COLS, 0, 0);
+		ui_draw_preview(u, w, true);
+		wnoutrefresh(w);
+		delwin(w);
+	} else {
+		for (int p = 0; p < PANE_PREVIEW; p++)
+			draw_list(u, p);
+		ui_draw_preview(u, u->win[PANE_PREVIEW], true);
+		wnoutrefresh(u->win[PANE_PREVIEW]);
+	}
+	draw_status(u);
+	if (u->help)
+		draw_help();
+	curs_set(u->filtering ? 1 : 0);
+	doupdate();
+}
+
+/* ---- keys ----------------------------------------------------------------- */
+
+static int page_of(ui *u, int p)
+{
+	return getmaxy(u->win[p]) - 2;
+}
+
+/* Keys typed into the filter line of the focused pane. */
+static void filter_key(ui *u, int key)
+{
+	ui_list *l = &u->list[u->focus];
+	size_t n = strlen(l->filter);
+
+	if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+		u->filtering = false;
+		return;
+	}
+	if (key == 27) {
+		memcpy(l->filter, u->filter_saved, sizeof(l->filter));
+		u->filtering = false;
+	} else if (key == KEY_BACKSPACE || key == 127 || key == 8) {
+		while (n > 0 && ((unsigned char)l->filter[n - 1] & 0xc0) == 0x80)
+			n--; /* a whole UTF-8 character */
+		if (n > 0)
+			n--;
+		l->filter[n] = '\0';
+	} else if (key >= 32 && key < 256 && key != 127 && n + 1 < sizeof(l->filter)) {
+		l->filter[n] = (char)key;
+		l->filter[n + 1] = '\0';
+	} else {
+		return;
+	}
+	list_refresh(l);
+	follow(u, u->focus);
+}
+
+static void preview_scroll(ui *u, enum ui_action a)
+{
+	size_t page = (size_t)(getmaxy(u->fullscreen ? stdscr : u->win[PANE_PREVIEW]) - 6);
+
+	switch (a) {
+	case ACT_UP:
+	case ACT_PREVIEW_UP: u->preview_top = u->preview_top ? u->preview_top - 1 : 0; break;
+	case ACT_DOWN:
+	case ACT_PREVIEW_DOWN: u->preview_top++; break;
+	case ACT_PAGE_UP: u->preview_top = u->preview_top > page ? u->preview_top - page : 0; break;
+	case ACT_PAGE_DOWN: u->preview_top += page; break;
+	case ACT_HOME: u->preview_top = 0; break;
+	case ACT_END: u->preview_top = u->preview.nlines; break; /* clamped when drawn */
+	default: break;
+	}
+}
+
+bool ui_handle_key(ui *u, int key)
+{
+	if (key == KEY_RESIZE) {
+		ui_layout(u);
+		return true;
+	}
+	if (u->filtering) {
+		filter_key(u, key);
+		return true;
+	}
+	enum ui_action a = keys_action(key);
+	if (u->help) { /* any key closes the help */
+		u->help = false;
+		return true;
+	}
+	u->message[0] = '\0';
+	int p = u->focus;
+	bool list = p != PANE_PREVIEW;
+	switch (a) {
+	case ACT_UP:
+	case ACT_DOWN:
+	case ACT_PAGE_UP:
+	case ACT_PAGE_DOWN:
+	case ACT_HOME:
+	case ACT_END:
+	case ACT_NEXT_MATCH:
+	case ACT_PREV_MATCH:
+		if (!list || u->fullscreen)
+			preview_scroll(u, a);
+		else if (list_move(&u->list[p], a, page_of(u, p)))
+			follow(u, p);
+		break;
+	case ACT_PREVIEW_UP:
+	case ACT_PREVIEW_DOWN:
+		preview_scroll(u, a);
+		break;
+	case ACT_NEXT_PANE:
+		u->focus = (u->focus + 1) % PANE_COUNT;
+		break;
+	case ACT_PREV_PANE:
+		u->focus = (u->focus + PANE_COUNT - 1) % PANE_COUNT;
+		break;
+	case ACT_OPEN:
+		if (!list)
+			u->fullscreen = !u->fullscreen;
+		else
+			panes[p]->open(u);
+		break;
+	case ACT_BACK:
+		if (u->fullscreen)
+			u->fullscreen = false;
+		else if (!list)
+			u->focus = PANE_FILES;
+		else
+			panes[p]->back(u);
+		break;
+	case ACT_FILTER:
+		if (list) {
+			memcpy(u->filter_saved, u->list[p].filter, sizeof(u->filter_saved));
+			u->filtering = true;
+		}
+		break;
+	case ACT_SORT:
+		if (list)
+			ui_message(u, false, "%s sorted by %s", panes[p]->title,
+				   list_cycle_sort(&u->list[p]));
+		break;
+	case ACT_FULLSCREEN:
+		u->fullscreen = !u->fullscreen;
+		break;
+	case ACT_REFRESH:
+		refresh_all(u);
+		break;
+	case ACT_HELP:
+		u->help = true;
+		break;
+	case ACT_CANCEL:
+		if (u->fullscreen)
+			u->fullscreen = false;
+		else if (list && *u->list[p].filter) {
+			u->list[p].filter[0] = '\0';
+			list_refresh(&u->list[p]);
+		}
+		break;
+	case ACT_QUIT:
+		return false;
+	default:
+		break;
+	}
+	return true;
+}
+
+/* ---- the loop -------------------------------------------------------------- */
+
+static char *keys_path(vds_ctx *ctx)
+{
+	char *cfg = xstrdup(vds_ctx_config_path(ctx)), *path = xasprintf("%s/keys.conf", dirname(cfg));
+
+	free(cfg);
+	return path;
+}
+
+int vds_browse(vds_ctx *ctx, const char *ref)
+{
+	char err[512] = "";
+	ui u = {.ctx = ctx, .focus = PANE_DATASETS};
+	ui_script *script = script_open(err, sizeof(err));
+	char *kp = keys_path(ctx);
+	SCREEN *scr = NULL;
+	FILE *devnull = NULL;
+	int r = 0;
+
+	if (!script && *err)
+		r = vds_err(VDS_EINVAL, "%s", err);
+	else if (keys_init(kp, err, sizeof(err)) < 0)
+		r = vds_err(VDS_EINVAL, "%s", err);
+	free(kp);
+	if (r < 0) {
+		script_close(script);
+		return r;
+	}
+	if (script) { /* an in-memory screen: nothing reaches a terminal */
+		const char *term = getenv("TERM");
+		devnull = fopen("/dev/null", "w+");
+		scr = newterm(term && *term ? term : "vt100", devnull, devnull);
+	} else if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+		scr = newterm(NULL, stdout, stdin);
+	}
+	if (!scr) {
+		script_close(script);
+		if (devnull)
+			fclose(devnull);
+		return vds_err(VDS_EINVAL, "the browser needs a terminal (TERM=%s)",
+			       getenv("TERM") ? getenv("TERM") : "");
+	}
+	set_term(scr);
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	draw_init_colors();
+	u.dir = xstrdup("");
+	ui_layout(&u);
+	pane_datasets.load(&u);
+	select_dataset(&u);
+	if (ref && open_ref(&u, ref) < 0)
+		ui_message(&u, true, "%s", vds_errmsg());
+	for (bool running = true; running;) {
+		ui_draw(&u);
+		int key;
+		if (script) {
+			key = script_next_key(script, &u);
+			if (key < 0)
+				break;
+		} else {
+			key = wgetch(stdscr);
+			if (key == ERR) {
+				if (errno == EINTR)
+					continue;
+				break;
+			}
+		}
+		running = ui_handle_key(&u, key);
+	}
+	endwin();
+	delscreen(scr);
+	if (devnull)
+		fclose(devnull);
+	script_close(script);
+	for (int i = 0; i < PANE_COUNT; i++)
+		list_clear(&u.list[i]);
+	vds_dataset_list_free(u.datasets, u.ndatasets);
+	vds_version_list_free(u.versions, u.nversions);
+	vds_tag_list_free(u.tags, u.ntags);
+	vds_listing_release(&u.listing);
+	vds_tree_free(u.tree);
+	preview_release(&u.preview);
+	free(u.dir);
+	return 0;
+}

@@ -1,0 +1,104 @@
+/* pane_preview.c - the Preview pane: type, size and hash, then the rendered first bytes. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui.h"
+#include "util.h"
+
+#define PREVIEW_BYTES (64 * 1024) /* only the first bytes are ever read */
+
+static vds_entry current; /* the entry previewed (path in u->preview_path) */
+
+void ui_load_preview(ui *u)
+{
+	const ui_row *row = list_selected(&u->list[PANE_FILES]);
+	unsigned char *buf;
+	size_t got = 0;
+
+	preview_release(&u->preview);
+	u->preview_top = 0;
+	u->preview_path[0] = '\0';
+	if (!row)
+		return;
+	current = u->listing.v[row->index];
+	snprintf(u->preview_path, sizeof(u->preview_path), "%s%s%s", u->dir && *u->dir ? u->dir : "",
+		 u->dir && *u->dir ? "/" : "", current.path);
+	current.path = u->preview_path;
+	if (current.type == VDS_DIR) {
+		char size[16];
+		fmt_size(current.size, size);
+		u->preview.mime = xstrdup("inode/directory");
+		u->preview.lines = xcalloc(1, sizeof(char *));
+		u->preview.lines[0] = xasprintf("folder: %llu files, %s", (unsigned long long)current.nfiles,
+						size);
+		u->preview.nlines = 1;
+		return;
+	}
+	size_t want = current.size < PREVIEW_BYTES ? (size_t)current.size : PREVIEW_BYTES;
+	buf = xmalloc(want + 1);
+	if (want && vds_content_read(u->ctx, u->ds, current.sha256, 0, buf, want, &got) < 0) {
+		ui_message(u, true, "%s", vds_errmsg());
+		got = 0;
+	}
+	if (current.type == VDS_LINK) {
+		buf[got] = '\0';
+		u->preview.mime = xstrdup("inode/symlink");
+		u->preview.lines = xcalloc(1, sizeof(char *));
+		u->preview.lines[0] = xasprintf("symbolic link to %s", (char *)buf);
+		u->preview.nlines = 1;
+	} else {
+		const char *base = strrchr(u->preview_path, '/');
+		preview_render(&u->preview, base ? base + 1 : u->preview_path, buf, got, current.size);
+	}
+	free(buf);
+}
+
+void ui_draw_preview(ui *u, WINDOW *w, bool framed)
+{
+	int h, wd, y = framed ? 1 : 0, x = framed ? 1 : 0;
+	char line[160], size[16];
+
+	getmaxyx(w, h, wd);
+	werase(w);
+	if (framed) {
+		char *title = *u->preview_path ? xasprintf("Preview: %s", u->preview_path) : xstrdup("Preview");
+		draw_frame(w, title, u->focus == PANE_PREVIEW);
+		free(title);
+	}
+	int inner = wd - 2 * x, bottom = framed ? h - 1 : h;
+	if (!*u->preview_path) {
+		if (y < bottom)
+			draw_text(w, y, x, inner, "(nothing selected)", draw_attr(COL_DIM));
+		return;
+	}
+	fmt_size(current.size, size);
+	snprintf(line, sizeof(line), "type: %s", u->preview.mime ? u->preview.mime : "?");
+	if (y < bottom)
+		draw_text(w, y++, x, inner, line, draw_attr(COL_DIM));
+	snprintf(line, sizeof(line), "size: %llu bytes (%s)%s", (unsigned long long)current.size, size,
+		 u->preview.truncated ? ", first 64 KiB shown" : "");
+	if (y < bottom)
+		draw_text(w, y++, x, inner, line, draw_attr(COL_DIM));
+	if (current.type != VDS_DIR) {
+		char hex[65];
+		vds_sha256_hex(current.sha256, hex);
+		snprintf(line, sizeof(line), "sha256: %s", hex);
+		if (y < bottom)
+			draw_text(w, y++, x, inner, line, draw_attr(COL_DIM));
+	}
+	if (y < bottom) {
+		wattrset(w, draw_attr(COL_DIM));
+		mvwhline(w, y++, x, ACS_HLINE, inner);
+		wattrset(w, A_NORMAL);
+	}
+	size_t rows = bottom > y ? (size_t)(bottom - y) : 0;
+	if (u->preview.nlines > rows && u->preview_top > u->preview.nlines - rows)
+		u->preview_top = u->preview.nlines - rows;
+	if (u->preview.nlines <= rows)
+		u->preview_top = 0;
+	for (size_t i = u->preview_top; i < u->preview.nlines && y < bottom; i++)
+		draw_text(w, y++, x, inner, u->preview.lines[i], A_NORMAL);
+}

@@ -1,0 +1,176 @@
+/*
+ * script.c - scripted runs of the browser for tests, in the manner of tig:
+ * $VDS_UI_SCRIPT names a file of key names and commands, the screen lives
+ * in memory (no terminal needed), and ":dump FILE" writes it as text. Each
+ * step runs only after the previous key was handled and drawn, so tests
+ * need no sleeps.
+ *
+ *   j j <Tab> <Enter>       keys, by name (see keys.c)
+ *   :type some text         types the text, one key per character
+ *   :resize COLS ROWS       resizes the screen
+ *   :dump FILE              writes the screen to FILE
+ *   # comment
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "ui.h"
+#include "util.h"
+
+struct ui_script {
+	FILE *f;
+	char *path;
+	int lineno;
+	int *pending; /* keys of the current line not yet returned */
+	size_t npending, next;
+};
+
+ui_script *script_open(char *err, size_t errlen)
+{
+	const char *path = getenv("VDS_UI_SCRIPT");
+	ui_script *s;
+	FILE *f;
+
+	err[0] = '\0';
+	if (!path || !*path)
+		return NULL;
+	if (!(f = fopen(path, "r"))) {
+		snprintf(err, errlen, "cannot open script '%s'", path);
+		return NULL;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->f = f;
+	s->path = xstrdup(path);
+	return s;
+}
+
+void script_close(ui_script *s)
+{
+	if (!s)
+		return;
+	fclose(s->f);
+	free(s->path);
+	free(s->pending);
+	free(s);
+}
+
+static void push_key(ui_script *s, int key)
+{
+	s->pending = xrealloc(s->pending, (s->npending + 1) * sizeof(*s->pending));
+	s->pending[s->npending++] = key;
+}
+
+/* Maps a screen cell to plain text: line drawing becomes ASCII. */
+static void cell_text(const cchar_t *c, FILE *out, int *width)
+{
+	wchar_t wch[CCHARW_MAX + 1] = {0};
+	attr_t attrs;
+	short pair;
+	char mb[MB_LEN_MAX + 1];
+
+	getcchar(c, wch, &attrs, &pair, NULL);
+	*width = 1;
+	if (attrs & A_ALTCHARSET) {
+		char ch = (char)wch[0];
+		fputc(ch == 'q' ? '-' : ch == 'x' ? '|' : strchr("lkmjtuvwn", ch) ? '+' : ch, out);
+		return;
+	}
+	if (wch[0] >= 0x2500 && wch[0] <= 0x257f) { /* Unicode line drawing */
+		fputc(wch[0] == 0x2500 ? '-' : wch[0] == 0x2502 ? '|' : '+', out);
+		return;
+	}
+	int w = wcwidth(wch[0]);
+	*width = w > 1 ? w : 1;
+	for (int i = 0; i < CCHARW_MAX && wch[i]; i++) {
+		mbstate_t st = {0};
+		size_t n = wcrtomb(mb, wch[i], &st);
+		if (n != (size_t)-1)
+			fwrite(mb, 1, n, out);
+	}
+}
+
+int screen_dump(const char *path)
+{
+	FILE *out = fopen(path, "w");
+
+	if (!out)
+		return -1;
+	for (int y = 0; y < LINES; y++) {
+		char *line = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&line, &len);
+		for (int x = 0; x < COLS;) {
+			cchar_t c;
+			int w = 1;
+			if (mvwin_wch(curscr, y, x, &c) == OK)
+				cell_text(&c, f, &w);
+			else
+				fputc(' ', f);
+			x += w;
+		}
+		fclose(f);
+		while (len > 0 && line[len - 1] == ' ')
+			line[--len] = '\0';
+		fprintf(out, "%s\n", line);
+		free(line);
+	}
+	return fclose(out);
+}
+
+/* Runs one script line: commands act now, keys are queued. */
+static void run_line(ui_script *s, ui *u, char *line)
+{
+	line[strcspn(line, "\r\n")] = '\0';
+	char *p = line + strspn(line, " \t");
+
+	if (*p == '#' || *p == '\0')
+		return;
+	if (!strncmp(p, ":dump ", 6)) {
+		ui_draw(u);
+		if (screen_dump(p + 6) < 0)
+			ui_message(u, true, "%s:%d: cannot write %s", s->path, s->lineno, p + 6);
+		return;
+	}
+	if (!strncmp(p, ":resize ", 8)) {
+		int cols, rows;
+		if (sscanf(p + 8, "%d %d", &cols, &rows) == 2 && cols > 0 && rows > 0) {
+			resizeterm(rows, cols);
+			push_key(s, KEY_RESIZE);
+		}
+		return;
+	}
+	if (!strncmp(p, ":type ", 6)) {
+		for (const char *c = p + 6; *c; c++)
+			push_key(s, (unsigned char)*c);
+		return;
+	}
+	while (*p) {
+		size_t n = strcspn(p, " \t");
+		int key = keys_parse(p, n);
+		if (key >= 0)
+			push_key(s, key);
+		else
+			ui_message(u, true, "%s:%d: unknown key '%.*s'", s->path, s->lineno, (int)n, p);
+		p += n;
+		p += strspn(p, " \t");
+	}
+}
+
+int script_next_key(ui_script *s, ui *u)
+{
+	char line[4096];
+
+	while (s->next >= s->npending) {
+		s->npending = s->next = 0;
+		if (!fgets(line, sizeof(line), s->f))
+			return -1;
+		s->lineno++;
+		run_line(s, u, line);
+	}
+	return s->pending[s->next++];
+}
