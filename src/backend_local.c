@@ -408,20 +408,22 @@ static const vds_backend_ops local_ops = {
 #define FORMAT_KEY "VDS-FORMAT"
 #define FORMAT_TEXT "{\"format\":\"vds\",\"version\":1}\n"
 
-/* True if directory PATH has no entries. */
+/* True if directory PATH holds nothing but what a store being set up has. */
 static bool dir_is_empty(const char *path)
 {
+	static const char *const ours[] = {".", "..", "tmp", "objects", "datasets", FORMAT_KEY};
 	DIR *d = opendir(path);
 	struct dirent *de;
 	bool empty = true;
 
 	if (!d)
 		return true;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
-			empty = false;
-			break;
-		}
+	while ((de = readdir(d)) && empty) {
+		bool known = false;
+		for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
+			known |= !strcmp(de->d_name, ours[i]);
+		empty = known; /* another process may be setting up the same store */
+	}
 	closedir(d);
 	return empty;
 }

@@ -61,7 +61,8 @@ static int parse_config(vds_ctx *ctx, const char *text, size_t len)
 	return 0;
 }
 
-int ctx_save(vds_ctx *ctx)
+/* Writes the configuration; EXCLUSIVE fails with VDS_ECONFLICT if one exists. */
+static int write_config(vds_ctx *ctx, bool exclusive)
 {
 	cJSON *j = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(j, "storageProviders");
 	char *tmp = xasprintf("%s.tmp%d", ctx->config_path, (int)getpid()), *dir, *text;
@@ -98,7 +99,12 @@ int ctx_save(vds_ctx *ctx)
 		goto out;
 	}
 	close(fd);
-	if (rename(tmp, ctx->config_path) < 0) {
+	if (exclusive) { /* two first runs at once: the first one's file wins */
+		if (link(tmp, ctx->config_path) < 0)
+			r = errno == EEXIST ? VDS_ECONFLICT
+					    : vds_err_errno(errno, "write configuration", ctx->config_path);
+		unlink(tmp);
+	} else if (rename(tmp, ctx->config_path) < 0) {
 		r = vds_err_errno(errno, "write configuration", ctx->config_path);
 		unlink(tmp);
 	}
@@ -107,6 +113,11 @@ out:
 	free(dir);
 	free(tmp);
 	return r;
+}
+
+int ctx_save(vds_ctx *ctx)
+{
+	return write_config(ctx, false);
 }
 
 static void add_provider(vds_ctx *ctx, const char *name, const char *type, const char *path,
@@ -154,8 +165,18 @@ int vds_ctx_open(vds_ctx **out, const char *config_path)
 	if (r == VDS_ENOTFOUND) {
 		add_provider(ctx, "local", "local", ctx->default_store, NULL);
 		memcpy(ctx->default_id, ctx->prov[0].id, sizeof(ctx->default_id));
-		r = ctx_save(ctx);
-	} else if (r == 0) {
+		if ((r = write_config(ctx, true)) == VDS_ECONFLICT) {
+			/* another process created it just now: use that one */
+			provider_release(&ctx->prov[0]);
+			free(ctx->prov);
+			free(ctx->be);
+			ctx->prov = NULL;
+			ctx->be = NULL;
+			ctx->nprov = 0;
+			r = vds_read_file(ctx->config_path, &text, &len);
+		}
+	}
+	if (r == 0 && text) {
 		r = parse_config(ctx, text, len);
 		ctx->be = xcalloc(ctx->nprov + 1, sizeof(*ctx->be));
 	}

@@ -57,13 +57,19 @@ void sb_add_quoted(strbuf *sb, const char *s)
 	static const char hex[] = "0123456789abcdef";
 
 	sb_addc(sb, '\'');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f || *p == '\\' || *p == '\'') {
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		uint32_t cp;
+		int n = vds_utf8_seq(p, &cp);
+
+		if (n == 0 || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) || cp == '\\' ||
+		    cp == '\'') {
 			sb_adds(sb, "\\x");
 			sb_addc(sb, hex[*p >> 4]);
 			sb_addc(sb, hex[*p & 15]);
+			p++;
 		} else {
-			sb_addc(sb, (char)*p);
+			sb_add(sb, p, (size_t)n);
+			p += n;
 		}
 	}
 	sb_addc(sb, '\'');

@@ -100,12 +100,10 @@ static bool already_there(int dirfd, const char *name, const vds_entry *e)
 	return n == 0 && memcmp(got, e->sha256, 32) == 0;
 }
 
-static char *tmp_name(void)
+/* The temporary name of NAME: the same every time, so a rerun reuses what an interrupted one left. */
+static char *tmp_name(const char *name)
 {
-	char r[16];
-
-	vds_random_base36(r, 10);
-	return xasprintf(".vds-%s.tmp", r);
+	return xasprintf(".vds-%.200s.tmp", name);
 }
 
 /* Copies content E into a temporary file in DIRFD, checking its hash. */
@@ -124,7 +122,7 @@ static int fetch_file(pool *p, get_job *j, int dirfd, const vds_entry *e, const 
 	free(src);
 	if (in < 0)
 		return vds_err_errno(errno, "read content of", e->path);
-	out = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	out = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0) {
 		close(in);
 		return vds_err_errno(errno, "write", e->path);
@@ -202,7 +200,8 @@ static int get_link(pool *p, get_job *j, int dirfd, const char *name, const vds_
 		atomic_fetch_add(&j->present, 1);
 		return 0;
 	}
-	char *tmp = tmp_name();
+	char *tmp = tmp_name(name);
+	unlinkat(dirfd, tmp, 0);
 	if (symlinkat(target, dirfd, tmp) < 0 || renameat(dirfd, tmp, dirfd, name) < 0) {
 		r = vds_err_errno(errno, "write", e->path);
 		unlinkat(dirfd, tmp, 0);
@@ -229,7 +228,7 @@ static int get_one(pool *p, size_t i)
 		atomic_fetch_add(&j->present, 1);
 		atomic_fetch_add(&p->bytes_done, e->size);
 	} else {
-		char *tmp = tmp_name();
+		char *tmp = tmp_name(name);
 		r = fetch_file(p, j, dirfd, e, tmp);
 		if (r == 0) {
 			struct stat st;

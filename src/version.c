@@ -284,6 +284,7 @@ int vds_tree_open(vds_ctx *ctx, const char *ds, const char *ver, vds_tree **out)
 			/* the whole list was just read: check it is the one committed */
 			if (!tree_hash_matches(*out, sha)) {
 				vds_tree_free(*out);
+				*out = NULL;
 				r = vds_err(VDS_ECORRUPT, "file list of %s does not match its hash", what);
 			}
 		}
@@ -303,12 +304,13 @@ static int version_read(vds_backend *b, const char *ds, const char *ver, vds_ver
 	char *key = vkey(ds, ver, "version.json");
 	cJSON *j, *commit;
 	bool committed;
-	int r = json_read(b, key, &j);
+	int r;
 
+	memset(v, 0, sizeof(*v));
+	r = json_read(b, key, &j);
 	free(key);
 	if (r < 0)
 		return r;
-	memset(v, 0, sizeof(*v));
 	snprintf(v->id, sizeof(v->id), "%s", ver);
 	v->message = xstrdup(json_str(j, "message"));
 	v->created_us = vds_parse_time(json_str(j, "created"));
@@ -384,14 +386,13 @@ int vds_version_list(vds_ctx *ctx, const char *ds, vds_version **out, size_t *n)
 			continue;
 		v = xrealloc(v, (len + 1) * sizeof(*v));
 		r = version_read(b, ds, ids[i], &v[len]);
-		if (r == VDS_ENOTFOUND) { /* being deleted */
+		if (r < 0) {
 			vds_version_release(&v[len]);
-			r = 0;
+			if (r == VDS_ENOTFOUND) /* being deleted */
+				r = 0;
 			continue;
 		}
-		if (r == 0)
-			attach_tags(&v[len], tags, ntags);
-		len++;
+		attach_tags(&v[len++], tags, ntags);
 	}
 	names_free(ids, nids);
 	vds_tag_list_free(tags, ntags);

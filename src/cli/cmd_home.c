@@ -4,10 +4,12 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -48,8 +50,18 @@ int cmd_home(vds_ctx *ctx)
 	size_t n;
 	int r = 0;
 
-	if (dir)
+	if (dir) {
+		/* one demo even when several first runs race: seed under a lock */
+		char *lock = malloc(strlen(vds_ctx_config_path(ctx)) + 8);
+		sprintf(lock, "%s.lock", vds_ctx_config_path(ctx));
+		int fd = open(lock, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			flock(fd, LOCK_EX);
 		r = vds_demo_seed(ctx, dir, id);
+		if (fd >= 0)
+			close(fd);
+		free(lock);
+	}
 	free(dir);
 	if (r < 0)
 		return r;

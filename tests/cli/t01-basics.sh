@@ -10,10 +10,11 @@ matches() { printf '%s\n' "$1" | grep -Eqx "$2"; }
 usage=$(cat <<'EOF'
 Usage: vds [--config FILE] [COMMAND] [OPTIONS]
 
-Versioned datasets in the terminal. With no command, vds shows the local
-store (creating a small demo dataset when it is empty).
+Versioned datasets in the terminal. With no command, vds opens the browser
+on the configured stores (creating a small demo dataset when they are empty).
 
 Commands:
+  browse [REF]                       Open the terminal browser (at REF)
   datasets list                      List datasets of every storage provider
   datasets details                   Show one dataset
   datasets create                    Create a dataset

@@ -116,28 +116,28 @@ static void test_tag_names(void)
 	tag_bad("\x01", "'\\x01'", "tag name '\\x01' contains control characters");
 	tag_bad("a\x1f", "with \\x1f", "tag name 'a\\x1f' contains control characters");
 	tag_bad("a\x7f", "with DEL", "tag name 'a\\x7f' contains control characters");
-	tag_bad("\xc0\xaf", "overlong 2-byte '/'", "tag name '\xc0\xaf' is not valid UTF-8");
-	tag_bad("\xc1\xbf", "overlong 2-byte U+007F", "tag name '\xc1\xbf' is not valid UTF-8");
-	tag_bad("\xe0\x80\xaf", "overlong 3-byte '/'", "tag name '\xe0\x80\xaf' is not valid UTF-8");
+	tag_bad("\xc0\xaf", "overlong 2-byte '/'", "tag name '\\xc0\\xaf' is not valid UTF-8");
+	tag_bad("\xc1\xbf", "overlong 2-byte U+007F", "tag name '\\xc1\\xbf' is not valid UTF-8");
+	tag_bad("\xe0\x80\xaf", "overlong 3-byte '/'", "tag name '\\xe0\\x80\\xaf' is not valid UTF-8");
 	tag_bad("\xe0\x9f\xbf", "overlong 3-byte U+07FF",
-		"tag name '\xe0\x9f\xbf' is not valid UTF-8");
+		"tag name '\\xe0\\x9f\\xbf' is not valid UTF-8");
 	tag_bad("\xf0\x80\x80\xaf", "overlong 4-byte '/'",
-		"tag name '\xf0\x80\x80\xaf' is not valid UTF-8");
+		"tag name '\\xf0\\x80\\x80\\xaf' is not valid UTF-8");
 	tag_bad("\xf0\x8f\xbf\xbf", "overlong 4-byte U+FFFF",
-		"tag name '\xf0\x8f\xbf\xbf' is not valid UTF-8");
-	tag_bad("\xed\xa0\x80", "surrogate U+D800", "tag name '\xed\xa0\x80' is not valid UTF-8");
-	tag_bad("\xed\xbf\xbf", "surrogate U+DFFF", "tag name '\xed\xbf\xbf' is not valid UTF-8");
+		"tag name '\\xf0\\x8f\\xbf\\xbf' is not valid UTF-8");
+	tag_bad("\xed\xa0\x80", "surrogate U+D800", "tag name '\\xed\\xa0\\x80' is not valid UTF-8");
+	tag_bad("\xed\xbf\xbf", "surrogate U+DFFF", "tag name '\\xed\\xbf\\xbf' is not valid UTF-8");
 	tag_bad("\xf4\x90\x80\x80", "above U+10FFFF",
-		"tag name '\xf4\x90\x80\x80' is not valid UTF-8");
-	tag_bad("\xf5\x80\x80\x80", "lead byte 0xf5", "tag name '\xf5\x80\x80\x80' is not valid UTF-8");
-	tag_bad("a\xc3", "truncated 2-byte at the end", "tag name 'a\xc3' is not valid UTF-8");
-	tag_bad("\xe2\x82", "truncated 3-byte", "tag name '\xe2\x82' is not valid UTF-8");
-	tag_bad("\xf0\x9f\x98", "truncated 4-byte", "tag name '\xf0\x9f\x98' is not valid UTF-8");
-	tag_bad("\xe2\x82x", "3-byte cut by ASCII", "tag name '\xe2\x82x' is not valid UTF-8");
-	tag_bad("\x80", "lone continuation byte", "tag name '\x80' is not valid UTF-8");
-	tag_bad("a\xbf" "b", "continuation byte in the middle", "tag name 'a\xbf" "b' is not valid UTF-8");
-	tag_bad("\xff", "byte 0xff", "tag name '\xff' is not valid UTF-8");
-	tag_bad("\xfe", "byte 0xfe", "tag name '\xfe' is not valid UTF-8");
+		"tag name '\\xf4\\x90\\x80\\x80' is not valid UTF-8");
+	tag_bad("\xf5\x80\x80\x80", "lead byte 0xf5", "tag name '\\xf5\\x80\\x80\\x80' is not valid UTF-8");
+	tag_bad("a\xc3", "truncated 2-byte at the end", "tag name 'a\\xc3' is not valid UTF-8");
+	tag_bad("\xe2\x82", "truncated 3-byte", "tag name '\\xe2\\x82' is not valid UTF-8");
+	tag_bad("\xf0\x9f\x98", "truncated 4-byte", "tag name '\\xf0\\x9f\\x98' is not valid UTF-8");
+	tag_bad("\xe2\x82x", "3-byte cut by ASCII", "tag name '\\xe2\\x82x' is not valid UTF-8");
+	tag_bad("\x80", "lone continuation byte", "tag name '\\x80' is not valid UTF-8");
+	tag_bad("a\xbf" "b", "continuation byte in the middle", "tag name 'a\\xbf" "b' is not valid UTF-8");
+	tag_bad("\xff", "byte 0xff", "tag name '\\xff' is not valid UTF-8");
+	tag_bad("\xfe", "byte 0xfe", "tag name '\\xfe' is not valid UTF-8");
 
 	memset(buf, 'a', 128);
 	buf[128] = '\0';
@@ -326,7 +326,7 @@ static void test_resolve(void)
 	free(msg);
 
 	/* tags refuse drafts and names of existing versions */
-	is_int(vds_tag_set(ctx, d.id, v3, "wip"), VDS_EINVAL, "a draft cannot be tagged");
+	is_int(vds_tag_set(ctx, d.id, v3, "wip"), VDS_ECONFLICT, "a draft cannot be tagged");
 	is_int(vds_tag_set(ctx, d.id, v1, v2), VDS_EINVAL,
 	       "a tag cannot take the id of another version");
 	is_int(vds_tag_set(ctx, d.id, v1, "latest"), VDS_EINVAL, "a tag cannot be named 'latest'");
