@@ -67,6 +67,8 @@ static bool list_group(FILE *f, int argc, char **argv)
 			for (; words < argc && ok; words++) {
 				size_t n = strlen(argv[words]);
 				ok = !strncmp(p, argv[words], n) && (p[n] == ' ' || p[n] == '\0');
+				if (!ok)
+					break;
 				p += n;
 				while (*p == ' ')
 					p++;
