@@ -100,10 +100,17 @@ static bool already_there(int dirfd, const char *name, const vds_entry *e)
 	return n == 0 && memcmp(got, e->sha256, 32) == 0;
 }
 
-/* The temporary name of NAME: the same every time, so a rerun reuses what an interrupted one left. */
+/*
+ * The temporary name of NAME: the same every time, so a rerun reuses what
+ * an interrupted one left; a hash of the whole name keeps long names apart.
+ */
 static char *tmp_name(const char *name)
 {
-	return xasprintf(".vds-%.200s.tmp", name);
+	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return xasprintf(".vds-%.100s-%016llx.tmp", name, (unsigned long long)h);
 }
 
 /* Copies content E into a temporary file in DIRFD, checking its hash. */

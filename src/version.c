@@ -165,6 +165,32 @@ int version_require_open_draft(vds_backend *b, const char *ds, const char *ver)
 	return r;
 }
 
+/*
+ * After a write to draft DS:VER, tells whether a commit may have missed it.
+ * A commit seals the draft before it reads it: with no seal now, any commit
+ * reads the write. With a seal, waits a little for the commit record and
+ * hands it over in *COMMIT; VDS_ECONFLICT if the commit has not finished.
+ */
+static int settle(vds_backend *b, const char *ds, const char *ver, cJSON **commit)
+{
+	bool committed;
+	int r;
+
+	for (int waited = 0;; waited += WAIT_STEP_MS) {
+		if ((r = version_state(b, ds, ver, &committed, commit)) < 0)
+			return r;
+		if (committed || !version_sealed(b, ds, ver))
+			return 0;
+		if (waited >= SEAL_WAIT_MS)
+			return vds_err(VDS_ECONFLICT,
+				       "a commit of dataset version %s:%s began meanwhile and has not "
+				       "finished; whether it includes this change will show when it does",
+				       ds, ver);
+		struct timespec ts = {0, WAIT_STEP_MS * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* Reads the change records of a draft, in order; names go to *NAMES. */
 static int read_changes(vds_backend *b, const char *ds, const char *ver, char ***names,
 			size_t *n, char ***texts, size_t **lens)
@@ -512,6 +538,13 @@ int vds_version_update(vds_ctx *ctx, const char *ds, const char *ver, const char
 	r = write_version_json(b, ds, ver, message, vds_parse_time(json_str(j, "created")),
 			       json_str(j, "base"));
 	cJSON_Delete(j);
+	cJSON *commit = NULL;
+	if (r == 0 && (r = settle(b, ds, ver, &commit)) == 0 && commit &&
+	    strcmp(json_str(commit, "message"), message) != 0)
+		r = vds_err(VDS_ECOMMITTED,
+			    "dataset version %s:%s was committed meanwhile; its message was not changed",
+			    ds, ver);
+	cJSON_Delete(commit);
 	return r;
 }
 
@@ -527,8 +560,7 @@ int version_add_changes(vds_backend *b, const char *ds, const char *ver, const c
 			size_t len)
 {
 	char stamp[26], *key;
-	bool committed;
-	cJSON *commit;
+	cJSON *commit = NULL;
 	int r;
 
 	if ((r = version_require_open_draft(b, ds, ver)) < 0)
@@ -537,38 +569,15 @@ int version_add_changes(vds_backend *b, const char *ds, const char *ver, const c
 	key = xasprintf("datasets/%s/versions/%s/changes/%s", ds, ver, stamp);
 	if ((r = b->ops->write(b, key, text, len)) < 0)
 		goto out;
-	/*
-	 * A commit seals the draft before it lists the change records. With no
-	 * seal now, any commit lists this record. With one, the commit record
-	 * tells whether this record made it in; wait a little for it.
-	 */
-	for (int waited = 0;; waited += WAIT_STEP_MS) {
-		if ((r = version_state(b, ds, ver, &committed, &commit)) < 0)
-			break;
-		if (committed) {
-			bool included = json_has_string(cJSON_GetObjectItem(commit, "changes"), stamp);
-			cJSON_Delete(commit);
-			if (!included)
-				r = vds_err(VDS_ECOMMITTED,
-					    "dataset version %s:%s was committed meanwhile; nothing was changed",
-					    ds, ver);
-			break;
-		}
-		if (!version_sealed(b, ds, ver))
-			break;
-		if (waited >= SEAL_WAIT_MS) {
-			r = vds_err(VDS_ECONFLICT,
-				    "a commit of dataset version %s:%s began meanwhile and has not finished; "
-				    "nothing was changed",
-				    ds, ver);
-			break;
-		}
-		struct timespec ts = {0, WAIT_STEP_MS * 1000000L};
-		nanosleep(&ts, NULL);
-	}
+	if ((r = settle(b, ds, ver, &commit)) == 0 && commit &&
+	    !json_has_string(cJSON_GetObjectItem(commit, "changes"), stamp))
+		r = vds_err(VDS_ECOMMITTED,
+			    "dataset version %s:%s was committed meanwhile; nothing was changed", ds, ver);
+	cJSON_Delete(commit);
 	if (r == VDS_ENOTFOUND)
 		r = vds_err(VDS_ENOTFOUND, "dataset version %s:%s was deleted meanwhile", ds, ver);
-	if (r < 0)
+	/* a record no commit read is withdrawn; one a commit may still read stays */
+	if (r < 0 && r != VDS_ECONFLICT)
 		b->ops->remove(b, key);
 out:
 	free(key);
@@ -589,14 +598,14 @@ int vds_version_commit(vds_ctx *ctx, const char *ds, const char *ver)
 	if ((r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0 ||
 	    (r = version_require_draft(b, ds, ver)) < 0)
 		return r;
-	key = vkey(ds, ver, "version.json");
-	if ((r = json_read(b, key, &vj)) < 0)
-		goto out;
-	/* seal first: a put that lands after the listing below will know */
+	/* seal first: a put or update that lands after the reads below will know */
 	vds_stamp(stamp);
-	free(key);
 	key = xasprintf("datasets/%s/versions/%s/seal/%s", ds, ver, stamp);
 	if ((r = b->ops->write(b, key, "{}\n", 3)) < 0)
+		goto out;
+	free(key);
+	key = vkey(ds, ver, "version.json");
+	if ((r = json_read(b, key, &vj)) < 0)
 		goto out;
 	if ((r = draft_text(b, ds, ver, &text, &len, &changes, &nchanges)) < 0)
 		goto out;

@@ -142,6 +142,8 @@ int vds_source_check(const char *source)
 	if (!*source)
 		return vds_err(VDS_EINVAL, "empty source path");
 	if ((len > 1 && source[len - 1] == '/' ? stat(source, &st) : lstat(source, &st)) < 0) {
+		if (errno == ENOTDIR && len > 1 && source[len - 1] == '/')
+			return vds_err(VDS_EINVAL, "source path %s is not a folder", q(source));
 		if (errno == ENOENT || errno == ENOTDIR)
 			return vds_err(VDS_ENOTFOUND, "no such source path %s", q(source));
 		return vds_err_errno(errno, "read", source);

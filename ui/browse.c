@@ -188,6 +188,27 @@ void ui_layout(ui *u)
 static const char *empty_text[PANE_COUNT] = {"(no datasets)", "(no versions)", "(no tags)",
 					     "(empty)", ""};
 
+/* Draws MSG word-wrapped on rows Y..END-1 of W, WIDTH columns from column 1. */
+static void draw_wrapped(WINDOW *w, int y, int end, int width, const char *msg)
+{
+	while (*msg && y < end) {
+		int n = (int)strlen(msg);
+		if (n > width) {
+			n = width;
+			while (n > 0 && msg[n] != ' ')
+				n--;
+			if (n == 0)
+				n = width;
+		}
+		char *line = strndup(msg, (size_t)n);
+		draw_text(w, y++, 1, width, line, draw_attr(COL_DIM));
+		free(line);
+		msg += n;
+		while (*msg == ' ')
+			msg++;
+	}
+}
+
 static void draw_list(ui *u, int p)
 {
 	WINDOW *w = u->win[p];
@@ -209,12 +230,12 @@ static void draw_list(ui *u, int p)
 	sb_release(&title);
 	list_scroll(l, h - 2);
 	if (l->nshown == 0) {
-		const char *msg = p == PANE_DATASETS && u->ndatasets == 0 && !*l->filter
-					  ? "(empty store: create one with 'vds datasets create')"
+		const char *msg = p == PANE_DATASETS && u->ndatasets == 0 && !*l->filter &&
+						  !u->datasets_failed
+					  ? "(empty store: create a dataset with 'vds datasets create')"
 				  : *l->filter ? "(nothing matches)"
 					       : empty_text[p];
-		if (h > 2)
-			draw_text(w, 1, 1, wd - 2, msg, draw_attr(COL_DIM));
+		draw_wrapped(w, 1, h - 1, wd - 2, msg);
 	}
 	for (int y = 1; y < h - 1 && l->top + (size_t)(y - 1) < l->nshown; y++) {
 		size_t i = l->top + (size_t)(y - 1);
@@ -227,7 +248,7 @@ static void draw_status(ui *u)
 {
 	int wd = getmaxx(status_win);
 	strbuf left = STRBUF_INIT;
-	char right[96];
+	char right[160];
 
 	werase(status_win);
 	if (u->filtering) {
@@ -248,7 +269,13 @@ static void draw_status(ui *u)
 			sb_addf(&left, "%s:%s", u->ds, u->ver);
 		if (*u->ver && u->dir && *u->dir)
 			sb_addf(&left, "  /%s", u->dir);
-		snprintf(right, sizeof(right), "?:help  q:quit ");
+		const char *unused;
+		char help[64], quit[64];
+		keys_describe(ACT_HELP, &unused, help, sizeof(help));
+		keys_describe(ACT_QUIT, &unused, quit, sizeof(quit));
+		help[strcspn(help, " ")] = quit[strcspn(quit, " ")] = '\0';
+		snprintf(right, sizeof(right), "%s%s%s%s%s", help, *help ? ":help  " : "", quit,
+			 *quit ? ":quit" : "", " ");
 		int rw = (int)strlen(right);
 		draw_text(status_win, 0, 0, wd - rw, left.buf, draw_attr(COL_STATUS));
 		draw_text(status_win, 0, wd - rw, rw, right, draw_attr(COL_STATUS));
@@ -260,7 +287,7 @@ static void draw_status(ui *u)
 
 static void draw_help(void)
 {
-	int rows = ACT_COUNT - 1 + 2, cols = COLS - 2 < 76 ? COLS - 2 : 76;
+	int rows = ACT_COUNT - 1 + 2, cols = COLS - 2 < 100 ? COLS - 2 : 100;
 	int h = rows < LINES ? rows : LINES;
 
 	if (help_win)
@@ -337,7 +364,7 @@ static void filter_key(ui *u, int key)
 
 static void preview_scroll(ui *u, enum ui_action a)
 {
-	size_t page = (size_t)(getmaxy(u->fullscreen ? stdscr : u->win[PANE_PREVIEW]) - 6);
+	size_t page = u->preview_rows > 1 ? u->preview_rows : 1;
 
 	switch (a) {
 	case ACT_UP:
@@ -434,6 +461,7 @@ bool ui_handle_key(ui *u, int key)
 		else if (list && *u->list[p].filter) {
 			u->list[p].filter[0] = '\0';
 			list_refresh(&u->list[p]);
+			follow(u, p);
 		}
 		break;
 	case ACT_QUIT:
@@ -464,6 +492,14 @@ int vds_browse(vds_ctx *ctx, const char *ref)
 	FILE *devnull = NULL;
 	int r = 0;
 
+	vds_resolved check;
+	if (ref && (r = vds_ref_resolve(ctx, ref, false, &check)) == 0)
+		vds_resolved_release(&check);
+	if (r < 0) {
+		free(kp);
+		script_close(script);
+		return r;
+	}
 	if (!script && *err)
 		r = vds_err(VDS_EINVAL, "%s", err);
 	else if (keys_init(kp, err, sizeof(err)) < 0)
@@ -484,7 +520,7 @@ int vds_browse(vds_ctx *ctx, const char *ref)
 		script_close(script);
 		if (devnull)
 			fclose(devnull);
-		return vds_err(VDS_EINVAL, "the browser needs a terminal (TERM=%s)",
+		return vds_err(VDS_EUSAGE, "the browser needs a terminal (TERM=%s)",
 			       getenv("TERM") ? getenv("TERM") : "");
 	}
 	set_term(scr);

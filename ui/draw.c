@@ -106,7 +106,9 @@ void draw_frame(WINDOW *w, const char *title, bool focused)
 	box(w, 0, 0);
 	if (title && wd > 6) {
 		mvwaddch(w, 0, 1, ' ');
-		int tw = (int)vds_display_width(title);
+		char *esc = vds_display_escape(title);
+		int tw = (int)vds_display_width(esc);
+		free(esc);
 		if (tw > wd - 4)
 			tw = wd - 4;
 		draw_text(w, 0, 2, tw, title, draw_attr(focused ? COL_TITLE_FOCUS : COL_TITLE));

@@ -46,6 +46,18 @@ int keys_parse(const char *name, size_t len)
 	return -1;
 }
 
+/* Binds KEY, with the other codes terminals send for the same key. */
+static void bind_key(int key, enum ui_action a)
+{
+	static const int same[][3] = {{'\n', '\r', KEY_ENTER}, {KEY_BACKSPACE, 127, 8}};
+
+	bindings[key] = a;
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++)
+		if (key == same[i][0] || key == same[i][1] || key == same[i][2])
+			for (int k = 0; k < 3; k++)
+				bindings[same[i][k]] = a;
+}
+
 static void bind_defaults(void)
 {
 	memset(bindings, 0, sizeof(bindings));
@@ -55,15 +67,12 @@ static void bind_defaults(void)
 			size_t n = strcspn(k, " ");
 			int key = keys_parse(k, n);
 			if (key >= 0 && key <= KEY_MAX)
-				bindings[key] = (enum ui_action)a;
+				bind_key(key, (enum ui_action)a);
 			k += n;
 			while (*k == ' ')
 				k++;
 		}
 	}
-	/* the other codes terminals send for the same keys */
-	bindings['\r'] = bindings[KEY_ENTER] = bindings['\n'];
-	bindings[127] = bindings[8] = bindings[KEY_BACKSPACE];
 }
 
 int keys_init(const char *path, char *err, size_t errlen)
@@ -94,7 +103,7 @@ int keys_init(const char *path, char *err, size_t errlen)
 			fclose(f);
 			return -1;
 		}
-		bindings[key_code] = a;
+		bind_key(key_code, a);
 	}
 	fclose(f);
 	return 0;
@@ -126,17 +135,41 @@ static void describe_key(int key, char *buf, size_t len)
 		snprintf(buf, len, "<%d>", key);
 }
 
+/* True if KEY is one of the default keys of action A. */
+static bool is_default(enum ui_action a, int key)
+{
+	for (const char *k = actions[a].keys; *k;) {
+		size_t n = strcspn(k, " ");
+		if (keys_parse(k, n) == key)
+			return true;
+		k += n;
+		k += strspn(k, " ");
+	}
+	return false;
+}
+
 void keys_describe(enum ui_action a, const char **help, char *keys, size_t keyslen)
 {
 	size_t used = 0;
+	char name[32];
 
 	*help = actions[a].help;
 	keys[0] = '\0';
-	/* the keys bound now, in the order the defaults name them, then the rest */
+	/* the default keys still bound, in the order the list gives them */
+	for (const char *k = actions[a].keys; *k && used + 16 < keyslen;) {
+		size_t n = strcspn(k, " ");
+		int key = keys_parse(k, n);
+		if (key >= 0 && key <= KEY_MAX && bindings[key] == a) {
+			describe_key(key, name, sizeof(name));
+			used += (size_t)snprintf(keys + used, keyslen - used, "%s%s", used ? " " : "", name);
+		}
+		k += n;
+		k += strspn(k, " ");
+	}
+	/* then keys bound by keys.conf */
 	for (int key = 0; key <= KEY_MAX && used + 16 < keyslen; key++) {
-		char name[32];
-
-		if (bindings[key] != a || key == '\r' || key == KEY_ENTER || key == 127 || key == 8)
+		if (bindings[key] != a || is_default(a, key) || key == '\r' || key == KEY_ENTER ||
+		    key == 127 || key == 8)
 			continue;
 		describe_key(key, name, sizeof(name));
 		used += (size_t)snprintf(keys + used, keyslen - used, "%s%s", used ? " " : "", name);

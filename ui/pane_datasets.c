@@ -15,7 +15,8 @@ static void load(ui *u)
 	vds_dataset_list_free(u->datasets, u->ndatasets);
 	u->datasets = NULL;
 	u->ndatasets = 0;
-	if ((r = vds_dataset_list(u->ctx, &u->datasets, &u->ndatasets)) < 0)
+	u->datasets_failed = (r = vds_dataset_list(u->ctx, &u->datasets, &u->ndatasets)) < 0;
+	if (r < 0)
 		ui_message(u, true, "%s", vds_errmsg());
 	ui_row *rows = xcalloc(u->ndatasets + 1, sizeof(*rows));
 	for (size_t i = 0; i < u->ndatasets; i++)

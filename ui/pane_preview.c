@@ -32,8 +32,8 @@ void ui_load_preview(ui *u)
 		fmt_size(current.size, size);
 		u->preview.mime = xstrdup("inode/directory");
 		u->preview.lines = xcalloc(1, sizeof(char *));
-		u->preview.lines[0] = xasprintf("folder: %llu files, %s", (unsigned long long)current.nfiles,
-						size);
+		u->preview.lines[0] = xasprintf("folder: %llu file%s, %s", (unsigned long long)current.nfiles,
+						current.nfiles == 1 ? "" : "s", size);
 		u->preview.nlines = 1;
 		return;
 	}
@@ -95,6 +95,7 @@ void ui_draw_preview(ui *u, WINDOW *w, bool framed)
 		wattrset(w, A_NORMAL);
 	}
 	size_t rows = bottom > y ? (size_t)(bottom - y) : 0;
+	u->preview_rows = rows;
 	if (u->preview.nlines > rows && u->preview_top > u->preview.nlines - rows)
 		u->preview_top = u->preview.nlines - rows;
 	if (u->preview.nlines <= rows)

@@ -198,8 +198,21 @@ static bool render_json(ui_preview *p, const char *buf, size_t len)
 	if (!j)
 		return false;
 	char *text = cJSON_Print(j);
+	strbuf sb = STRBUF_INIT;
 	cJSON_Delete(j);
-	render_text(p, text, strlen(text));
+	/* cJSON indents with tabs: two spaces a level, one after a colon */
+	for (const char *c = text; *c; c++) {
+		bool leading = c == text || c[-1] == '\n';
+		if (*c == '\t' && leading) {
+			for (; *c == '\t'; c++)
+				sb_adds(&sb, "  ");
+			c--;
+		} else {
+			sb_addc(&sb, *c == '\t' ? ' ' : *c);
+		}
+	}
+	render_text(p, sb.buf, sb.len);
+	sb_release(&sb);
 	cJSON_free(text);
 	return true;
 }
@@ -221,7 +234,9 @@ static void render_hex(ui_preview *p, const unsigned char *buf, size_t len)
 		}
 		sb_adds(&sb, " |");
 		for (size_t i = 0; i < 16 && off + i < len; i++)
-			sb_addc(&sb, buf[off + i] >= 0x20 && buf[off + i] < 0x7f ? (char)buf[off + i] : '.');
+			sb_addc(&sb, buf[off + i] >= 0x20 && buf[off + i] < 0x7f && buf[off + i] != '\\'
+					     ? (char)buf[off + i]
+					     : '.');
 		sb_addc(&sb, '|');
 		add_line(p, sb_detach(&sb, NULL));
 	}

@@ -186,6 +186,8 @@ struct ui {
 	ui_preview preview;
 	char preview_path[4096];
 	size_t preview_top;
+	size_t preview_rows; /* text rows the preview showed when last drawn */
+	bool datasets_failed; /* the dataset list could not be read */
 };
 
 extern const ui_pane_ops pane_datasets, pane_versions, pane_tags, pane_files;

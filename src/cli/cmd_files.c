@@ -200,9 +200,9 @@ static int f_get(vds_ctx *ctx, cli_args *a)
 	r = vds_files_get(ctx, res.dataset.id, res.version, paths, n, dir, &o, &gr);
 	if (r == 0) {
 		char *esc = vds_display_escape(dir);
-		printf("Downloaded dataset version %s:%s to %s: %llu files written, %llu already present\n",
+		printf("Downloaded dataset version %s:%s to %s: %llu file%s written, %llu already present\n",
 		       res.dataset.id, res.version, esc, (unsigned long long)gr.files,
-		       (unsigned long long)gr.present);
+		       gr.files == 1 ? "" : "s", (unsigned long long)gr.present);
 		free(esc);
 	}
 	free(paths);

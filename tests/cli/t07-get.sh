@@ -105,14 +105,14 @@ is "resumed mtime" "$(stat -c %Y "$O/sub/big.bin")" "$(stat -c %Y "$S/sub/big.bi
 printf 'hello!\n' >"$O/a.txt"   # other size
 run vds datasets files get --id "$V" --target-path "$O"
 expect "a file of another size is rewritten" 0 \
-	"Downloaded dataset version $V to $O: 1 files written, $((NFILES - 1)) already present" ""
+	"Downloaded dataset version $V to $O: 1 file written, $((NFILES - 1)) already present" ""
 check "tree equal again" diff -r "$S" "$O"
 
 # ---------------------------------------------------------------- --source-path
 O2="$T/out2"
 run vds datasets files get --id "$V" --source-path sub/b.txt --target-path "$O2"
 expect "get of one file" 0 \
-	"Downloaded dataset version $V to $O2: 1 files written, 0 already present" ""
+	"Downloaded dataset version $V to $O2: 1 file written, 0 already present" ""
 check "the file keeps its version path" cmp "$S/sub/b.txt" "$O2/sub/b.txt"
 is "only that file written" "$(cd "$O2" && find . ! -type d | LC_ALL=C sort)" "./sub/b.txt"
 is "its mode" "$(stat -c %a "$O2/sub/b.txt")" "600"
@@ -179,7 +179,7 @@ printf 'vds-manifest 1\nF %s 6 644 1577934245 a.txt\nL %s 16 777 1577934245 d/ev
 craft_version "$DS" evillnk "$T/manifest" 2 22
 run vds datasets files get --id "$DS:evillnk" --target-path "$T/trav/dir/out"
 expect "a link pointing outside is skipped with a warning" 0 \
-	"Downloaded dataset version $DS:evillnk to $T/trav/dir/out: 1 files written, 0 already present" \
+	"Downloaded dataset version $DS:evillnk to $T/trav/dir/out: 1 file written, 0 already present" \
 	"vds: warning: skipping link 'd/evil': it points outside the target folder"
 check "the link was not created" test ! -e "$T/trav/dir/out/d/evil" -a ! -L "$T/trav/dir/out/d/evil"
 rm -rf "$VDS_HOME/store/datasets/$DS/versions/evillnk" "$T/trav/dir/out"
@@ -203,7 +203,7 @@ printf 'victim\n' >"$E/victim"
 ln -s "$E/victim" "$T/out5/a.txt"
 run vds datasets files get --id "$V" --source-path a.txt --target-path "$T/out5"
 expect "a link in place of a file is replaced" 0 \
-	"Downloaded dataset version $V to $T/out5: 1 files written, 0 already present" ""
+	"Downloaded dataset version $V to $T/out5: 1 file written, 0 already present" ""
 check "now a regular file" test -f "$T/out5/a.txt" -a ! -L "$T/out5/a.txt"
 is "the link's target is unchanged" "$(cat "$E/victim")" "victim"
 

@@ -239,7 +239,7 @@ if mount -t tmpfs -o size=2m tmpfs "$MNT" 2>/dev/null; then
 	is "no draft left behind" "$(vds datasets versions list --id "$DSF")" "$vl"
 	run vds datasets files get --id "$VF" --target-path "$T/back"
 	expect "earlier committed version reads back" 0 \
-		"Downloaded dataset version $VF to $T/back: 1 files written, 0 already present" ""
+		"Downloaded dataset version $VF to $T/back: 1 file written, 0 already present" ""
 	check "earlier content intact" cmp "$T/small/s.txt" "$T/back/s.txt"
 	run vds datasets files put --id "$DF" --source-path "$T/small/" --target-path again
 	expect "a small put still works after disk full" 0 \

@@ -9,6 +9,10 @@
 #   images  dsfixture000001  v100001 "First images" (tag v1),
 #                            v100002 "More images and samples" (tag v2),
 #                            v100003 a draft based on v100002, adding one file
+#           v100002 holds text (readme.txt, 40 lines), CSV, TSV, JSON, a PNG, an
+#           empty file, latin-1 text, a name and a content with escape
+#           sequences, a 200-byte name, a UTF-8 name and train/ (30 files and
+#           labels/, labels/deeper/)
 #   empty   dsfixture000002  no versions
 #   zeta    dsfixture000003  z100001 "Only version"
 #
@@ -55,9 +59,14 @@ _fx_escape() {
 	LC_ALL=C sed "$_fx_sed"
 }
 
+# _fx_sha256: the SHA-256 of stdin, in hex
+_fx_sha256() {
+	if command -v sha256sum >/dev/null 2>&1; then sha256sum; else shasum -a 256; fi | cut -c1-64
+}
+
 # _fx_store_object FILE: copies FILE into the content objects; prints its SHA-256
 _fx_store_object() {
-	_fx_sha=$(sha256sum <"$1" | cut -c1-64)
+	_fx_sha=$(_fx_sha256 <"$1")
 	_fx_obj=$_fx_root/objects/$(echo "$_fx_sha" | cut -c1-2)/$(echo "$_fx_sha" | cut -c3-)
 	if [ ! -f "$_fx_obj" ]; then
 		mkdir -p "${_fx_obj%/*}"
@@ -76,7 +85,7 @@ _fx_file() {
 	_fx_n=$(wc -c <"$_fx_src" | tr -d ' ')
 	_fx_e=$(printf '%s\n' "$2" | _fx_escape)
 	# raw path, a tab, then the entry line: sorted by raw path bytes later
-	printf '%s\tF %s %s 644 %s %s\n' "$2" "$_fx_h" "$_fx_n" "$3" "$_fx_e" >>"$_fx_dir/work/$1.lines"
+	printf '%s\tF %s %s 644 %s %s\n' "$2" "$_fx_h" "$_fx_n" "$3" "$_fx_e" >>"$_fx_dir/tmp-fixture/$1.lines"
 }
 
 # _fx_json_file PATH TEXT: writes a metadata file
@@ -94,18 +103,18 @@ _fx_dataset() {
 # _fx_commit DS VER MESSAGE CREATED COMMITTED: commits the files given to VER with _fx_file
 _fx_commit() {
 	_fx_v=$_fx_root/datasets/$1/versions/$2
-	LC_ALL=C sort -t "$_fx_tab" -k1,1 "$_fx_dir/work/$2.lines" | cut -f2- >"$_fx_dir/work/$2.entries"
-	{ echo "vds-manifest 1"; cat "$_fx_dir/work/$2.entries"; } >"$_fx_dir/work/$2.manifest"
-	_fx_m=$(_fx_store_object "$_fx_dir/work/$2.manifest")
+	LC_ALL=C sort -t "$_fx_tab" -k1,1 "$_fx_dir/tmp-fixture/$2.lines" | cut -f2- >"$_fx_dir/tmp-fixture/$2.entries"
+	{ echo "vds-manifest 1"; cat "$_fx_dir/tmp-fixture/$2.entries"; } >"$_fx_dir/tmp-fixture/$2.manifest"
+	_fx_m=$(_fx_store_object "$_fx_dir/tmp-fixture/$2.manifest")
 	eval "_fx_manifest_$2=\$_fx_m"
-	_fx_files=$(wc -l <"$_fx_dir/work/$2.entries" | tr -d ' ')
-	_fx_size=$(awk '{ s += $3 } END { print s + 0 }' "$_fx_dir/work/$2.entries")
+	_fx_files=$(wc -l <"$_fx_dir/tmp-fixture/$2.entries" | tr -d ' ')
+	_fx_size=$(awk '{ s += $3 } END { print s + 0 }' "$_fx_dir/tmp-fixture/$2.entries")
 	_fx_json_file "$_fx_v/version.json" \
 		"{\"id\":\"$2\",\"message\":\"$3\",\"created\":\"$(_fx_time "$4")\"}"
 	_fx_stamp "$4"
 	_fx_c=$_fx_st
 	mkdir -p "$_fx_v/changes"
-	{ echo "vds-changes 1"; cat "$_fx_dir/work/$2.entries"; } >"$_fx_v/changes/$_fx_c"
+	{ echo "vds-changes 1"; cat "$_fx_dir/tmp-fixture/$2.entries"; } >"$_fx_v/changes/$_fx_c"
 	_fx_stamp "$5"
 	_fx_json_file "$_fx_v/seal/$_fx_st" "{}"
 	_fx_stamp "$5"
@@ -137,8 +146,8 @@ make_fixture() {
 	for _fx_b in 1 2 3 4 5 6 7 8 9 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 127; do
 		_fx_sed="$_fx_sed;s/$(printf "\\$(printf '%03o' "$_fx_b")")/\\\\x$(printf '%02x' "$_fx_b")/g"
 	done
-	rm -rf "$_fx_root" "$_fx_dir/content" "$_fx_dir/work"
-	mkdir -p "$_fx_root/tmp" "$_fx_root/objects" "$_fx_root/datasets" "$_fx_dir/work"
+	rm -rf "$_fx_root" "$_fx_dir/content" "$_fx_dir/tmp-fixture"
+	mkdir -p "$_fx_root/tmp" "$_fx_root/objects" "$_fx_root/datasets" "$_fx_dir/tmp-fixture"
 	printf '{"format":"vds","version":1}\n' >"$_fx_root/VDS-FORMAT"
 	cat >"$_fx_dir/config.json" <<EOF
 {
@@ -197,7 +206,8 @@ EOF
 	eval "_fx_base=\$_fx_manifest_$FIXTURE_V2"
 	_fx_json_file "$_fx_v/version.json" \
 		"{\"id\":\"$FIXTURE_DRAFT\",\"message\":\"Work in progress\",\"created\":\"$(_fx_time 1768035600)\",\"base\":\"$_fx_base\"}"
-	mkdir -p "$_fx_v/changes" "$_fx_dir/content/$FIXTURE_DRAFT"
+	mkdir -p "$_fx_v/changes"
+	cp -R "$_fx_dir/content/$FIXTURE_V2" "$_fx_dir/content/$FIXTURE_DRAFT"
 	printf 'to do: more birds\n' >"$_fx_dir/content/$FIXTURE_DRAFT/draft-note.txt"
 	_fx_h=$(_fx_store_object "$_fx_dir/content/$FIXTURE_DRAFT/draft-note.txt")
 	_fx_n=$(wc -c <"$_fx_dir/content/$FIXTURE_DRAFT/draft-note.txt" | tr -d ' ')
@@ -213,5 +223,5 @@ EOF
 	printf 'hello from zeta\n' | _fx_file "$FIXTURE_ZV" hello.txt 1767800000
 	_fx_commit "$FIXTURE_ZETA" "$FIXTURE_ZV" "Only version" 1767880800 1767880800
 
-	rm -rf "$_fx_dir/work"
+	rm -rf "$_fx_dir/tmp-fixture"
 }
