@@ -61,17 +61,26 @@ void ui_select_version(ui *u, const char *ver, const char *tag)
 	ui_load_preview(u);
 }
 
-/* Selects the dataset under the Datasets cursor and its newest version. */
-static void select_dataset(ui *u)
+/*
+ * Selects the dataset under the Datasets cursor and its version VER, or its
+ * newest version when VER is NULL or gone. Only one version is opened.
+ */
+static void select_dataset(ui *u, const char *ver, const char *tag)
 {
 	const ui_row *row = list_selected(&u->list[PANE_DATASETS]);
+	bool listed = false;
 
 	snprintf(u->ds, sizeof(u->ds), "%s", row ? u->datasets[row->index].id : "");
 	u->list[PANE_VERSIONS].filter[0] = u->list[PANE_TAGS].filter[0] = '\0';
 	pane_versions.load(u);
 	pane_tags.load(u);
+	for (size_t i = 0; ver && i < u->nversions; i++)
+		listed |= !strcmp(u->versions[i].id, ver);
 	const ui_row *v = list_selected(&u->list[PANE_VERSIONS]);
-	ui_select_version(u, v ? u->versions[v->index].id : NULL, NULL);
+	if (listed)
+		ui_select_version(u, ver, tag);
+	else
+		ui_select_version(u, v ? u->versions[v->index].id : NULL, NULL);
 }
 
 /* Follows a cursor move in pane P to the panes that depend on it. */
@@ -81,7 +90,7 @@ static void follow(ui *u, int p)
 
 	switch (p) {
 	case PANE_DATASETS:
-		select_dataset(u);
+		select_dataset(u, NULL, NULL);
 		break;
 	case PANE_VERSIONS:
 		row = list_selected(&u->list[PANE_VERSIONS]);
@@ -100,6 +109,7 @@ static void refresh_all(ui *u)
 {
 	char ds[sizeof(u->ds)], ver[sizeof(u->ver)], tag[sizeof(u->tag)];
 	char *dir = xstrdup(u->dir ? u->dir : "");
+	bool found = false;
 
 	memcpy(ds, u->ds, sizeof(ds));
 	memcpy(ver, u->ver, sizeof(ver));
@@ -108,25 +118,23 @@ static void refresh_all(ui *u)
 	pane_datasets.load(u);
 	for (size_t i = 0; i < u->ndatasets; i++)
 		if (!strcmp(u->datasets[i].id, ds))
-			list_select_index(&u->list[PANE_DATASETS], i);
-	select_dataset(u);
-	if (!strcmp(u->ds, ds) && *ver) {
-		bool found = false;
-		for (size_t i = 0; i < u->nversions; i++)
-			found |= !strcmp(u->versions[i].id, ver);
-		if (found) {
-			ui_select_version(u, ver, *tag ? tag : NULL);
-			if (*dir && u->tree) {
-				uint64_t first, end;
-				vds_tree_range(u->tree, dir, &first, &end);
-				if (first < end) {
-					free(u->dir);
-					u->dir = dir;
-					dir = NULL;
-					pane_files.load(u);
-					ui_load_preview(u);
-				}
-			}
+			found = list_select_index(&u->list[PANE_DATASETS], i);
+	if (!found) {
+		select_dataset(u, NULL, NULL);
+		free(dir);
+		return;
+	}
+	/* the same dataset: keep the version (if it still exists) and folder */
+	select_dataset(u, *ver ? ver : NULL, *tag ? tag : NULL);
+	if (!strcmp(u->ver, ver) && *dir && u->tree) {
+		uint64_t first, end;
+		vds_tree_range(u->tree, dir, &first, &end);
+		if (first < end) {
+			free(u->dir);
+			u->dir = dir;
+			dir = NULL;
+			pane_files.load(u);
+			ui_load_preview(u);
 		}
 	}
 	free(dir);
@@ -143,9 +151,7 @@ static int open_ref(ui *u, const char *ref)
 	for (size_t i = 0; i < u->ndatasets; i++)
 		if (!strcmp(u->datasets[i].id, res.dataset.id))
 			list_select_index(&u->list[PANE_DATASETS], i);
-	select_dataset(u);
-	if (*res.version)
-		ui_select_version(u, res.version, res.tag);
+	select_dataset(u, *res.version ? res.version : NULL, res.tag);
 	for (size_t i = 0; res.tag && i < u->ntags; i++)
 		if (!strcmp(u->tags[i].name, res.tag))
 			list_select_index(&u->list[PANE_TAGS], i);
@@ -182,6 +188,8 @@ void ui_layout(ui *u)
 	u->win[PANE_FILES] = newwin(bottom, files, top, left);
 	u->win[PANE_PREVIEW] = newwin(bottom, right - files, top, left + files);
 	status_win = newwin(2, cols, rows - 2, 0);
+	/* keys are read here: wgetch refreshes its window, and this one is drawn */
+	keypad(status_win, TRUE);
 	clearok(curscr, TRUE);
 }
 
@@ -534,8 +542,9 @@ int vds_browse(vds_ctx *ctx, const char *ref)
 	u.dir = xstrdup("");
 	ui_layout(&u);
 	pane_datasets.load(&u);
-	select_dataset(&u);
-	if (ref && open_ref(&u, ref) < 0)
+	if (!ref)
+		select_dataset(&u, NULL, NULL);
+	else if (open_ref(&u, ref) < 0)
 		ui_message(&u, true, "%s", vds_errmsg());
 	for (bool running = true; running;) {
 		ui_draw(&u);
@@ -545,7 +554,7 @@ int vds_browse(vds_ctx *ctx, const char *ref)
 			if (key < 0)
 				break;
 		} else {
-			key = wgetch(stdscr);
+			key = wgetch(status_win);
 			if (key == ERR) {
 				if (errno == EINTR)
 					continue;
