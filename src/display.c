@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <wchar.h>
 
@@ -72,3 +73,21 @@ size_t vds_display_width(const char *s)
 	return w;
 }
 
+
+void vds_format_size(unsigned long long bytes, bool compact, char buf[32])
+{
+	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+	double v = (double)bytes;
+	int u = 0;
+
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, 32, compact ? "%lluB" : "%llu B", bytes);
+	else if (!compact)
+		snprintf(buf, 32, "%.1f %s", v, unit[u]);
+	else
+		snprintf(buf, 32, v < 10 ? "%.1f%c" : "%.0f%c", v, unit[u][0]);
+}

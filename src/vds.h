@@ -299,6 +299,8 @@ int vds_path_normalize(const char *in, char **out);
  * and invalid UTF-8 become \xHH, a backslash becomes \\. Caller frees.
  */
 char *vds_display_escape(const char *s);
+/* Formats BYTES for people: "1.5 MiB", or COMPACT "1.5M" (at most 6 columns). */
+void vds_format_size(unsigned long long bytes, bool compact, char buf[32]);
 /* Columns that escaped text S takes on a terminal. */
 size_t vds_display_width(const char *s);
 /* Length of the valid UTF-8 sequence at S (its code point in *CP), or 0. */

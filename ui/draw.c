@@ -118,24 +118,6 @@ void draw_frame(WINDOW *w, const char *title, bool focused)
 	wattrset(w, A_NORMAL);
 }
 
-void fmt_size(unsigned long long bytes, char buf[16])
-{
-	static const char unit[] = "BKMGTP";
-	double v = (double)bytes;
-	int u = 0;
-
-	while (v >= 1024 && u < 5) {
-		v /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, 16, "%lluB", bytes);
-	else if (v < 10)
-		snprintf(buf, 16, "%.1f%c", v, unit[u]);
-	else
-		snprintf(buf, 16, "%.0f%c", v, unit[u]);
-}
-
 void fmt_age(int64_t us, char buf[16])
 {
 	const char *pin = getenv("VDS_NOW"); /* seconds since the epoch, for tests */

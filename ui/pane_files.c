@@ -29,10 +29,10 @@ static void draw_row(ui *u, WINDOW *w, int y, int width, const ui_row *row, bool
 {
 	const vds_entry *e = &u->listing.v[row->index];
 	attr_t a = selected ? draw_attr(COL_SELECT) : A_NORMAL;
-	char size[16];
+	char size[32];
 	int sw = width >= 16 ? 7 : 0;
 
-	fmt_size(e->size, size);
+	vds_format_size(e->size, true, size);
 	if (e->type == VDS_DIR) {
 		char *name = xasprintf("%s/", e->path);
 		draw_text(w, y, 1, width - sw, name, selected ? a : a | A_BOLD);

@@ -28,8 +28,8 @@ void ui_load_preview(ui *u)
 		 u->dir && *u->dir ? "/" : "", current.path);
 	current.path = u->preview_path;
 	if (current.type == VDS_DIR) {
-		char size[16];
-		fmt_size(current.size, size);
+		char size[32];
+		vds_format_size(current.size, true, size);
 		u->preview.mime = xstrdup("inode/directory");
 		u->preview.lines = xcalloc(1, sizeof(char *));
 		u->preview.lines[0] = xasprintf("folder: %llu file%s, %s", (unsigned long long)current.nfiles,
@@ -59,7 +59,7 @@ void ui_load_preview(ui *u)
 void ui_draw_preview(ui *u, WINDOW *w, bool framed)
 {
 	int h, wd, y = framed ? 1 : 0, x = framed ? 1 : 0;
-	char line[160], size[16];
+	char line[160], size[32];
 
 	getmaxyx(w, h, wd);
 	werase(w);
@@ -74,7 +74,7 @@ void ui_draw_preview(ui *u, WINDOW *w, bool framed)
 			draw_text(w, y, x, inner, "(nothing selected)", draw_attr(COL_DIM));
 		return;
 	}
-	fmt_size(current.size, size);
+	vds_format_size(current.size, true, size);
 	snprintf(line, sizeof(line), "type: %s", u->preview.mime ? u->preview.mime : "?");
 	if (y < bottom)
 		draw_text(w, y++, x, inner, line, draw_attr(COL_DIM));

@@ -30,11 +30,11 @@ static void draw_row(ui *u, WINDOW *w, int y, int width, const ui_row *row, bool
 {
 	const vds_version *v = &u->versions[row->index];
 	attr_t a = selected ? draw_attr(COL_SELECT) : A_NORMAL;
-	char age[16], size[16], right[64];
+	char age[16], size[32], right[64];
 	int rw;
 
 	fmt_age(v->committed ? v->committed_us : v->created_us, age);
-	fmt_size(v->total_size, size);
+	vds_format_size(v->total_size, true, size);
 	snprintf(right, sizeof(right), " %4s %7llu %6s", age, (unsigned long long)v->file_count, size);
 	rw = (int)strlen(right);
 	if (width < 30)

@@ -82,8 +82,6 @@ void draw_text(WINDOW *w, int y, int x, int width, const char *s, attr_t attr);
 void draw_text_right(WINDOW *w, int y, int x, int width, const char *s, attr_t attr);
 /* Draws a pane frame with TITLE; FOCUSED highlights it. */
 void draw_frame(WINDOW *w, const char *title, bool focused);
-/* Formats BYTES as "1.5M" in at most 6 columns. */
-void fmt_size(unsigned long long bytes, char buf[16]);
 /* Formats the age of US (microseconds) relative to now as "5m", "3h", "2d". */
 void fmt_age(int64_t us, char buf[16]);
 

@@ -84,8 +84,6 @@ void cli_progress(const vds_progress *p, void *ud);
 void cli_warn(const char *msg, void *ud);
 /* Fills O with the CLI's progress bar, warnings and --concurrency. */
 int cli_opts(const cli_args *a, vds_opts *o);
-/* Formats BYTES as "1.5 MiB". */
-void human_size(unsigned long long bytes, char buf[32]);
 
 /* Resolves --id to a dataset only ("DS"); refuses DS:VER. */
 int need_dataset(vds_ctx *ctx, const char *ref, vds_dataset *out);

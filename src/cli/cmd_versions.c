@@ -101,7 +101,7 @@ static int v_details(vds_ctx *ctx, cli_args *a)
 		char id[64], files[32], size[64], human[32], t[32], *tags = join_tags(&v);
 		snprintf(id, sizeof(id), "%s:%s", res.dataset.id, v.id);
 		snprintf(files, sizeof(files), "%llu", (unsigned long long)v.file_count);
-		human_size(v.total_size, human);
+		vds_format_size(v.total_size, false, human);
 		snprintf(size, sizeof(size), "%llu (%s)", (unsigned long long)v.total_size, human);
 		vds_format_time(v.created_us, t);
 		table *tb = table_new(2, "ID", id);

@@ -20,22 +20,6 @@ void json_print(cJSON *j)
 	cJSON_Delete(j);
 }
 
-void human_size(unsigned long long bytes, char buf[32])
-{
-	static const char *unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-	double v = (double)bytes;
-	int u = 0;
-
-	while (v >= 1024 && u < 5) {
-		v /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, 32, "%llu B", bytes);
-	else
-		snprintf(buf, 32, "%.1f %s", v, unit[u]);
-}
-
 void cli_progress(const vds_progress *p, void *ud)
 {
 	char done[32], total[32], rate[32], eta[32] = "";
@@ -48,9 +32,9 @@ void cli_progress(const vds_progress *p, void *ud)
 		fputs("\r\033[K", stderr);
 		return;
 	}
-	human_size(p->bytes_done, done);
-	human_size(p->bytes_total, total);
-	human_size((unsigned long long)vds_progress_rate(p), rate);
+	vds_format_size(p->bytes_done, false, done);
+	vds_format_size(p->bytes_total, false, total);
+	vds_format_size((unsigned long long)vds_progress_rate(p), false, rate);
 	double e = vds_progress_eta(p);
 	if (e >= 0)
 		snprintf(eta, sizeof(eta), "  ETA %d:%02d", (int)e / 60, (int)e % 60);
