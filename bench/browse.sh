@@ -83,46 +83,16 @@ UI_TERM=xterm-256color # what the in-memory screen pretends to be
 
 TMUX_SOCK=$W/tmux.sock
 TMUX_UP=0
-cleanup() {
+bench_on_exit() {
 	if [ "$TMUX_UP" = 1 ]; then
 		tmux -S "$TMUX_SOCK" kill-server 2>/dev/null || true
 	fi
-	if [ "$KEEP" = 0 ]; then
-		chmod -R u+rwX "$W" 2>/dev/null || true
-		rm -rf "$W"
-	fi
 }
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+bench_init browse.sh 524288
 
-avail_kb=$(df -Pk "$W" | awk 'NR == 2 { print $4 }')
-if [ "$avail_kb" -lt 524288 ]; then
-	echo "browse.sh: $W has $((avail_kb / 1024)) MiB free, needs about 512 MiB" >&2
-	exit 1
-fi
-
-TIMEV=()
-if [ -x /usr/bin/time ] && /usr/bin/time -v true 2>/dev/null; then
-	TIMEV=(/usr/bin/time -v -o "$W/time.txt")
-fi
-CAN_DROP=0
-if (sync && echo 3 >/proc/sys/vm/drop_caches) 2>/dev/null; then
-	CAN_DROP=1
-fi
-drop_caches() {
-	sync
-	if [ "$CAN_DROP" = 1 ]; then echo 3 >/proc/sys/vm/drop_caches; fi
-}
-now_ns() { date +%s%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 maximum() { printf '%s\n' "$@" | sort -n | tail -n 1; }
-sha256() {
-	if command -v sha256sum >/dev/null 2>&1; then
-		sha256sum "$1" | awk '{ print $1 }'
-	else
-		openssl dgst -sha256 -r "$1" | awk '{ print $1 }'
-	fi
-}
 fail() { echo "browse.sh: $*" >&2; exit 1; }
 
 # store_init HOME NAME: creates the store of HOME with one dataset NAME
@@ -449,7 +419,6 @@ if [ "$HAVE_TMUX" = 1 ]; then
 fi
 
 # ---- report ----------------------------------------------------------------
-kb_mb() { case $1 in -) echo - ;; *) awk -v k="$1" 'BEGIN { printf "%.0f MB", k / 1024 }' ;; esac; }
 verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v < t ? "met" : "MISSED") }'; }
 ms() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { printf "%.2f", (a - b) * 1000 / n }'; }
 

@@ -58,39 +58,15 @@ export VDS_HOME=$W/home HOME=$W/userhome TZ=UTC LC_ALL=C
 unset XDG_CONFIG_HOME XDG_DATA_HOME XDG_CACHE_HOME VDS_DATADIR
 mkdir -p "$HOME"
 
-cleanup() {
-	if [ "$KEEP" = 0 ]; then
-		chmod -R u+rwX "$W" 2>/dev/null || true
-		rm -rf "$W"
-	fi
-}
-trap cleanup EXIT
 
 BYTES=$((SIZE_MB * 1024 * 1024))
 
 # ---- room on the disk: the tree, its copy and the store ------------------
 need_kb=$((BYTES * 3 / 1024 + BYTES / 1024 / 4 + 65536))
-avail_kb=$(df -Pk "$W" | awk 'NR == 2 { print $4 }')
-if [ "$avail_kb" -lt "$need_kb" ]; then
-	echo "commit.sh: $W has $((avail_kb / 1024)) MiB free, needs about $((need_kb / 1024)) MiB" >&2
-	exit 1
-fi
+. "$(dirname "$0")/lib.sh"
+bench_init commit.sh "$need_kb"
 
 # ---- tools ---------------------------------------------------------------
-TIMEV=()
-if [ -x /usr/bin/time ] && /usr/bin/time -v true 2>/dev/null; then
-	TIMEV=(/usr/bin/time -v -o "$W/time.txt")
-fi
-CAN_DROP=0
-if (sync && echo 3 >/proc/sys/vm/drop_caches) 2>/dev/null; then
-	CAN_DROP=1
-fi
-drop_caches() {
-	sync
-	if [ "$CAN_DROP" = 1 ]; then echo 3 >/proc/sys/vm/drop_caches; fi
-}
-now_ns() { date +%s%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }
 # field NAME: a value from the last /usr/bin/time -v report, or "-"
 field() {
 	if [ ${#TIMEV[@]} -gt 0 ] && [ -s "$W/time.txt" ]; then
@@ -229,7 +205,6 @@ verdict() { awk -v r="$1" -v t="$3" -v op="$2" 'BEGIN { ok = (op == "<=" ? r <= 
 mbps() { awk -v b="$BYTES" -v s="$1" 'BEGIN { printf "%.0f", (s > 0 ? b / 1048576 / s : 0) }'; }
 R_BA=$(ratio "$T_B" "$T_CP")
 R_CB=$(ratio "$T_C" "$T_B")
-kb_mb() { case $1 in -) echo - ;; *) awk -v k="$1" 'BEGIN { printf "%.0f MB", k / 1024 }' ;; esac; }
 
 echo
 echo "vds commit benchmark"

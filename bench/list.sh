@@ -56,41 +56,8 @@ export VDS_HOME=$W/home HOME=$W/userhome TZ=UTC LC_ALL=C
 unset XDG_CONFIG_HOME XDG_DATA_HOME XDG_CACHE_HOME VDS_DATADIR
 mkdir -p "$HOME"
 
-cleanup() {
-	if [ "$KEEP" = 0 ]; then
-		chmod -R u+rwX "$W" 2>/dev/null || true
-		rm -rf "$W"
-	fi
-}
-trap cleanup EXIT
-
-avail_kb=$(df -Pk "$W" | awk 'NR == 2 { print $4 }')
-if [ "$avail_kb" -lt 524288 ]; then
-	echo "list.sh: $W has $((avail_kb / 1024)) MiB free, needs about 512 MiB" >&2
-	exit 1
-fi
-
-TIMEV=()
-if [ -x /usr/bin/time ] && /usr/bin/time -v true 2>/dev/null; then
-	TIMEV=(/usr/bin/time -v -o "$W/time.txt")
-fi
-CAN_DROP=0
-if (sync && echo 3 >/proc/sys/vm/drop_caches) 2>/dev/null; then
-	CAN_DROP=1
-fi
-drop_caches() {
-	sync
-	if [ "$CAN_DROP" = 1 ]; then echo 3 >/proc/sys/vm/drop_caches; fi
-}
-now_ns() { date +%s%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }
-sha256() {
-	if command -v sha256sum >/dev/null 2>&1; then
-		sha256sum "$1" | awk '{ print $1 }'
-	else
-		openssl dgst -sha256 -r "$1" | awk '{ print $1 }'
-	fi
-}
+. "$(dirname "$0")/lib.sh"
+bench_init list.sh 524288
 
 # ---- the store and the dataset -------------------------------------------
 DS=$("$VDS" datasets create --name bench-list | awk '/^Created dataset: / { print $3 }')
@@ -213,7 +180,6 @@ measure "files list (root: 901 folders)" "$VDS" datasets files list --id "$DS:$V
 measure "versions list" "$VDS" datasets versions list --id "$DS"
 
 # ---- report ----------------------------------------------------------------
-kb_mb() { case $1 in -) echo - ;; *) awk -v k="$1" 'BEGIN { printf "%.0f MB", k / 1024 }' ;; esac; }
 verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v < t ? "met" : "MISSED") }'; }
 R="files list --recursive (1,000,000)"
 

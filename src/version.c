@@ -210,6 +210,11 @@ static int read_changes(vds_backend *b, const char *ds, const char *ver, char **
 		char *key = xasprintf("%s/%s", prefix, (*names)[i]);
 		r = b->ops->read(b, key, &(*texts)[i], &(*lens)[i]);
 		free(key);
+		if (r == VDS_ENOTFOUND) { /* withdrawn by its put since the listing */
+			(*texts)[i] = xstrdup(CHANGES_HEADER);
+			(*lens)[i] = strlen(CHANGES_HEADER);
+			r = 0;
+		}
 	}
 	free(prefix);
 	return r;
