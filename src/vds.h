@@ -284,6 +284,68 @@ int vds_files_delete(vds_ctx *ctx, const char *ds, const char *ver, const char *
 int vds_content_read(vds_ctx *ctx, const char *ds, const unsigned char sha[32], uint64_t off,
 		     void *buf, size_t len, size_t *got);
 
+/* ---- background jobs ---------------------------------------------------- */
+
+/*
+ * A queue of jobs run by worker threads. Each job runs with a context of
+ * its own (contexts are not shared between threads), reports progress and
+ * state under the queue's lock, and writes a byte to a pipe whenever
+ * something changed, so a front end can wait for jobs in poll().
+ */
+typedef struct vds_jobs vds_jobs;
+
+typedef enum vds_job_state {
+	VDS_JOB_QUEUED,
+	VDS_JOB_RUNNING,
+	VDS_JOB_DONE,
+	VDS_JOB_FAILED,
+	VDS_JOB_CANCELLED,
+} vds_job_state;
+
+/*
+ * Runs on a worker thread with its own CTX; O carries progress and the
+ * cancel flag. Writes what it did into RESULT (for the user) and returns a
+ * status.
+ */
+typedef int (*vds_job_fn)(vds_ctx *ctx, void *arg, const vds_opts *o, char *result, size_t len);
+
+/* A copy of one job's state, owned by a snapshot. */
+typedef struct vds_job_info {
+	unsigned id;
+	char *title;
+	vds_job_state state;
+	vds_progress progress; /* current: a copy owned by the snapshot */
+	char *result;          /* what it did, when it ended */
+	char *error;           /* why it failed */
+	int64_t queued_us, started_us, ended_us;
+} vds_job_info;
+
+/* Starts WORKERS threads running jobs with contexts opened from CONFIG_PATH. */
+vds_jobs *vds_jobs_new(const char *config_path, int workers);
+/* Cancels every job, waits for the workers and frees the queue. */
+void vds_jobs_free(vds_jobs *q);
+/* The file descriptor that becomes readable when any job changed. */
+int vds_jobs_fd(const vds_jobs *q);
+/* Empties the notification pipe. */
+void vds_jobs_drain(vds_jobs *q);
+/* Queues FN(ARG); FREE_ARG (or NULL) frees ARG afterwards. Returns the job id. */
+unsigned vds_jobs_submit(vds_jobs *q, const char *title, vds_job_fn fn, void *arg,
+			 void (*free_arg)(void *));
+/* Asks job ID to stop (a queued job never starts). */
+void vds_jobs_cancel(vds_jobs *q, unsigned id);
+/* Copies every job, oldest first; free with vds_jobs_snapshot_free(). */
+size_t vds_jobs_snapshot(vds_jobs *q, vds_job_info **out);
+/* Frees a snapshot. */
+void vds_jobs_snapshot_free(vds_job_info *v, size_t n);
+/* Number of jobs queued or running. */
+size_t vds_jobs_active(vds_jobs *q);
+/* Counts jobs that have ended; it grows by one each time one ends. */
+unsigned vds_jobs_ended(vds_jobs *q);
+/* Blocks until no job is queued or running. */
+void vds_jobs_wait_idle(vds_jobs *q);
+/* Blocks until a running job has done some bytes (or none is active). */
+void vds_jobs_wait_progress(vds_jobs *q);
+
 /* ---- small helpers shared with the front ends ------------------------- */
 
 /* Writes the 64-character lowercase hex form of SHA into HEX. */

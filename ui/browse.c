@@ -104,8 +104,7 @@ static void follow(ui *u, int p)
 	}
 }
 
-/* Reloads everything, keeping the dataset, version and folder where they are. */
-static void refresh_all(ui *u)
+void ui_refresh(ui *u)
 {
 	char ds[sizeof(u->ds)], ver[sizeof(u->ver)], tag[sizeof(u->tag)];
 	char *dir = xstrdup(u->dir ? u->dir : "");
@@ -161,6 +160,18 @@ static int open_ref(ui *u, const char *ref)
 }
 
 /* ---- layout and drawing -------------------------------------------------- */
+
+WINDOW *ui_overlay(int h, int w, const char *title)
+{
+	if (h > LINES)
+		h = LINES;
+	if (w > COLS)
+		w = COLS;
+	WINDOW *win = newwin(h, w, (LINES - h) / 2, (COLS - w) / 2);
+	werase(win);
+	draw_frame(win, title, true);
+	return win;
+}
 
 void ui_layout(ui *u)
 {
@@ -288,27 +299,32 @@ static void draw_status(ui *u)
 		draw_text(status_win, 0, 0, wd - rw, left.buf, draw_attr(COL_STATUS));
 		draw_text(status_win, 0, wd - rw, rw, right, draw_attr(COL_STATUS));
 	}
-	draw_text(status_win, 1, 0, wd, "jobs: none", draw_attr(COL_DIM));
+	char jobs[512];
+	bool failed = jobs_summary(u, jobs, sizeof(jobs));
+	draw_text(status_win, 1, 0, wd, jobs, draw_attr(failed ? COL_ERROR : COL_DIM));
 	sb_release(&left);
 	wnoutrefresh(status_win);
 }
 
-static void draw_help(void)
+static void draw_help(ui *u)
 {
-	int rows = ACT_COUNT - 1 + 2, cols = COLS - 2 < 100 ? COLS - 2 : 100;
-	int h = rows < LINES ? rows : LINES;
+	int n = ACT_COUNT - 1, cols = COLS - 2 < 110 ? COLS - 2 : 110;
+	int h = n + 2 < LINES ? n + 2 : LINES, rows = h - 2;
 
+	if (u->help_top + rows > n)
+		u->help_top = n > rows ? n - rows : 0;
 	if (help_win)
 		delwin(help_win);
 	help_win = newwin(h, cols, (LINES - h) / 2, (COLS - cols) / 2);
 	werase(help_win);
-	draw_frame(help_win, "Keys (any key closes)", true);
-	for (int a = 1, y = 1; a < ACT_COUNT && y < h - 1; a++, y++) {
+	draw_frame(help_win, rows < n ? "Keys (j/k scroll, any other key closes)" : "Keys (any key closes)",
+		   true);
+	for (int y = 1; y <= rows && u->help_top + y <= n; y++) {
+		enum ui_action a = (enum ui_action)(u->help_top + y);
 		const char *help;
-		char keys[96], line[200];
-		keys_describe((enum ui_action)a, &help, keys, sizeof(keys));
-		snprintf(line, sizeof(line), "%-22s %-13s %s", keys, keys_action_name((enum ui_action)a),
-			 help);
+		char keys[96], line[256];
+		keys_describe(a, &help, keys, sizeof(keys));
+		snprintf(line, sizeof(line), "%-22s %-15s %s", keys, keys_action_name(a), help);
 		draw_text(help_win, y, 2, cols - 4, line, A_NORMAL);
 	}
 	wnoutrefresh(help_win);
@@ -328,9 +344,15 @@ void ui_draw(ui *u)
 		wnoutrefresh(u->win[PANE_PREVIEW]);
 	}
 	draw_status(u);
-	if (u->help)
-		draw_help();
 	curs_set(u->filtering ? 1 : 0);
+	if (u->picker)
+		picker_draw(u);
+	if (u->jobs_view)
+		jobs_view_draw(u);
+	if (u->help)
+		draw_help(u);
+	if (u->form.active)
+		form_draw(u); /* shows the cursor in its field */
 	doupdate();
 }
 
@@ -387,10 +409,29 @@ static void preview_scroll(ui *u, enum ui_action a)
 	}
 }
 
+static void on_quit(ui *u, ui_form *f)
+{
+	(void)f;
+	u->quitting = true;
+}
+
 bool ui_handle_key(ui *u, int key)
 {
 	if (key == KEY_RESIZE) {
 		ui_layout(u);
+		return true;
+	}
+	/* modal views first: a form, the picker, the Jobs view */
+	if (u->form.active) {
+		form_key(u, key);
+		return !u->quitting;
+	}
+	if (u->picker) {
+		picker_key(u, key);
+		return true;
+	}
+	if (u->jobs_view) {
+		jobs_view_key(u, key);
 		return true;
 	}
 	if (u->filtering) {
@@ -398,8 +439,17 @@ bool ui_handle_key(ui *u, int key)
 		return true;
 	}
 	enum ui_action a = keys_action(key);
-	if (u->help) { /* any key closes the help */
-		u->help = false;
+	if (u->help) { /* moving keys scroll the help, any other key closes it */
+		int rows = (ACT_COUNT - 1 + 2 < LINES ? ACT_COUNT - 1 + 2 : LINES) - 2;
+		switch (a) {
+		case ACT_DOWN: u->help_top++; break;
+		case ACT_UP: u->help_top = u->help_top ? u->help_top - 1 : 0; break;
+		case ACT_PAGE_DOWN: u->help_top += rows; break;
+		case ACT_PAGE_UP: u->help_top = u->help_top > rows ? u->help_top - rows : 0; break;
+		case ACT_HOME: u->help_top = 0; break;
+		case ACT_END: u->help_top = ACT_COUNT; break; /* clamped when drawn */
+		default: u->help = false; break;
+		}
 		return true;
 	}
 	u->message[0] = '\0';
@@ -458,10 +508,11 @@ bool ui_handle_key(ui *u, int key)
 		u->fullscreen = !u->fullscreen;
 		break;
 	case ACT_REFRESH:
-		refresh_all(u);
+		ui_refresh(u);
 		break;
 	case ACT_HELP:
 		u->help = true;
+		u->help_top = 0;
 		break;
 	case ACT_CANCEL:
 		if (u->fullscreen)
@@ -473,7 +524,27 @@ bool ui_handle_key(ui *u, int key)
 		}
 		break;
 	case ACT_QUIT:
+		if (vds_jobs_active(u->jobs)) {
+			size_t n = vds_jobs_active(u->jobs);
+			form_open(u, on_quit, "%zu job%s still running or queued: quit and cancel %s?", n,
+				  n == 1 ? " is" : "s are", n == 1 ? "it" : "them");
+			return true;
+		}
 		return false;
+	case ACT_JOBS:
+		u->jobs_view = true;
+		break;
+	case ACT_CREATE_DATASET:
+	case ACT_NEW_VERSION:
+	case ACT_UPLOAD:
+	case ACT_REMOVE:
+	case ACT_COMMIT:
+	case ACT_TAG:
+	case ACT_UNTAG:
+	case ACT_DOWNLOAD:
+	case ACT_DELETE:
+		action_start(u, a);
+		break;
 	default:
 		break;
 	}
@@ -481,6 +552,75 @@ bool ui_handle_key(ui *u, int key)
 }
 
 /* ---- the loop -------------------------------------------------------------- */
+
+#define JOB_WORKERS 2
+#define FRAME_MS 100 /* progress redraws at most ten times a second */
+
+void ui_follow_jobs(ui *u)
+{
+	unsigned ended = vds_jobs_ended(u->jobs);
+
+	if (ended != u->jobs_seen_ended) {
+		u->jobs_seen_ended = ended;
+		ui_refresh(u);
+	}
+}
+
+static int64_t now_ms(void)
+{
+	return vds_now_us() / 1000;
+}
+
+/*
+ * The terminal loop: poll() waits on the keyboard and on the jobs' pipe.
+ * Keys are answered at once; job progress redraws at most every FRAME_MS.
+ */
+static void run_terminal(ui *u)
+{
+	struct pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {vds_jobs_fd(u->jobs), POLLIN, 0}};
+	int64_t last_draw = 0;
+	bool dirty = true;
+
+	wtimeout(status_win, 0);
+	for (;;) {
+		if (dirty && now_ms() - last_draw >= FRAME_MS / 2) {
+			ui_draw(u);
+			last_draw = now_ms();
+			dirty = false;
+		}
+		int wait = dirty ? (int)(FRAME_MS - (now_ms() - last_draw)) : -1;
+		if (poll(fds, 2, wait < 0 && dirty ? 0 : wait) < 0 && errno != EINTR)
+			return;
+		if (fds[1].revents & POLLIN) {
+			vds_jobs_drain(u->jobs);
+			ui_follow_jobs(u);
+			dirty = true;
+		}
+		int key;
+		while ((key = wgetch(status_win)) != ERR) {
+			if (!ui_handle_key(u, key))
+				return;
+			ui_follow_jobs(u);
+			ui_draw(u); /* a key is answered at once */
+			last_draw = now_ms();
+			dirty = false;
+		}
+		if (errno == EINTR) /* a signal such as SIGWINCH: ncurses queues KEY_RESIZE */
+			dirty = true;
+	}
+}
+
+/* The scripted loop: keys and commands from the script, jobs waited for by :wait. */
+static void run_script(ui *u, ui_script *script)
+{
+	for (;;) {
+		ui_follow_jobs(u);
+		ui_draw(u);
+		int key = script_next_key(script, u);
+		if (key < 0 || !ui_handle_key(u, key))
+			return;
+	}
+}
 
 static char *keys_path(vds_ctx *ctx)
 {
@@ -546,23 +686,14 @@ int vds_browse(vds_ctx *ctx, const char *ref)
 		select_dataset(&u, NULL, NULL);
 	else if (open_ref(&u, ref) < 0)
 		ui_message(&u, true, "%s", vds_errmsg());
-	for (bool running = true; running;) {
-		ui_draw(&u);
-		int key;
-		if (script) {
-			key = script_next_key(script, &u);
-			if (key < 0)
-				break;
-		} else {
-			key = wgetch(status_win);
-			if (key == ERR) {
-				if (errno == EINTR)
-					continue;
-				break;
-			}
-		}
-		running = ui_handle_key(&u, key);
-	}
+	u.jobs = vds_jobs_new(vds_ctx_config_path(ctx), JOB_WORKERS);
+	if (script)
+		run_script(&u, script);
+	else
+		run_terminal(&u);
+	vds_jobs_free(u.jobs); /* cancels what still runs, cleanly */
+	form_close(&u.form);
+	picker_free(&u);
 	endwin();
 	delscreen(scr);
 	if (devnull)

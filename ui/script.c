@@ -9,6 +9,8 @@
  *   :type some text         types the text, one key per character
  *   :resize COLS ROWS       resizes the screen
  *   :dump FILE              writes the screen to FILE
+ *   :wait                   waits until no background job is queued or running
+ *   :wait-progress          waits until a running job has made some progress
  *   # comment
  */
 #include "config.h"
@@ -134,6 +136,16 @@ static void run_line(ui_script *s, ui *u, char *line)
 		ui_draw(u);
 		if (screen_dump(p + 6) < 0)
 			ui_message(u, true, "%s:%d: cannot write %s", s->path, s->lineno, p + 6);
+		return;
+	}
+	if (!strcmp(p, ":wait")) {
+		vds_jobs_wait_idle(u->jobs);
+		ui_follow_jobs(u);
+		return;
+	}
+	if (!strcmp(p, ":wait-progress")) {
+		vds_jobs_wait_progress(u->jobs);
+		ui_follow_jobs(u);
 		return;
 	}
 	if (!strncmp(p, ":resize ", 8)) {

@@ -19,7 +19,7 @@
 	X(DOWN, "down", "j <Down>", "move down")                                          \
 	X(PAGE_UP, "page-up", "<PageUp> ^B", "one page up")                               \
 	X(PAGE_DOWN, "page-down", "<PageDown> ^F", "one page down")                       \
-	X(HOME, "home", "<Home> g", "first item")                                         \
+	X(HOME, "home", "<Home>", "first item")                                           \
 	X(END, "end", "<End> G", "last item")                                             \
 	X(NEXT_PANE, "next-pane", "<Tab>", "next pane")                                   \
 	X(PREV_PANE, "prev-pane", "<BackTab>", "previous pane")                           \
@@ -33,6 +33,16 @@
 	X(PREVIEW_UP, "preview-up", "K", "scroll the preview up")                         \
 	X(FULLSCREEN, "fullscreen", "f", "toggle a full-screen preview")                  \
 	X(REFRESH, "refresh", "r", "reload from the store")                               \
+	X(CREATE_DATASET, "create-dataset", "c", "create a dataset (name, description, provider)") \
+	X(NEW_VERSION, "new-version", "v", "new draft version of the selected dataset")   \
+	X(UPLOAD, "upload", "u", "upload local files and folders into the draft")          \
+	X(REMOVE, "remove", "x", "remove the selected file or folder from the draft")      \
+	X(COMMIT, "commit", "C", "commit the draft")                                      \
+	X(TAG, "tag", "t", "set or move a tag on the version")                            \
+	X(UNTAG, "untag", "T", "delete the selected tag")                                 \
+	X(DOWNLOAD, "download", "g", "download the file, folder or whole version")         \
+	X(DELETE, "delete", "D", "delete the selected version or dataset")                \
+	X(JOBS, "jobs", "b", "background jobs: progress, errors; K there cancels one")    \
 	X(HELP, "help", "?", "show this help")                                            \
 	X(CANCEL, "cancel", "<Esc>", "close help or full screen, clear the filter")       \
 	X(QUIT, "quit", "q", "quit")
@@ -140,11 +150,77 @@ void preview_render(ui_preview *p, const char *name, const unsigned char *buf, s
 /* Frees what P owns. */
 void preview_release(ui_preview *p);
 
+/* ---- form.c: forms, prompts and confirmations ------------------------------ */
+
+#define FORM_FIELDS 4
+
+typedef struct ui_field {
+	const char *label;
+	char value[1024];
+	const char *const *choices; /* a choice field when not NULL */
+	size_t nchoices, choice;
+} ui_field;
+
+typedef struct ui ui;
+typedef struct ui_form ui_form;
+
+/* What a form does when confirmed. */
+typedef void (*ui_form_fn)(ui *u, ui_form *f);
+
+struct ui_form {
+	bool active;
+	char title[512];
+	ui_field field[FORM_FIELDS];
+	size_t nfields, cur;
+	ui_form_fn submit;
+	char arg[3][4096]; /* what the form is about (ids, paths) */
+	void *data;        /* extra owned data, freed by form_close */
+	void (*free_data)(void *);
+};
+
+/* Opens a form titled TITLE calling SUBMIT on Enter; fields are added after. */
+ui_form *form_open(ui *u, ui_form_fn submit, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Adds a text field with an initial VALUE. */
+void form_text(ui_form *f, const char *label, const char *value);
+/* Adds a choice field over CHOICES (not copied). */
+void form_choice(ui_form *f, const char *label, const char *const *choices, size_t n);
+/* Closes the form and frees its data. */
+void form_close(ui_form *f);
+/* Handles a key for the open form. */
+void form_key(ui *u, int key);
+/* Draws the open form over everything. */
+void form_draw(ui *u);
+
+/* ---- picker.c: choosing local files to upload ----------------------------- */
+
+typedef struct ui_picker ui_picker;
+
+/* Opens the picker in the current directory; DONE gets the marked paths. */
+void picker_open(ui *u, void (*done)(ui *u, char **paths, size_t n));
+/* True while the picker is shown. */
+bool picker_active(const ui *u);
+/* Handles a key for the picker. */
+void picker_key(ui *u, int key);
+/* Draws the picker. */
+void picker_draw(ui *u);
+/* Frees the picker. */
+void picker_free(ui *u);
+
+/* ---- actions.c and jobs_view.c: changes made through background jobs ---- */
+
+/* Starts the action A (c, v, u, x, C, t, T, g, D) for the current selection. */
+void action_start(ui *u, enum ui_action a);
+/* Handles a key in the Jobs view. */
+void jobs_view_key(ui *u, int key);
+/* Draws the Jobs view. */
+void jobs_view_draw(ui *u);
+/* Writes the one-line summary of the jobs into BUF; true if it is an error. */
+bool jobs_summary(ui *u, char *buf, size_t len);
+
 /* ---- the browser state ---------------------------------------------------- */
 
 enum ui_pane_id { PANE_DATASETS, PANE_VERSIONS, PANE_TAGS, PANE_FILES, PANE_PREVIEW, PANE_COUNT };
-
-typedef struct ui ui;
 
 /* One pane: its data lives in the ui struct; these say how it behaves. */
 typedef struct ui_pane_ops {
@@ -160,6 +236,14 @@ typedef struct ui_pane_ops {
 
 struct ui {
 	vds_ctx *ctx;
+	vds_jobs *jobs;
+	ui_form form;
+	ui_picker *picker;
+	bool jobs_view;
+	size_t jobs_cursor;
+	int help_top; /* first action shown in the help */
+	unsigned jobs_seen_ended; /* jobs ended when the panes were last reloaded */
+	bool quitting;            /* quit confirmed: cancel jobs and leave */
 	int focus;
 	bool running, help, fullscreen, filtering;
 	char filter_saved[256];
@@ -198,6 +282,12 @@ void ui_select_version(ui *u, const char *ver, const char *tag);
 void ui_load_preview(ui *u);
 /* Draws the preview into W (full-screen or in its pane). */
 void ui_draw_preview(ui *u, WINDOW *w, bool framed);
+/* Reloads everything, keeping the dataset, version and folder where they are. */
+void ui_refresh(ui *u);
+/* Reloads the panes when a job has ended since the last look. */
+void ui_follow_jobs(ui *u);
+/* Draws a centred overlay window of H x W and returns it (deleted by the caller). */
+WINDOW *ui_overlay(int h, int w, const char *title);
 
 /* ---- script.c: scripted runs for tests ------------------------------------ */
 

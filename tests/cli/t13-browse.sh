@@ -516,7 +516,7 @@ screen keys-before images
 printf '# my keys\nbind q none\nbind Q quit\n' >"$FX/keys.conf"
 keys <<EOF
 q
-?
+? <End>
 :dump $D/keys-help
 EOF
 run ui browse

@@ -1,0 +1,489 @@
+/*
+ * actions.c - what the browser changes: each action gathers what it needs
+ * through a form or the picker on the UI thread, then queues a job; the
+ * job runs on a worker with a context of its own and never touches curses.
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ui.h"
+#include "util.h"
+
+/* Everything a job needs, copied: the UI's state may change meanwhile. */
+typedef struct job_arg {
+	char ds[VDS_DSID_LEN + 1], ver[VDS_VERID_LEN + 1], base[VDS_VERID_LEN + 1];
+	char *text, *text2, *text3; /* name/message, description, provider or target */
+	char **paths;
+	size_t npaths;
+	bool force;
+} job_arg;
+
+/* Copies S into DST of N bytes (ids and paths are short; cut if not). */
+static void copy_str(char *dst, size_t n, const char *s)
+{
+	size_t l = strnlen(s ? s : "", n - 1);
+
+	memcpy(dst, s ? s : "", l);
+	dst[l] = '\0';
+}
+
+static void arg_free(void *p)
+{
+	job_arg *a = p;
+
+	free(a->text);
+	free(a->text2);
+	free(a->text3);
+	for (size_t i = 0; i < a->npaths; i++)
+		free(a->paths[i]);
+	free(a->paths);
+	free(a);
+}
+
+static job_arg *arg_new(const char *ds, const char *ver)
+{
+	job_arg *a = xcalloc(1, sizeof(*a));
+
+	copy_str(a->ds, sizeof(a->ds), ds);
+	copy_str(a->ver, sizeof(a->ver), ver);
+	return a;
+}
+
+static void submit(ui *u, const char *title, vds_job_fn fn, job_arg *a)
+{
+	unsigned id = vds_jobs_submit(u->jobs, title, fn, a, arg_free);
+	ui_message(u, false, "job #%u queued: %s (b shows jobs)", id, title);
+}
+
+/* ---- the jobs (worker threads) ------------------------------------------ */
+
+static int job_create_dataset(vds_ctx *ctx, void *p, const vds_opts *o, char *res, size_t len)
+{
+	job_arg *a = p;
+	vds_dataset d;
+	(void)o;
+	int r = vds_dataset_create(ctx, a->text, a->text2, a->text3, &d);
+	if (r == 0) {
+		snprintf(res, len, "created dataset %s (%s)", d.name, d.id);
+		vds_dataset_release(&d);
+	}
+	return r;
+}
+
+static int job_new_version(vds_ctx *ctx, void *p, const vds_opts *o, char *res, size_t len)
+{
+	job_arg *a = p;
+	char ver[VDS_VERID_LEN + 1];
+	(void)o;
+	int r = vds_version_create(ctx, a->ds, a->text, *a->base ? a->base : NULL, ver);
+	if (r == 0)
+		snprintf(res, len, "created draft %s:%s", a->ds, ver);
+	return r;
+}
+
+static int job_upload(vds_ctx *ctx, void *p, const vds_opts *o, char *res, size_t len)
+{
+	job_arg *a = p;
+	vds_put_result pr;
+	char ver[VDS_VERID_LEN + 1];
+	int r = 0;
+
+	memcpy(ver, a->ver, sizeof(ver));
+	if (*a->base && (r = vds_version_create(ctx, a->ds, a->text, a->base, ver)) < 0)
+		return r;
+	r = vds_files_put(ctx, a->ds, ver, (const char *const *)a->paths, a->npaths, a->text3, o, &pr);
+	if (r == 0)
+		snprintf(res, len, "put %llu file%s (%llu bytes) into %s:%s", (unsigned long long)pr.files,
+			 pr.files == 1 ? "" : "s", (unsigned long long)pr.bytes, a->ds, ver);
+	else if (r == VDS_ECANCELED)
+		snprintf(res, len, "nothing was added to %s:%s", a->ds, ver);
+	return r;
+}
+
+static int job_remove(vds_ctx *ctx, void *p, const vds_opts *o, char *res, size_t len)
+{
+	job_arg *a = p;
+	(void)o;
+	int r = vds_files_delete(ctx, a->ds, a->ver, (const char *const *)a->paths, a->npaths);
+	if (r == 0)
+		snprintf(res, len, "removed %s from %s:%s", a->paths[0], a->ds, a->ver);
+	return r;
+}
+
+static int job_commit(vds_ctx *ctx, void *p, const vds_opts *o, char *res, size_t len)
+{
+	job_arg *a = p;
+	vds_version v;
+	(void)o;
+	int r = vds_version_get(ctx, a->ds, a->ver, &v);
+	if (r < 0)
+		return r;
+	if (strcmp(v.message, a->text) != 0)
+		r = vds_version_update(ctx, a->ds, a->ver, a->text);
+	vds_version_release(&v);
+	if (r == 0 && (r = vds_version_commit(ctx, a->ds, a->ver)) == 0)
+		snprintf(res, len, "committed %s:%s", a->ds, a->ver);
+	return r;
+}
+
+static int job_tag_set(vds_ctx *ctx, void *p, const vds_opts *o, char *res, size_t len)
+{
+	job_arg *a = p;
+	(void)o;
+	int r = vds_tag_set(ctx, a->ds, a->ver, a->text);
+	if (r == 0)
+		snprintf(res, len, "tag %s now names %s:%s", a->text, a->ds, a->ver);
+	return r;
+}
+
+static int job_tag_delete(vds_ctx *ctx, void *p, const vds_opts *o, char *res, size_t len)
+{
+	job_arg *a = p;
+	(void)o;
+	int r = vds_tag_delete(ctx, a->ds, a->text);
+	if (r == 0)
+		snprintf(res, len, "deleted tag %s of %s", a->text, a->ds);
+	return r;
+}
+
+static int job_download(vds_ctx *ctx, void *p, const vds_opts *o, char *res, size_t len)
+{
+	job_arg *a = p;
+	vds_get_result gr;
+	int r = vds_files_get(ctx, a->ds, a->ver, (const char *const *)a->paths, a->npaths, a->text3,
+			      o, &gr);
+	if (r == 0 || r == VDS_ECANCELED)
+		snprintf(res, len, "%s %llu file%s to %s (%llu already there)",
+			 r == 0 ? "downloaded" : "cancelled after", (unsigned long long)gr.files,
+			 gr.files == 1 ? "" : "s", a->text3, (unsigned long long)gr.present);
+	return r;
+}
+
+static int job_delete(vds_ctx *ctx, void *p, const vds_opts *o, char *res, size_t len)
+{
+	job_arg *a = p;
+	(void)o;
+	int r = *a->ver ? vds_version_delete(ctx, a->ds, a->ver, a->force)
+			: vds_dataset_delete(ctx, a->ds);
+	if (r == 0)
+		snprintf(res, len, "deleted %s%s%s", a->ds, *a->ver ? ":" : "", a->ver);
+	return r;
+}
+
+/* ---- forms (UI thread) ---------------------------------------------------- */
+
+static const vds_version *current_version(ui *u)
+{
+	for (size_t i = 0; i < u->nversions; i++)
+		if (!strcmp(u->versions[i].id, u->ver))
+			return &u->versions[i];
+	return NULL;
+}
+
+/* The file or folder under the Files cursor, as a version path (malloc'd), or NULL. */
+static char *selected_path(ui *u)
+{
+	const ui_row *row = list_selected(&u->list[PANE_FILES]);
+
+	if (!row)
+		return NULL;
+	const char *name = u->listing.v[row->index].path;
+	return u->dir && *u->dir ? xasprintf("%s/%s", u->dir, name) : xstrdup(name);
+}
+
+static void on_create_dataset(ui *u, ui_form *f)
+{
+	job_arg *a = arg_new(NULL, NULL);
+	const vds_provider *p = vds_provider_at(u->ctx, f->field[2].choice);
+
+	a->text = xstrdup(f->field[0].value);
+	a->text2 = xstrdup(f->field[1].value);
+	a->text3 = xstrdup(p ? p->id : "");
+	submit(u, "create dataset", job_create_dataset, a);
+}
+
+static void on_new_version(ui *u, ui_form *f)
+{
+	job_arg *a = arg_new(f->arg[0], NULL);
+
+	a->text = xstrdup(f->field[0].value);
+	submit(u, "new draft", job_new_version, a);
+}
+
+/* The picker is done: ask where in the version the files go. */
+static void on_picked(ui *u, char **paths, size_t n);
+
+static void on_upload_target(ui *u, ui_form *f)
+{
+	job_arg *a = arg_new(f->arg[0], f->arg[1]);
+	char **paths = f->data;
+	size_t n = 0;
+
+	while (paths[n])
+		n++;
+	a->paths = xcalloc(n + 1, sizeof(*a->paths));
+	for (size_t i = 0; i < n; i++)
+		a->paths[a->npaths++] = xstrdup(paths[i]);
+	a->text3 = xstrdup(f->field[0].value);
+	if (*f->arg[2]) { /* a new draft based on a committed version */
+		copy_str(a->base, sizeof(a->base), f->arg[2]);
+		a->text = xasprintf("based on %s", f->arg[2]);
+	}
+	char *title = *f->arg[2] ? xasprintf("upload %zu item%s into a new draft from %s", n,
+					    n == 1 ? "" : "s", f->arg[2])
+				 : xasprintf("upload %zu item%s into %s:%s", n, n == 1 ? "" : "s",
+					     f->arg[0], f->arg[1]);
+	submit(u, title, job_upload, a);
+	free(title);
+}
+
+static void free_paths(void *p)
+{
+	char **v = p;
+
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+static char pending[3][64]; /* ds, ver, base of the upload being picked */
+
+static void on_picked(ui *u, char **paths, size_t n)
+{
+	ui_form *f = *pending[2] ? form_open(u, on_upload_target,
+					     "Upload %zu item%s into a new draft of %s based on %s", n,
+					     n == 1 ? "" : "s", pending[0], pending[2])
+				 : form_open(u, on_upload_target, "Upload %zu item%s into %s:%s", n,
+					     n == 1 ? "" : "s", pending[0], pending[1]);
+	char **copy = xcalloc(n + 1, sizeof(*copy));
+	for (size_t i = 0; i < n; i++)
+		copy[i] = xstrdup(paths[i]);
+	f->data = copy;
+	f->free_data = free_paths;
+	for (int i = 0; i < 3; i++)
+		copy_str(f->arg[i], sizeof(f->arg[i]), pending[i]);
+	form_text(f, "Folder in the version", u->dir && *u->dir ? u->dir : "/");
+}
+
+static void on_upload_from_committed(ui *u, ui_form *f)
+{
+	copy_str(pending[0], sizeof(pending[0]), f->arg[0]);
+	pending[1][0] = '\0';
+	copy_str(pending[2], sizeof(pending[2]), f->arg[1]);
+	picker_open(u, on_picked);
+}
+
+static void on_remove(ui *u, ui_form *f)
+{
+	job_arg *a = arg_new(f->arg[0], f->arg[1]);
+
+	a->paths = xcalloc(2, sizeof(*a->paths));
+	a->paths[a->npaths++] = xstrdup(f->arg[2]);
+	submit(u, "remove from draft", job_remove, a);
+}
+
+static void on_commit(ui *u, ui_form *f)
+{
+	job_arg *a = arg_new(f->arg[0], f->arg[1]);
+
+	a->text = xstrdup(f->field[0].value);
+	submit(u, "commit", job_commit, a);
+}
+
+static void on_tag(ui *u, ui_form *f)
+{
+	job_arg *a = arg_new(f->arg[0], f->arg[1]);
+
+	if (vds_tag_name_check(f->field[0].value) < 0) {
+		ui_message(u, true, "%s", vds_errmsg());
+		arg_free(a);
+		return;
+	}
+	a->text = xstrdup(f->field[0].value);
+	submit(u, "tag", job_tag_set, a);
+}
+
+static void on_untag(ui *u, ui_form *f)
+{
+	job_arg *a = arg_new(f->arg[0], NULL);
+
+	a->text = xstrdup(f->arg[1]);
+	submit(u, "delete tag", job_tag_delete, a);
+}
+
+static void on_download(ui *u, ui_form *f)
+{
+	job_arg *a = arg_new(f->arg[0], f->arg[1]);
+
+	if (*f->arg[2]) {
+		a->paths = xcalloc(2, sizeof(*a->paths));
+		a->paths[a->npaths++] = xstrdup(f->arg[2]);
+	}
+	a->text3 = xstrdup(f->field[0].value);
+	submit(u, "download", job_download, a);
+}
+
+static void on_delete(ui *u, ui_form *f)
+{
+	job_arg *a = arg_new(f->arg[0], f->arg[1]);
+
+	a->force = true; /* the confirmation named the tags that go with it */
+	submit(u, *f->arg[1] ? "delete version" : "delete dataset", job_delete, a);
+}
+
+static const char *provider_names[64];
+
+void action_start(ui *u, enum ui_action a)
+{
+	const vds_version *v = current_version(u);
+	ui_form *f;
+	char cwd[PATH_MAX], *path;
+
+	if (a != ACT_CREATE_DATASET && !*u->ds) {
+		ui_message(u, true, "select a dataset first");
+		return;
+	}
+	switch (a) {
+	case ACT_CREATE_DATASET: {
+		size_t n = vds_provider_count(u->ctx);
+		if (n == 0) {
+			ui_message(u, true, "no storage provider is configured");
+			return;
+		}
+		if (n > 64)
+			n = 64;
+		for (size_t i = 0; i < n; i++)
+			provider_names[i] = vds_provider_at(u->ctx, i)->name;
+		f = form_open(u, on_create_dataset, "Create a dataset");
+		form_text(f, "Name", "");
+		form_text(f, "Description", "");
+		form_choice(f, "Storage provider", provider_names, n);
+		const vds_provider *def = vds_provider_default(u->ctx);
+		for (size_t i = 0; def && i < n; i++)
+			if (vds_provider_at(u->ctx, i) == def)
+				f->field[2].choice = i;
+		return;
+	}
+	case ACT_NEW_VERSION:
+		f = form_open(u, on_new_version, "New draft version of %s", u->ds);
+		copy_str(f->arg[0], sizeof(f->arg[0]), u->ds);
+		form_text(f, "Message", "");
+		return;
+	default:
+		break;
+	}
+	if (!v) {
+		ui_message(u, true, "select a version first");
+		return;
+	}
+	switch (a) {
+	case ACT_UPLOAD:
+		if (v->committed) {
+			f = form_open(u, on_upload_from_committed,
+				      "%s:%s is committed and cannot change. Upload into a new draft "
+				      "based on it (its files carried over)?",
+				      u->ds, v->id);
+			copy_str(f->arg[0], sizeof(f->arg[0]), u->ds);
+			copy_str(f->arg[1], sizeof(f->arg[1]), v->id);
+			return;
+		}
+		copy_str(pending[0], sizeof(pending[0]), u->ds);
+		copy_str(pending[1], sizeof(pending[1]), v->id);
+		pending[2][0] = '\0';
+		picker_open(u, on_picked);
+		return;
+	case ACT_REMOVE:
+		if (v->committed) {
+			ui_message(u, true, "%s:%s is committed and cannot change", u->ds, v->id);
+			return;
+		}
+		if (u->focus != PANE_FILES || !(path = selected_path(u))) {
+			ui_message(u, true, "select a file or folder in the Files pane");
+			return;
+		}
+		f = form_open(u, on_remove, "Remove %s%s from draft %s:%s?", path,
+			      u->listing.v[list_selected(&u->list[PANE_FILES])->index].type == VDS_DIR
+				      ? "/ and everything in it"
+				      : "",
+			      u->ds, v->id);
+		copy_str(f->arg[0], sizeof(f->arg[0]), u->ds);
+		copy_str(f->arg[1], sizeof(f->arg[1]), v->id);
+		copy_str(f->arg[2], sizeof(f->arg[2]), path);
+		free(path);
+		return;
+	case ACT_COMMIT:
+		if (v->committed) {
+			ui_message(u, true, "%s:%s is committed already", u->ds, v->id);
+			return;
+		}
+		f = form_open(u, on_commit, "Commit draft %s:%s", u->ds, v->id);
+		copy_str(f->arg[0], sizeof(f->arg[0]), u->ds);
+		copy_str(f->arg[1], sizeof(f->arg[1]), v->id);
+		form_text(f, "Message", v->message);
+		return;
+	case ACT_TAG:
+		if (!v->committed) {
+			ui_message(u, true, "%s:%s is a draft: commit it before tagging", u->ds, v->id);
+			return;
+		}
+		f = form_open(u, on_tag, "Set or move a tag to %s:%s", u->ds, v->id);
+		copy_str(f->arg[0], sizeof(f->arg[0]), u->ds);
+		copy_str(f->arg[1], sizeof(f->arg[1]), v->id);
+		form_text(f, "Tag", "");
+		return;
+	case ACT_UNTAG: {
+		const ui_row *row = list_selected(&u->list[PANE_TAGS]);
+		if (u->focus != PANE_TAGS || !row) {
+			ui_message(u, true, "select a tag in the Tags pane");
+			return;
+		}
+		f = form_open(u, on_untag, "Delete tag %s (now %s:%s)?", u->tags[row->index].name, u->ds,
+			      u->tags[row->index].version);
+		copy_str(f->arg[0], sizeof(f->arg[0]), u->ds);
+		copy_str(f->arg[1], sizeof(f->arg[1]), u->tags[row->index].name);
+		return;
+	}
+	case ACT_DOWNLOAD: {
+		path = u->focus == PANE_FILES ? selected_path(u) : NULL;
+		char *def = xasprintf("%s/%s-%s", getcwd(cwd, sizeof(cwd)) ? cwd : ".",
+				      u->datasets[list_selected(&u->list[PANE_DATASETS])->index].name,
+				      v->id);
+		f = form_open(u, on_download, "Download %s:%s%s%s", u->ds, v->id, path ? "/" : "",
+			      path ? path : "");
+		copy_str(f->arg[0], sizeof(f->arg[0]), u->ds);
+		copy_str(f->arg[1], sizeof(f->arg[1]), v->id);
+		copy_str(f->arg[2], sizeof(f->arg[2]), path ? path : "");
+		form_text(f, "Into local folder", def);
+		free(def);
+		free(path);
+		return;
+	}
+	case ACT_DELETE:
+		if (u->focus == PANE_DATASETS) {
+			const vds_dataset *d = &u->datasets[list_selected(&u->list[PANE_DATASETS])->index];
+			f = form_open(u, on_delete,
+				      "Delete dataset %s (%s) with all its versions and tags?", d->name,
+				      d->id);
+			copy_str(f->arg[0], sizeof(f->arg[0]), d->id);
+			return;
+		}
+		strbuf what = STRBUF_INIT;
+		sb_addf(&what, "Delete %s version %s:%s", v->committed ? "committed" : "draft", u->ds,
+			v->id);
+		for (size_t i = 0; i < v->ntags; i++)
+			sb_addf(&what, "%s%s", i ? ", " : v->ntags > 1 ? " and its tags " : " and its tag ",
+				v->tags[i]);
+		f = form_open(u, on_delete, "%s?", what.buf);
+		sb_release(&what);
+		copy_str(f->arg[0], sizeof(f->arg[0]), u->ds);
+		copy_str(f->arg[1], sizeof(f->arg[1]), v->id);
+		return;
+	default:
+		return;
+	}
+}

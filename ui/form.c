@@ -1,0 +1,162 @@
+/*
+ * form.c - small modal forms drawn over the browser: prompts (one text
+ * field), forms of several fields (text or choice) and confirmations (no
+ * field). Enter confirms, Esc cancels, Tab and the arrows move between
+ * fields, Left and Right change a choice.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui.h"
+#include "util.h"
+
+ui_form *form_open(ui *u, ui_form_fn submit, const char *fmt, ...)
+{
+	ui_form *f = &u->form;
+	va_list ap;
+
+	form_close(f);
+	f->active = true;
+	f->submit = submit;
+	va_start(ap, fmt);
+	vsnprintf(f->title, sizeof(f->title), fmt, ap);
+	va_end(ap);
+	return f;
+}
+
+void form_text(ui_form *f, const char *label, const char *value)
+{
+	if (f->nfields == FORM_FIELDS)
+		return;
+	ui_field *fd = &f->field[f->nfields++];
+	fd->label = label;
+	snprintf(fd->value, sizeof(fd->value), "%s", value ? value : "");
+}
+
+void form_choice(ui_form *f, const char *label, const char *const *choices, size_t n)
+{
+	if (f->nfields == FORM_FIELDS)
+		return;
+	ui_field *fd = &f->field[f->nfields++];
+	fd->label = label;
+	fd->choices = choices;
+	fd->nchoices = n;
+}
+
+void form_close(ui_form *f)
+{
+	if (f->free_data)
+		f->free_data(f->data);
+	memset(f, 0, sizeof(*f));
+}
+
+void form_key(ui *u, int key)
+{
+	ui_form *f = &u->form;
+	ui_field *fd = f->nfields ? &f->field[f->cur] : NULL;
+
+	switch (key) {
+	case 27:
+		form_close(f);
+		ui_message(u, false, "cancelled");
+		return;
+	case '\n':
+	case '\r':
+	case KEY_ENTER: {
+		ui_form done = *f; /* the callback may open the next form */
+		f->free_data = NULL;
+		memset(f, 0, sizeof(*f));
+		done.submit(u, &done);
+		if (done.free_data)
+			done.free_data(done.data);
+		return;
+	}
+	case '\t':
+	case KEY_DOWN:
+		if (f->nfields)
+			f->cur = (f->cur + 1) % f->nfields;
+		return;
+	case KEY_BTAB:
+	case KEY_UP:
+		if (f->nfields)
+			f->cur = (f->cur + f->nfields - 1) % f->nfields;
+		return;
+	}
+	if (!f->nfields) {
+		if (key == 'y' || key == 'Y')
+			form_key(u, '\n');
+		else if (key == 'n' || key == 'N')
+			form_key(u, 27);
+		return;
+	}
+	if (fd->choices) {
+		if (key == KEY_RIGHT || key == ' ')
+			fd->choice = (fd->choice + 1) % fd->nchoices;
+		else if (key == KEY_LEFT)
+			fd->choice = (fd->choice + fd->nchoices - 1) % fd->nchoices;
+		return;
+	}
+	size_t n = strlen(fd->value);
+	if (key == KEY_BACKSPACE || key == 127 || key == 8) {
+		while (n > 0 && ((unsigned char)fd->value[n - 1] & 0xc0) == 0x80)
+			n--;
+		if (n > 0)
+			n--;
+		fd->value[n] = '\0';
+	} else if (key == 21) { /* ^U clears */
+		fd->value[0] = '\0';
+	} else if (key >= 32 && key < 256 && key != 127 && n + 1 < sizeof(fd->value)) {
+		fd->value[n] = (char)key;
+		fd->value[n + 1] = '\0';
+	}
+}
+
+void form_draw(ui *u)
+{
+	ui_form *f = &u->form;
+	int w = COLS - 4 < 90 ? COLS - 4 : 90;
+	int h = (int)f->nfields + 4;
+	WINDOW *win = ui_overlay(h, w, f->title);
+	int cx = -1, cy = -1;
+
+	for (size_t i = 0; i < f->nfields; i++) {
+		ui_field *fd = &f->field[i];
+		char label[64];
+		int y = 1 + (int)i, lw;
+
+		snprintf(label, sizeof(label), "%s: ", fd->label);
+		lw = (int)strlen(label);
+		draw_text(win, y, 2, lw, label, i == f->cur ? A_BOLD : A_NORMAL);
+		if (fd->choices) {
+			char choice[512];
+			snprintf(choice, sizeof(choice), "< %s >", fd->choices[fd->choice]);
+			draw_text(win, y, 2 + lw, w - 4 - lw, choice,
+				  i == f->cur ? draw_attr(COL_SELECT) : A_NORMAL);
+		} else {
+			/* show the end of a long value: that is where typing happens */
+			const char *v = fd->value;
+			int room = w - 5 - lw;
+			while ((int)vds_display_width(v) > room && *v)
+				v++;
+			draw_text(win, y, 2 + lw, w - 4 - lw, v, A_NORMAL);
+			if (i == f->cur) {
+				cy = y;
+				cx = 2 + lw + (int)vds_display_width(v);
+			}
+		}
+	}
+	draw_text(win, h - 2, 2, w - 4,
+		  f->nfields ? "Enter: OK   Esc: cancel   Tab: next field   Left/Right: change choice"
+			     : "Enter or y: yes   Esc or n: no",
+		  draw_attr(COL_DIM));
+	if (cx >= 0) {
+		wmove(win, cy, cx < w - 1 ? cx : w - 2);
+		curs_set(1);
+	}
+	wnoutrefresh(win);
+	delwin(win);
+}

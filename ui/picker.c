@@ -1,0 +1,234 @@
+/*
+ * picker.c - the local file picker of uploads: walk the local filesystem,
+ * mark files and folders with Space (marks survive moving between
+ * folders), and press u to upload what is marked.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ui.h"
+#include "util.h"
+
+struct ui_picker {
+	char *cwd;
+	ui_list list;
+	bool *is_dir;
+	char **marked; /* absolute paths */
+	size_t nmarked;
+	void (*done)(ui *u, char **paths, size_t n);
+};
+
+static int cmp_rows(const void *a, const void *b)
+{
+	const ui_row *x = a, *y = b;
+
+	int xd = (int)(x->index & 1), yd = (int)(y->index & 1); /* folders (odd) first */
+
+	if (xd != yd)
+		return yd - xd;
+	return strcmp(x->text, y->text);
+}
+
+static char *full(const ui_picker *p, const char *name)
+{
+	return !strcmp(p->cwd, "/") ? xasprintf("/%s", name) : xasprintf("%s/%s", p->cwd, name);
+}
+
+static void load(ui *u)
+{
+	ui_picker *p = u->picker;
+	DIR *d = opendir(p->cwd);
+	ui_row *rows = NULL;
+	size_t n = 0;
+	struct dirent *de;
+
+	if (!d)
+		ui_message(u, true, "cannot read %s", p->cwd);
+	while (d && (de = readdir(d))) {
+		struct stat st = {0};
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		char *path = full(p, de->d_name);
+		bool dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+		free(path);
+		rows = xrealloc(rows, (n + 1) * sizeof(*rows));
+		/* the low bit of the index says "folder" until the rows are sorted */
+		rows[n] = (ui_row){xstrdup(de->d_name), dir ? 0 : (unsigned long long)st.st_size,
+				   st.st_mtime, n * 2 + (dir ? 1 : 0)};
+		n++;
+	}
+	if (d)
+		closedir(d);
+	if (n)
+		qsort(rows, n, sizeof(*rows), cmp_rows);
+	free(p->is_dir);
+	p->is_dir = xcalloc(n + 1, sizeof(*p->is_dir));
+	for (size_t i = 0; i < n; i++) {
+		p->is_dir[i] = rows[i].index & 1;
+		rows[i].index = i;
+	}
+	p->list.filter[0] = '\0';
+	list_set(&p->list, rows, n);
+}
+
+void picker_open(ui *u, void (*done)(ui *u, char **paths, size_t n))
+{
+	char cwd[PATH_MAX];
+
+	picker_free(u);
+	u->picker = xcalloc(1, sizeof(*u->picker));
+	u->picker->cwd = xstrdup(getcwd(cwd, sizeof(cwd)) ? cwd : "/");
+	u->picker->done = done;
+	load(u);
+}
+
+bool picker_active(const ui *u)
+{
+	return u->picker != NULL;
+}
+
+void picker_free(ui *u)
+{
+	ui_picker *p = u->picker;
+
+	if (!p)
+		return;
+	list_clear(&p->list);
+	for (size_t i = 0; i < p->nmarked; i++)
+		free(p->marked[i]);
+	free(p->marked);
+	free(p->is_dir);
+	free(p->cwd);
+	free(p);
+	u->picker = NULL;
+}
+
+static ssize_t marked_at(const ui_picker *p, const char *path)
+{
+	for (size_t i = 0; i < p->nmarked; i++)
+		if (!strcmp(p->marked[i], path))
+			return (ssize_t)i;
+	return -1;
+}
+
+static void toggle(ui_picker *p)
+{
+	const ui_row *row = list_selected(&p->list);
+	if (!row)
+		return;
+	char *path = full(p, row->text);
+	ssize_t at = marked_at(p, path);
+	if (at >= 0) {
+		free(p->marked[at]);
+		p->marked[at] = p->marked[--p->nmarked];
+		free(path);
+	} else {
+		p->marked = xrealloc(p->marked, (p->nmarked + 1) * sizeof(*p->marked));
+		p->marked[p->nmarked++] = path;
+	}
+	list_move(&p->list, ACT_DOWN, 1);
+}
+
+static void go(ui *u, char *dir, const char *select)
+{
+	ui_picker *p = u->picker;
+
+	free(p->cwd);
+	p->cwd = dir;
+	load(u);
+	for (size_t i = 0; select && i < p->list.nall; i++)
+		if (!strcmp(p->list.all[i].text, select))
+			list_select_index(&p->list, i);
+}
+
+void picker_key(ui *u, int key)
+{
+	ui_picker *p = u->picker;
+	const ui_row *row = list_selected(&p->list);
+	enum ui_action a = keys_action(key);
+
+	if (key == 27 || key == 'q') {
+		picker_free(u);
+		ui_message(u, false, "upload cancelled");
+		return;
+	}
+	if (key == ' ') {
+		toggle(p);
+		return;
+	}
+	if (key == 'u') {
+		if (p->nmarked == 0 && row) /* nothing marked: the item under the cursor */
+			toggle(p);
+		char **paths = p->marked;
+		size_t n = p->nmarked;
+		void (*done)(ui *, char **, size_t) = p->done;
+		p->marked = NULL;
+		p->nmarked = 0;
+		picker_free(u);
+		if (n)
+			done(u, paths, n);
+		for (size_t i = 0; i < n; i++)
+			free(paths[i]);
+		free(paths);
+		return;
+	}
+	switch (a) {
+	case ACT_OPEN:
+		if (row && p->is_dir[row->index])
+			go(u, full(p, row->text), NULL);
+		break;
+	case ACT_BACK:
+		if (strcmp(p->cwd, "/")) {
+			char *slash = strrchr(p->cwd, '/');
+			char *child = xstrdup(slash + 1);
+			go(u, slash == p->cwd ? xstrdup("/") : strndup(p->cwd, (size_t)(slash - p->cwd)),
+			   child);
+			free(child);
+		}
+		break;
+	default:
+		list_move(&p->list, a, LINES - 6);
+		break;
+	}
+}
+
+void picker_draw(ui *u)
+{
+	ui_picker *p = u->picker;
+	char title[PATH_MAX + 64], size[32], hint[128];
+	int h = LINES - 2, w = COLS;
+
+	snprintf(title, sizeof(title), "Upload from %s", p->cwd);
+	WINDOW *win = ui_overlay(h, w, title);
+	list_scroll(&p->list, h - 3);
+	if (p->list.nshown == 0)
+		draw_text(win, 1, 2, w - 4, "(empty folder)", draw_attr(COL_DIM));
+	for (int y = 1; y < h - 2 && p->list.top + (size_t)(y - 1) < p->list.nshown; y++) {
+		size_t i = p->list.top + (size_t)(y - 1);
+		const ui_row *row = &p->list.all[p->list.shown[i]];
+		char *path = full(p, row->text), *name;
+		bool dir = p->is_dir[row->index];
+		attr_t a = i == p->list.cursor ? draw_attr(COL_SELECT) : A_NORMAL;
+
+		name = xasprintf("%s %s%s", marked_at(p, path) >= 0 ? "[x]" : "[ ]", row->text,
+				 dir ? "/" : "");
+		vds_format_size(row->size, true, size);
+		draw_text(win, y, 1, w - 10, name, dir ? a | A_BOLD : a);
+		draw_text_right(win, y, w - 9, 8, dir ? "" : size, a);
+		free(name);
+		free(path);
+	}
+	snprintf(hint, sizeof(hint),
+		 "Space: mark   Enter/l: open folder   h: up   u: upload %zu marked   Esc: cancel",
+		 p->nmarked);
+	draw_text(win, h - 2, 1, w - 2, hint, draw_attr(COL_DIM));
+	wnoutrefresh(win);
+	delwin(win);
+}
