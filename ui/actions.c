@@ -177,6 +177,14 @@ static int job_delete(vds_ctx *ctx, void *p, const vds_opts *o, char *res, size_
 
 /* ---- forms (UI thread) ---------------------------------------------------- */
 
+static const vds_dataset *current_dataset(ui *u)
+{
+	for (size_t i = 0; i < u->ndatasets; i++)
+		if (!strcmp(u->datasets[i].id, u->ds))
+			return &u->datasets[i];
+	return NULL;
+}
+
 static const vds_version *current_version(ui *u)
 {
 	for (size_t i = 0; i < u->nversions; i++)
@@ -369,6 +377,17 @@ void action_start(ui *u, enum ui_action a)
 				f->field[2].choice = i;
 		return;
 	}
+	case ACT_DELETE: {
+		const vds_dataset *d = current_dataset(u);
+		if (u->focus != PANE_DATASETS)
+			break; /* a version: below */
+		if (!d)
+			return;
+		f = form_open(u, on_delete, "Delete dataset %s (%s) with all its versions and tags?",
+			      d->name, d->id);
+		copy_str(f->arg[0], sizeof(f->arg[0]), d->id);
+		return;
+	}
 	case ACT_NEW_VERSION:
 		f = form_open(u, on_new_version, "New draft version of %s", u->ds);
 		copy_str(f->arg[0], sizeof(f->arg[0]), u->ds);
@@ -450,9 +469,9 @@ void action_start(ui *u, enum ui_action a)
 	}
 	case ACT_DOWNLOAD: {
 		path = u->focus == PANE_FILES ? selected_path(u) : NULL;
+		const vds_dataset *d = current_dataset(u);
 		char *def = xasprintf("%s/%s-%s", getcwd(cwd, sizeof(cwd)) ? cwd : ".",
-				      u->datasets[list_selected(&u->list[PANE_DATASETS])->index].name,
-				      v->id);
+				      d ? d->name : u->ds, v->id);
 		f = form_open(u, on_download, "Download %s:%s%s%s", u->ds, v->id, path ? "/" : "",
 			      path ? path : "");
 		copy_str(f->arg[0], sizeof(f->arg[0]), u->ds);
@@ -464,14 +483,6 @@ void action_start(ui *u, enum ui_action a)
 		return;
 	}
 	case ACT_DELETE:
-		if (u->focus == PANE_DATASETS) {
-			const vds_dataset *d = &u->datasets[list_selected(&u->list[PANE_DATASETS])->index];
-			f = form_open(u, on_delete,
-				      "Delete dataset %s (%s) with all its versions and tags?", d->name,
-				      d->id);
-			copy_str(f->arg[0], sizeof(f->arg[0]), d->id);
-			return;
-		}
 		strbuf what = STRBUF_INIT;
 		sb_addf(&what, "Delete %s version %s:%s", v->committed ? "committed" : "draft", u->ds,
 			v->id);

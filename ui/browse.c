@@ -201,6 +201,7 @@ void ui_layout(ui *u)
 	status_win = newwin(2, cols, rows - 2, 0);
 	/* keys are read here: wgetch refreshes its window, and this one is drawn */
 	keypad(status_win, TRUE);
+	nodelay(status_win, TRUE); /* the loop waits in poll(), never in wgetch */
 	clearok(curscr, TRUE);
 }
 
@@ -581,9 +582,8 @@ static void run_terminal(ui *u)
 	int64_t last_draw = 0;
 	bool dirty = true;
 
-	wtimeout(status_win, 0);
 	for (;;) {
-		if (dirty && now_ms() - last_draw >= FRAME_MS / 2) {
+		if (dirty && now_ms() - last_draw >= FRAME_MS) {
 			ui_draw(u);
 			last_draw = now_ms();
 			dirty = false;
@@ -605,8 +605,6 @@ static void run_terminal(ui *u)
 			last_draw = now_ms();
 			dirty = false;
 		}
-		if (errno == EINTR) /* a signal such as SIGWINCH: ncurses queues KEY_RESIZE */
-			dirty = true;
 	}
 }
 
