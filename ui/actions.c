@@ -97,6 +97,12 @@ static int job_upload(vds_ctx *ctx, void *p, const vds_opts *o, char *res, size_
 	if (*a->base && (r = vds_version_create(ctx, a->ds, a->text, a->base, ver)) < 0)
 		return r;
 	r = vds_files_put(ctx, a->ds, ver, (const char *const *)a->paths, a->npaths, a->text3, o, &pr);
+	if (r < 0 && *a->base) { /* the new draft was only for this upload */
+		char msg[1024];
+		snprintf(msg, sizeof(msg), "%s", vds_errmsg());
+		vds_version_delete(ctx, a->ds, ver, false);
+		vds_err(r, "%s", msg);
+	}
 	if (r == 0)
 		snprintf(res, len, "put %llu file%s (%llu bytes) into %s:%s", (unsigned long long)pr.files,
 			 pr.files == 1 ? "" : "s", (unsigned long long)pr.bytes, a->ds, ver);

@@ -56,7 +56,6 @@ void ui_select_version(ui *u, const char *ver, const char *tag)
 		if (vds_tree_open(u->ctx, u->ds, u->ver, &u->tree) < 0)
 			ui_message(u, true, "%s", vds_errmsg());
 	}
-	u->list[PANE_FILES].filter[0] = '\0';
 	pane_files.load(u);
 	ui_load_preview(u);
 }
@@ -68,10 +67,14 @@ void ui_select_version(ui *u, const char *ver, const char *tag)
 static void select_dataset(ui *u, const char *ver, const char *tag)
 {
 	const ui_row *row = list_selected(&u->list[PANE_DATASETS]);
+	const char *id = row ? u->datasets[row->index].id : "";
 	bool listed = false;
 
-	snprintf(u->ds, sizeof(u->ds), "%s", row ? u->datasets[row->index].id : "");
-	u->list[PANE_VERSIONS].filter[0] = u->list[PANE_TAGS].filter[0] = '\0';
+	if (strcmp(u->ds, id) != 0) { /* filters belong to the dataset they were typed in */
+		snprintf(u->ds, sizeof(u->ds), "%s", id);
+		u->list[PANE_VERSIONS].filter[0] = u->list[PANE_TAGS].filter[0] = '\0';
+		u->list[PANE_FILES].filter[0] = '\0';
+	}
 	pane_versions.load(u);
 	pane_tags.load(u);
 	for (size_t i = 0; ver && i < u->nversions; i++)
@@ -81,6 +84,16 @@ static void select_dataset(ui *u, const char *ver, const char *tag)
 		ui_select_version(u, ver, tag);
 	else
 		ui_select_version(u, v ? u->versions[v->index].id : NULL, NULL);
+}
+
+/* Puts the Files cursor on the entry named NAME, if it is there. */
+static void select_file(ui *u, const char *name)
+{
+	for (size_t i = 0; name && i < u->listing.n; i++)
+		if (!strcmp(u->listing.v[i].path, name)) {
+			list_select_index(&u->list[PANE_FILES], i);
+			ui_load_preview(u);
+		}
 }
 
 /* Follows a cursor move in pane P to the panes that depend on it. */
@@ -108,6 +121,8 @@ void ui_refresh(ui *u)
 {
 	char ds[sizeof(u->ds)], ver[sizeof(u->ver)], tag[sizeof(u->tag)];
 	char *dir = xstrdup(u->dir ? u->dir : "");
+	const ui_row *cur = list_selected(&u->list[PANE_FILES]);
+	char *file = cur ? xstrdup(u->listing.v[cur->index].path) : NULL;
 	bool found = false;
 
 	memcpy(ds, u->ds, sizeof(ds));
@@ -121,6 +136,7 @@ void ui_refresh(ui *u)
 	if (!found) {
 		select_dataset(u, NULL, NULL);
 		free(dir);
+		free(file);
 		return;
 	}
 	/* the same dataset: keep the version (if it still exists) and folder */
@@ -136,7 +152,10 @@ void ui_refresh(ui *u)
 			ui_load_preview(u);
 		}
 	}
+	if (!strcmp(u->ver, ver))
+		select_file(u, file);
 	free(dir);
+	free(file);
 }
 
 /* Opens reference REF given on the command line. */

@@ -61,8 +61,9 @@ void form_key(ui *u, int key)
 
 	switch (key) {
 	case 27:
+		if (f->nfields) /* a question answered "no" needs no word */
+			ui_message(u, false, "cancelled");
 		form_close(f);
-		ui_message(u, false, "cancelled");
 		return;
 	case '\n':
 	case '\r':
@@ -149,9 +150,14 @@ void form_draw(ui *u)
 			}
 		}
 	}
+	bool choices = false;
+	for (size_t i = 0; i < f->nfields; i++)
+		choices |= f->field[i].choices != NULL;
 	draw_text(win, h - 2, 2, w - 4,
-		  f->nfields ? "Enter: OK   Esc: cancel   Tab: next field   Left/Right: change choice"
-			     : "Enter or y: yes   Esc or n: no",
+		  !f->nfields ? "Enter or y: yes   Esc or n: no"
+		  : choices   ? "Enter: OK   Esc: cancel   Tab: next field   Left/Right: change choice"
+		  : f->nfields > 1 ? "Enter: OK   Esc: cancel   Tab: next field"
+				   : "Enter: OK   Esc: cancel",
 		  draw_attr(COL_DIM));
 	if (cx >= 0) {
 		wmove(win, cy, cx < w - 1 ? cx : w - 2);

@@ -67,8 +67,9 @@ bool jobs_summary(ui *u, char *buf, size_t len)
 	} else if (last) {
 		error = last->state == VDS_JOB_FAILED;
 		snprintf(buf, len, "job #%u %s %s: %s", last->id, last->title, state_name(last->state),
-			 last->error && last->state != VDS_JOB_DONE ? last->error
-			 : last->result ? last->result : "");
+			 last->state == VDS_JOB_FAILED && last->error ? last->error
+			 : last->result && *last->result ? last->result
+			 : last->error ? last->error : "");
 	} else {
 		snprintf(buf, len, "jobs: none");
 	}
