@@ -106,6 +106,8 @@ static int job_upload(vds_ctx *ctx, void *p, const vds_opts *o, char *res, size_
 	if (r == 0)
 		snprintf(res, len, "put %llu file%s (%llu bytes) into %s:%s", (unsigned long long)pr.files,
 			 pr.files == 1 ? "" : "s", (unsigned long long)pr.bytes, a->ds, ver);
+	else if (r == VDS_ECANCELED && *a->base)
+		snprintf(res, len, "nothing was uploaded; the new draft was removed");
 	else if (r == VDS_ECANCELED)
 		snprintf(res, len, "nothing was added to %s:%s", a->ds, ver);
 	return r;

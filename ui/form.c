@@ -116,18 +116,47 @@ void form_key(ui *u, int key)
 	}
 }
 
+/* Splits TEXT into lines of at most WIDTH bytes at spaces; returns the count (at most MAX). */
+static int wrap(const char *text, int width, char lines[][256], int max)
+{
+	int n = 0;
+
+	while (*text && n < max) {
+		int len = (int)strlen(text);
+		if (len > width) {
+			len = width;
+			while (len > 0 && text[len] != ' ')
+				len--;
+			if (len == 0)
+				len = width;
+		}
+		snprintf(lines[n++], 256, "%.*s", len < 255 ? len : 255, text);
+		text += len;
+		while (*text == ' ')
+			text++;
+	}
+	return n;
+}
+
 void form_draw(ui *u)
 {
 	ui_form *f = &u->form;
 	int w = COLS - 4 < 90 ? COLS - 4 : 90;
-	int h = (int)f->nfields + 4;
-	WINDOW *win = ui_overlay(h, w, f->title);
+	char q[8][256];
+	/* a title that does not fit the frame is shown whole, wrapped, inside */
+	bool long_title = (int)vds_display_width(f->title) > w - 4;
+	int nq = long_title ? wrap(f->title, w - 4, q, 8) : 0;
+	int top = nq ? nq + 1 : 0;
+	int h = (int)f->nfields + 4 + top;
+	WINDOW *win = ui_overlay(h, w, long_title ? (f->nfields ? "Form" : "Confirm") : f->title);
 	int cx = -1, cy = -1;
 
+	for (int i = 0; i < nq; i++)
+		draw_text(win, 1 + i, 2, w - 4, q[i], A_BOLD);
 	for (size_t i = 0; i < f->nfields; i++) {
 		ui_field *fd = &f->field[i];
 		char label[64];
-		int y = 1 + (int)i, lw;
+		int y = 1 + top + (int)i, lw;
 
 		snprintf(label, sizeof(label), "%s: ", fd->label);
 		lw = (int)strlen(label);

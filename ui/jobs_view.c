@@ -86,7 +86,9 @@ void jobs_view_key(ui *u, int key)
 	if (key == 27 || key == 'q' || a == ACT_JOBS) {
 		u->jobs_view = false;
 	} else if (key == 'K' || key == 'x' || key == KEY_DC) {
-		if (u->jobs_cursor < n) {
+		if (u->jobs_cursor < n && v[u->jobs_cursor].state > VDS_JOB_RUNNING) {
+			ui_message(u, false, "job #%u has already ended", v[u->jobs_cursor].id);
+		} else if (u->jobs_cursor < n) {
 			vds_jobs_cancel(u->jobs, v[u->jobs_cursor].id);
 			ui_message(u, false, "cancelling job #%u", v[u->jobs_cursor].id);
 		}

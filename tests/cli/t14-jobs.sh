@@ -37,22 +37,27 @@ ran() {
 }
 
 # Stand-ins for random ids, set as the ids become known. An id cut short
-# at the end of a line ("ds1a2…") becomes as much of its stand-in.
+# at the end of a line ("DS:1a2…", "(ds1a…") becomes as much of its stand-in.
 DS= V1= V2=
+_ns_for= _ns=
 norm() {
-	_ns=
-	for _pair in "$DS dsDATASET000001" "$V1 VERSN01" "$V2 VERSN02"; do
-		_id=${_pair% *} _as=${_pair#* }
-		[ -n "$_id" ] || continue
-		_ns="$_ns s/$_id/$_as/g;"
-		_i=1
-		while [ "$_i" -lt "${#_id}" ]; do
-			_ns="$_ns s/\([^0-9a-z]\)$(printf %s "$_id" | cut -c1-$_i)…\$/\1$(printf %s "$_as" | cut -c1-$_i)…/;"
-			_i=$((_i + 1))
+	if [ "$_ns_for" != "$DS $V1 $V2" ]; then
+		_ns_for="$DS $V1 $V2" _ns=
+		# id, stand-in, shortest prefix replaced, what comes before a cut id
+		for _pair in "$DS:dsDATASET000001:3:( " "$V1:VERSN01:1::" "$V2:VERSN02:1::"; do
+			_id=${_pair%%:*} _rest=${_pair#*:}
+			_as=${_rest%%:*} _rest=${_rest#*:}
+			_min=${_rest%%:*} _before=${_rest#*:}
+			[ -n "$_id" ] || continue # not known yet
+			_ns="$_ns s/$_id/$_as/g;"
+			while [ "${#_id}" -gt "$((_min + 1))" ]; do
+				_id=${_id%?} _as=${_as%?}
+				_ns="$_ns s/\([$_before]\)$_id…\$/\1$_as…/;"
+			done
 		done
-	done
+	fi
 	sed -e "$_ns" \
-		-e 's|^+ Upload from /.* -*+$|+ Upload from (the work folder) ---------------------------------------------+|' \
+		-e 's|^+ Upload from /.* -*+$|+ Upload from (the work folder) -----------------------------------------------+|' \
 		"$1"
 }
 
@@ -118,6 +123,9 @@ has_line() {
 	fi
 }
 
+# edit NAME SED-SCRIPT: rewrites dump NAME through sed
+edit() { sed "$2" "$D/$1" >"$D/$1.tmp" && mv "$D/$1.tmp" "$D/$1"; }
+
 # like DESC NAME N REGEX: line N of dump NAME matches the extended REGEX
 like() {
 	_l=$(line "$3" "$2")
@@ -135,9 +143,11 @@ mkdir -p "$W/src/sub/deep"
 printf 'alpha\n' >"$W/src/a.txt"
 printf 'beta beta\n' >"$W/src/sub/b.txt"
 printf 'gamma gamma gamma\n' >"$W/src/sub/deep/c.txt"
-seq 1 500 >"$W/src/numbers.csv"
+awk 'BEGIN { for (i = 1; i <= 500; i++) print i }' >"$W/src/numbers.csv"
 printf 'extra\n' >"$W/extra.txt"
-truncate -s 3G "$W/big.bin" # sparse: takes no disk, reads as 3 GiB of zeros
+# sparse: takes no disk, reads as 3 GiB of zeros (only the start is ever stored)
+truncate -s 3G "$W/big.bin" 2>/dev/null ||
+	dd if=/dev/null of="$W/big.bin" bs=1048576 seek=3072 2>/dev/null
 cd "$W" || exit 1
 
 # ================================================= c: create a dataset, Esc
@@ -167,6 +177,9 @@ v
 :wait
 :dump $D/drafted
 u
+<Esc>
+:dump $D/picker-esc
+u
 :dump $D/picker
 <Space>
 :dump $D/picker-marked
@@ -192,6 +205,8 @@ screen created
 screen draft-form
 screen draft-esc
 screen drafted
+check "Esc in the picker: the status line says the upload was cancelled" \
+	test "$(line 23 picker-esc)" = "upload cancelled"
 check "the picker starts in the current folder" \
 	test "$(line 2 picker)" = "$(title_line 80 "Upload from $W")"
 screen picker
@@ -208,8 +223,8 @@ expect "c: the dataset is there with the name typed" 0 "$(cat <<EOF
 +--------+-----------------+------------------+
 EOF
 )" ""
-run vds datasets details --id "$DS" --json
-check "c: the description typed after Tab" grep -q '"description":	"My first dataset"' "$T/out"
+run vds datasets details --id "$DS"
+check "c: the description typed after Tab" grep -q '^| Description  *| My first dataset  *|$' "$T/out"
 run vds datasets versions list --id "$DS"
 expect "v: one draft with the message typed (Esc made none)" 0 "$(cat <<EOF
 +-------------------------+-------------+------+
@@ -268,7 +283,7 @@ has_line "the Jobs view details show the file being read" progress-jobs "| $(fit
 screen_above quit-ask
 like "the question leaves the jobs line showing progress" quit-ask 24 "$JOBRE"
 screen_above quit-no
-check "n keeps the browser open" test "$(line 23 quit-no)" = cancelled
+like "n: the browser stays and the upload goes on" quit-no 24 "$JOBRE"
 check "y quits: no screen after it" test ! -e "$D/after-quit"
 run vds datasets files list --id "$DS:$V1" --recursive
 expect "quitting cancelled the upload: the draft is unchanged" 0 "$FILES_V1" ""
@@ -290,6 +305,10 @@ K
 :dump $D/cancelled-jobs
 <Esc>
 :dump $D/cancelled
+b
+K
+<Esc>
+:dump $D/cancel-ended
 q
 EOF
 run ui browse
@@ -297,6 +316,12 @@ ran "b, K: cancel a running upload"
 screen big-form
 screen cancelled-jobs
 screen cancelled
+if [ "$(line 23 cancel-ended)" != "cancelling job #1" ]; then
+	ok "K on a job that has ended does not claim to cancel it"
+else
+	not_ok "K on a job that has ended does not claim to cancel it"
+	diag "status line: $(line 23 cancel-ended)"
+fi
 run vds datasets files list --id "$DS:$V1"
 expect "K: the draft's files are unchanged by the cancelled upload" 0 "$(cat <<EOF
 +------+------+
@@ -334,7 +359,10 @@ fi
 if [ -n "$nb_skip" ]; then
 	for d in "a failing upload: the browser ran" "the jobs line says it failed, and why" \
 		"the Jobs view lists it as failed" "the Jobs view details: failed" \
-		"the Jobs view details: the error" "a failed upload adds nothing to the draft"; do
+		"the Jobs view details: the error" "a failed upload adds nothing to the draft" \
+		"a failing upload into a new draft: the browser ran" \
+		"the jobs line says the upload into a new draft failed, and why" \
+		"a failed upload into a new draft leaves no draft behind"; do
 		ok "$d # SKIP $nb_skip"
 	done
 else
@@ -373,6 +401,34 @@ EOF
 +------+------+
 EOF
 )" ""
+
+	# into a new draft based on a committed version: the draft goes too
+	nbv datasets versions commit --id "$NDS:$NV" >/dev/null
+	cat >"$NB/script" <<EOF
+u
+y
+<Space>
+u
+<Enter>
+:wait
+:dump $NB/screens/failed-new-draft
+EOF
+	(cd "$NB/work" && VDS_UI_SCRIPT=$NB/script nbv browse) >"$T/out" 2>"$T/err"
+	rc=$?
+	ran "a failing upload into a new draft: the browser ran"
+	cp "$NB/screens/failed-new-draft" "$D/" 2>/dev/null
+	check "the jobs line says the upload into a new draft failed, and why" \
+		test "$(line 24 failed-new-draft)" = \
+		"$(cut_to 80 "job #1 upload 1 item into a new draft from $NV failed: $err")"
+	run nbv datasets versions list --id "$NDS"
+	expect "a failed upload into a new draft leaves no draft behind" 0 "$(cat <<EOF
++-------------------------+---------+------+
+| ID                      | Message | Tags |
++-------------------------+---------+------+
+| $NDS:$NV | before  |      |
++-------------------------+---------+------+
+EOF
+)" ""
 fi
 
 # ================================================= C: commit, t: tag, g: download
@@ -400,6 +456,10 @@ t
 <Enter>
 :wait
 :dump $D/tagged
+t
+:type bad/name
+<Enter>
+:dump $D/tag-bad
 g
 :dump $D/download-form
 <Enter>
@@ -430,16 +490,22 @@ check "C on a committed version says so" \
 	test "$(line 23 commit-again)" = "$DS:$V1 is committed already"
 screen tag-form
 screen tagged
+check "t refuses a malformed tag name in the status line" \
+	test "$(line 23 tag-bad)" = "tag name 'bad/name' may not contain '/'"
+check "t with a malformed name queues no job" \
+	test "$(line 24 tag-bad)" = "job #3 tag done: tag stable now names $DS:$V1"
 # the folder offered by g: DATASET-VERSION in the current folder (the end
 # of it shows when it is long); compared here, then left out of the screen
 default_dl() {
 	check "$1" test "$(line 11 "$2" | sed -e 's/^..//' -e 's/..$//')" = \
 		"| Into local folder: $(fit 53 "$(printf '%s' "$W/mydata-$V1" | sed 's/.*\(.\{52\}\)$/\1/')") |"
-	sed -i '11s/^\(..| Into local folder: \).*\( |..\)$/\1(the default)                                        \2/' "$D/$2"
+	edit "$2" '11s/^\(..| Into local folder: \).*\( |..\)$/\1(the default)                                        \2/'
 }
 default_dl "g offers a folder named after the dataset and version in the current folder" download-form
 screen download-form
-screen download-typed
+screen_above download-typed
+check "the jobs line says where the default download went" test "$(line 24 download-typed)" = \
+	"$(cut_to 80 "job #4 download done: downloaded 4 files to $W/mydata-$V1 (0 already there)")"
 screen downloaded
 default_dl "g on a file offers the same folder" download-file-form
 screen download-file-form
@@ -472,6 +538,37 @@ check "g on a file in the Files pane: that file only" \
 check "g on a file: byte for byte" cmp "$W/src/a.txt" "$W/dl1/src/a.txt"
 
 # ================================================ u on a committed version
+# cancelled: the draft made for the upload goes with it
+keys <<EOF
+u
+y
+G k
+<Space>
+u
+<Enter>
+:wait-progress
+b
+<Delete>
+:wait
+:dump $D/cancelled-new-draft-jobs
+EOF
+run ui browse
+ran "u on a committed version, cancelled with Delete in the Jobs view"
+# the id of the draft made (and removed) by the job is random
+edit cancelled-new-draft-jobs "s/\(nothing was added to $DS:\)[0-9a-z]\{7\}/\1VERSNXX/"
+screen cancelled-new-draft-jobs
+run vds datasets versions list --id "$DS"
+expect "a cancelled upload leaves no new draft behind" 0 "$(cat <<EOF
++-------------------------+---------------+------------+
+| ID                      | Message       | Tags       |
++-------------------------+---------------+------------+
+| $DS:$V1 | first release | stable, v1 |
++-------------------------+---------------+------------+
+EOF
+)" ""
+is "nothing is left in the store's tmp/" "$(tmp_files)" ""
+
+# accepted: the files go into a new draft
 keys <<EOF
 u
 :dump $D/upload-committed
@@ -616,7 +713,7 @@ ran "D in the Versions pane"
 screen delete-draft-ask
 screen deleted-draft
 screen delete-version-ask
-screen delete-version-no
+screen delete-version-no deleted-draft
 run vds datasets versions list --id "$DS"
 expect "D deleted the draft; n kept the committed version" 0 "$(cat <<EOF
 +-------------------------+---------------+------+
@@ -642,14 +739,19 @@ D
 y
 :wait
 :dump $D/deleted-dataset
+c
+<Enter>
+:wait
+:dump $D/create-empty
 EOF
 run ui browse
 ran "D on a committed, tagged version, then on the dataset"
 screen deleted-version
 screen delete-dataset-ask
-screen delete-dataset-esc
+screen delete-dataset-esc deleted-version
 screen deleted-dataset
-run vds datasets versions list --id "$DS"
+check "c with no name: the job fails and the jobs line says why" \
+	test "$(line 24 create-empty)" = "job #3 create dataset failed: dataset name may not be empty"
 run vds datasets list
 expect "D: the dataset is gone" 0 "$(cat <<EOF
 +------+----+------------------+
