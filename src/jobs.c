@@ -68,6 +68,20 @@ static void on_progress(const vds_progress *p, void *ud)
 	pthread_mutex_unlock(&j->q->lock);
 }
 
+/* Ends job J in STATE (lock held), taking ERR; frees its argument. */
+static void finish(job *j, vds_job_state state, const char *result, char *err)
+{
+	j->state = state;
+	j->result = xstrdup(result);
+	j->error = err;
+	j->ended_us = vds_now_us();
+	j->q->ended++;
+	if (j->free_arg)
+		j->free_arg(j->arg);
+	j->arg = NULL;
+	notify(j->q);
+}
+
 static job *next_job(vds_jobs *q)
 {
 	for (size_t i = 0; i < q->n; i++)
@@ -104,15 +118,8 @@ static void *worker(void *arg)
 		vds_ctx_free(ctx);
 
 		pthread_mutex_lock(&q->lock);
-		j->state = r == 0 ? VDS_JOB_DONE : r == VDS_ECANCELED ? VDS_JOB_CANCELLED : VDS_JOB_FAILED;
-		j->result = xstrdup(result);
-		j->error = err;
-		j->ended_us = vds_now_us();
-		q->ended++;
-		if (j->free_arg)
-			j->free_arg(j->arg);
-		j->arg = NULL;
-		notify(q);
+		finish(j, r == 0 ? VDS_JOB_DONE : r == VDS_ECANCELED ? VDS_JOB_CANCELLED : VDS_JOB_FAILED,
+		       result, err);
 	}
 	pthread_mutex_unlock(&q->lock);
 	return NULL;
@@ -229,16 +236,10 @@ void vds_jobs_cancel(vds_jobs *q, unsigned id)
 		if (j->id != id)
 			continue;
 		atomic_store(&j->cancel, 1);
-		if (j->state == VDS_JOB_QUEUED) { /* never starts */
-			j->state = VDS_JOB_CANCELLED;
-			j->result = xstrdup("cancelled before it started");
-			j->ended_us = vds_now_us();
-			q->ended++;
-			if (j->free_arg)
-				j->free_arg(j->arg);
-			j->arg = NULL;
-		}
-		notify(q);
+		if (j->state == VDS_JOB_QUEUED) /* never starts */
+			finish(j, VDS_JOB_CANCELLED, "cancelled before it started", NULL);
+		else
+			notify(q);
 	}
 	pthread_mutex_unlock(&q->lock);
 }
