@@ -25,11 +25,13 @@
 # Target: under load, median and p95 key-to-last-byte under 50 ms.
 #
 # Upload throughput: the browser's bytes read (/proc/PID/io rchar) while the
-# keys were sent, and Enter-to-done for the whole upload; then, after the
-# browser's store is deleted, "vds datasets versions create --source-path
-# FILE" in a fresh store alone: the same stretch of the file (the same byte
-# range) and the whole command. Page caches are dropped before each upload
-# when allowed (root).
+# keys were sent, and Enter-to-done for the whole upload; against
+# "vds datasets versions create --source-path FILE" alone in a fresh store,
+# run once before the browser and once after (their spread shows how much
+# such uploads vary from run to run): the same stretch of the file (the same
+# byte range), all bytes read, and the whole command. The page cache is
+# dropped just before each upload when allowed (root). The CPU time of the
+# browser's UI thread while the keys were sent is printed too.
 #
 # Usage: bench/latency.sh [--size-mb N] [--keys N] [--gap-ms N] [--seed N]
 #                         [--keep] [OUTDIR]
@@ -88,7 +90,6 @@ mkdir -p "$HOME"
 DATA=$W/data # the picker starts here: it holds the file alone
 FILE=$DATA/upload.bin
 UI_HOME=$W/ui-home
-CLI_HOME=$W/cli-home
 BYTES=$((SIZE_MB * 1048576))
 COLS=100
 ROWS=30
@@ -109,7 +110,7 @@ fi
 
 # ---- the helper: a pseudo-terminal, a small terminal emulator, the timing ----
 cat >"$W/latency.py" <<'PY'
-import argparse, codecs, fcntl, os, pty, re, select, struct, subprocess, sys, termios, time
+import argparse, codecs, fcntl, os, pty, re, select, signal, struct, subprocess, sys, termios, time
 
 now = time.monotonic
 
@@ -122,23 +123,19 @@ def die(msg, screen=None):
     print("latency.sh: " + msg, file=sys.stderr, flush=True)
     sys.exit(1)
 
-def cpu_ns(pid):
-    """CPU time of the main thread and of all the others, in ns."""
-    main = rest = 0
+def cpu_s(pid):
+    """CPU seconds of the main (UI) thread and of all the others, ended ones too."""
+    def ticks(path):
+        with open(path) as f:
+            st = f.read().rsplit(")", 1)[1].split()
+        return int(st[11]) + int(st[12])
     try:
-        for tid in os.listdir("/proc/%d/task" % pid):
-            try:
-                with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
-                    ns = int(f.read().split()[0])
-            except OSError:
-                continue
-            if int(tid) == pid:
-                main = ns
-            else:
-                rest += ns
+        total = ticks("/proc/%d/stat" % pid)
+        main = ticks("/proc/%d/task/%d/stat" % (pid, pid))
     except OSError:
-        pass
-    return main, rest
+        return 0.0, 0.0
+    hz = os.sysconf("SC_CLK_TCK")
+    return main / hz, (total - main) / hz
 
 def rchar(pid):
     """Bytes the process has read so far (all its threads)."""
@@ -472,9 +469,13 @@ class Browser:
         end = now() + 30
         while not self.eof and now() < end:
             self.chunk(0.1)
+        if not self.eof:
+            os.kill(self.pid, signal.SIGTERM)
         _, status = os.waitpid(self.pid, 0)
         self.tty.close()
-        return os.waitstatus_to_exitcode(status)
+        if not self.eof:
+            return "no exit within 30 s of q"
+        return os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
 
 
 UP_RUNNING = re.compile(r"^job #\d+ upload [^:]*:[^ ]* \d+% ")
@@ -538,7 +539,8 @@ def run_ui(a):
     r0 = rchar(b.pid)
     if r0 is None:
         die("cannot read /proc/%d/io" % b.pid)
-    done_bytes = lambda: rchar(b.pid) - r0
+    # the upload's bytes read (the few the keys read from the store count too)
+    done_bytes = lambda: min(a.size, rchar(b.pid) - r0)
     series = []
     def sample():
         series.append((now(), done_bytes()))
@@ -559,8 +561,8 @@ def run_ui(a):
         if not rec["running"] or UP_DONE.search(b.jobs()):
             break  # the upload ended during this key: not under load
         if w0 is None:
-            w0, c0 = before, cpu_ns(b.pid)
-        w1, c1 = (now(), done_bytes()), cpu_ns(b.pid)
+            w0, c0 = before, cpu_s(b.pid)
+        w1, c1 = (now(), done_bytes()), cpu_s(b.pid)
         load.append(rec)
     skipped = a.keys - len(load)
     write_keys(os.path.join(a.out, "keys-upload.tsv"), load)
@@ -576,7 +578,7 @@ def run_ui(a):
     t_copied = copied[0] if copied else t_done
     code = b.quit()
     if code != 0:
-        die("vds browse exited with status %d" % code)
+        die("vds browse exited with status %s" % code)
 
     out.append(stats("IDLE_FIRST", idle, "first"))
     out.append(stats("IDLE_LAST", idle, "last"))
@@ -587,7 +589,7 @@ def run_ui(a):
     out.append("SKIPPED %d" % skipped)
     if w0 and w1[0] > w0[0]:
         out.append("WINDOW %d %d %.3f" % (w0[1], w1[1], w1[0] - w0[0]))
-        out.append("CPU %.3f %.3f" % ((c1[0] - c0[0]) / 1e9, (c1[1] - c0[1]) / 1e9))
+        out.append("CPU %.2f %.2f" % (c1[0] - c0[0], c1[1] - c0[1]))
     else:
         out.append("WINDOW 0 0 0")
         out.append("CPU 0 0")
@@ -596,15 +598,28 @@ def run_ui(a):
     print("\n".join(out))
 
 
+def read_at(series, nbytes):
+    """When a run had read NBYTES: linear between its (time, bytes) samples."""
+    prev = series[0]
+    for t, n in series:
+        if n >= nbytes:
+            if n == prev[1]:
+                return t
+            return prev[0] + (t - prev[0]) * (nbytes - prev[1]) / (n - prev[1])
+        prev = (t, n)
+    return series[-1][0]
+
+
 def run_cli(a):
     cmd = [a.vds, "datasets", "versions", "create", "--id", a.ds, "--message", "latency cli",
            "--source-path", a.file]
     env = dict(os.environ, VDS_HOME=a.home)
-    with open(os.path.join(a.out, "cli.out"), "wb") as o:
+    log_path = a.series + ".out"
+    with open(log_path, "wb") as o:
         t0 = now()
         p = subprocess.Popen(cmd, stdout=o, stderr=subprocess.STDOUT, env=env)
+        series = [(t0, 0)]
         r0 = None
-        series = []
         while p.poll() is None:
             v = rchar(p.pid)
             if v is not None:
@@ -613,31 +628,30 @@ def run_cli(a):
                 series.append((now(), v - r0))
             time.sleep(0.005)
         t_end = now()
-    if p.returncode != 0:
-        sys.stderr.write(open(os.path.join(a.out, "cli.out")).read())
+    out = open(log_path).read()
+    if p.returncode != 0 or "Committed dataset version: " not in out:
+        sys.stderr.write(out)
         die("'%s' failed with status %d" % (" ".join(cmd), p.returncode))
-    def at(nbytes):  # when the command had read NBYTES (linear between samples)
-        prev = (t0, 0)
+    series.append((t_end, a.size))
+    with open(a.series, "w") as f:
         for t, n in series:
-            if n >= nbytes:
-                if n == prev[1]:
-                    return t
-                return prev[0] + (t - prev[0]) * (nbytes - prev[1]) / (n - prev[1])
-            prev = (t, n)
-        return t_end
-    t_copied = at(a.size)
-    lo, hi = at(a.window_from), at(a.window_to)
-    print("CLI_UPLOAD %.3f %.3f" % (t_copied - t0, t_end - t0))
-    print("CLI_WINDOW %.3f" % (hi - lo))
+            f.write("%.6f %d\n" % (t - t0, n))
+    print("%.3f %.3f" % (read_at(series, a.size) - t0, t_end - t0))
+
+
+def run_stretch(a):
+    with open(a.series) as f:
+        series = [(float(t), int(n)) for t, n in (line.split() for line in f)]
+    print("%.3f" % (read_at(series, a.window_to) - read_at(series, a.window_from)))
 
 
 ap = argparse.ArgumentParser()
-ap.add_argument("mode", choices=["ui", "cli"])
-ap.add_argument("--vds", required=True)
-ap.add_argument("--home", required=True)
-ap.add_argument("--out", required=True)
-ap.add_argument("--file", required=True)
-ap.add_argument("--size", type=int, required=True)
+ap.add_argument("mode", choices=["ui", "cli", "stretch"])
+ap.add_argument("--vds")
+ap.add_argument("--home")
+ap.add_argument("--out")
+ap.add_argument("--file")
+ap.add_argument("--size", type=int)
 ap.add_argument("--data")
 ap.add_argument("--keys", type=int, default=200)
 ap.add_argument("--gap", type=float, default=50)
@@ -646,10 +660,11 @@ ap.add_argument("--cols", type=int, default=100)
 ap.add_argument("--term", default="xterm")
 ap.add_argument("--ds")
 ap.add_argument("--drop-cmd")
+ap.add_argument("--series")
 ap.add_argument("--window-from", type=int, default=0)
 ap.add_argument("--window-to", type=int, default=0)
 a = ap.parse_args()
-run_ui(a) if a.mode == "ui" else run_cli(a)
+{"ui": run_ui, "cli": run_cli, "stretch": run_stretch}[a.mode](a)
 PY
 
 # ---- the file ----------------------------------------------------------------
@@ -671,7 +686,7 @@ sync
 t1=$(now_ns)
 echo "latency.sh: written in $(secs "$t0" "$t1") s" >&2
 
-# RESULTS FILE: the helper's "NAME VALUES..." lines into R[NAME]
+# results FILE: the helper's "NAME VALUES..." lines into R[NAME]
 declare -A R
 results() {
 	local name vals
@@ -682,60 +697,75 @@ details_field() {
 	VDS_HOME=$1 "$VDS" datasets versions details --id "$2" |
 		awk -F'|' -v f="$3" '$2 ~ "^ " f " " { gsub(/^ +| +$/, "", $3); print $3 }'
 }
+# forget HOME: the store copy is checked; it goes (it needs as much room as the file)
+forget() {
+	chmod -R u+rwX "$1"
+	rm -rf "$1"
+	sync
+}
+# cli_run N: the file through "vds datasets versions create" in a fresh store;
+# its bytes-read series goes to $W/cli-N.tsv, "COPIED WHOLE" seconds to CLI[N]
+declare -A CLI
+cli_run() {
+	local home=$W/cli-home-$1 ds
+	echo "latency.sh: vds datasets versions create --source-path, alone ($1)" >&2
+	ds=$(VDS_HOME=$home "$VDS" datasets create --name latency-cli | awk '/^Created dataset: / { print $3 }')
+	[ -n "$ds" ] || fail "could not create a dataset in $home"
+	drop_caches
+	CLI[$1]=$(python3 "$W/latency.py" cli --vds "$VDS" --home "$home" --ds "$ds" --file "$FILE" \
+		--size "$BYTES" --series "$W/cli-$1.tsv") || fail "the CLI run failed"
+	forget "$home"
+}
 
-# ---- 1. the browser ----------------------------------------------------------------
+# The CLI runs once before the browser and once after: uploads that go
+# through the page cache vary from run to run (more so on virtual machines),
+# and the two runs show by how much.
+cli_run before
+
+# ---- the browser ---------------------------------------------------------------
 echo "latency.sh: vds browse in a ${COLS}x${ROWS} pseudo-terminal (TERM=xterm)" >&2
 # the helper drops the page cache (lib.sh's drop_caches) just before Enter
 DROP_CMD="CAN_DROP=$CAN_DROP bash -c '. \"$here/lib.sh\"; drop_caches'"
 python3 "$W/latency.py" ui --vds "$VDS" --home "$UI_HOME" --out "$W" --data "$DATA" \
 	--file "$FILE" --size "$BYTES" --keys "$KEYS" --gap "$GAP_MS" --rows $ROWS --cols $COLS \
-	--term xterm --drop-cmd "$DROP_CMD" >"$W/ui.txt" || fail "the browser run failed (its output: $W/ui.tty)"
+	--term xterm --drop-cmd "$DROP_CMD" >"$W/ui.txt" ||
+	fail "the browser run failed (what it was sent: $W/ui.tty, with --keep)"
 results "$W/ui.txt"
 REF="${R[DS]}:${R[VER]}"
 n=$(details_field "$UI_HOME" "$REF" Files)
 size=$(details_field "$UI_HOME" "$REF" Size)
 [ "$n" = 1 ] && [ "${size%% *}" = "$BYTES" ] ||
 	fail "$REF holds $n files of $size, not the file of $BYTES bytes"
-# the content is checked: the stored copy goes (it needs as much room as the file)
-chmod -R u+rwX "$UI_HOME"
-rm -rf "$UI_HOME"
-sync
+forget "$UI_HOME"
 
-# ---- 2. the same file through the CLI alone ------------------------------------
-echo "latency.sh: vds datasets versions create --source-path (alone)" >&2
-DS=$(VDS_HOME=$CLI_HOME "$VDS" datasets create --name latency-cli | awk '/^Created dataset: / { print $3 }')
-[ -n "$DS" ] || fail "could not create a dataset in $CLI_HOME"
-read -r W_FROM W_TO W_SECS <<<"${R[WINDOW]}"
-drop_caches
-python3 "$W/latency.py" cli --vds "$VDS" --home "$CLI_HOME" --out "$W" --ds "$DS" \
-	--file "$FILE" --size "$BYTES" --window-from "$W_FROM" --window-to "$W_TO" >"$W/cli.txt" ||
-	fail "the CLI run failed"
-results "$W/cli.txt"
-grep -q '^Committed dataset version: ' "$W/cli.out" || fail "vds did not commit: $(cat "$W/cli.out")"
-chmod -R u+rwX "$CLI_HOME"
-rm -rf "$CLI_HOME"
-sync
+cli_run after
 
 # ---- report ----------------------------------------------------------------
 verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v != "-" && v < t ? "met" : "MISSED") }'; }
 mibs() { awk -v b="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", b / 1048576 / s; else print "-" }'; }
 mib() { awk -v b="$1" 'BEGIN { printf "%.0f", b / 1048576 }'; }
 
+read -r W_FROM W_TO W_SECS <<<"${R[WINDOW]}"
+W_BYTES=$((W_TO - W_FROM))
 read -r UP_RUN UP_COPIED UP_DONE <<<"${R[UI_UPLOAD]}"
-read -r CLI_COPIED CLI_DONE <<<"${R[CLI_UPLOAD]}"
-CLI_WIN=${R[CLI_WINDOW]}
 read -r BYTES_IDLE BYTES_LOAD <<<"${R[BYTES]}"
 read -r CPU_UI CPU_REST <<<"${R[CPU]}"
+declare -A STRETCH
+for run in before after; do
+	STRETCH[$run]=$(python3 "$W/latency.py" stretch --series "$W/cli-$run.tsv" \
+		--window-from "$W_FROM" --window-to "$W_TO")
+done
+row() { printf '  %-50s %7s %8s %7s\n' "$@"; }
 
 echo
 echo "vds key-to-screen latency benchmark"
 echo "  vds:      $("$VDS" --version) ($VDS)"
-echo "  terminal: pseudo-terminal ${COLS}x${ROWS}, TERM=xterm; keys j and k alternately in the"
-echo "            Datasets pane (2 datasets), one at least $GAP_MS ms after the previous and"
+echo "  terminal: pseudo-terminal ${COLS}x${ROWS}, TERM=xterm; j and k alternately in the Datasets"
+echo "            pane (2 datasets), each key at least $GAP_MS ms after the previous one and"
 echo "            after its output ended; $KEYS keys a run"
 echo "  file:     $SIZE_MB MiB, real content ($GEN); $(nproc) CPUs; $(df -PT "$W" | awk 'NR == 2 { print $2 }')"
 if [ "$CAN_DROP" = 1 ]; then
-	echo "  caches:   page cache dropped before each upload"
+	echo "  caches:   page cache dropped just before each upload"
 else
 	echo "  caches:   could NOT be dropped (no permission): the file may be read from memory"
 fi
@@ -743,32 +773,44 @@ echo
 echo "Key to screen (ms)"
 echo
 printf '  %-34s %5s %8s %8s %8s %8s %8s %8s\n' "" keys min median p95 max "> 50 ms" "no reply"
-for row in "IDLE_FIRST:no job, to first byte" "IDLE_LAST:no job, to last byte" \
+for r in "IDLE_FIRST:no job, to first byte" "IDLE_LAST:no job, to last byte" \
 	"LOAD_FIRST:during the upload, to first byte" "LOAD_LAST:during the upload, to last byte"; do
-	read -r n mn md p95 mx over none <<<"${R[${row%%:*}]}"
-	printf '  %-34s %5s %8s %8s %8s %8s %8s %8s\n' "${row#*:}" "$n" "$mn" "$md" "$p95" "$mx" "$over" "$none"
+	read -r n mn md p95 mx over none <<<"${R[${r%%:*}]}"
+	printf '  %-34s %5s %8s %8s %8s %8s %8s %8s\n' "${r#*:}" "$n" "$mn" "$md" "$p95" "$mx" "$over" "$none"
 done
 echo
 echo "  bytes sent per key (median): $BYTES_IDLE with no job, $BYTES_LOAD during the upload"
-[ "${R[SKIPPED]}" = 0 ] || echo "  the upload ended after $((KEYS - R[SKIPPED])) of the $KEYS keys: the rest were not counted"
+[ "${R[SKIPPED]}" = 0 ] ||
+	echo "  the upload ended after $((KEYS - R[SKIPPED])) of the $KEYS keys: the others were not counted"
 echo
 echo "Upload throughput"
 echo
-printf '  %-52s %8s %8s %8s\n' "" MiB s MiB/s
-printf '  %-52s %8s %8s %8s\n' "browser: bytes read while the keys were sent" "$(mib $((W_TO - W_FROM)))" "$W_SECS" "$(mibs $((W_TO - W_FROM)) "$W_SECS")"
-printf '  %-52s %8s %8s %8s\n' "CLI alone: the same stretch of the file" "$(mib $((W_TO - W_FROM)))" "$CLI_WIN" "$(mibs $((W_TO - W_FROM)) "$CLI_WIN")"
-printf '  %-52s %8s %8s %8s\n' "browser: Enter to all bytes read" "$SIZE_MB" "$UP_COPIED" "$(mibs "$BYTES" "$UP_COPIED")"
-printf '  %-52s %8s %8s %8s\n' "CLI alone: start to all bytes read" "$SIZE_MB" "$CLI_COPIED" "$(mibs "$BYTES" "$CLI_COPIED")"
-printf '  %-52s %8s %8s %8s\n' "browser: Enter to \"done\" on the jobs line" "$SIZE_MB" "$UP_DONE" "$(mibs "$BYTES" "$UP_DONE")"
-printf '  %-52s %8s %8s %8s\n' "CLI alone: versions create --source-path, whole" "$SIZE_MB" "$CLI_DONE" "$(mibs "$BYTES" "$CLI_DONE")"
+row "" MiB s MiB/s
+row "browser: bytes read while the keys were sent" "$(mib "$W_BYTES")" "$W_SECS" "$(mibs "$W_BYTES" "$W_SECS")"
+for run in before after; do
+	row "CLI alone ($run): the same stretch of the file" "$(mib "$W_BYTES")" "${STRETCH[$run]}" \
+		"$(mibs "$W_BYTES" "${STRETCH[$run]}")"
+done
+row "browser: Enter to all bytes read" "$SIZE_MB" "$UP_COPIED" "$(mibs "$BYTES" "$UP_COPIED")"
+for run in before after; do
+	read -r copied whole <<<"${CLI[$run]}"
+	row "CLI alone ($run): start to all bytes read" "$SIZE_MB" "$copied" "$(mibs "$BYTES" "$copied")"
+done
+row "browser: Enter to \"done\" on the jobs line" "$SIZE_MB" "$UP_DONE" "$(mibs "$BYTES" "$UP_DONE")"
+for run in before after; do
+	read -r copied whole <<<"${CLI[$run]}"
+	row "CLI alone ($run): the whole command" "$SIZE_MB" "$whole" "$(mibs "$BYTES" "$whole")"
+done
 echo
-echo "  the browser's job started ${UP_RUN} s after Enter; \"whole\" includes the draft and the commit"
-echo "  CPU of the browser while the keys were sent: UI thread ${CPU_UI} s, other threads ${CPU_REST} s, in ${W_SECS} s"
-echo "  browser / CLI on the same stretch: $(awk -v a="$W_SECS" -v b="$CLI_WIN" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", b / a; else print "-" }') of the CLI's speed"
+echo "  the job started ${UP_RUN} s after Enter; the CLI's whole command also creates and commits"
+echo "  the version. CPU while the keys were sent ($W_SECS s): the browser's UI thread $CPU_UI s,"
+echo "  its other threads (the upload) $CPU_REST s."
 echo
 read -r _ _ LMED LP95 _ <<<"${R[LOAD_LAST]}"
-printf '  %-52s %8s   target %-8s %s\n' "during the upload: median key to last byte" "$LMED ms" "< 50 ms" "$(verdict "$LMED" 50)"
-printf '  %-52s %8s   target %-8s %s\n' "during the upload: p95 key to last byte" "$LP95 ms" "< 50 ms" "$(verdict "$LP95" 50)"
-echo
-echo "  per key: $W/keys-idle.tsv, $W/keys-upload.tsv (kept with --keep)"
+printf '  %-50s %9s   target %-8s %s\n' "during the upload: median key to last byte" "$LMED ms" "< 50 ms" "$(verdict "$LMED" 50)"
+printf '  %-50s %9s   target %-8s %s\n' "during the upload: p95 key to last byte" "$LP95 ms" "< 50 ms" "$(verdict "$LP95" 50)"
+if [ "$KEEP" = 1 ]; then
+	echo
+	echo "  per key: $W/keys-idle.tsv, $W/keys-upload.tsv; terminal output: $W/ui.tty"
+fi
 exit 0
