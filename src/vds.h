@@ -284,6 +284,36 @@ int vds_files_delete(vds_ctx *ctx, const char *ds, const char *ver, const char *
 int vds_content_read(vds_ctx *ctx, const char *ds, const unsigned char sha[32], uint64_t off,
 		     void *buf, size_t len, size_t *got);
 
+/* ---- comparing and checking versions ----------------------------------- */
+
+enum vds_change { VDS_ADDED = 'A', VDS_REMOVED = 'D', VDS_MODIFIED = 'M', VDS_RENAMED = 'R' };
+
+/* One difference between two file lists; A or B is NULL when absent. */
+typedef struct vds_diff_item {
+	enum vds_change change;
+	const vds_entry *a, *b;
+} vds_diff_item;
+
+/* Totals of a diff. */
+typedef struct vds_diff_stats {
+	uint64_t added, removed, modified, renamed;
+	uint64_t bytes_added, bytes_removed; /* sizes of files added and removed */
+} vds_diff_stats;
+
+/* Called per difference, in path order (renames at their new path). */
+typedef void (*vds_diff_fn)(const vds_diff_item *d, void *ud);
+
+/*
+ * Compares file lists A and B from their manifests alone (no content is
+ * read). A file whose content moved to a new path is a rename.
+ */
+int vds_diff(vds_tree *a, vds_tree *b, vds_diff_fn fn, void *ud, vds_diff_stats *st);
+
+/* Checks every file of DS:VER against its SHA-256; BAD gets each bad or missing path. */
+int vds_verify(vds_ctx *ctx, const char *ds, const char *ver, const vds_opts *o,
+	       void (*bad)(const char *path, const char *why, void *ud), void *ud,
+	       uint64_t *checked, uint64_t *failed);
+
 /* ---- background jobs ---------------------------------------------------- */
 
 /*

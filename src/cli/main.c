@@ -12,7 +12,8 @@
 #include "cli.h"
 #include "util.h"
 
-static const cli_cmd *const groups[] = {datasets_cmds, versions_cmds, tags_cmds, files_cmds,
+static const cli_cmd *const groups[] = {datasets_cmds, versions_cmds, diff_cmds,
+					 tags_cmds, files_cmds, file_diff_cmds,
 					 providers_cmds};
 
 static void usage(FILE *f)

@@ -26,6 +26,8 @@ Commands:
   datasets versions update           Change a draft's message
   datasets versions commit           Commit a draft: its files become immutable
   datasets versions delete           Delete a version
+  datasets versions diff             Show what changed between two versions (from file lists alone)
+  datasets versions verify           Re-read every file of a version and check its SHA-256
   datasets tags list                 List a dataset's tags
   datasets tags set                  Set or move a tag on a committed version
   datasets tags delete               Delete a tag
@@ -33,6 +35,7 @@ Commands:
   datasets files get                 Download a version's files, verified
   datasets files put                 Add or replace files in a draft
   datasets files delete              Remove files or folders from a draft
+  datasets files diff                Compare one file between two versions
   storageProviders list              List storage providers
   storageProviders details           Show one storage provider
   storageProviders create local      Add a local-directory storage provider
@@ -190,6 +193,8 @@ Commands:
   datasets versions update           Change a draft's message
   datasets versions commit           Commit a draft: its files become immutable
   datasets versions delete           Delete a version
+  datasets versions diff             Show what changed between two versions (from file lists alone)
+  datasets versions verify           Re-read every file of a version and check its SHA-256
   datasets tags list                 List a dataset's tags
   datasets tags set                  Set or move a tag on a committed version
   datasets tags delete               Delete a tag
@@ -197,6 +202,7 @@ Commands:
   datasets files get                 Download a version's files, verified
   datasets files put                 Add or replace files in a draft
   datasets files delete              Remove files or folders from a draft
+  datasets files diff                Compare one file between two versions
 EOF
 )
 run vds datasets
@@ -214,6 +220,8 @@ Commands:
   datasets versions update           Change a draft's message
   datasets versions commit           Commit a draft: its files become immutable
   datasets versions delete           Delete a version
+  datasets versions diff             Show what changed between two versions (from file lists alone)
+  datasets versions verify           Re-read every file of a version and check its SHA-256
 EOF
 )
 run vds datasets versions

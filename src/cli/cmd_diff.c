@@ -1,0 +1,312 @@
+/* cmd_diff.c - vds datasets versions diff|verify and vds datasets files diff. */
+#include "config.h"
+
+#include <errno.h>
+#include <magic.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "util.h"
+
+#define TEXT_DIFF_MAX (16 << 20) /* larger files are compared by size and hash */
+
+extern char **environ;
+
+/* Opens the trees of references A and B; names go to NA and NB ("DS:VER"). */
+static int open_pair(vds_ctx *ctx, const char *a, const char *b, vds_tree **ta, vds_tree **tb,
+		     vds_resolved *ra, vds_resolved *rb)
+{
+	int r;
+
+	*ta = *tb = NULL;
+	if ((r = vds_ref_resolve(ctx, a, true, ra)) < 0)
+		return r;
+	if ((r = vds_ref_resolve(ctx, b, true, rb)) < 0) {
+		vds_resolved_release(ra);
+		return r;
+	}
+	if ((r = vds_tree_open(ctx, ra->dataset.id, ra->version, ta)) < 0 ||
+	    (r = vds_tree_open(ctx, rb->dataset.id, rb->version, tb)) < 0) {
+		vds_tree_free(*ta);
+		vds_resolved_release(ra);
+		vds_resolved_release(rb);
+	}
+	return r;
+}
+
+typedef struct diff_out {
+	bool json, stat, first;
+} diff_out;
+
+static const char *change_name(enum vds_change c)
+{
+	return c == VDS_ADDED ? "added" : c == VDS_REMOVED ? "removed" : c == VDS_MODIFIED ? "modified"
+											 : "renamed";
+}
+
+static void print_change(const vds_diff_item *d, void *ud)
+{
+	diff_out *o = ud;
+
+	if (o->stat)
+		return;
+	if (o->json) {
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "change", change_name(d->change));
+		if (d->change == VDS_RENAMED) {
+			cJSON_AddStringToObject(j, "from", d->a->path);
+			cJSON_AddStringToObject(j, "to", d->b->path);
+			cJSON_AddNumberToObject(j, "size", (double)d->b->size);
+		} else {
+			cJSON_AddStringToObject(j, "path", (d->b ? d->b : d->a)->path);
+			if (d->a)
+				cJSON_AddNumberToObject(j, "sizeBefore", (double)d->a->size);
+			if (d->b)
+				cJSON_AddNumberToObject(j, "sizeAfter", (double)d->b->size);
+		}
+		char *s = cJSON_PrintUnformatted(j);
+		printf("%s    %s", o->first ? "" : ",\n", s);
+		o->first = false;
+		cJSON_free(s);
+		cJSON_Delete(j);
+		return;
+	}
+	char *pa = d->a ? vds_display_escape(d->a->path) : NULL;
+	char *pb = d->b ? vds_display_escape(d->b->path) : NULL;
+	switch (d->change) {
+	case VDS_ADDED: printf("A  %s  (%llu bytes)\n", pb, (unsigned long long)d->b->size); break;
+	case VDS_REMOVED: printf("D  %s  (%llu bytes)\n", pa, (unsigned long long)d->a->size); break;
+	case VDS_MODIFIED:
+		printf("M  %s  (%llu -> %llu bytes)\n", pb, (unsigned long long)d->a->size,
+		       (unsigned long long)d->b->size);
+		break;
+	case VDS_RENAMED: printf("R  %s -> %s\n", pa, pb); break;
+	}
+	free(pa);
+	free(pb);
+}
+
+static int v_diff(vds_ctx *ctx, cli_args *a)
+{
+	vds_tree *ta, *tb;
+	vds_resolved ra, rb;
+	vds_diff_stats st;
+	diff_out o = {arg_flag(a, "json"), arg_flag(a, "stat"), true};
+	int r = open_pair(ctx, arg_str(a, "id"), arg_str(a, "to"), &ta, &tb, &ra, &rb);
+
+	if (r < 0)
+		return r;
+	if (o.json)
+		printf("{\n  \"from\": \"%s:%s\",\n  \"to\": \"%s:%s\",\n  \"changes\": [\n", ra.dataset.id,
+		       ra.version, rb.dataset.id, rb.version);
+	r = vds_diff(ta, tb, print_change, &o, &st);
+	uint64_t total = st.added + st.removed + st.modified + st.renamed;
+	if (r == 0 && o.json) {
+		printf("%s  ],\n  \"summary\": {\"added\": %llu, \"removed\": %llu, \"modified\": %llu, "
+		       "\"renamed\": %llu, \"bytesAdded\": %llu, \"bytesRemoved\": %llu}\n}\n",
+		       o.first ? "" : "\n", (unsigned long long)st.added, (unsigned long long)st.removed,
+		       (unsigned long long)st.modified, (unsigned long long)st.renamed,
+		       (unsigned long long)st.bytes_added, (unsigned long long)st.bytes_removed);
+	} else if (r == 0 && total == 0) {
+		printf("No differences between %s:%s and %s:%s\n", ra.dataset.id, ra.version,
+		       rb.dataset.id, rb.version);
+	} else if (r == 0) {
+		printf("%llu change%s: %llu added, %llu removed, %llu modified, %llu renamed "
+		       "(+%llu bytes, -%llu bytes)\n",
+		       (unsigned long long)total, total == 1 ? "" : "s", (unsigned long long)st.added,
+		       (unsigned long long)st.removed, (unsigned long long)st.modified,
+		       (unsigned long long)st.renamed, (unsigned long long)st.bytes_added,
+		       (unsigned long long)st.bytes_removed);
+	}
+	vds_tree_free(ta);
+	vds_tree_free(tb);
+	vds_resolved_release(&ra);
+	vds_resolved_release(&rb);
+	return r;
+}
+
+static void print_bad(const char *path, const char *why, void *ud)
+{
+	char *p = vds_display_escape(path);
+	(void)ud;
+	printf("BAD  %s: %s\n", p, why);
+	free(p);
+}
+
+static int v_verify(vds_ctx *ctx, cli_args *a)
+{
+	vds_resolved res;
+	vds_opts o;
+	uint64_t checked = 0, failed = 0;
+	int r;
+
+	if ((r = cli_opts(a, &o)) < 0 || (r = need_version(ctx, arg_str(a, "id"), false, &res)) < 0)
+		return r;
+	r = vds_verify(ctx, res.dataset.id, res.version, &o, print_bad, NULL, &checked, &failed);
+	if (r == 0)
+		printf("Verified %llu file%s of %s:%s: all intact\n", (unsigned long long)checked,
+		       checked == 1 ? "" : "s", res.dataset.id, res.version);
+	vds_resolved_release(&res);
+	return r;
+}
+
+/* Reads the whole content of E (at most TEXT_DIFF_MAX bytes) into *OUT. */
+static int read_all(vds_ctx *ctx, const char *ds, const vds_entry *e, char **out)
+{
+	size_t got;
+	*out = xmalloc(e->size + 1);
+	int r = vds_content_read(ctx, ds, e->sha256, 0, *out, e->size, &got);
+	if (r == 0 && got != e->size)
+		r = vds_err(VDS_ECORRUPT, "content of %s is truncated", q(e->path));
+	return r;
+}
+
+static int write_temp(const char *data, size_t len, char path[64])
+{
+	const char *dir = getenv("TMPDIR");
+	snprintf(path, 64, "%.40s/vds-diff-XXXXXX", dir && *dir ? dir : "/tmp");
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return vds_err_errno(errno, "create", path);
+	bool ok = write(fd, data, len) == (ssize_t)len;
+	close(fd);
+	return ok ? 0 : vds_err_errno(errno, "write", path);
+}
+
+static const char *magic_text(magic_t m, int flags, const char *data, size_t len)
+{
+	magic_setflags(m, flags);
+	const char *r = magic_buffer(m, data, len);
+	return r ? r : "unknown";
+}
+
+static int f_diff(vds_ctx *ctx, cli_args *a)
+{
+	vds_tree *ta, *tb;
+	vds_resolved ra, rb;
+	vds_entry ea, eb;
+	char *path = NULL, *da = NULL, *db = NULL;
+	int r = open_pair(ctx, arg_str(a, "id"), arg_str(a, "to"), &ta, &tb, &ra, &rb);
+
+	if (r < 0)
+		return r;
+	if ((r = vds_path_normalize(arg_str(a, "path"), &path)) < 0)
+		goto out;
+	bool in_a = vds_tree_lookup(ta, path, &ea) == 0, in_b = vds_tree_lookup(tb, path, &eb) == 0;
+	if (!in_a && !in_b) {
+		r = vds_err(VDS_ENOTFOUND, "no file %s in %s:%s or %s:%s", q(path), ra.dataset.id,
+			    ra.version, rb.dataset.id, rb.version);
+		goto out;
+	}
+	vds_entry empty = {.path = path, .type = VDS_FILE};
+	if (!in_a)
+		ea = empty;
+	if (!in_b)
+		eb = empty;
+	ea.path = eb.path = path;
+	if (in_a && in_b && !memcmp(ea.sha256, eb.sha256, 32)) {
+		printf("%s is the same in both (%llu bytes)\n", q(path), (unsigned long long)ea.size);
+		goto out;
+	}
+	if (ea.size > TEXT_DIFF_MAX || eb.size > TEXT_DIFF_MAX) {
+		da = xstrdup("");
+		db = xstrdup("");
+	} else if ((in_a && (r = read_all(ctx, ra.dataset.id, &ea, &da)) < 0) ||
+		   (in_b && (r = read_all(ctx, rb.dataset.id, &eb, &db)) < 0)) {
+		goto out;
+	}
+	if (!da)
+		da = xstrdup("");
+	if (!db)
+		db = xstrdup("");
+	magic_t m = magic_open(MAGIC_NONE);
+	if (m)
+		magic_load(m, NULL);
+	bool text = m && ea.size <= TEXT_DIFF_MAX && eb.size <= TEXT_DIFF_MAX &&
+		    !strstr(magic_text(m, MAGIC_MIME_ENCODING, da, ea.size), "binary") &&
+		    !strstr(magic_text(m, MAGIC_MIME_ENCODING, db, eb.size), "binary");
+	if (text) {
+		char fa[64], fb[64];
+		char *la = xasprintf("%s:%s/%s", ra.dataset.id, ra.version, path);
+		char *lb = xasprintf("%s:%s/%s", rb.dataset.id, rb.version, path);
+		if ((r = write_temp(da, ea.size, fa)) == 0 && (r = write_temp(db, eb.size, fb)) == 0) {
+			char *argv[] = {"diff", "-u", "--label", la, "--label", lb, fa, fb, NULL};
+			pid_t pid;
+			int status = 0;
+			fflush(stdout);
+			if (posix_spawnp(&pid, "diff", NULL, NULL, argv, environ) != 0)
+				r = vds_err(VDS_ERR, "cannot run diff: %s", strerror(errno));
+			else if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+				 WEXITSTATUS(status) > 1)
+				r = vds_err(VDS_ERR, "diff failed");
+			unlink(fb);
+		}
+		unlink(fa);
+		free(la);
+		free(lb);
+	} else {
+		char ha[65], hb[65], sa[32], sb[32];
+		vds_sha256_hex(ea.sha256, ha);
+		vds_sha256_hex(eb.sha256, hb);
+		snprintf(sa, sizeof(sa), "%llu", (unsigned long long)ea.size);
+		snprintf(sb, sizeof(sb), "%llu", (unsigned long long)eb.size);
+		char *ida = xasprintf("%s:%s", ra.dataset.id, ra.version);
+		char *idb = xasprintf("%s:%s", rb.dataset.id, rb.version);
+		table *t = table_new(3, "", ida, idb);
+		table_row(t, "Size", in_a ? sa : "-", in_b ? sb : "-");
+		table_row(t, "SHA-256", in_a ? ha : "-", in_b ? hb : "-");
+		table_row(t, "Type", in_a && m && ea.size <= TEXT_DIFF_MAX ? magic_text(m, MAGIC_NONE, da, ea.size) : "-",
+			  in_b && m && eb.size <= TEXT_DIFF_MAX ? magic_text(m, MAGIC_NONE, db, eb.size) : "-");
+		table_print(t);
+		free(ida);
+		free(idb);
+	}
+	if (m)
+		magic_close(m);
+out:
+	free(da);
+	free(db);
+	free(path);
+	vds_tree_free(ta);
+	vds_tree_free(tb);
+	vds_resolved_release(&ra);
+	vds_resolved_release(&rb);
+	return r;
+}
+
+static const cli_opt diff_opts[] = {
+	{"id", OPT_STR, true, "DS:REF", "the version to compare from"},
+	{"to", OPT_STR, true, "DS:REF", "the version to compare to (any dataset)"},
+	{"stat", OPT_BOOL, false, "", "only the summary line"},
+	{"json", OPT_BOOL, false, "", "print JSON"},
+	{0},
+};
+static const cli_opt verify_opts[] = {
+	{"id", OPT_STR, true, "DS:REF", "version reference"},
+	{"concurrency", OPT_STR, false, "N", "parallel file workers"},
+	{0},
+};
+static const cli_opt fdiff_opts[] = {
+	{"id", OPT_STR, true, "DS:REF", "the version to compare from"},
+	{"to", OPT_STR, true, "DS:REF", "the version to compare to (any dataset)"},
+	{"path", OPT_STR, true, "P", "the file to compare"},
+	{0},
+};
+
+const cli_cmd diff_cmds[] = {
+	{"datasets versions diff", v_diff, "Show what changed between two versions (from file lists alone)",
+	 diff_opts},
+	{"datasets versions verify", v_verify, "Re-read every file of a version and check its SHA-256",
+	 verify_opts},
+	{0},
+};
+
+const cli_cmd file_diff_cmds[] = {
+	{"datasets files diff", f_diff, "Compare one file between two versions", fdiff_opts},
+	{0},
+};

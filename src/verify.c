@@ -1,0 +1,122 @@
+/* verify.c - re-reading every file of a version and checking its SHA-256. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pool.h"
+#include "store.h"
+
+#define READ_BUF (1 << 20)
+
+typedef struct verify_job {
+	vds_backend *b;
+	vds_entry *e; /* paths owned */
+	void (*bad)(const char *path, const char *why, void *ud);
+	void *ud;
+	_Atomic uint64_t failed;
+} verify_job;
+
+static void report(pool *p, verify_job *j, const char *path, const char *why)
+{
+	atomic_fetch_add(&j->failed, 1);
+	pthread_mutex_lock(&p->lock);
+	if (j->bad)
+		j->bad(path, why, j->ud);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static int verify_one(pool *p, size_t i)
+{
+	verify_job *j = p->ud;
+	const vds_entry *e = &j->e[i];
+	char key[80], *path = NULL;
+	unsigned char got[32];
+	int fd, r = 0;
+
+	pool_set_current(p, e->path);
+	vds_content_key(e->sha256, key);
+	if (j->b->ops->local_path(j->b, key, &path) < 0 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		free(path);
+		report(p, j, e->path, "content missing");
+		atomic_fetch_add(&p->files_done, 1);
+		return 0;
+	}
+	free(path);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	char *buf = xmalloc(READ_BUF);
+	uint64_t size = 0;
+	ssize_t n;
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	while ((n = read(fd, buf, READ_BUF)) > 0) {
+		if (pool_stopping(p)) {
+			r = vds_err(VDS_ECANCELED, "cancelled");
+			break;
+		}
+		EVP_DigestUpdate(md, buf, (size_t)n);
+		size += (uint64_t)n;
+		atomic_fetch_add(&p->bytes_done, (uint64_t)n);
+	}
+	int err = n < 0 ? errno : 0;
+	EVP_DigestFinal_ex(md, got, NULL);
+	EVP_MD_CTX_free(md);
+	free(buf);
+	close(fd);
+	if (r < 0)
+		return r;
+	if (err)
+		report(p, j, e->path, strerror(err));
+	else if (size != e->size || memcmp(got, e->sha256, 32))
+		report(p, j, e->path, "content does not match its SHA-256");
+	atomic_fetch_add(&p->files_done, 1);
+	return 0;
+}
+
+int vds_verify(vds_ctx *ctx, const char *ds, const char *ver, const vds_opts *o,
+	       void (*bad)(const char *path, const char *why, void *ud), void *ud,
+	       uint64_t *checked, uint64_t *failed)
+{
+	vds_backend *b;
+	vds_tree *t;
+	verify_job job = {0};
+	pool p = {0};
+	uint64_t n, bytes = 0;
+	int r;
+
+	if ((r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0 || (r = vds_tree_open(ctx, ds, ver, &t)) < 0)
+		return r;
+	n = vds_tree_count(t);
+	job.e = xcalloc(n + 1, sizeof(*job.e));
+	for (uint64_t i = 0; i < n && r == 0; i++) {
+		if ((r = vds_tree_at(t, i, &job.e[i])) == 0) {
+			job.e[i].path = xstrdup(job.e[i].path);
+			bytes += job.e[i].size;
+		}
+	}
+	vds_tree_free(t);
+	job.b = b;
+	job.bad = bad;
+	job.ud = ud;
+	p.nitems = n;
+	p.work = verify_one;
+	p.ud = &job;
+	p.opts = o;
+	p.files_total = n;
+	p.bytes_total = bytes;
+	if (r == 0)
+		r = pool_run(&p, o ? o->concurrency : 0);
+	*checked = atomic_load(&p.files_done);
+	*failed = atomic_load(&job.failed);
+	for (uint64_t i = 0; i < n; i++)
+		free((char *)job.e[i].path);
+	free(job.e);
+	if (r == 0 && *failed)
+		r = vds_err(VDS_ECORRUPT, "%llu of %llu files of %s:%s are damaged or missing",
+			    (unsigned long long)*failed, (unsigned long long)n, ds, ver);
+	return r;
+}
