@@ -48,6 +48,10 @@ typedef struct vds_backend_ops {
 	 */
 	int (*put_content)(vds_backend *b, int fd, unsigned char sha[32], bool *stored,
 			   _Atomic uint64_t *counter, atomic_int *cancel);
+	/* Marks object KEY as just used (its time), so gc's grace period covers it. */
+	int (*touch)(vds_backend *b, const char *key);
+	/* Age of object KEY in seconds (time since written or touched). */
+	int (*age)(vds_backend *b, const char *key, int64_t *seconds);
 	/* Makes every object from put_content() durable and visible. */
 	int (*flush)(vds_backend *b);
 	/* Drops objects from put_content() that were not flushed. */

@@ -267,6 +267,26 @@ static int l_read_range(vds_backend *b, const char *key, uint64_t off, void *buf
 	return 0;
 }
 
+static int l_touch(vds_backend *b, const char *key)
+{
+	local_backend *lb = (local_backend *)b;
+
+	if (utimensat(lb->rootfd, key, NULL, 0) < 0)
+		return vds_err_errno(errno, "touch", key);
+	return 0;
+}
+
+static int l_age(vds_backend *b, const char *key, int64_t *seconds)
+{
+	local_backend *lb = (local_backend *)b;
+	struct stat st;
+
+	if (fstatat(lb->rootfd, key, &st, 0) < 0)
+		return vds_err_errno(errno, "stat", key);
+	*seconds = (int64_t)time(NULL) - (int64_t)st.st_mtime;
+	return 0;
+}
+
 static int l_put_content(vds_backend *b, int fd, unsigned char sha[32], bool *stored,
 			 _Atomic uint64_t *counter, atomic_int *cancel)
 {
@@ -315,8 +335,9 @@ static int l_put_content(vds_backend *b, int fd, unsigned char sha[32], bool *st
 	pending p = {.tmp = tmp};
 	vds_content_key(sha, p.key);
 	*stored = false;
-	if (l_stat(b, p.key, NULL) == 0) {
+	if (l_stat(b, p.key, NULL) == 0) { /* stored already: reuse it, fresh for gc */
 		unlink(tmp);
+		l_touch(b, p.key);
 		goto done;
 	}
 	*stored = true;
@@ -400,6 +421,8 @@ static const vds_backend_ops local_ops = {
 	.local_path = l_local_path,
 	.read_range = l_read_range,
 	.put_content = l_put_content,
+	.touch = l_touch,
+	.age = l_age,
 	.flush = l_flush,
 	.discard = l_discard,
 	.close = l_close,

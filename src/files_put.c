@@ -37,7 +37,7 @@ static int put_link(put_job *j, walk_item *it, unsigned char sha[32])
 	EVP_Digest(it->link, len, sha, NULL, EVP_sha256(), NULL);
 	vds_content_key(sha, key);
 	if (j->b->ops->stat(j->b, key, NULL) == 0)
-		return 0;
+		return j->b->ops->touch(j->b, key);
 	return j->b->ops->write(j->b, key, it->link, len);
 }
 
@@ -59,7 +59,7 @@ static int put_one(pool *p, size_t i)
 	/* an unchanged file whose content the store has is not even opened */
 	if (hashcache_get(j->cache, &it->st, j->sha[i])) {
 		vds_content_key(j->sha[i], key);
-		if (j->b->ops->stat(j->b, key, NULL) == 0) {
+		if (j->b->ops->stat(j->b, key, NULL) == 0 && (r = j->b->ops->touch(j->b, key)) == 0) {
 			atomic_fetch_add(&p->bytes_done, (uint64_t)it->st.st_size);
 			goto done;
 		}

@@ -314,6 +314,21 @@ int vds_verify(vds_ctx *ctx, const char *ds, const char *ver, const vds_opts *o,
 	       void (*bad)(const char *path, const char *why, void *ud), void *ud,
 	       uint64_t *checked, uint64_t *failed);
 
+/* What vds_gc() found and freed. */
+typedef struct vds_gc_result {
+	uint64_t objects, bytes;   /* content freed (or that would be, on a dry run) */
+	uint64_t kept, young;      /* referenced objects; unreferenced but within the grace */
+} vds_gc_result;
+
+/*
+ * Deletes content that no version or draft of provider PROVIDER_ID (NULL:
+ * every provider) references and that nobody wrote or reused for GRACE
+ * seconds; writers touch content they reuse, so a put running meanwhile
+ * never loses what it is about to reference. Deletes nothing on DRY_RUN,
+ * nor when any file list cannot be read.
+ */
+int vds_gc(vds_ctx *ctx, const char *provider_id, int64_t grace, bool dry_run, vds_gc_result *res);
+
 /* ---- background jobs ---------------------------------------------------- */
 
 /*

@@ -93,7 +93,7 @@ static int store_text(vds_backend *b, const char *text, size_t len, unsigned cha
 	EVP_Digest(text, len, sha, NULL, EVP_sha256(), NULL);
 	vds_content_key(sha, key);
 	if (b->ops->stat(b, key, NULL) == 0)
-		return 0;
+		return b->ops->touch(b, key); /* reused: fresh for gc */
 	return b->ops->write(b, key, text, len);
 }
 

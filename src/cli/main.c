@@ -14,7 +14,7 @@
 
 static const cli_cmd *const groups[] = {datasets_cmds, versions_cmds, diff_cmds,
 					 tags_cmds, files_cmds, file_diff_cmds,
-					 providers_cmds};
+					 providers_cmds, maintain_cmds};
 
 static void usage(FILE *f)
 {

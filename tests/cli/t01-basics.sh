@@ -40,6 +40,7 @@ Commands:
   storageProviders details           Show one storage provider
   storageProviders create local      Add a local-directory storage provider
   storageProviders delete            Remove a storage provider from the configuration
+  gc                                 Delete content that no version or draft references
 
 References: DATASET, DATASET:latest, DATASET:VERSION, DATASET:TAG.
 Run 'vds COMMAND --help' for a command's options; see vds(1).

@@ -1,0 +1,63 @@
+/* cmd_maintain.c - vds gc: reclaiming content that nothing references. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "util.h"
+
+/* Parses "90", "90s", "30m", "1h" or "2d" into seconds; -1 if malformed. */
+static int64_t parse_duration(const char *s)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+
+	if (end == s || v < 0)
+		return -1;
+	switch (*end) {
+	case '\0':
+	case 's': break;
+	case 'm': v *= 60; break;
+	case 'h': v *= 3600; break;
+	case 'd': v *= 86400; break;
+	default: return -1;
+	}
+	return end[0] && end[1] ? -1 : v;
+}
+
+static int gc(vds_ctx *ctx, cli_args *a)
+{
+	const char *g = arg_str(a, "grace");
+	int64_t grace = g ? parse_duration(g) : 3600;
+	bool dry = arg_flag(a, "dry-run");
+	vds_gc_result res;
+	char human[32];
+	int r;
+
+	if (grace < 0)
+		return vds_err(VDS_EUSAGE, "--grace takes a duration such as 90s, 30m, 1h or 2d, not %s",
+			       q(g));
+	if ((r = vds_gc(ctx, arg_str(a, "storageProviderId"), grace, dry, &res)) < 0)
+		return r;
+	vds_format_size(res.bytes, false, human);
+	printf("%s %llu object%s (%llu bytes, %s); %llu referenced, %llu unreferenced but written "
+	       "or used less than %llds ago\n",
+	       dry ? "Would free" : "Freed", (unsigned long long)res.objects,
+	       res.objects == 1 ? "" : "s", (unsigned long long)res.bytes, human,
+	       (unsigned long long)res.kept, (unsigned long long)res.young, (long long)grace);
+	return 0;
+}
+
+static const cli_opt gc_opts[] = {
+	{"storageProviderId", OPT_STR, false, "SP", "only this provider (default: all)"},
+	{"dry-run", OPT_BOOL, false, "", "count what would be freed, delete nothing"},
+	{"grace", OPT_STR, false, "DURATION", "keep content written or reused this recently (1h)"},
+	{0},
+};
+
+const cli_cmd maintain_cmds[] = {
+	{"gc", gc, "Delete content that no version or draft references", gc_opts},
+	{0},
+};

@@ -1,0 +1,203 @@
+/*
+ * gc.c - garbage collection of content. Mark: every hash that a file list
+ * of a live version or draft names (plus the file lists themselves and the
+ * bases of drafts). Sweep: content marked by none and older than the grace
+ * period goes. Writers touch content they reuse and write new content
+ * before the record that names it, so within the grace period nothing a
+ * running put is about to reference can look unused.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+typedef struct shaset {
+	unsigned char (*v)[32];
+	bool *used;
+	size_t cap, n;
+} shaset;
+
+static size_t slot_of(const shaset *s, const unsigned char sha[32])
+{
+	size_t h;
+
+	memcpy(&h, sha, sizeof(h)); /* SHA-256 bytes are already well spread */
+	return h & (s->cap - 1);
+}
+
+static void add(shaset *s, const unsigned char sha[32]);
+
+static void grow(shaset *s)
+{
+	shaset old = *s;
+
+	s->cap = s->cap ? s->cap * 2 : 4096;
+	s->v = xcalloc(s->cap, sizeof(*s->v));
+	s->used = xcalloc(s->cap, sizeof(*s->used));
+	s->n = 0;
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.used[i])
+			add(s, old.v[i]);
+	free(old.v);
+	free(old.used);
+}
+
+static void add(shaset *s, const unsigned char sha[32])
+{
+	if ((s->n + 1) * 2 > s->cap)
+		grow(s);
+	size_t i = slot_of(s, sha);
+	while (s->used[i] && memcmp(s->v[i], sha, 32))
+		i = (i + 1) & (s->cap - 1);
+	if (!s->used[i]) {
+		s->used[i] = true;
+		memcpy(s->v[i], sha, 32);
+		s->n++;
+	}
+}
+
+static bool has(const shaset *s, const unsigned char sha[32])
+{
+	if (!s->cap)
+		return false;
+	for (size_t i = slot_of(s, sha); s->used[i]; i = (i + 1) & (s->cap - 1))
+		if (!memcmp(s->v[i], sha, 32))
+			return true;
+	return false;
+}
+
+/* Adds the file list of DS:VER and what it names; its manifest and base too. */
+static int mark_version(vds_ctx *ctx, vds_backend *b, const char *ds, const char *ver, shaset *s)
+{
+	char *prefix = xasprintf("datasets/%s/versions/%s/commit", ds, ver), **recs;
+	size_t n;
+	unsigned char sha[32];
+	cJSON *j;
+	vds_tree *t;
+	vds_entry e;
+	int r;
+
+	/* every commit record's list, the winner's or not: being careful costs little */
+	if ((r = list_names(b, prefix, &recs, &n)) == 0) {
+		for (size_t i = 0; i < n && r == 0; i++) {
+			char *key = xasprintf("%s/%s", prefix, recs[i]);
+			if ((r = json_read(b, key, &j)) == 0) {
+				if (vds_sha256_parse(json_str(j, "manifest"), sha) == 0)
+					add(s, sha);
+				cJSON_Delete(j);
+			}
+			free(key);
+		}
+		names_free(recs, n);
+	}
+	free(prefix);
+	char *key = xasprintf("datasets/%s/versions/%s/version.json", ds, ver);
+	if (r == 0 && (r = json_read(b, key, &j)) == 0) {
+		if (vds_sha256_parse(json_str(j, "base"), sha) == 0)
+			add(s, sha);
+		cJSON_Delete(j);
+	}
+	free(key);
+	if (r < 0 || (r = vds_tree_open(ctx, ds, ver, &t)) < 0)
+		return r;
+	for (uint64_t i = 0; i < vds_tree_count(t) && r == 0; i++)
+		if ((r = vds_tree_at(t, i, &e)) == 0)
+			add(s, e.sha256);
+	vds_tree_free(t);
+	return r;
+}
+
+static int mark(vds_ctx *ctx, vds_backend *b, shaset *s)
+{
+	char **ds, **vers;
+	size_t nds, nvers;
+	int r = list_names(b, "datasets", &ds, &nds);
+
+	for (size_t i = 0; i < nds && r == 0; i++) {
+		char *key = xasprintf("datasets/%s/dataset.json", ds[i]);
+		bool live = is_object_id(ds[i], "ds") && b->ops->stat(b, key, NULL) == 0;
+		free(key);
+		if (!live) /* a deleted dataset's leftovers reference nothing */
+			continue;
+		char *prefix = xasprintf("datasets/%s/versions", ds[i]);
+		if ((r = list_names(b, prefix, &vers, &nvers)) == 0) {
+			for (size_t k = 0; k < nvers && r == 0; k++) {
+				char *vk = xasprintf("%s/%s/version.json", prefix, vers[k]);
+				if (vds_is_version_id(vers[k]) && b->ops->stat(b, vk, NULL) == 0)
+					r = mark_version(ctx, b, ds[i], vers[k], s);
+				free(vk);
+			}
+			names_free(vers, nvers);
+		}
+		free(prefix);
+	}
+	names_free(ds, nds);
+	return r;
+}
+
+static int sweep(vds_backend *b, const shaset *s, int64_t grace, bool dry_run, vds_gc_result *res)
+{
+	char **dirs, **names;
+	size_t nd, nn;
+	int r = list_names(b, "objects", &dirs, &nd);
+
+	for (size_t i = 0; i < nd && r == 0; i++) {
+		char *prefix = xasprintf("objects/%s", dirs[i]);
+		if ((r = list_names(b, prefix, &names, &nn)) == 0) {
+			for (size_t k = 0; k < nn && r == 0; k++) {
+				char hex[80], *key;
+				unsigned char sha[32];
+				uint64_t size = 0;
+				int64_t age = 0;
+
+				snprintf(hex, sizeof(hex), "%s%s", dirs[i], names[k]);
+				if (strlen(hex) != 64 || vds_sha256_parse(hex, sha) < 0)
+					continue; /* not content: fsck's business */
+				if (has(s, sha)) {
+					res->kept++;
+					continue;
+				}
+				key = xasprintf("%s/%s", prefix, names[k]);
+				if (b->ops->stat(b, key, &size) == 0 && b->ops->age(b, key, &age) == 0) {
+					if (age < grace) {
+						res->young++;
+					} else if (dry_run || (r = b->ops->remove(b, key)) == 0) {
+						res->objects++;
+						res->bytes += size;
+					}
+				}
+				free(key);
+			}
+			names_free(names, nn);
+		}
+		free(prefix);
+	}
+	names_free(dirs, nd);
+	return r;
+}
+
+int vds_gc(vds_ctx *ctx, const char *provider_id, int64_t grace, bool dry_run, vds_gc_result *res)
+{
+	const vds_provider *only = NULL;
+	int r = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (provider_id && (r = vds_provider_find(ctx, provider_id, &only)) < 0)
+		return r;
+	for (size_t i = 0; i < ctx->nprov && r == 0; i++) {
+		vds_backend *b;
+		shaset s = {0};
+
+		if (only && only != &ctx->prov[i])
+			continue;
+		/* nothing is deleted unless every file list was read */
+		if ((r = ctx_backend_at(ctx, i, &b)) == 0 && (r = mark(ctx, b, &s)) == 0)
+			r = sweep(b, &s, grace, dry_run, res);
+		free(s.v);
+		free(s.used);
+	}
+	return r;
+}
