@@ -329,6 +329,25 @@ typedef struct vds_gc_result {
  */
 int vds_gc(vds_ctx *ctx, const char *provider_id, int64_t grace, bool dry_run, vds_gc_result *res);
 
+/* What vds_fsck() looked at and found. */
+typedef struct vds_fsck_result {
+	uint64_t datasets, versions, tags, files; /* checked */
+	uint64_t problems, repaired;
+} vds_fsck_result;
+
+/* Called for each finding; REPAIRED says whether it was mended. */
+typedef void (*vds_fsck_fn)(const char *finding, bool repaired, void *ud);
+
+/*
+ * Checks every dataset, version, tag and draft of provider PROVIDER_ID
+ * (NULL: every provider): metadata that cannot be read, file lists naming
+ * missing content, tags naming missing versions, leftovers of interrupted
+ * or deleted writes. REPAIR removes leftovers only (never anything a
+ * committed version references), and only those older than an hour.
+ */
+int vds_fsck(vds_ctx *ctx, const char *provider_id, bool repair, vds_fsck_fn fn, void *ud,
+	     vds_fsck_result *res);
+
 /* ---- background jobs ---------------------------------------------------- */
 
 /*

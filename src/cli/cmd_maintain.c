@@ -1,4 +1,4 @@
-/* cmd_maintain.c - vds gc: reclaiming content that nothing references. */
+/* cmd_maintain.c - vds fsck and vds gc: checking a store and reclaiming space. */
 #include "config.h"
 
 #include <stdio.h>
@@ -50,6 +50,42 @@ static int gc(vds_ctx *ctx, cli_args *a)
 	return 0;
 }
 
+static void print_finding(const char *what, bool repaired, void *ud)
+{
+	char *esc = vds_display_escape(what);
+	(void)ud;
+	printf("%s %s\n", repaired ? "repaired:" : "problem: ", esc);
+	free(esc);
+}
+
+static int fsck(vds_ctx *ctx, cli_args *a)
+{
+	vds_fsck_result res;
+	int r = vds_fsck(ctx, arg_str(a, "storageProviderId"), arg_flag(a, "repair"), print_finding,
+			 NULL, &res);
+
+	if (r < 0)
+		return r;
+	printf("Checked %llu dataset%s, %llu version%s, %llu tag%s, %llu file%s: %llu problem%s, %llu "
+	       "repaired\n",
+	       (unsigned long long)res.datasets, res.datasets == 1 ? "" : "s",
+	       (unsigned long long)res.versions, res.versions == 1 ? "" : "s",
+	       (unsigned long long)res.tags, res.tags == 1 ? "" : "s", (unsigned long long)res.files,
+	       res.files == 1 ? "" : "s", (unsigned long long)res.problems,
+	       res.problems == 1 ? "" : "s", (unsigned long long)res.repaired);
+	if (res.problems > res.repaired)
+		return vds_err(VDS_ECORRUPT, "%llu problem%s left: see above",
+			       (unsigned long long)(res.problems - res.repaired),
+			       res.problems - res.repaired == 1 ? "" : "s");
+	return 0;
+}
+
+static const cli_opt fsck_opts[] = {
+	{"storageProviderId", OPT_STR, false, "SP", "only this provider (default: all)"},
+	{"repair", OPT_BOOL, false, "", "remove leftovers older than an hour (never committed data)"},
+	{0},
+};
+
 static const cli_opt gc_opts[] = {
 	{"storageProviderId", OPT_STR, false, "SP", "only this provider (default: all)"},
 	{"dry-run", OPT_BOOL, false, "", "count what would be freed, delete nothing"},
@@ -58,6 +94,7 @@ static const cli_opt gc_opts[] = {
 };
 
 const cli_cmd maintain_cmds[] = {
+	{"fsck", fsck, "Check every dataset, version, tag and draft of a store", fsck_opts},
 	{"gc", gc, "Delete content that no version or draft references", gc_opts},
 	{0},
 };

@@ -40,6 +40,7 @@ Commands:
   storageProviders details           Show one storage provider
   storageProviders create local      Add a local-directory storage provider
   storageProviders delete            Remove a storage provider from the configuration
+  fsck                               Check every dataset, version, tag and draft of a store
   gc                                 Delete content that no version or draft references
 
 References: DATASET, DATASET:latest, DATASET:VERSION, DATASET:TAG.

@@ -1,0 +1,244 @@
+/*
+ * fsck.c - checking a store: every record readable, every file list whole
+ * and its content present, tags naming versions that exist, and leftovers
+ * of interrupted or deleted writes found (and, with repair, removed).
+ * Repair never touches what a committed version references, and leaves
+ * anything younger than an hour alone: a writer may be at work on it.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+#define LEFTOVER_AGE 3600 /* seconds before a leftover may be removed */
+
+typedef struct fsck {
+	vds_ctx *ctx;
+	vds_backend *b;
+	bool repair;
+	vds_fsck_fn fn;
+	void *ud;
+	vds_fsck_result *res;
+} fsck;
+
+static void finding(fsck *f, bool repaired, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void finding(fsck *f, bool repaired, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	f->res->problems++;
+	f->res->repaired += repaired;
+	if (f->fn)
+		f->fn(msg, repaired, f->ud);
+}
+
+/* True if KEY was written more than LEFTOVER_AGE ago (a prefix: by its newest file we know of). */
+static bool old_enough(fsck *f, const char *key)
+{
+	int64_t age;
+
+	return f->b->ops->age(f->b, key, &age) == 0 && age >= LEFTOVER_AGE;
+}
+
+/* Removes leftover PREFIX (a whole tree) when repairing and it is old enough. */
+static void leftover_tree(fsck *f, const char *prefix, const char *what)
+{
+	bool mend = f->repair && old_enough(f, prefix) && f->b->ops->remove_tree(f->b, prefix) == 0;
+
+	finding(f, mend, "%s %s", what, prefix);
+}
+
+static void leftover_file(fsck *f, const char *key, const char *what)
+{
+	bool mend = f->repair && old_enough(f, key) && f->b->ops->remove(f->b, key) == 0;
+
+	finding(f, mend, "%s %s", what, key);
+}
+
+/* The file list of DS:VER: readable, whole, and naming content that exists. */
+static void check_tree(fsck *f, const char *ds, const char *ver)
+{
+	vds_tree *t;
+	vds_entry e;
+	char key[80];
+
+	if (vds_tree_open(f->ctx, ds, ver, &t) < 0) {
+		finding(f, false, "%s", vds_errmsg());
+		return;
+	}
+	for (uint64_t i = 0; i < vds_tree_count(t); i++) {
+		if (vds_tree_at(t, i, &e) < 0)
+			continue;
+		f->res->files++;
+		vds_content_key(e.sha256, key);
+		if (f->b->ops->stat(f->b, key, NULL) == VDS_ENOTFOUND)
+			finding(f, false, "%s:%s: content of %s is missing", ds, ver, q(e.path));
+	}
+	vds_tree_free(t);
+}
+
+static bool json_lists(const cJSON *arr, const char *s)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, arr) if (cJSON_IsString(it) && !strcmp(it->valuestring, s)) return true;
+	return false;
+}
+
+static void check_version(fsck *f, const char *ds, const char *ver)
+{
+	char *base = xasprintf("datasets/%s/versions/%s", ds, ver), *key, **names;
+	size_t n;
+	cJSON *j, *winner = NULL;
+
+	f->res->versions++;
+	key = xasprintf("%s/version.json", base);
+	if (f->b->ops->stat(f->b, key, NULL) == VDS_ENOTFOUND) {
+		leftover_tree(f, base, "leftover of a deleted version:");
+		goto out;
+	}
+	if (json_read(f->b, key, &j) < 0) {
+		finding(f, false, "%s", vds_errmsg());
+		goto out;
+	}
+	cJSON_Delete(j);
+	free(key);
+	key = xasprintf("%s/commit", base);
+	if (list_names(f->b, key, &names, &n) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			char *ck = xasprintf("%s/%s", key, names[i]);
+			cJSON *rec;
+			if (json_read(f->b, ck, &rec) < 0)
+				finding(f, false, "%s", vds_errmsg());
+			else if (!winner)
+				winner = rec; /* the earliest record is the commit */
+			else { /* one that lost a race of two commits */
+				cJSON_Delete(rec);
+				leftover_file(f, ck, "extra commit record:");
+			}
+			free(ck);
+		}
+		names_free(names, n);
+	}
+	free(key);
+	key = xasprintf("%s/seal", base);
+	if (!winner && list_names(f->b, key, &names, &n) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			char *sk = xasprintf("%s/%s", key, names[i]);
+			leftover_file(f, sk, "interrupted commit (commit again to finish it):");
+			free(sk);
+		}
+		names_free(names, n);
+	}
+	free(key);
+	key = xasprintf("%s/changes", base);
+	if (winner && list_names(f->b, key, &names, &n) == 0) {
+		for (size_t i = 0; i < n; i++)
+			if (!json_lists(cJSON_GetObjectItem(winner, "changes"), names[i])) {
+				char *ck = xasprintf("%s/%s", key, names[i]);
+				leftover_file(f, ck, "change record that missed its commit:");
+				free(ck);
+			}
+		names_free(names, n);
+	}
+	cJSON_Delete(winner);
+	check_tree(f, ds, ver);
+out:
+	free(key);
+	free(base);
+}
+
+static void check_tags(fsck *f, const char *ds)
+{
+	vds_tag *tags;
+	size_t n;
+	bool committed;
+
+	if (vds_tag_list(f->ctx, ds, &tags, &n) < 0) {
+		finding(f, false, "%s", vds_errmsg());
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		f->res->tags++;
+		if (version_state(f->b, ds, tags[i].version, &committed, NULL) < 0)
+			finding(f, false, "tag %s of %s names missing version %s", q(tags[i].name), ds,
+				tags[i].version);
+	}
+	vds_tag_list_free(tags, n);
+}
+
+static void check_dataset(fsck *f, const char *ds)
+{
+	char *base = xasprintf("datasets/%s", ds), *key = xasprintf("%s/dataset.json", base), **vers;
+	size_t n;
+	cJSON *j;
+
+	f->res->datasets++;
+	if (!is_object_id(ds, "ds")) {
+		finding(f, false, "not a dataset: %s", base);
+	} else if (f->b->ops->stat(f->b, key, NULL) == VDS_ENOTFOUND) {
+		leftover_tree(f, base, "leftover of a deleted dataset:");
+	} else if (json_read(f->b, key, &j) < 0) {
+		finding(f, false, "%s", vds_errmsg());
+	} else {
+		cJSON_Delete(j);
+		char *prefix = xasprintf("%s/versions", base);
+		if (list_names(f->b, prefix, &vers, &n) == 0) {
+			for (size_t i = 0; i < n; i++) {
+				if (vds_is_version_id(vers[i]))
+					check_version(f, ds, vers[i]);
+				else
+					finding(f, false, "not a version: %s/%s", prefix, vers[i]);
+			}
+			names_free(vers, n);
+		}
+		free(prefix);
+		check_tags(f, ds);
+	}
+	free(key);
+	free(base);
+}
+
+int vds_fsck(vds_ctx *ctx, const char *provider_id, bool repair, vds_fsck_fn fn, void *ud,
+	     vds_fsck_result *res)
+{
+	const vds_provider *only = NULL;
+	int r = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (provider_id && (r = vds_provider_find(ctx, provider_id, &only)) < 0)
+		return r;
+	for (size_t i = 0; i < ctx->nprov && r == 0; i++) {
+		fsck f = {ctx, NULL, repair, fn, ud, res};
+		char **names;
+		size_t n;
+
+		if (only && only != &ctx->prov[i])
+			continue;
+		if ((r = ctx_backend_at(ctx, i, &f.b)) < 0)
+			break;
+		if (list_names(f.b, "datasets", &names, &n) == 0) {
+			for (size_t k = 0; k < n; k++)
+				check_dataset(&f, names[k]);
+			names_free(names, n);
+		}
+		if (list_names(f.b, "tmp", &names, &n) == 0) {
+			for (size_t k = 0; k < n; k++) {
+				char *key = xasprintf("tmp/%s", names[k]);
+				if (old_enough(&f, key)) /* a young one belongs to a writer at work */
+					leftover_file(&f, key, "leftover temporary file:");
+				free(key);
+			}
+			names_free(names, n);
+		}
+	}
+	return r;
+}
