@@ -166,23 +166,36 @@ static int read_all(vds_ctx *ctx, const char *ds, const vds_entry *e, char **out
 	return r;
 }
 
-static int write_temp(const char *data, size_t len, char path[64])
+/* Writes LEN bytes of DATA to a new temporary file; *PATH (malloc'd) names it. */
+static int write_temp(const char *data, size_t len, char **path)
 {
 	const char *dir = getenv("TMPDIR");
-	snprintf(path, 64, "%.40s/vds-diff-XXXXXX", dir && *dir ? dir : "/tmp");
-	int fd = mkstemp(path);
+	*path = xasprintf("%s/vds-diff-XXXXXX", dir && *dir ? dir : "/tmp");
+	int fd = mkstemp(*path);
 	if (fd < 0)
-		return vds_err_errno(errno, "create", path);
+		return vds_err_errno(errno, "create", *path);
 	bool ok = write(fd, data, len) == (ssize_t)len;
 	close(fd);
-	return ok ? 0 : vds_err_errno(errno, "write", path);
+	return ok ? 0 : vds_err_errno(errno, "write", *path);
 }
 
-static const char *magic_text(magic_t m, int flags, const char *data, size_t len)
+/* libmagic's answer for DATA, copied (its own buffer is reused by the next call). */
+static char *magic_text(magic_t m, int flags, const char *data, size_t len)
 {
 	magic_setflags(m, flags);
 	const char *r = magic_buffer(m, data, len);
-	return r ? r : "unknown";
+	return xstrdup(r ? r : "unknown");
+}
+
+/* True if DATA reads as text: empty, or not of a binary encoding. */
+static bool is_text(magic_t m, const char *data, size_t len)
+{
+	if (len == 0)
+		return true;
+	char *enc = magic_text(m, MAGIC_MIME_ENCODING, data, len);
+	bool text = !strstr(enc, "binary");
+	free(enc);
+	return text;
 }
 
 static int f_diff(vds_ctx *ctx, cli_args *a)
@@ -210,7 +223,11 @@ static int f_diff(vds_ctx *ctx, cli_args *a)
 		eb = empty;
 	ea.path = eb.path = path;
 	if (in_a && in_b && !memcmp(ea.sha256, eb.sha256, 32)) {
-		printf("%s is the same in both (%llu bytes)\n", q(path), (unsigned long long)ea.size);
+		if (ea.mode == eb.mode)
+			printf("%s is the same in both (%llu bytes)\n", q(path), (unsigned long long)ea.size);
+		else
+			printf("%s has the same content in both (%llu bytes); its mode changed from %o to %o\n",
+			       q(path), (unsigned long long)ea.size, (unsigned)ea.mode, (unsigned)eb.mode);
 		goto out;
 	}
 	if (ea.size > TEXT_DIFF_MAX || eb.size > TEXT_DIFF_MAX) {
@@ -228,25 +245,28 @@ static int f_diff(vds_ctx *ctx, cli_args *a)
 	if (m)
 		magic_load(m, NULL);
 	bool text = m && ea.size <= TEXT_DIFF_MAX && eb.size <= TEXT_DIFF_MAX &&
-		    !strstr(magic_text(m, MAGIC_MIME_ENCODING, da, ea.size), "binary") &&
-		    !strstr(magic_text(m, MAGIC_MIME_ENCODING, db, eb.size), "binary");
+		    is_text(m, da, ea.size) && is_text(m, db, eb.size);
 	if (text) {
-		char fa[64], fb[64];
+		char *fa = NULL, *fb = NULL;
 		char *la = xasprintf("%s:%s/%s", ra.dataset.id, ra.version, path);
 		char *lb = xasprintf("%s:%s/%s", rb.dataset.id, rb.version, path);
-		if ((r = write_temp(da, ea.size, fa)) == 0 && (r = write_temp(db, eb.size, fb)) == 0) {
+		if ((r = write_temp(da, ea.size, &fa)) == 0 && (r = write_temp(db, eb.size, &fb)) == 0) {
 			char *argv[] = {"diff", "-u", "--label", la, "--label", lb, fa, fb, NULL};
 			pid_t pid;
-			int status = 0;
+			int status = 0, e;
 			fflush(stdout);
-			if (posix_spawnp(&pid, "diff", NULL, NULL, argv, environ) != 0)
-				r = vds_err(VDS_ERR, "cannot run diff: %s", strerror(errno));
+			if ((e = posix_spawnp(&pid, "diff", NULL, NULL, argv, environ)) != 0)
+				r = vds_err(VDS_ERR, "cannot run diff: %s", strerror(e));
 			else if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
 				 WEXITSTATUS(status) > 1)
 				r = vds_err(VDS_ERR, "diff failed");
-			unlink(fb);
 		}
-		unlink(fa);
+		if (fb)
+			unlink(fb);
+		if (fa)
+			unlink(fa);
+		free(fa);
+		free(fb);
 		free(la);
 		free(lb);
 	} else {
@@ -260,9 +280,14 @@ static int f_diff(vds_ctx *ctx, cli_args *a)
 		table *t = table_new(3, "", ida, idb);
 		table_row(t, "Size", in_a ? sa : "-", in_b ? sb : "-");
 		table_row(t, "SHA-256", in_a ? ha : "-", in_b ? hb : "-");
-		table_row(t, "Type", in_a && m && ea.size <= TEXT_DIFF_MAX ? magic_text(m, MAGIC_NONE, da, ea.size) : "-",
-			  in_b && m && eb.size <= TEXT_DIFF_MAX ? magic_text(m, MAGIC_NONE, db, eb.size) : "-");
+		char *ta_ = in_a && m && ea.size <= TEXT_DIFF_MAX ? magic_text(m, MAGIC_NONE, da, ea.size)
+								 : xstrdup("-");
+		char *tb_ = in_b && m && eb.size <= TEXT_DIFF_MAX ? magic_text(m, MAGIC_NONE, db, eb.size)
+								 : xstrdup("-");
+		table_row(t, "Type", ta_, tb_);
 		table_print(t);
+		free(ta_);
+		free(tb_);
 		free(ida);
 		free(idb);
 	}
