@@ -367,6 +367,8 @@ void ui_draw(ui *u)
 	curs_set(u->filtering ? 1 : 0);
 	if (u->picker)
 		picker_draw(u);
+	if (u->diff)
+		diff_view_draw(u);
 	if (u->jobs_view)
 		jobs_view_draw(u);
 	if (u->help)
@@ -452,6 +454,10 @@ bool ui_handle_key(ui *u, int key)
 	}
 	if (u->jobs_view) {
 		jobs_view_key(u, key);
+		return true;
+	}
+	if (u->diff) {
+		diff_view_key(u, key);
 		return true;
 	}
 	if (u->filtering) {
@@ -553,6 +559,18 @@ bool ui_handle_key(ui *u, int key)
 		return false;
 	case ACT_JOBS:
 		u->jobs_view = true;
+		break;
+	case ACT_MARK:
+		if (!*u->ver) {
+			ui_message(u, true, "select a version to mark");
+			break;
+		}
+		memcpy(u->mark_ds, u->ds, sizeof(u->mark_ds));
+		memcpy(u->mark_ver, u->ver, sizeof(u->mark_ver));
+		ui_message(u, false, "marked %s:%s: press d on another version to compare", u->ds, u->ver);
+		break;
+	case ACT_DIFF:
+		diff_view_open(u);
 		break;
 	case ACT_CREATE_DATASET:
 	case ACT_NEW_VERSION:
@@ -711,6 +729,7 @@ int vds_browse(vds_ctx *ctx, const char *ref)
 	vds_jobs_free(u.jobs); /* cancels what still runs, cleanly */
 	form_close(&u.form);
 	picker_free(&u);
+	diff_view_free(&u);
 	endwin();
 	delscreen(scr);
 	if (devnull)

@@ -43,6 +43,8 @@
 	X(DOWNLOAD, "download", "g", "download the file, folder or whole version")         \
 	X(DELETE, "delete", "D", "delete the selected version or dataset")                \
 	X(JOBS, "jobs", "b", "background jobs: progress, errors; K there cancels one")    \
+	X(MARK, "mark", "m", "mark the version to compare with (then d on another)")      \
+	X(DIFF, "diff", "d", "show what changed from the marked version to this one")     \
 	X(HELP, "help", "?", "show this help")                                            \
 	X(CANCEL, "cancel", "<Esc>", "close help or full screen, clear the filter")       \
 	X(QUIT, "quit", "q", "quit")
@@ -218,6 +220,19 @@ void jobs_view_draw(ui *u);
 /* Writes the one-line summary of the jobs into BUF; true if it is an error. */
 bool jobs_summary(ui *u, char *buf, size_t len);
 
+/* ---- diff_view.c: changes between two versions ----------------------------- */
+
+typedef struct ui_diff ui_diff;
+
+/* Opens the changes from the marked version to the current one. */
+void diff_view_open(ui *u);
+/* Handles a key in the diff view. */
+void diff_view_key(ui *u, int key);
+/* Draws the diff view. */
+void diff_view_draw(ui *u);
+/* Frees the diff view. */
+void diff_view_free(ui *u);
+
 /* ---- the browser state ---------------------------------------------------- */
 
 enum ui_pane_id { PANE_DATASETS, PANE_VERSIONS, PANE_TAGS, PANE_FILES, PANE_PREVIEW, PANE_COUNT };
@@ -240,6 +255,9 @@ struct ui {
 	ui_form form;
 	ui_picker *picker;
 	bool jobs_view;
+	ui_diff *diff;                     /* the diff view, when open */
+	char mark_ds[VDS_DSID_LEN + 1];    /* the version marked with m */
+	char mark_ver[VDS_VERID_LEN + 1];
 	size_t jobs_cursor;
 	int help_top; /* first action shown in the help */
 	unsigned jobs_seen_ended; /* jobs ended when the panes were last reloaded */
