@@ -18,6 +18,7 @@
 #include "util.h"
 
 #define CONTENT_MAX (4 << 20) /* text diffs of files up to this size */
+#define NO_NEWLINE "\\ No newline at end of file"
 
 extern char **environ;
 
@@ -140,6 +141,32 @@ static char *temp_of(ui *u, const char *ds, const vds_entry *e, bool present)
 	return path;
 }
 
+static void add_line(ui_diff *df, char *line)
+{
+	df->lines = xrealloc(df->lines, (df->nlines + 1) * sizeof(*df->lines));
+	df->lines[df->nlines++] = line;
+}
+
+/* A copy of LINE with tabs expanded to every eighth column. */
+static char *expand_tabs(const char *line)
+{
+	strbuf sb = STRBUF_INIT;
+	size_t col = 0;
+
+	for (const char *p = line; *p; p++) {
+		if (*p == '\t') {
+			do
+				sb_addc(&sb, ' ');
+			while (++col % 8);
+		} else {
+			sb_addc(&sb, *p);
+			if (((unsigned char)*p & 0xc0) != 0x80)
+				col++;
+		}
+	}
+	return sb_detach(&sb, NULL);
+}
+
 /* Runs diff -u on the two sides of C and keeps its output as lines. */
 static void content_diff(ui *u, ui_diff *df, const change *c)
 {
@@ -172,15 +199,17 @@ static void content_diff(ui *u, ui_diff *df, const change *c)
 			while ((len = getline(&line, &cap, f)) >= 0) {
 				if (len && line[len - 1] == '\n')
 					line[len - 1] = '\0';
-				df->lines = xrealloc(df->lines, (df->nlines + 1) * sizeof(*df->lines));
-				df->lines[df->nlines++] = xstrdup(line);
+				add_line(df, expand_tabs(line));
 			}
 			free(line);
 			fclose(f);
 			waitpid(pid, NULL, 0);
-			if (!df->lines) {
-				df->lines = xcalloc(1, sizeof(*df->lines));
-				df->lines[df->nlines++] = xstrdup("(the contents are the same)");
+			if (!df->lines) { /* diff says nothing when the contents agree */
+				add_line(df, xasprintf("--- %s", la));
+				add_line(df, xasprintf("+++ %s", lb));
+				add_line(df, xstrdup(!c->a ? "(an empty file was added)"
+						     : !c->b ? "(an empty file was removed)"
+							     : "(the contents are the same)"));
 			}
 		} else {
 			close(fds[0]);
@@ -243,17 +272,25 @@ void diff_view_draw(ui *u)
 	if (df->lines) {
 		if (df->line_top + (size_t)rows > df->nlines)
 			df->line_top = df->nlines > (size_t)rows ? df->nlines - (size_t)rows : 0;
-		for (int y = 0; y < rows && df->line_top + (size_t)y < df->nlines; y++)
-			draw_text(win, 1 + y, 1, w - 2, df->lines[df->line_top + (size_t)y], A_NORMAL);
-		draw_text(win, h - 2, 1, w - 2, "j/k PgUp/PgDn: scroll   any other key: back to the list",
-			  draw_attr(COL_DIM));
+		for (int y = 0; y < rows && df->line_top + (size_t)y < df->nlines; y++) {
+			const char *l = df->lines[df->line_top + (size_t)y];
+			if (!strcmp(l, NO_NEWLINE)) { /* diff's own marker: shown as diff prints it */
+				draw_text(win, 1 + y, 1, w - 2, "", A_NORMAL);
+				mvwaddnstr(win, 1 + y, 1, l, w - 2);
+			} else {
+				draw_text(win, 1 + y, 1, w - 2, l, A_NORMAL);
+			}
+		}
+		draw_text(win, h - 2, 1, w - 2,
+			  *u->message ? u->message : "j/k PgUp/PgDn: scroll   any other key: back to the list",
+			  draw_attr(*u->message && u->message_error ? COL_ERROR : COL_DIM));
 	} else {
 		if (df->cursor < df->top)
 			df->top = df->cursor;
 		if (df->cursor >= df->top + (size_t)rows)
 			df->top = df->cursor - (size_t)rows + 1;
 		if (df->n == 0)
-			draw_text(win, 1, 2, w - 4, "(no differences)", draw_attr(COL_DIM));
+			draw_text(win, 1, 1, w - 2, "(no differences)", draw_attr(COL_DIM));
 		for (int y = 0; y < rows && df->top + (size_t)y < df->n; y++) {
 			const change *c = &df->v[df->top + (size_t)y];
 			attr_t at = df->top + (size_t)y == df->cursor ? draw_attr(COL_SELECT) : A_NORMAL;
@@ -267,7 +304,9 @@ void diff_view_draw(ui *u)
 					 (unsigned long long)(c->a ? c->ea.size : c->eb.size));
 			draw_text(win, 1 + y, 1, w - 2, line, at);
 		}
-		draw_text(win, h - 2, 1, w - 2, df->summary, draw_attr(COL_DIM));
+		/* messages (a file too large, diff missing) show here: the view covers the status line */
+		draw_text(win, h - 2, 1, w - 2, *u->message ? u->message : df->summary,
+			  draw_attr(*u->message && u->message_error ? COL_ERROR : COL_DIM));
 	}
 	wnoutrefresh(win);
 	delwin(win);
