@@ -40,27 +40,42 @@ static void finding(fsck *f, bool repaired, const char *fmt, ...)
 		f->fn(msg, repaired, f->ud);
 }
 
-/* True if KEY was written more than LEFTOVER_AGE ago (a prefix: by its newest file we know of). */
+/* Seconds since anything at or below KEY was written (the youngest file decides). */
+static int64_t youngest(fsck *f, const char *key)
+{
+	int64_t age = 0, a;
+	char **names;
+	size_t n;
+
+	if (f->b->ops->age(f->b, key, &age) < 0)
+		return 0;
+	if (list_names(f->b, key, &names, &n) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			char *child = xasprintf("%s/%s", key, names[i]);
+			if ((a = youngest(f, child)) < age)
+				age = a;
+			free(child);
+		}
+		names_free(names, n);
+	}
+	return age;
+}
+
+/* True if nothing at or below KEY was written in the last LEFTOVER_AGE seconds. */
 static bool old_enough(fsck *f, const char *key)
 {
-	int64_t age;
-
-	return f->b->ops->age(f->b, key, &age) == 0 && age >= LEFTOVER_AGE;
+	return youngest(f, key) >= LEFTOVER_AGE;
 }
 
-/* Removes leftover PREFIX (a whole tree) when repairing and it is old enough. */
-static void leftover_tree(fsck *f, const char *prefix, const char *what)
+/* Reports a leftover at KEY (a tree if TREE); removes it when repairing and old enough. */
+static void leftover(fsck *f, const char *key, bool tree, const char *what)
 {
-	bool mend = f->repair && old_enough(f, prefix) && f->b->ops->remove_tree(f->b, prefix) == 0;
+	bool mend = f->repair && old_enough(f, key) &&
+		    (tree ? f->b->ops->remove_tree(f->b, key) : f->b->ops->remove(f->b, key)) == 0;
+	char *esc = vds_display_escape(key); /* names on disk are untrusted */
 
-	finding(f, mend, "%s %s", what, prefix);
-}
-
-static void leftover_file(fsck *f, const char *key, const char *what)
-{
-	bool mend = f->repair && old_enough(f, key) && f->b->ops->remove(f->b, key) == 0;
-
-	finding(f, mend, "%s %s", what, key);
+	finding(f, mend, "%s %s", what, esc);
+	free(esc);
 }
 
 /* The file list of DS:VER: readable, whole, and naming content that exists. */
@@ -98,11 +113,12 @@ static void check_version(fsck *f, const char *ds, const char *ver)
 	char *base = xasprintf("datasets/%s/versions/%s", ds, ver), *key, **names;
 	size_t n;
 	cJSON *j, *winner = NULL;
+	bool unreadable = false; /* a commit record that cannot be read: judge nothing by it */
 
 	f->res->versions++;
 	key = xasprintf("%s/version.json", base);
 	if (f->b->ops->stat(f->b, key, NULL) == VDS_ENOTFOUND) {
-		leftover_tree(f, base, "leftover of a deleted version:");
+		leftover(f, base, true, "leftover of a deleted version:");
 		goto out;
 	}
 	if (json_read(f->b, key, &j) < 0) {
@@ -116,13 +132,14 @@ static void check_version(fsck *f, const char *ds, const char *ver)
 		for (size_t i = 0; i < n; i++) {
 			char *ck = xasprintf("%s/%s", key, names[i]);
 			cJSON *rec;
-			if (json_read(f->b, ck, &rec) < 0)
+			if (json_read(f->b, ck, &rec) < 0) {
 				finding(f, false, "%s", vds_errmsg());
-			else if (!winner)
+				unreadable = true;
+			} else if (!winner)
 				winner = rec; /* the earliest record is the commit */
 			else { /* one that lost a race of two commits */
 				cJSON_Delete(rec);
-				leftover_file(f, ck, "extra commit record:");
+				leftover(f, ck, false, "extra commit record:");
 			}
 			free(ck);
 		}
@@ -130,10 +147,10 @@ static void check_version(fsck *f, const char *ds, const char *ver)
 	}
 	free(key);
 	key = xasprintf("%s/seal", base);
-	if (!winner && list_names(f->b, key, &names, &n) == 0) {
+	if (!winner && !unreadable && list_names(f->b, key, &names, &n) == 0) {
 		for (size_t i = 0; i < n; i++) {
 			char *sk = xasprintf("%s/%s", key, names[i]);
-			leftover_file(f, sk, "interrupted commit (commit again to finish it):");
+			leftover(f, sk, false, "interrupted commit (commit again to finish it):");
 			free(sk);
 		}
 		names_free(names, n);
@@ -144,13 +161,14 @@ static void check_version(fsck *f, const char *ds, const char *ver)
 		for (size_t i = 0; i < n; i++)
 			if (!json_lists(cJSON_GetObjectItem(winner, "changes"), names[i])) {
 				char *ck = xasprintf("%s/%s", key, names[i]);
-				leftover_file(f, ck, "change record that missed its commit:");
+				leftover(f, ck, false, "change record that missed its commit:");
 				free(ck);
 			}
 		names_free(names, n);
 	}
 	cJSON_Delete(winner);
-	check_tree(f, ds, ver);
+	if (!unreadable)
+		check_tree(f, ds, ver);
 out:
 	free(key);
 	free(base);
@@ -185,7 +203,7 @@ static void check_dataset(fsck *f, const char *ds)
 	if (!is_object_id(ds, "ds")) {
 		finding(f, false, "not a dataset: %s", base);
 	} else if (f->b->ops->stat(f->b, key, NULL) == VDS_ENOTFOUND) {
-		leftover_tree(f, base, "leftover of a deleted dataset:");
+		leftover(f, base, true, "leftover of a deleted dataset:");
 	} else if (json_read(f->b, key, &j) < 0) {
 		finding(f, false, "%s", vds_errmsg());
 	} else {
@@ -232,9 +250,9 @@ int vds_fsck(vds_ctx *ctx, const char *provider_id, bool repair, vds_fsck_fn fn,
 		}
 		if (list_names(f.b, "tmp", &names, &n) == 0) {
 			for (size_t k = 0; k < n; k++) {
+				/* a young one may belong to a writer at work: reported, kept */
 				char *key = xasprintf("tmp/%s", names[k]);
-				if (old_enough(&f, key)) /* a young one belongs to a writer at work */
-					leftover_file(&f, key, "leftover temporary file:");
+				leftover(&f, key, false, "leftover temporary file:");
 				free(key);
 			}
 			names_free(names, n);

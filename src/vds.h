@@ -335,7 +335,7 @@ typedef struct vds_fsck_result {
 	uint64_t problems, repaired;
 } vds_fsck_result;
 
-/* Called for each finding; REPAIRED says whether it was mended. */
+/* Called for each finding (escaped for display); REPAIRED says whether it was mended. */
 typedef void (*vds_fsck_fn)(const char *finding, bool repaired, void *ud);
 
 /*

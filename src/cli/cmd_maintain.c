@@ -52,10 +52,8 @@ static int gc(vds_ctx *ctx, cli_args *a)
 
 static void print_finding(const char *what, bool repaired, void *ud)
 {
-	char *esc = vds_display_escape(what);
-	(void)ud;
-	printf("%s %s\n", repaired ? "repaired:" : "problem: ", esc);
-	free(esc);
+	(void)ud; /* findings come escaped from the core */
+	printf("%s %s\n", repaired ? "repaired:" : "problem: ", what);
 }
 
 static int fsck(vds_ctx *ctx, cli_args *a)

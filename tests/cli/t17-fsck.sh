@@ -1,0 +1,445 @@
+#!/bin/sh
+# t17-fsck: vds fsck finds each kind of damage with one exact line, exits 9
+# while problems remain, and --repair removes only leftovers older than an
+# hour, never committed data.
+. "$VDS_SRCDIR/tests/cli/lib.sh"
+
+ST="$VDS_HOME/store"
+
+# ---------------------------------------------------------------- helpers
+# age PATH...: makes files and folders look written two hours ago
+age() { find "$@" -exec touch -h -d '2 hours ago' {} +; }
+
+# stamp: a record name as writers make them (16 hex digits of microseconds,
+# '-', 8 base36 characters), a second ahead so that it sorts after every
+# record written so far; distinct on each call
+stamp_n=0
+stamp() {
+	stamp_n=$((stamp_n + 1))
+	printf '%016x-fsck%04d' "$((($(date +%s) + 1) * 1000000 + stamp_n))" "$stamp_n"
+}
+
+# plural N WORD: "1 WORD" or "N WORDs"
+plural() { if [ "$1" = 1 ]; then echo "1 $2"; else echo "$1 $2s"; fi; }
+
+# checked PROBLEMS REPAIRED: the summary line for the current counts
+checked() {
+	echo "Checked $(plural "$NDS" dataset), $(plural "$NV" version), $(plural "$NT" tag)," \
+		"$(plural "$NF" file): $(plural "$1" problem), $2 repaired"
+}
+
+# left N: stderr of a check that leaves N problems
+left() { echo "vds: $(plural "$1" problem) left: see above"; }
+
+# clean DESC [ARGS...]: fsck finds nothing
+clean() {
+	_d=$1; shift
+	run vds fsck "$@"
+	expect "$_d" 0 "$(checked 0 0)" ""
+}
+
+# obj SHA: the path of a content object
+obj() { echo "$ST/objects/$(echo "$1" | cut -c1-2)/$(echo "$1" | cut -c3-)"; }
+
+# filled VALUE...: true if no VALUE is empty
+filled() { for _x; do [ -n "$_x" ] || return 1; done; }
+
+# sha FILE: the SHA-256 of a local file
+sha() { sha256sum "$1" | cut -c1-64; }
+
+# manifest DS:VER: the manifest SHA-256 of a committed version
+manifest() {
+	sed -n 's/.*"manifest":[^"]*"\([0-9a-f]*\)".*/\1/p' \
+		"$ST/datasets/${1%%:*}/versions/${1#*:}/commit/"*.json | head -n 1
+}
+
+# COMMITTED holds "DS:VER SOURCE" pairs, one a line: every committed
+# version and the folder it was made from.
+COMMITTED=
+committed() { COMMITTED="$COMMITTED$1 $2
+"; }
+
+# intact DESC: every committed version verifies and reads back as its source
+get_n=0
+intact() {
+	_bad=
+	while read -r _v _src; do
+		[ -n "$_v" ] || continue
+		get_n=$((get_n + 1))
+		_dir="$T/get$get_n"
+		if ! vds datasets versions verify --id "$_v" >"$T/vout" 2>&1; then
+			_bad="$_bad verify of $_v failed: $(cat "$T/vout");"
+		elif ! vds datasets files get --id "$_v" --target-path "$_dir" >"$T/vout" 2>&1; then
+			_bad="$_bad get of $_v failed: $(cat "$T/vout");"
+		elif ! diff -r "$_src" "$_dir" >"$T/vout" 2>&1; then
+			_bad="$_bad $_v differs from its source: $(cat "$T/vout");"
+		fi
+	done <<EOF
+$COMMITTED
+EOF
+	if [ -z "$_bad" ]; then ok "$1"; else not_ok "$1"; diag "$_bad"; fi
+}
+
+# ---------------------------------------------------------------- a store
+mkdir -p "$T/s1/d" "$T/s2" "$T/s3" "$T/s4" "$T/s5" "$T/s7" "$T/sg"
+printf 'one\n' >"$T/s1/a.txt"
+printf 'two\n' >"$T/s1/d/b.txt"
+printf 'three\n' >"$T/s2/c.txt"
+printf 'beta\n' >"$T/s3/tab$(printf '\t')name.txt"
+printf 'draft\n' >"$T/s4/e.txt"
+printf 'second draft\n' >"$T/s5/f.txt"
+printf 'other provider\n' >"$T/s7/h.txt"
+printf 'gone\n' >"$T/sg/gone.txt"
+
+A=$(new_dataset alpha)
+V1=$(new_version "$A" --message first --source-path "$T/s1/")
+committed "$V1" "$T/s1"
+vds datasets tags set --id "$V1" --name v1 >/dev/null
+V2=$(new_version "$A" --message second --source-path "$T/s2/")
+committed "$V2" "$T/s2"
+D1=$(new_version "$A" --message draft)
+vds datasets files put --id "$D1" --source-path "$T/s4/e.txt" >/dev/null
+B=$(new_dataset beta)
+V3=$(new_version "$B" --message third --source-path "$T/s3/")
+committed "$V3" "$T/s3"
+check "setup: three committed versions and a draft" filled "$A" "$B" "$V1" "$V2" "$V3" "$D1"
+NDS=2 NV=4 NT=1 NF=5
+
+# ---------------------------------------------------------------- a clean store
+run vds fsck
+expect "clean store" 0 "Checked 2 datasets, 4 versions, 1 tag, 5 files: 0 problems, 0 repaired" ""
+clean "clean store, --repair" --repair
+run vds fsck --bogus
+expect "unknown option" 2 "" "vds: unknown option '--bogus' for 'vds fsck' (see 'vds fsck --help')"
+run vds fsck --storageProviderId spnope
+expect "unknown provider" 3 "" "vds: no such storage provider 'spnope'"
+intact "setup: every committed version verifies and reads back"
+
+# ---------------------------------------------------------------- leftover of a deleted dataset
+G=$(new_dataset gone)
+new_version "$G" --source-path "$T/sg/" >/dev/null
+rm "$ST/datasets/$G/dataset.json" # a delete that stopped after its first step
+NDS=3
+MSG="leftover of a deleted dataset: datasets/$G"
+run vds fsck
+expect "leftover dataset" 9 "problem:  $MSG
+$(checked 1 0)" "$(left 1)"
+run vds fsck --repair
+expect "young leftover dataset: reported, not repaired" 9 "problem:  $MSG
+$(checked 1 0)" "$(left 1)"
+check "young leftover dataset kept" test -d "$ST/datasets/$G/versions"
+age "$ST/datasets/$G"
+run vds fsck --repair
+expect "old leftover dataset: repaired" 0 "repaired: $MSG
+$(checked 1 1)" ""
+check "old leftover dataset removed" test ! -e "$ST/datasets/$G"
+NDS=2
+clean "clean after removing the leftover dataset"
+intact "committed versions intact after repairing a dataset leftover"
+
+# ---------------------------------------------------------------- leftover of a deleted version
+VX=$(new_version "$A" --message doomed --source-path "$T/s2/")
+VXD="$ST/datasets/$A/versions/${VX#*:}"
+rm "$VXD/version.json" # a delete that stopped after its first step
+NV=5
+MSG="leftover of a deleted version: datasets/$A/versions/${VX#*:}"
+run vds fsck
+expect "leftover version" 9 "problem:  $MSG
+$(checked 1 0)" "$(left 1)"
+run vds fsck --repair
+expect "young leftover version: reported, not repaired" 9 "problem:  $MSG
+$(checked 1 0)" "$(left 1)"
+check "young leftover version kept" test -d "$VXD/commit"
+age "$VXD"
+run vds fsck --repair
+expect "old leftover version: repaired" 0 "repaired: $MSG
+$(checked 1 1)" ""
+check "old leftover version removed" test ! -e "$VXD"
+# an old folder is young while a file in it is: a writer may be at work there
+VY=$(new_version "$A" --message doomed --source-path "$T/s2/")
+VYD="$ST/datasets/$A/versions/${VY#*:}"
+rm "$VYD/version.json"
+age "$VYD"
+printf 'vds-changes 1\n' >"$VYD/changes/$(stamp)" # written just now
+MSG="leftover of a deleted version: datasets/$A/versions/${VY#*:}"
+run vds fsck --repair
+expect "old leftover version holding a file written just now: not repaired" 9 "problem:  $MSG
+$(checked 1 0)" "$(left 1)"
+check "leftover version holding a new file kept" test -d "$VYD/commit"
+rm -rf "$VYD"
+NV=4
+clean "clean after removing the leftover version"
+intact "committed versions intact after repairing a version leftover"
+
+# ---------------------------------------------------------------- leftover temporary file
+TMPF="$ST/tmp/fsckleftover"
+printf 'half a copy' >"$TMPF"
+MSG="leftover temporary file: tmp/fsckleftover"
+run vds fsck --repair
+expect "young temporary file: reported, not repaired" 9 "problem:  $MSG
+$(checked 1 0)" "$(left 1)"
+check "young temporary file kept" test -f "$TMPF"
+age "$TMPF"
+run vds fsck
+expect "old temporary file without --repair: reported" 9 "problem:  $MSG
+$(checked 1 0)" "$(left 1)"
+check "temporary file kept without --repair" test -f "$TMPF"
+run vds fsck --repair
+expect "old temporary file: repaired" 0 "repaired: $MSG
+$(checked 1 1)" ""
+check "old temporary file removed" test ! -e "$TMPF"
+clean "clean after removing the temporary file"
+
+# ---------------------------------------------------------------- extra commit record
+CDIR="$ST/datasets/$A/versions/${V2#*:}/commit"
+CR=$(ls "$CDIR")
+XK="datasets/$A/versions/${V2#*:}/commit/$(stamp).json"
+cp "$CDIR/$CR" "$ST/$XK" # a later commit record: it lost the race
+MSG="extra commit record: $XK"
+run vds fsck --repair
+expect "young extra commit record: reported, not repaired" 9 "problem:  $MSG
+$(checked 1 0)" "$(left 1)"
+check "young extra commit record kept" test -f "$ST/$XK"
+age "$ST/$XK"
+run vds fsck --repair
+expect "old extra commit record: repaired" 0 "repaired: $MSG
+$(checked 1 1)" ""
+check "extra commit record removed" test ! -e "$ST/$XK"
+check "winning commit record kept" test -f "$CDIR/$CR"
+clean "clean after removing the extra commit record"
+intact "committed versions intact after repairing an extra commit record"
+
+# ---------------------------------------------------------------- change record that missed its commit
+LK="datasets/$A/versions/${V1#*:}/changes/$(stamp)"
+printf 'vds-changes 1\nD a.txt\n' >"$ST/$LK" # a put that lost to a commit
+MSG="change record that missed its commit: $LK"
+run vds fsck --repair
+expect "young change record that missed its commit: reported, not repaired" 9 "problem:  $MSG
+$(checked 1 0)" "$(left 1)"
+check "young change record kept" test -f "$ST/$LK"
+age "$ST/$LK"
+run vds fsck --repair
+expect "old change record that missed its commit: repaired" 0 "repaired: $MSG
+$(checked 1 1)" ""
+check "change record removed" test ! -e "$ST/$LK"
+is "the committed change records stay" \
+	"$(ls "$ST/datasets/$A/versions/${V1#*:}/changes" | wc -l | tr -d ' ')" 1
+clean "clean after removing the change record"
+intact "committed versions intact after repairing a change record"
+
+# ---------------------------------------------------------------- seal record without a commit record
+D2=$(new_version "$A" --message "sealed draft")
+vds datasets files put --id "$D2" --source-path "$T/s5/f.txt" >/dev/null
+NV=5 NF=6
+SK="datasets/$A/versions/${D2#*:}/seal/$(stamp)"
+mkdir -p "$ST/${SK%/*}"
+printf '{}\n' >"$ST/$SK"
+MSG="interrupted commit (commit again to finish it): $SK"
+run vds fsck --repair
+expect "young seal record: reported, not repaired" 9 "problem:  $MSG
+$(checked 1 0)" "$(left 1)"
+check "young seal record kept" test -f "$ST/$SK"
+run vds datasets files put --id "$D2" --source-path "$T/s5/f.txt" --target-path again
+is "a sealed draft takes no puts: exit 6" "$rc" 6
+age "$ST/$SK"
+run vds fsck --repair
+expect "old seal record: repaired" 0 "repaired: $MSG
+$(checked 1 1)" ""
+check "old seal record removed" test ! -e "$ST/$SK"
+clean "clean after removing the seal record"
+intact "committed versions intact after repairing a seal record"
+
+# ---------------------------------------------------------------- interrupted commit, finished
+D1D="$ST/datasets/$A/versions/${D1#*:}"
+mkdir -p "$D1D/seal"
+printf '{}\n' >"$D1D/seal/$(stamp)" # a commit that stopped after sealing
+age "$D1D"
+SK="datasets/$A/versions/${D1#*:}/seal/$(ls "$D1D/seal")"
+run vds fsck
+expect "interrupted commit" 9 "problem:  interrupted commit (commit again to finish it): $SK
+$(checked 1 0)" "$(left 1)"
+run vds datasets versions commit --id "$D1"
+expect "committing again finishes it" 0 "Committed dataset version: $D1" ""
+committed "$D1" "$T/s4"
+clean "clean after the commit"
+check "the seal record stays after the commit" test -f "$ST/$SK"
+intact "committed versions intact after finishing a commit"
+
+# ---------------------------------------------------------------- missing content
+OC=$(obj "$(sha "$T/s2/c.txt")")
+mv "$OC" "$T/c.obj"
+run vds fsck
+expect "missing content of a committed version" 9 "problem:  $V2: content of 'c.txt' is missing
+$(checked 1 0)" "$(left 1)"
+run vds fsck --repair
+expect "--repair does not mend missing content" 9 "problem:  $V2: content of 'c.txt' is missing
+$(checked 1 0)" "$(left 1)"
+mv "$T/c.obj" "$OC"
+OF=$(obj "$(sha "$T/s5/f.txt")")
+mv "$OF" "$T/f.obj"
+run vds fsck --repair
+expect "missing content of a draft" 9 "problem:  $D2: content of 'f.txt' is missing
+$(checked 1 0)" "$(left 1)"
+mv "$T/f.obj" "$OF"
+OB=$(obj "$(sha "$T/s3/tab$(printf '\t')name.txt")")
+mv "$OB" "$T/b.obj"
+run vds fsck
+expect "missing content: the path is escaped once" 9 \
+	"problem:  $V3: content of 'tab\\x09name.txt' is missing
+$(checked 1 0)" "$(left 1)"
+mv "$T/b.obj" "$OB"
+clean "clean with the content back"
+intact "committed versions intact after missing content"
+
+# ---------------------------------------------------------------- corrupt dataset.json
+DJ="$ST/datasets/$B/dataset.json"
+cp "$DJ" "$T/dataset.json"
+printf 'garbage{{{' >"$DJ"
+MSG="corrupt metadata in 'datasets/$B/dataset.json'"
+NV=4 NF=5 # beta's version is not looked at
+run vds fsck
+expect "corrupt dataset.json" 9 "problem:  $MSG
+$(checked 1 0)" "$(left 1)"
+run vds fsck --repair
+expect "corrupt dataset.json, --repair" 9 "problem:  $MSG
+$(checked 1 0)" "$(left 1)"
+check "--repair leaves a corrupt dataset.json alone" test "$(cat "$DJ")" = 'garbage{{{'
+check "--repair keeps the dataset's versions" test -f "$ST/datasets/$B/versions/${V3#*:}/version.json"
+cp "$T/dataset.json" "$DJ"
+NV=5 NF=6
+clean "clean with dataset.json back"
+intact "committed versions intact after a corrupt dataset.json"
+
+# ---------------------------------------------------------------- corrupt version.json
+VJ="$ST/datasets/$B/versions/${V3#*:}/version.json"
+cp "$VJ" "$T/version.json"
+printf 'junk' >"$VJ"
+MSG="corrupt metadata in 'datasets/$B/versions/${V3#*:}/version.json'"
+NF=5
+run vds fsck --repair
+expect "corrupt version.json" 9 "problem:  $MSG
+$(checked 1 0)" "$(left 1)"
+check "--repair leaves a corrupt version.json alone" test "$(cat "$VJ")" = junk
+cp "$T/version.json" "$VJ"
+NF=6
+clean "clean with version.json back"
+intact "committed versions intact after a corrupt version.json"
+
+# ---------------------------------------------------------------- corrupt commit record
+V3D="$ST/datasets/$B/versions/${V3#*:}"
+age "$V3D" # old enough that --repair would remove a leftover
+CR=$(ls "$V3D/commit")
+cp "$V3D/commit/$CR" "$T/commit.json"
+printf '{"committed":' >"$V3D/commit/$CR"
+MSG="corrupt metadata in 'datasets/$B/versions/${V3#*:}/commit/$CR'"
+NF=5
+run vds fsck --repair
+expect "corrupt commit record" 9 "problem:  $MSG
+$(checked 1 0)" "$(left 1)"
+check "--repair keeps the seal record of a committed version" test -n "$(ls "$V3D/seal")"
+check "--repair keeps the change records of a committed version" test -n "$(ls "$V3D/changes")"
+cp "$T/commit.json" "$V3D/commit/$CR"
+NF=6
+clean "clean with the commit record back"
+intact "committed versions intact after a corrupt commit record"
+
+# ---------------------------------------------------------------- manifest changed or missing
+M=$(manifest "$V1")
+MO=$(obj "$M")
+cp "$MO" "$T/manifest"
+chmod u+w "$MO"
+sed 's/a\.txt$/c.txt/' "$T/manifest" >"$MO"
+NF=4
+run vds fsck --repair
+expect "changed manifest" 9 "problem:  file list of $V1 does not match its hash
+$(checked 1 0)" "$(left 1)"
+rm -f "$MO"
+run vds fsck --repair
+expect "missing manifest" 9 "problem:  file list of $V1 is missing
+$(checked 1 0)" "$(left 1)"
+cp "$T/manifest" "$MO"
+chmod 444 "$MO"
+NF=6
+clean "clean with the manifest back"
+intact "committed versions intact after a damaged manifest"
+
+# ---------------------------------------------------------------- tag naming a missing version
+TK="datasets/$A/tags/ghost/$(stamp).json"
+mkdir -p "$ST/${TK%/*}"
+printf '{"name": "ghost", "version": "zzzzzzz"}\n' >"$ST/$TK"
+age "$ST/${TK%/*}"
+NT=2
+run vds fsck --repair
+expect "tag naming a missing version" 9 "problem:  tag 'ghost' of $A names missing version zzzzzzz
+$(checked 1 0)" "$(left 1)"
+check "--repair keeps the tag record" test -f "$ST/$TK"
+rm -r "$ST/${TK%/*}"
+NT=1
+clean "clean without the tag"
+intact "committed versions intact after a tag naming a missing version"
+
+# ---------------------------------------------------------------- corrupt tag record
+TR=$(ls "$ST/datasets/$A/tags/v1/"*)
+cp "$TR" "$T/tag.json"
+printf 'nope' >"$TR"
+age "$TR"
+NT=0
+run vds fsck --repair
+expect "corrupt tag record" 9 "problem:  corrupt metadata in '${TR#"$ST/"}'
+$(checked 1 0)" "$(left 1)"
+check "--repair leaves a corrupt tag record alone" test "$(cat "$TR")" = nope
+cp "$T/tag.json" "$TR"
+NT=1
+clean "clean with the tag record back"
+
+# ---------------------------------------------------------------- corrupt change record of a draft
+CK=$(ls "$ST/datasets/$A/versions/${D2#*:}/changes/"*)
+cp "$CK" "$T/changes"
+printf 'vds-changes 1\nX nonsense\n' >"$CK"
+age "$CK"
+NF=5
+run vds fsck --repair
+expect "corrupt change record of a draft" 9 "problem:  corrupt file list of $D2: line 2: malformed or unsafe entry
+$(checked 1 0)" "$(left 1)"
+check "--repair leaves a corrupt change record alone" test -f "$CK"
+cp "$T/changes" "$CK"
+NF=6
+clean "clean with the change record back"
+intact "committed versions intact after corrupt tag and change records"
+
+# ---------------------------------------------------------------- --storageProviderId
+SP1=$(vds datasets details --id "$A" --json |
+	sed -n 's/.*"storageProviderId":[^"]*"\([^"]*\)".*/\1/p')
+SP2=$(vds storageProviders create local --name second --path "$T/store2" |
+	sed -n 's/^Created storage provider: //p')
+C=$(vds datasets create --name gamma --storageProviderId "$SP2" | sed -n 's/^Created dataset: //p')
+V4=$(new_version "$C" --source-path "$T/s7/")
+committed "$V4" "$T/s7"
+check "setup: a second provider with a committed version" filled "$SP1" "$SP2" "$C" "$V4"
+NDS=3 NV=6 NF=7
+clean "clean store with two providers"
+NDS=2 NV=5 NF=6
+clean "--storageProviderId: the first provider only" --storageProviderId "$SP1"
+NDS=1 NV=1 NT=0 NF=1
+clean "--storageProviderId: the second provider only" --storageProviderId "$SP2"
+printf 'leftover' >"$T/store2/tmp/fsckleftover2"
+age "$T/store2/tmp/fsckleftover2"
+MSG="leftover temporary file: tmp/fsckleftover2"
+NDS=2 NV=5 NT=1 NF=6
+clean "--storageProviderId: a problem elsewhere is not seen" --storageProviderId "$SP1"
+clean "--storageProviderId --repair: a leftover elsewhere is not seen" --storageProviderId "$SP1" --repair
+check "--repair of another provider keeps the leftover" test -f "$T/store2/tmp/fsckleftover2"
+NDS=3 NV=6 NF=7
+run vds fsck
+expect "every provider is checked by default" 9 "problem:  $MSG
+$(checked 1 0)" "$(left 1)"
+NDS=1 NV=1 NT=0 NF=1
+run vds fsck --storageProviderId "$SP2" --repair
+expect "--storageProviderId --repair: that provider's leftover repaired" 0 "repaired: $MSG
+$(checked 1 1)" ""
+check "the other provider's leftover removed" test ! -e "$T/store2/tmp/fsckleftover2"
+NDS=3 NV=6 NT=1 NF=7
+clean "clean with two providers at the end"
+intact "every committed version verifies and reads back at the end"
+
+done_testing
