@@ -52,17 +52,28 @@ static int cmp_items(const void *x, const void *y)
 	return strcmp(key_path(x), key_path(y));
 }
 
-/* Removed files by content hash, for pairing renames. */
-typedef struct bucket {
-	size_t *idx;
-	size_t n, cap;
-} bucket;
+static const items *pairing; /* qsort has no user pointer */
 
-#define NBUCKETS 4096
-
-static size_t bucket_of(const unsigned char sha[32])
+/* Orders indexes of removed (side A) or added (side B) items by content, type, path. */
+static int cmp_side(const void *x, const void *y, bool b)
 {
-	return ((size_t)sha[0] << 4 | sha[1] >> 4) % NBUCKETS;
+	const item *p = &pairing->v[*(const size_t *)x], *q_ = &pairing->v[*(const size_t *)y];
+	const vds_entry *e = b ? &p->b : &p->a, *f = b ? &q_->b : &q_->a;
+	int c = memcmp(e->sha256, f->sha256, 32);
+
+	if (!c)
+		c = e->type - f->type;
+	return c ? c : strcmp(e->path, f->path);
+}
+
+static int cmp_removed(const void *x, const void *y)
+{
+	return cmp_side(x, y, false);
+}
+
+static int cmp_added(const void *x, const void *y)
+{
+	return cmp_side(x, y, true);
 }
 
 int vds_diff(vds_tree *a, vds_tree *b, vds_diff_fn fn, void *ud, vds_diff_stats *st)
@@ -97,37 +108,38 @@ int vds_diff(vds_tree *a, vds_tree *b, vds_diff_fn fn, void *ud, vds_diff_stats 
 		}
 	}
 	if (r == 0) {
-		bucket *bk = xcalloc(NBUCKETS, sizeof(*bk));
+		/* renames: removed and added files of the same content, paired in path order */
+		size_t *rem = xcalloc(l.n + 1, sizeof(*rem)), *add = xcalloc(l.n + 1, sizeof(*add));
+		size_t nr = 0, na_ = 0;
 		for (size_t k = 0; k < l.n; k++) {
-			if (l.v[k].change != VDS_REMOVED)
-				continue;
-			bucket *q = &bk[bucket_of(l.v[k].a.sha256)];
-			if (q->n == q->cap) {
-				q->cap = q->cap ? q->cap * 2 : 4;
-				q->idx = xrealloc(q->idx, q->cap * sizeof(*q->idx));
-			}
-			q->idx[q->n++] = k;
+			if (l.v[k].change == VDS_REMOVED)
+				rem[nr++] = k;
+			else if (l.v[k].change == VDS_ADDED)
+				add[na_++] = k;
 		}
-		for (size_t k = 0; k < l.n; k++) {
-			item *add = &l.v[k];
-			if (add->change != VDS_ADDED)
-				continue;
-			bucket *q = &bk[bucket_of(add->b.sha256)];
-			for (size_t m = 0; m < q->n; m++) {
-				item *rem = &l.v[q->idx[m]];
-				if (rem->paired || rem->a.type != add->b.type ||
-				    memcmp(rem->a.sha256, add->b.sha256, 32))
-					continue;
-				rem->paired = true; /* shown once, as the rename */
-				add->change = VDS_RENAMED;
-				add->a = rem->a;
-				add->has_a = true;
-				break;
+		pairing = &l;
+		qsort(rem, nr, sizeof(*rem), cmp_removed);
+		qsort(add, na_, sizeof(*add), cmp_added);
+		for (size_t x = 0, y = 0; x < nr && y < na_;) {
+			item *ri = &l.v[rem[x]], *ai = &l.v[add[y]];
+			int c = memcmp(ri->a.sha256, ai->b.sha256, 32);
+			if (!c)
+				c = ri->a.type - ai->b.type;
+			if (c < 0) {
+				x++;
+			} else if (c > 0) {
+				y++;
+			} else {
+				ri->paired = true; /* shown once, as the rename */
+				ai->change = VDS_RENAMED;
+				ai->a = ri->a;
+				ai->has_a = true;
+				x++;
+				y++;
 			}
 		}
-		for (size_t k = 0; k < NBUCKETS; k++)
-			free(bk[k].idx);
-		free(bk);
+		free(rem);
+		free(add);
 		if (l.n)
 			qsort(l.v, l.n, sizeof(*l.v), cmp_items);
 		for (size_t k = 0; k < l.n; k++) {

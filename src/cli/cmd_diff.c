@@ -230,13 +230,10 @@ static int f_diff(vds_ctx *ctx, cli_args *a)
 			       q(path), (unsigned long long)ea.size, (unsigned)ea.mode, (unsigned)eb.mode);
 		goto out;
 	}
-	if (ea.size > TEXT_DIFF_MAX || eb.size > TEXT_DIFF_MAX) {
-		da = xstrdup("");
-		db = xstrdup("");
-	} else if ((in_a && (r = read_all(ctx, ra.dataset.id, &ea, &da)) < 0) ||
-		   (in_b && (r = read_all(ctx, rb.dataset.id, &eb, &db)) < 0)) {
+	/* each side is read only if small enough to be looked at */
+	if ((in_a && ea.size <= TEXT_DIFF_MAX && (r = read_all(ctx, ra.dataset.id, &ea, &da)) < 0) ||
+	    (in_b && eb.size <= TEXT_DIFF_MAX && (r = read_all(ctx, rb.dataset.id, &eb, &db)) < 0))
 		goto out;
-	}
 	if (!da)
 		da = xstrdup("");
 	if (!db)
@@ -250,16 +247,49 @@ static int f_diff(vds_ctx *ctx, cli_args *a)
 		char *fa = NULL, *fb = NULL;
 		char *la = xasprintf("%s:%s/%s", ra.dataset.id, ra.version, path);
 		char *lb = xasprintf("%s:%s/%s", rb.dataset.id, rb.version, path);
-		if ((r = write_temp(da, ea.size, &fa)) == 0 && (r = write_temp(db, eb.size, &fb)) == 0) {
+		int fds[2];
+		if ((r = write_temp(da, ea.size, &fa)) == 0 && (r = write_temp(db, eb.size, &fb)) == 0 &&
+		    pipe(fds) == 0) {
 			char *argv[] = {"diff", "-u", "--label", la, "--label", lb, fa, fb, NULL};
+			posix_spawn_file_actions_t acts;
 			pid_t pid;
 			int status = 0, e;
-			fflush(stdout);
-			if ((e = posix_spawnp(&pid, "diff", NULL, NULL, argv, environ)) != 0)
+			posix_spawn_file_actions_init(&acts);
+			posix_spawn_file_actions_adddup2(&acts, fds[1], STDOUT_FILENO);
+			posix_spawn_file_actions_addclose(&acts, fds[0]);
+			e = posix_spawnp(&pid, "diff", &acts, NULL, argv, environ);
+			posix_spawn_file_actions_destroy(&acts);
+			close(fds[1]);
+			if (e != 0) {
+				close(fds[0]);
 				r = vds_err(VDS_ERR, "cannot run diff: %s", strerror(e));
-			else if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-				 WEXITSTATUS(status) > 1)
-				r = vds_err(VDS_ERR, "diff failed");
+			} else {
+				/* names and contents are untrusted: escaped like everything shown */
+				FILE *f = fdopen(fds[0], "r");
+				char *line = NULL;
+				size_t cap = 0;
+				ssize_t len;
+				bool any = false;
+				while ((len = getline(&line, &cap, f)) >= 0) {
+					if (len && line[len - 1] == '\n')
+						line[len - 1] = '\0';
+					char *esc = strcmp(line, "\\ No newline at end of file")
+							    ? vds_display_escape(line)
+							    : xstrdup(line);
+					puts(esc);
+					free(esc);
+					any = true;
+				}
+				free(line);
+				fclose(f);
+				if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+				    WEXITSTATUS(status) > 1)
+					r = vds_err(VDS_ERR, "diff failed");
+				else if (!any) /* an empty file on one side only */
+					printf("%s is empty in %s:%s and absent from %s:%s\n", q(path),
+					       in_a ? ra.dataset.id : rb.dataset.id, in_a ? ra.version : rb.version,
+					       in_a ? rb.dataset.id : ra.dataset.id, in_a ? rb.version : ra.version);
+			}
 		}
 		if (fb)
 			unlink(fb);
