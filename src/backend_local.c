@@ -335,11 +335,11 @@ static int l_put_content(vds_backend *b, int fd, unsigned char sha[32], bool *st
 	pending p = {.tmp = tmp};
 	vds_content_key(sha, p.key);
 	*stored = false;
-	if (l_stat(b, p.key, NULL) == 0) { /* stored already: reuse it, fresh for gc */
+	if (l_stat(b, p.key, NULL) == 0 && l_touch(b, p.key) == 0) { /* stored: reuse it, fresh for gc */
 		unlink(tmp);
-		l_touch(b, p.key);
 		goto done;
 	}
+	/* not stored (or removed by gc just now): this copy will be */
 	*stored = true;
 	pthread_mutex_lock(&lb->lock);
 	if (lb->npend == lb->cappend) {

@@ -187,17 +187,22 @@ int vds_gc(vds_ctx *ctx, const char *provider_id, int64_t grace, bool dry_run, v
 	memset(res, 0, sizeof(*res));
 	if (provider_id && (r = vds_provider_find(ctx, provider_id, &only)) < 0)
 		return r;
+	/* nothing is deleted anywhere unless every file list of every provider was read */
+	shaset *sets = xcalloc(ctx->nprov + 1, sizeof(*sets));
 	for (size_t i = 0; i < ctx->nprov && r == 0; i++) {
 		vds_backend *b;
-		shaset s = {0};
-
-		if (only && only != &ctx->prov[i])
-			continue;
-		/* nothing is deleted unless every file list was read */
-		if ((r = ctx_backend_at(ctx, i, &b)) == 0 && (r = mark(ctx, b, &s)) == 0)
-			r = sweep(b, &s, grace, dry_run, res);
-		free(s.v);
-		free(s.used);
+		if ((!only || only == &ctx->prov[i]) && (r = ctx_backend_at(ctx, i, &b)) == 0)
+			r = mark(ctx, b, &sets[i]);
 	}
+	for (size_t i = 0; i < ctx->nprov && r == 0; i++) {
+		vds_backend *b;
+		if ((!only || only == &ctx->prov[i]) && (r = ctx_backend_at(ctx, i, &b)) == 0)
+			r = sweep(b, &sets[i], grace, dry_run, res);
+	}
+	for (size_t i = 0; i < ctx->nprov; i++) {
+		free(sets[i].v);
+		free(sets[i].used);
+	}
+	free(sets);
 	return r;
 }

@@ -1,6 +1,8 @@
 /* cmd_maintain.c - vds fsck and vds gc: checking a store and reclaiming space. */
 #include "config.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,19 +14,25 @@
 static int64_t parse_duration(const char *s)
 {
 	char *end;
-	long long v = strtoll(s, &end, 10);
+	long long v, unit = 1;
 
-	if (end == s || v < 0)
+	if (*s < '0' || *s > '9') /* no sign, no space */
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno)
 		return -1;
 	switch (*end) {
 	case '\0':
 	case 's': break;
-	case 'm': v *= 60; break;
-	case 'h': v *= 3600; break;
-	case 'd': v *= 86400; break;
+	case 'm': unit = 60; break;
+	case 'h': unit = 3600; break;
+	case 'd': unit = 86400; break;
 	default: return -1;
 	}
-	return end[0] && end[1] ? -1 : v;
+	if ((end[0] && end[1]) || v > INT64_MAX / unit)
+		return -1;
+	return v * unit;
 }
 
 static int gc(vds_ctx *ctx, cli_args *a)
