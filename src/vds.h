@@ -309,6 +309,14 @@ typedef void (*vds_diff_fn)(const vds_diff_item *d, void *ud);
  */
 int vds_diff(vds_tree *a, vds_tree *b, vds_diff_fn fn, void *ud, vds_diff_stats *st);
 
+/*
+ * Runs the system's "diff -u" on texts A and B labelled LA and LB, calling
+ * LINE for each line of its output (raw: escape before showing); *ANY says
+ * whether it printed anything (not when the texts are equal).
+ */
+int vds_text_diff(const char *la, const char *a, size_t alen, const char *lb, const char *b,
+		  size_t blen, void (*line)(const char *l, void *ud), void *ud, bool *any);
+
 /* Checks every file of DS:VER against its SHA-256; BAD gets each bad or missing path. */
 int vds_verify(vds_ctx *ctx, const char *ds, const char *ver, const vds_opts *o,
 	       void (*bad)(const char *path, const char *why, void *ud), void *ud,

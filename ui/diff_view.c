@@ -5,22 +5,15 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "ui.h"
 #include "util.h"
 
 #define CONTENT_MAX (4 << 20) /* text diffs of files up to this size */
 #define NO_NEWLINE "\\ No newline at end of file"
-
-extern char **environ;
 
 typedef struct change {
 	char kind;
@@ -119,26 +112,15 @@ void diff_view_open(ui *u)
 }
 
 /* Writes LEN bytes read from content SHA of DS to a new temporary file. */
-static char *temp_of(ui *u, const char *ds, const vds_entry *e, bool present)
+/* Reads the content of E (absent: empty) into a malloc'd buffer. */
+static char *content_of(ui *u, const char *ds, const vds_entry *e, bool present, size_t *len)
 {
-	const char *dir = getenv("TMPDIR");
-	char *path = xasprintf("%s/vds-diff-XXXXXX", dir && *dir ? dir : "/tmp");
-	int fd = mkstemp(path);
-	size_t got = 0;
+	char *buf = xmalloc(present && e->size ? e->size : 1);
 
-	if (fd < 0) {
-		free(path);
-		return NULL;
-	}
-	if (present && e->size) {
-		char *buf = xmalloc(e->size);
-		if (vds_content_read(u->ctx, ds, e->sha256, 0, buf, e->size, &got) == 0 &&
-		    write(fd, buf, got) != (ssize_t)got)
-			got = 0;
-		free(buf);
-	}
-	close(fd);
-	return path;
+	*len = 0;
+	if (present && e->size && vds_content_read(u->ctx, ds, e->sha256, 0, buf, e->size, len) < 0)
+		*len = 0;
+	return buf;
 }
 
 static void add_line(ui_diff *df, char *line)
@@ -167,6 +149,11 @@ static char *expand_tabs(const char *line)
 	return sb_detach(&sb, NULL);
 }
 
+static void keep_line(const char *line, void *ud)
+{
+	add_line(ud, expand_tabs(line));
+}
+
 /* Runs diff -u on the two sides of C and keeps its output as lines. */
 static void content_diff(ui *u, ui_diff *df, const change *c)
 {
@@ -174,54 +161,26 @@ static void content_diff(ui *u, ui_diff *df, const change *c)
 		ui_message(u, true, "too large to show as text: compare it with 'vds datasets files diff'");
 		return;
 	}
-	char *fa = temp_of(u, df->ds_a, &c->ea, c->a != NULL);
-	char *fb = temp_of(u, df->ds_b, &c->eb, c->b != NULL);
+	size_t na, nb;
+	char *a = content_of(u, df->ds_a, &c->ea, c->a != NULL, &na);
+	char *b = content_of(u, df->ds_b, &c->eb, c->b != NULL, &nb);
 	char *la = xasprintf("%s:%s/%s", df->ds_a, df->ver_a, c->a ? c->a : c->b);
 	char *lb = xasprintf("%s:%s/%s", df->ds_b, df->ver_b, c->b ? c->b : c->a);
-	int fds[2];
-	if (fa && fb && pipe(fds) == 0) {
-		posix_spawn_file_actions_t fa_;
-		pid_t pid;
-		char *argv[] = {"diff", "-u", "--label", la, "--label", lb, fa, fb, NULL};
-		posix_spawn_file_actions_init(&fa_);
-		posix_spawn_file_actions_adddup2(&fa_, fds[1], STDOUT_FILENO);
-		posix_spawn_file_actions_addclose(&fa_, fds[0]);
-		posix_spawn_file_actions_addopen(&fa_, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-		int e = posix_spawnp(&pid, "diff", &fa_, NULL, argv, environ);
-		close(fds[1]);
-		posix_spawn_file_actions_destroy(&fa_);
-		if (e == 0) {
-			FILE *f = fdopen(fds[0], "r");
-			char *line = NULL;
-			size_t cap = 0;
-			ssize_t len;
-			free_lines(df);
-			while ((len = getline(&line, &cap, f)) >= 0) {
-				if (len && line[len - 1] == '\n')
-					line[len - 1] = '\0';
-				add_line(df, expand_tabs(line));
-			}
-			free(line);
-			fclose(f);
-			waitpid(pid, NULL, 0);
-			if (!df->lines) { /* diff says nothing when the contents agree */
-				add_line(df, xasprintf("--- %s", la));
-				add_line(df, xasprintf("+++ %s", lb));
-				add_line(df, xstrdup(!c->a ? "(an empty file was added)"
-						     : !c->b ? "(an empty file was removed)"
-							     : "(the contents are the same)"));
-			}
-		} else {
-			close(fds[0]);
-			ui_message(u, true, "cannot run diff: %s", strerror(e));
-		}
+	bool any;
+
+	free_lines(df);
+	if (vds_text_diff(la, a, na, lb, b, nb, keep_line, df, &any) < 0) {
+		ui_message(u, true, "%s", vds_errmsg());
+		free_lines(df);
+	} else if (!any) { /* diff says nothing when the contents agree */
+		add_line(df, xasprintf("--- %s", la));
+		add_line(df, xasprintf("+++ %s", lb));
+		add_line(df, xstrdup(!c->a ? "(an empty file was added)"
+				     : !c->b ? "(an empty file was removed)"
+					     : "(the contents are the same)"));
 	}
-	if (fa)
-		unlink(fa);
-	if (fb)
-		unlink(fb);
-	free(fa);
-	free(fb);
+	free(a);
+	free(b);
 	free(la);
 	free(lb);
 }

@@ -1,21 +1,15 @@
 /* cmd_diff.c - vds datasets versions diff|verify and vds datasets files diff. */
 #include "config.h"
 
-#include <errno.h>
 #include <magic.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "util.h"
 
 #define TEXT_DIFF_MAX (16 << 20) /* larger files are compared by size and hash */
-
-extern char **environ;
 
 /* Opens the trees of references A and B; names go to NA and NB ("DS:VER"). */
 static int open_pair(vds_ctx *ctx, const char *a, const char *b, vds_tree **ta, vds_tree **tb,
@@ -166,17 +160,14 @@ static int read_all(vds_ctx *ctx, const char *ds, const vds_entry *e, char **out
 	return r;
 }
 
-/* Writes LEN bytes of DATA to a new temporary file; *PATH (malloc'd) names it. */
-static int write_temp(const char *data, size_t len, char **path)
+/* Prints one line of diff's output, escaped (its own no-newline marker as it is). */
+static void print_diff_line(const char *line, void *ud)
 {
-	const char *dir = getenv("TMPDIR");
-	*path = xasprintf("%s/vds-diff-XXXXXX", dir && *dir ? dir : "/tmp");
-	int fd = mkstemp(*path);
-	if (fd < 0)
-		return vds_err_errno(errno, "create", *path);
-	bool ok = write(fd, data, len) == (ssize_t)len;
-	close(fd);
-	return ok ? 0 : vds_err_errno(errno, "write", *path);
+	char *esc = strcmp(line, "\\ No newline at end of file") ? vds_display_escape(line)
+								: xstrdup(line);
+	(void)ud;
+	puts(esc);
+	free(esc);
 }
 
 /* libmagic's answer for DATA, copied (its own buffer is reused by the next call). */
@@ -244,59 +235,15 @@ static int f_diff(vds_ctx *ctx, cli_args *a)
 	bool text = m && ea.size <= TEXT_DIFF_MAX && eb.size <= TEXT_DIFF_MAX &&
 		    is_text(m, da, ea.size) && is_text(m, db, eb.size);
 	if (text) {
-		char *fa = NULL, *fb = NULL;
 		char *la = xasprintf("%s:%s/%s", ra.dataset.id, ra.version, path);
 		char *lb = xasprintf("%s:%s/%s", rb.dataset.id, rb.version, path);
-		int fds[2];
-		if ((r = write_temp(da, ea.size, &fa)) == 0 && (r = write_temp(db, eb.size, &fb)) == 0 &&
-		    pipe(fds) == 0) {
-			char *argv[] = {"diff", "-u", "--label", la, "--label", lb, fa, fb, NULL};
-			posix_spawn_file_actions_t acts;
-			pid_t pid;
-			int status = 0, e;
-			posix_spawn_file_actions_init(&acts);
-			posix_spawn_file_actions_adddup2(&acts, fds[1], STDOUT_FILENO);
-			posix_spawn_file_actions_addclose(&acts, fds[0]);
-			e = posix_spawnp(&pid, "diff", &acts, NULL, argv, environ);
-			posix_spawn_file_actions_destroy(&acts);
-			close(fds[1]);
-			if (e != 0) {
-				close(fds[0]);
-				r = vds_err(VDS_ERR, "cannot run diff: %s", strerror(e));
-			} else {
-				/* names and contents are untrusted: escaped like everything shown */
-				FILE *f = fdopen(fds[0], "r");
-				char *line = NULL;
-				size_t cap = 0;
-				ssize_t len;
-				bool any = false;
-				while ((len = getline(&line, &cap, f)) >= 0) {
-					if (len && line[len - 1] == '\n')
-						line[len - 1] = '\0';
-					char *esc = strcmp(line, "\\ No newline at end of file")
-							    ? vds_display_escape(line)
-							    : xstrdup(line);
-					puts(esc);
-					free(esc);
-					any = true;
-				}
-				free(line);
-				fclose(f);
-				if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-				    WEXITSTATUS(status) > 1)
-					r = vds_err(VDS_ERR, "diff failed");
-				else if (!any) /* an empty file on one side only */
-					printf("%s is empty in %s:%s and absent from %s:%s\n", q(path),
-					       in_a ? ra.dataset.id : rb.dataset.id, in_a ? ra.version : rb.version,
-					       in_a ? rb.dataset.id : ra.dataset.id, in_a ? rb.version : ra.version);
-			}
-		}
-		if (fb)
-			unlink(fb);
-		if (fa)
-			unlink(fa);
-		free(fa);
-		free(fb);
+		bool any;
+		fflush(stdout);
+		r = vds_text_diff(la, da, ea.size, lb, db, eb.size, print_diff_line, NULL, &any);
+		if (r == 0 && !any) /* an empty file on one side only */
+			printf("%s is empty in %s:%s and absent from %s:%s\n", q(path),
+			       in_a ? ra.dataset.id : rb.dataset.id, in_a ? ra.version : rb.version,
+			       in_a ? rb.dataset.id : ra.dataset.id, in_a ? rb.version : ra.version);
 		free(la);
 		free(lb);
 	} else {
