@@ -20,6 +20,8 @@ typedef struct vds_backend vds_backend;
 
 /* Called once per child name of a listed prefix; non-zero stops the walk. */
 typedef int (*vds_list_fn)(const char *name, void *ud);
+/* Receives the bytes of a streamed object in order; non-zero stops. */
+typedef int (*vds_stream_fn)(const void *data, size_t len, void *ud);
 
 typedef struct vds_backend_ops {
 	const char *type;
@@ -37,6 +39,9 @@ typedef struct vds_backend_ops {
 	int (*list)(vds_backend *b, const char *prefix, vds_list_fn fn, void *ud);
 	/* Returns a malloc'd local path whose file holds the object KEY. */
 	int (*local_path)(vds_backend *b, const char *key, char **path);
+	/* Reads object KEY from the provider itself (never a cache), in order. */
+	int (*stream)(vds_backend *b, const char *key, vds_stream_fn fn, void *ud,
+		      atomic_int *cancel);
 	/* Reads up to LEN bytes of KEY at OFF. */
 	int (*read_range)(vds_backend *b, const char *key, uint64_t off, void *buf, size_t len,
 			  size_t *got);
@@ -48,6 +53,8 @@ typedef struct vds_backend_ops {
 	 */
 	int (*put_content)(vds_backend *b, int fd, unsigned char sha[32], bool *stored,
 			   _Atomic uint64_t *counter, atomic_int *cancel);
+	/* Hints that NFILES put_content() calls follow (a backend may index). */
+	void (*prepare_put)(vds_backend *b, size_t nfiles);
 	/* Marks object KEY as just used (its time), so gc's grace period covers it. */
 	int (*touch)(vds_backend *b, const char *key);
 	/* Age of object KEY in seconds (time since written or touched). */
@@ -63,10 +70,26 @@ typedef struct vds_backend_ops {
 struct vds_backend {
 	const vds_backend_ops *ops;
 	char *provider_id;
+	int concurrency; /* transfers in flight by default; 0: one per processor */
 };
 
 /* Opens a local-directory backend rooted at ROOT, creating the layout. */
 int vds_backend_local_open(const char *root, vds_backend **out);
+
+struct s3_config;
+/*
+ * Opens an S3 backend on CFG, starting a store at its prefix if that is
+ * empty. Content read from it is cached below CACHE_DIR, which is pruned
+ * to CACHE_MAX bytes when the backend closes after adding to it.
+ */
+int vds_backend_s3_open(const struct s3_config *cfg, const char *cache_dir, uint64_t cache_max,
+			vds_backend **out);
+
+/* The format marker every store holds at its root. */
+#define FORMAT_KEY "VDS-FORMAT"
+#define FORMAT_TEXT "{\"format\":\"vds\",\"version\":1}\n"
+/* Checks the text of a format marker; VDS_ECORRUPT naming WHERE if unknown. */
+int vds_format_check(const char *text, size_t len, const char *where);
 
 /* Writes the content key of SHA ("objects/ab/cdef...") into KEY. */
 void vds_content_key(const unsigned char sha[32], char key[80]);

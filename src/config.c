@@ -22,16 +22,20 @@ static char *xdg_dir(const char *var, const char *fallback)
 	return xasprintf("%s/%s/vds", home && *home ? home : ".", fallback);
 }
 
+#define CACHE_MAX_DEFAULT (10ULL << 30)
+
 static void provider_release(vds_provider *p)
 {
 	free(p->name);
 	free(p->type);
 	free(p->path);
+	s3_settings_release(&p->s3);
 }
 
 static int parse_config(vds_ctx *ctx, const char *text, size_t len)
 {
 	cJSON *j = cJSON_ParseWithLength(text, len), *arr, *it;
+	bool secrets = false;
 
 	if (!j || !cJSON_IsObject(j)) {
 		cJSON_Delete(j);
@@ -40,6 +44,9 @@ static int parse_config(vds_ctx *ctx, const char *text, size_t len)
 	}
 	snprintf(ctx->default_id, sizeof(ctx->default_id), "%s",
 		 json_str(j, "defaultStorageProviderId"));
+	const cJSON *cm = cJSON_GetObjectItemCaseSensitive(j, "cacheMaxSize");
+	if (cJSON_IsNumber(cm) && cm->valuedouble >= 0)
+		ctx->cache_max = (uint64_t)cm->valuedouble;
 	arr = cJSON_GetObjectItemCaseSensitive(j, "storageProviders");
 	cJSON_ArrayForEach(it, arr)
 	{
@@ -52,13 +59,21 @@ static int parse_config(vds_ctx *ctx, const char *text, size_t len)
 		}
 		ctx->prov = xrealloc(ctx->prov, (ctx->nprov + 1) * sizeof(*ctx->prov));
 		vds_provider *p = &ctx->prov[ctx->nprov++];
+		memset(p, 0, sizeof(*p));
+		p->s3.path_style = p->s3.insecure = -1;
 		snprintf(p->id, sizeof(p->id), "%s", id);
 		p->name = xstrdup(json_str(it, "name"));
 		p->type = xstrdup(json_str(it, "type"));
-		p->path = xstrdup(json_str(it, "path"));
+		if (!strcmp(p->type, "s3")) {
+			s3_settings_from_json(it, &p->s3);
+			p->path = s3_settings_path(&p->s3);
+			secrets |= s3_settings_have_secret(&p->s3);
+		} else {
+			p->path = xstrdup(json_str(it, "path"));
+		}
 	}
 	cJSON_Delete(j);
-	return 0;
+	return secrets ? secret_file_check(ctx->config_path, -1) : 0;
 }
 
 /* Writes the configuration; EXCLUSIVE fails with VDS_ECONFLICT if one exists. */
@@ -75,9 +90,14 @@ static int write_config(vds_ctx *ctx, bool exclusive)
 		cJSON_AddStringToObject(p, "id", ctx->prov[i].id);
 		cJSON_AddStringToObject(p, "name", ctx->prov[i].name);
 		cJSON_AddStringToObject(p, "type", ctx->prov[i].type);
-		cJSON_AddStringToObject(p, "path", ctx->prov[i].path);
+		if (!strcmp(ctx->prov[i].type, "s3"))
+			s3_settings_to_json(p, &ctx->prov[i].s3);
+		else
+			cJSON_AddStringToObject(p, "path", ctx->prov[i].path);
 		cJSON_AddItemToArray(arr, p);
 	}
+	if (ctx->cache_max != CACHE_MAX_DEFAULT)
+		cJSON_AddNumberToObject(j, "cacheMaxSize", (double)ctx->cache_max);
 	text = cJSON_Print(j);
 	cJSON_Delete(j);
 	dir = xstrdup(ctx->config_path);
@@ -120,8 +140,8 @@ int ctx_save(vds_ctx *ctx)
 	return write_config(ctx, false);
 }
 
-static void add_provider(vds_ctx *ctx, const char *name, const char *type, const char *path,
-			 char id[VDS_SPID_LEN + 1])
+vds_provider *ctx_add_provider(vds_ctx *ctx, const char *name, const char *type, const char *path,
+			       char id[VDS_SPID_LEN + 1])
 {
 	vds_provider *p;
 
@@ -129,6 +149,8 @@ static void add_provider(vds_ctx *ctx, const char *name, const char *type, const
 	ctx->be = xrealloc(ctx->be, (ctx->nprov + 1) * sizeof(*ctx->be));
 	ctx->be[ctx->nprov] = NULL;
 	p = &ctx->prov[ctx->nprov++];
+	memset(p, 0, sizeof(*p));
+	p->s3.path_style = p->s3.insecure = -1;
 	memcpy(p->id, "sp", 2);
 	vds_random_base36(p->id + 2, 13);
 	p->name = xstrdup(name);
@@ -136,6 +158,17 @@ static void add_provider(vds_ctx *ctx, const char *name, const char *type, const
 	p->path = xstrdup(path);
 	if (id)
 		memcpy(id, p->id, VDS_SPID_LEN + 1);
+	return p;
+}
+
+void ctx_close_backend(vds_ctx *ctx, const vds_provider *p)
+{
+	size_t i = (size_t)(p - ctx->prov);
+
+	if (i < ctx->nprov && ctx->be[i]) {
+		ctx->be[i]->ops->close(ctx->be[i]);
+		ctx->be[i] = NULL;
+	}
 }
 
 int vds_ctx_open(vds_ctx **out, const char *config_path)
@@ -157,13 +190,14 @@ int vds_ctx_open(vds_ctx **out, const char *config_path)
 		ctx->default_store = xdg_dir("XDG_DATA_HOME", ".local/share");
 		ctx->cache_dir = xdg_dir("XDG_CACHE_HOME", ".cache");
 	}
+	ctx->cache_max = CACHE_MAX_DEFAULT;
 	if (config_path) {
 		free(ctx->config_path);
 		ctx->config_path = xstrdup(config_path);
 	}
 	r = vds_read_file(ctx->config_path, &text, &len);
 	if (r == VDS_ENOTFOUND) {
-		add_provider(ctx, "local", "local", ctx->default_store, NULL);
+		ctx_add_provider(ctx, "local", "local", ctx->default_store, NULL);
 		memcpy(ctx->default_id, ctx->prov[0].id, sizeof(ctx->default_id));
 		if ((r = write_config(ctx, true)) == VDS_ECONFLICT) {
 			/* another process created it just now: use that one */
@@ -273,7 +307,7 @@ int vds_provider_create_local(vds_ctx *ctx, const char *name, const char *path,
 	if ((r = vds_backend_local_open(abs, &b)) < 0)
 		return r;
 	b->ops->close(b);
-	add_provider(ctx, name, "local", abs, id);
+	ctx_add_provider(ctx, name, "local", abs, id);
 	if (!*ctx->default_id)
 		memcpy(ctx->default_id, id, VDS_SPID_LEN + 1);
 	return ctx_save(ctx);

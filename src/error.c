@@ -35,6 +35,28 @@ int vds_err_errno(int err, const char *what, const char *name)
 	return vds_err(code, "cannot %s %s: %s", what, q(name), strerror(err));
 }
 
+static vds_debug_fn debug_fn;
+static void *debug_ud;
+
+void vds_set_debug(vds_debug_fn fn, void *ud)
+{
+	debug_fn = fn;
+	debug_ud = ud;
+}
+
+void vds_debug(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	if (!debug_fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	debug_fn(line, debug_ud);
+}
+
 int vds_exit_code(int status)
 {
 	switch (status) {

@@ -338,7 +338,7 @@ int vds_files_get(vds_ctx *ctx, const char *ds, const char *ver, const char *con
 	p.opts = o;
 	p.files_total = nsel;
 	p.bytes_total = bytes;
-	r = pool_run(&p, o ? o->concurrency : 0);
+	r = pool_run(&p, o && o->concurrency ? o->concurrency : b->concurrency);
 	pthread_mutex_destroy(&job.mkdir_lock);
 	close(job.rootfd);
 	if (res) {

@@ -137,7 +137,8 @@ int vds_files_put(vds_ctx *ctx, const char *ds, const char *ver, const char *con
 	p.opts = o;
 	p.files_total = items.n;
 	p.bytes_total = items.bytes;
-	r = pool_run(&p, o ? o->concurrency : 0);
+	b->ops->prepare_put(b, items.n);
+	r = pool_run(&p, o && o->concurrency ? o->concurrency : b->concurrency);
 	if (r < 0) {
 		b->ops->discard(b);
 		goto out;

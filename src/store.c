@@ -106,10 +106,14 @@ int ctx_backend_at(vds_ctx *ctx, size_t i, vds_backend **out)
 		const vds_provider *p = &ctx->prov[i];
 		int r;
 
-		if (strcmp(p->type, "local") != 0)
-			return vds_err(VDS_EINVAL, "storage provider %s has unknown type %s", p->id,
-				       q(p->type));
-		if ((r = vds_backend_local_open(p->path, &ctx->be[i])) < 0)
+		if (!strcmp(p->type, "local"))
+			r = vds_backend_local_open(p->path, &ctx->be[i]);
+		else if (!strcmp(p->type, "s3"))
+			r = provider_open_s3(ctx, p, &ctx->be[i]);
+		else
+			r = vds_err(VDS_EINVAL, "storage provider %s has unknown type %s", p->id,
+				    q(p->type));
+		if (r < 0)
 			return r;
 		ctx->be[i]->provider_id = xstrdup(p->id);
 	}

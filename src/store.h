@@ -28,7 +28,30 @@ struct vds_ctx {
 	vds_backend **be; /* parallel to prov, opened on first use */
 	size_t nprov;
 	char default_id[VDS_SPID_LEN + 1];
+	uint64_t cache_max; /* limit of the content cache, in bytes */
 };
+
+/* Adds a provider to the context (not yet saved); writes its new ID. */
+vds_provider *ctx_add_provider(vds_ctx *ctx, const char *name, const char *type, const char *path,
+			       char id[VDS_SPID_LEN + 1]);
+/* Closes provider P's backend if it is open (its settings change). */
+void ctx_close_backend(vds_ctx *ctx, const vds_provider *p);
+
+/* ---- S3 providers (provider_s3.c) ---- */
+/* Frees what S owns and marks its flags "not given". */
+void s3_settings_release(vds_s3_settings *s);
+/* Reads the settings of a provider object of the configuration. */
+void s3_settings_from_json(const cJSON *j, vds_s3_settings *s);
+/* Adds the given settings to a provider object of the configuration. */
+void s3_settings_to_json(cJSON *j, const vds_s3_settings *s);
+/* True if S holds a secret key. */
+bool s3_settings_have_secret(const vds_s3_settings *s);
+/* The display path of S3 settings: "s3://BUCKET/PREFIX" (malloc'd). */
+char *s3_settings_path(const vds_s3_settings *s);
+/* Refuses file PATH (open as FD, or -1) holding secrets if others can read it. */
+int secret_file_check(const char *path, int fd);
+/* Opens the backend of S3 provider P, finding its credentials. */
+int provider_open_s3(vds_ctx *ctx, const vds_provider *p, vds_backend **out);
 
 /* Opens (once) and returns the backend of provider number I. */
 int ctx_backend_at(vds_ctx *ctx, size_t i, vds_backend **out);

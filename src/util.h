@@ -57,6 +57,9 @@ void sb_add_quoted(strbuf *sb, const char *s);
 /* A quoted, escaped copy of untrusted S in a thread-local ring of buffers. */
 const char *q(const char *s);
 
+/* Sends a debug line to the hook set with vds_set_debug(), if any. */
+void vds_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Fills OUT with N random base36 characters and a NUL. */
 void vds_random_base36(char *out, size_t n);
 /* A record stamp: 16 hex digits of microseconds, '-', 8 random chars. */

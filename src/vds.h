@@ -36,6 +36,11 @@ const char *vds_errmsg(void);
 /* Maps a status to the documented process exit code. */
 int vds_exit_code(int status);
 
+/* Receives one line of debug output (never credentials). */
+typedef void (*vds_debug_fn)(const char *line, void *ud);
+/* Sends the core's debug lines (requests, timings) to FN; NULL turns them off. */
+void vds_set_debug(vds_debug_fn fn, void *ud);
+
 #define VDS_DSID_LEN 15 /* "ds" + 13 base36 characters */
 #define VDS_SPID_LEN 15 /* "sp" + 13 base36 characters */
 #define VDS_VERID_LEN 7 /* 7 base36 characters */
@@ -77,12 +82,29 @@ double vds_progress_eta(const vds_progress *p);
 
 typedef struct vds_ctx vds_ctx;
 
+/*
+ * Settings of an S3-compatible provider. In a create or update request a
+ * NULL string or a negative flag means "not given".
+ */
+typedef struct vds_s3_settings {
+	char *bucket;
+	char *endpoint;   /* "" or NULL: AWS S3 in the region */
+	char *region;     /* "" or NULL: $AWS_REGION, else us-east-1 */
+	char *prefix;     /* "" or "folder/" inside the bucket */
+	char *access_key; /* with secret_key, else profile, else $AWS_* */
+	char *secret_key; /* never printed */
+	char *profile;    /* profile of ~/.aws/credentials */
+	int path_style;   /* 1 path-style URLs, 0 virtual-hosted; -1 default */
+	int insecure;     /* 1: do not verify TLS certificates */
+} vds_s3_settings;
+
 /* A configured storage provider. Owned by the context. */
 typedef struct vds_provider {
 	char id[VDS_SPID_LEN + 1];
 	char *name;
-	char *type; /* "local" */
-	char *path; /* local: root directory */
+	char *type; /* "local" or "s3" */
+	char *path; /* local: root directory; s3: "s3://BUCKET/PREFIX" */
+	vds_s3_settings s3; /* type "s3" */
 } vds_provider;
 
 /*
@@ -107,8 +129,35 @@ const vds_provider *vds_provider_default(const vds_ctx *ctx);
 /* Adds a local provider rooted at PATH (created if missing); writes ID. */
 int vds_provider_create_local(vds_ctx *ctx, const char *name, const char *path,
 			      char id[VDS_SPID_LEN + 1]);
-/* Removes a provider from the configuration; its data stays on disk. */
+/*
+ * Adds an S3 provider after checking that the bucket answers and that its
+ * prefix is empty or a vds store (one is started there); writes ID.
+ */
+int vds_provider_create_s3(vds_ctx *ctx, const char *name, const vds_s3_settings *s,
+			   char id[VDS_SPID_LEN + 1]);
+/* Changes the settings given in S (and NAME unless NULL) of S3 provider ID. */
+int vds_provider_update_s3(vds_ctx *ctx, const char *id, const char *name,
+			   const vds_s3_settings *s);
+/* Removes a provider from the configuration; its data stays where it is. */
 int vds_provider_delete(vds_ctx *ctx, const char *id);
+
+/* ---- the local cache of remote content -------------------------------- */
+
+/* What the cache holds, and what pruning removed. */
+typedef struct vds_cache_info {
+	uint64_t objects, bytes;
+	uint64_t removed, removed_bytes;
+	uint64_t max_bytes; /* the limit applied */
+} vds_cache_info;
+
+/* The cache folder ($XDG_CACHE_HOME/vds or $VDS_HOME/cache). */
+const char *vds_cache_dir(const vds_ctx *ctx);
+/* Counts what the cache holds; fills the configured limit. */
+int vds_cache_status(vds_ctx *ctx, vds_cache_info *out);
+/* Removes least recently used content beyond MAX_BYTES (<0: the configured limit). */
+int vds_cache_prune(vds_ctx *ctx, int64_t max_bytes, vds_cache_info *out);
+/* Sets the configured limit, applied after every download. */
+int vds_cache_set_limit(vds_ctx *ctx, uint64_t max_bytes);
 
 /* ---- datasets --------------------------------------------------------- */
 

@@ -11,8 +11,6 @@
 #include "pool.h"
 #include "store.h"
 
-#define READ_BUF (1 << 20)
-
 typedef struct verify_job {
 	vds_backend *b;
 	vds_entry *e; /* paths owned */
@@ -30,48 +28,45 @@ static void report(pool *p, verify_job *j, const char *path, const char *why)
 	pthread_mutex_unlock(&p->lock);
 }
 
+typedef struct hashing {
+	pool *p;
+	EVP_MD_CTX *md;
+	uint64_t size;
+} hashing;
+
+static int hash_chunk(const void *data, size_t len, void *ud)
+{
+	hashing *h = ud;
+
+	EVP_DigestUpdate(h->md, data, len);
+	h->size += len;
+	atomic_fetch_add(&h->p->bytes_done, (uint64_t)len);
+	return 0;
+}
+
 static int verify_one(pool *p, size_t i)
 {
 	verify_job *j = p->ud;
 	const vds_entry *e = &j->e[i];
-	char key[80], *path = NULL;
+	char key[80];
 	unsigned char got[32];
-	int fd, r = 0;
+	hashing h = {.p = p, .md = EVP_MD_CTX_new()};
+	int r;
 
 	pool_set_current(p, e->path);
 	vds_content_key(e->sha256, key);
-	if (j->b->ops->local_path(j->b, key, &path) < 0 ||
-	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		free(path);
+	EVP_DigestInit_ex(h.md, EVP_sha256(), NULL);
+	/* read from the provider itself, never from a cache */
+	r = j->b->ops->stream(j->b, key, hash_chunk, &h, p->opts ? p->opts->cancel : NULL);
+	EVP_DigestFinal_ex(h.md, got, NULL);
+	EVP_MD_CTX_free(h.md);
+	if (r == VDS_ECANCELED || pool_stopping(p))
+		return vds_err(VDS_ECANCELED, "cancelled");
+	if (r == VDS_ENOTFOUND)
 		report(p, j, e->path, "content missing");
-		atomic_fetch_add(&p->files_done, 1);
-		return 0;
-	}
-	free(path);
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	char *buf = xmalloc(READ_BUF);
-	uint64_t size = 0;
-	ssize_t n;
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	while ((n = read(fd, buf, READ_BUF)) > 0) {
-		if (pool_stopping(p)) {
-			r = vds_err(VDS_ECANCELED, "cancelled");
-			break;
-		}
-		EVP_DigestUpdate(md, buf, (size_t)n);
-		size += (uint64_t)n;
-		atomic_fetch_add(&p->bytes_done, (uint64_t)n);
-	}
-	int err = n < 0 ? errno : 0;
-	EVP_DigestFinal_ex(md, got, NULL);
-	EVP_MD_CTX_free(md);
-	free(buf);
-	close(fd);
-	if (r < 0)
-		return r;
-	if (err)
-		report(p, j, e->path, strerror(err));
-	else if (size != e->size || memcmp(got, e->sha256, 32))
+	else if (r < 0)
+		report(p, j, e->path, vds_errmsg());
+	else if (h.size != e->size || memcmp(got, e->sha256, 32))
 		report(p, j, e->path, "content does not match its SHA-256");
 	atomic_fetch_add(&p->files_done, 1);
 	return 0;
@@ -109,7 +104,7 @@ int vds_verify(vds_ctx *ctx, const char *ds, const char *ver, const vds_opts *o,
 	p.files_total = n;
 	p.bytes_total = bytes;
 	if (r == 0)
-		r = pool_run(&p, o ? o->concurrency : 0);
+		r = pool_run(&p, o && o->concurrency ? o->concurrency : b->concurrency);
 	*checked = atomic_load(&p.files_done);
 	*failed = atomic_load(&job.failed);
 	for (uint64_t i = 0; i < n; i++)

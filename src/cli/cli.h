@@ -44,7 +44,7 @@ typedef struct cli_cmd {
 
 /* Command tables of each group, each ended by an entry with path NULL. */
 extern const cli_cmd datasets_cmds[], versions_cmds[], tags_cmds[], files_cmds[],
-	providers_cmds[], diff_cmds[], file_diff_cmds[], maintain_cmds[];
+	providers_cmds[], cache_cmds[], diff_cmds[], file_diff_cmds[], maintain_cmds[];
 
 /* Parses ARGV against SPEC; VDS_EUSAGE with a message on bad input. */
 int args_parse(cli_args *a, const char *cmd, const cli_opt *spec, int argc, char **argv);

@@ -1,4 +1,4 @@
-/* cmd_providers.c - vds storageProviders list|details|create local|delete. */
+/* cmd_providers.c - vds storageProviders list|details|create local|create s3|update s3|delete. */
 #include "config.h"
 
 #include <stdio.h>
@@ -6,6 +6,33 @@
 
 #include "cli.h"
 #include "util.h"
+
+#define SECRET_MASK "********" /* secrets are never printed */
+
+static bool is_s3(const vds_provider *p)
+{
+	return !strcmp(p->type, "s3");
+}
+
+/* The S3 settings of P as NAME/VALUE rows (value "" when not set). */
+static size_t s3_rows(const vds_provider *p, const char *names[9], const char *values[9])
+{
+	const vds_s3_settings *s = &p->s3;
+	size_t n = 0;
+
+#define ROW(N, V) (names[n] = (N), values[n++] = (V) ? (V) : "")
+	ROW("Bucket", s->bucket);
+	ROW("Prefix", s->prefix);
+	ROW("Endpoint", s->endpoint);
+	ROW("Region", s->region);
+	ROW("Path Style", s->path_style < 0 ? "" : s->path_style ? "true" : "false");
+	ROW("Access Key", s->access_key);
+	ROW("Secret Access Key", s->secret_key && *s->secret_key ? SECRET_MASK : "");
+	ROW("Profile", s->profile);
+	ROW("Insecure", s->insecure > 0 ? "true" : "");
+#undef ROW
+	return n;
+}
 
 static cJSON *provider_json(vds_ctx *ctx, const vds_provider *p)
 {
@@ -17,6 +44,16 @@ static cJSON *provider_json(vds_ctx *ctx, const vds_provider *p)
 	cJSON_AddStringToObject(j, "type", p->type);
 	cJSON_AddStringToObject(j, "path", p->path);
 	cJSON_AddBoolToObject(j, "isDefault", d == p);
+	if (is_s3(p)) {
+		static const char *const keys[] = {"bucket",    "prefix",          "endpoint",
+						   "region",    "pathStyle",       "accessKey",
+						   "secretAccessKey", "profile", "insecure"};
+		const char *names[9], *values[9];
+		size_t n = s3_rows(p, names, values);
+		for (size_t i = 0; i < n; i++)
+			if (*values[i])
+				cJSON_AddStringToObject(j, keys[i], values[i]);
+	}
 	return j;
 }
 
@@ -56,8 +93,55 @@ static int sp_details(vds_ctx *ctx, cli_args *a)
 	table_row(t, "Type", p->type);
 	table_row(t, "Path", p->path);
 	table_row(t, "Default", vds_provider_default(ctx) == p ? "true" : "false");
+	if (is_s3(p)) {
+		const char *names[9], *values[9];
+		size_t n = s3_rows(p, names, values);
+		for (size_t i = 0; i < n; i++)
+			if (*values[i])
+				table_row(t, names[i], values[i]);
+	}
 	table_print(t);
 	return 0;
+}
+
+/* The S3 settings given on the command line (borrowed strings). */
+static void s3_settings_args(cli_args *a, vds_s3_settings *s)
+{
+	*s = (vds_s3_settings){
+		.bucket = (char *)arg_str(a, "bucket"),
+		.endpoint = (char *)arg_str(a, "endpoint"),
+		.region = (char *)arg_str(a, "region"),
+		.prefix = (char *)arg_str(a, "prefix"),
+		.access_key = (char *)arg_str(a, "accessKey"),
+		.secret_key = (char *)arg_str(a, "secretAccessKey"),
+		.profile = (char *)arg_str(a, "profile"),
+		.path_style = arg_bool(a, "pathStyle"),
+		.insecure = arg_bool(a, "insecure"),
+	};
+}
+
+static int sp_create_s3(vds_ctx *ctx, cli_args *a)
+{
+	vds_s3_settings s;
+	char id[VDS_SPID_LEN + 1];
+	int r;
+
+	s3_settings_args(a, &s);
+	if ((r = vds_provider_create_s3(ctx, arg_str(a, "name"), &s, id)) == 0)
+		printf("Created storage provider: %s\n", id);
+	return r;
+}
+
+static int sp_update_s3(vds_ctx *ctx, cli_args *a)
+{
+	vds_s3_settings s;
+	const char *id = arg_str(a, "id");
+	int r;
+
+	s3_settings_args(a, &s);
+	if ((r = vds_provider_update_s3(ctx, id, arg_str(a, "name"), &s)) == 0)
+		printf("Updated storage provider: %s\n", id);
+	return r;
 }
 
 static int sp_create_local(vds_ctx *ctx, cli_args *a)
@@ -94,6 +178,27 @@ static const cli_opt create_opts[] = {
 	{"path", OPT_STR, true, "DIR", "directory of the store (created if missing)"},
 	{0},
 };
+#define S3_OPTS(BUCKET_REQUIRED)                                                                 \
+	{"bucket", OPT_STR, BUCKET_REQUIRED, "BUCKET", "bucket name"},                           \
+	{"endpoint", OPT_STR, false, "URL", "S3 endpoint (default: AWS S3 in the region)"},       \
+	{"region", OPT_STR, false, "REGION", "region (default: $AWS_REGION, else us-east-1)"},    \
+	{"prefix", OPT_STR, false, "PREFIX", "folder inside the bucket holding the store"},       \
+	{"accessKey", OPT_STR, false, "KEY", "access key id"},                                   \
+	{"secretAccessKey", OPT_STR, false, "SECRET", "secret access key (kept 0600, never shown)"}, \
+	{"profile", OPT_STR, false, "NAME", "profile of ~/.aws/credentials to take keys from"},    \
+	{"pathStyle", OPT_TRUEFALSE, false, "true|false", "path-style URLs (default: true with --endpoint)"}, \
+	{"insecure", OPT_TRUEFALSE, false, "true|false", "do not verify TLS certificates"}
+static const cli_opt create_s3_opts[] = {
+	{"name", OPT_STR, true, "NAME", "provider name"},
+	S3_OPTS(true),
+	{0},
+};
+static const cli_opt update_s3_opts[] = {
+	{"id", OPT_STR, true, "SP", "storage provider id"},
+	{"name", OPT_STR, false, "NAME", "new provider name"},
+	S3_OPTS(false),
+	{0},
+};
 static const cli_opt delete_opts[] = {
 	{"id", OPT_STR, true, "SP", "storage provider id"},
 	{0},
@@ -104,6 +209,10 @@ const cli_cmd providers_cmds[] = {
 	{"storageProviders details", sp_details, "Show one storage provider", details_opts},
 	{"storageProviders create local", sp_create_local, "Add a local-directory storage provider",
 	 create_opts},
+	{"storageProviders create s3", sp_create_s3, "Add an S3-compatible storage provider",
+	 create_s3_opts},
+	{"storageProviders update s3", sp_update_s3, "Change an S3 provider's settings",
+	 update_s3_opts},
 	{"storageProviders delete", sp_delete, "Remove a storage provider from the configuration",
 	 delete_opts},
 	{0},

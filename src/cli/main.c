@@ -14,11 +14,11 @@
 
 static const cli_cmd *const groups[] = {datasets_cmds, versions_cmds, diff_cmds,
 					 tags_cmds, files_cmds, file_diff_cmds,
-					 providers_cmds, maintain_cmds};
+					 providers_cmds, cache_cmds, maintain_cmds};
 
 static void usage(FILE *f)
 {
-	fputs("Usage: vds [--config FILE] [COMMAND] [OPTIONS]\n"
+	fputs("Usage: vds [--config FILE] [--debug] [COMMAND] [OPTIONS]\n"
 	      "\n"
 	      "Versioned datasets in the terminal. With no command, vds opens the browser\n"
 	      "on the configured stores (creating a small demo dataset when they are empty).\n"
@@ -94,6 +94,13 @@ static int fail(int status)
 	return vds_exit_code(status);
 }
 
+/* Prints the core's debug lines on stderr (--debug). */
+static void debug_line(const char *line, void *ud)
+{
+	(void)ud;
+	fprintf(stderr, "vds: debug: %s\n", line);
+}
+
 int main(int argc, char **argv)
 {
 	const char *config = NULL;
@@ -113,7 +120,9 @@ int main(int argc, char **argv)
 			printf("vds %s\n", PACKAGE_VERSION);
 			return 0;
 		}
-		if (!strncmp(a, "--config=", 9)) {
+		if (!strcmp(a, "--debug")) {
+			vds_set_debug(debug_line, NULL);
+		} else if (!strncmp(a, "--config=", 9)) {
 			config = a + 9;
 		} else if (!strcmp(a, "--config")) {
 			if (first + 1 >= argc) {

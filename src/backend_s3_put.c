@@ -1,0 +1,292 @@
+/*
+ * backend_s3_put.c - putting content into an S3 bucket. A file is hashed
+ * first; content the bucket has is only refreshed (for gc's grace), never
+ * sent again. Small files go up in one PUT that the server checks against
+ * the SHA-256; large ones in parallel parts, streamed from the file. An
+ * upload interrupted by a cancel or a crash is found again by its key and
+ * only its missing parts are sent; one that failed is aborted.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backend_s3.h"
+
+/* The query naming part N of upload ID, or the upload itself (N = 0). */
+static char *upload_query(const char *id, uint64_t n)
+{
+	strbuf sb = STRBUF_INIT;
+
+	if (n)
+		sb_addf(&sb, "partNumber=%llu&", (unsigned long long)n);
+	sb_adds(&sb, "uploadId=");
+	s3_uri_encode(&sb, id, false);
+	return sb_detach(&sb, NULL);
+}
+
+/* Finds an unfinished upload of KEY; *ID is NULL if there is none. */
+static int find_upload(s3_backend *sb, const char *key, char **id)
+{
+	strbuf q = STRBUF_INIT, full = STRBUF_INIT, body = STRBUF_INIT;
+	s3_listing l = {0};
+	int64_t newest = -1;
+	int r;
+
+	*id = NULL;
+	sb_adds(&full, s3_prefix(sb->c));
+	sb_adds(&full, key);
+	sb_adds(&q, "prefix=");
+	s3_uri_encode(&q, full.buf, false);
+	sb_adds(&q, "&uploads=");
+	s3_req rq = {.method = "GET", .query = q.buf, .out = &body};
+	if ((r = s3_do(sb->c, &rq)) == 0 &&
+	    (r = s3_xml_parse(body.buf ? body.buf : "", body.len, strlen(s3_prefix(sb->c)), &l)) == 0)
+		for (size_t i = 0; i < l.nobj; i++)
+			if (!strcmp(l.obj[i].key, key) && l.obj[i].upload_id && l.obj[i].mtime > newest) {
+				newest = l.obj[i].mtime;
+				free(*id);
+				*id = xstrdup(l.obj[i].upload_id);
+			}
+	s3_listing_release(&l);
+	sb_release(&q);
+	sb_release(&full);
+	sb_release(&body);
+	return r;
+}
+
+/* Lists the parts upload ID of KEY has received. */
+static int list_parts(s3_backend *sb, const char *key, const char *id, s3_listing *out)
+{
+	strbuf body = STRBUF_INIT, q = STRBUF_INIT;
+	char *marker = NULL;
+	int r;
+
+	for (;;) {
+		sb_reset(&q);
+		if (marker)
+			sb_addf(&q, "part-number-marker=%s&", marker);
+		char *uq = upload_query(id, 0);
+		sb_adds(&q, uq);
+		free(uq);
+		s3_req rq = {.method = "GET", .key = key, .query = q.buf, .out = &body};
+		s3_listing page = {0};
+		if ((r = s3_do(sb->c, &rq)) < 0 ||
+		    (r = s3_xml_parse(body.buf ? body.buf : "", body.len, 0, &page)) < 0) {
+			s3_listing_release(&page);
+			break;
+		}
+		for (size_t i = 0; i < page.nobj; i++) {
+			if (out->nobj == out->capobj) {
+				out->capobj = out->capobj ? out->capobj * 2 : 64;
+				out->obj = xrealloc(out->obj, out->capobj * sizeof(*out->obj));
+			}
+			out->obj[out->nobj++] = page.obj[i];
+		}
+		page.nobj = 0;
+		free(marker);
+		marker = page.truncated && page.next_token ? xstrdup(page.next_token) : NULL;
+		s3_listing_release(&page);
+		if (!marker)
+			break;
+	}
+	free(marker);
+	sb_release(&body);
+	sb_release(&q);
+	return r;
+}
+
+/* True if the part the server holds is exactly bytes OFF..OFF+LEN of FD. */
+static bool part_matches(int fd, uint64_t off, uint64_t len, const s3_object *part)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	char *buf = xmalloc(1 << 20), hex[33];
+	unsigned char d[16];
+	uint64_t done = 0;
+
+	if (part->size != len) {
+		EVP_MD_CTX_free(md);
+		free(buf);
+		return false;
+	}
+	EVP_DigestInit_ex(md, EVP_md5(), NULL);
+	while (done < len) {
+		size_t want = len - done < (1 << 20) ? (size_t)(len - done) : (1 << 20);
+		ssize_t n = pread(fd, buf, want, (off_t)(off + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		EVP_DigestUpdate(md, buf, (size_t)n);
+		done += (uint64_t)n;
+	}
+	EVP_DigestFinal_ex(md, d, NULL);
+	EVP_MD_CTX_free(md);
+	free(buf);
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	return done == len && !strcmp(hex, part->etag);
+}
+
+static int complete(s3_backend *sb, const char *key, const char *id, char (*etags)[80], uint64_t n)
+{
+	strbuf xml = STRBUF_INIT, body = STRBUF_INIT;
+	char *uq = upload_query(id, 0), code[64], msg[256];
+	int r;
+
+	sb_adds(&xml, "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
+	for (uint64_t i = 0; i < n; i++)
+		sb_addf(&xml, "<Part><PartNumber>%llu</PartNumber><ETag>\"%s\"</ETag></Part>",
+			(unsigned long long)(i + 1), etags[i]);
+	sb_adds(&xml, "</CompleteMultipartUpload>");
+	const char *const hdr[] = {"Content-Type: application/xml", NULL};
+	s3_req rq = {.method = "POST", .key = key, .query = uq, .body = xml.buf, .body_len = xml.len,
+		     .headers = hdr, .out = &body};
+	if ((r = s3_do(sb->c, &rq)) == 0) { /* S3 may answer 200 and fail in the body */
+		s3_xml_error(body.buf ? body.buf : "", body.len, code, sizeof(code), msg, sizeof(msg));
+		if (*code)
+			r = vds_err(VDS_EIO, "cannot complete the upload of %s to bucket %s: %s %s",
+				    q(key), q(s3_bucket(sb->c)), code, msg);
+	}
+	free(uq);
+	sb_release(&xml);
+	sb_release(&body);
+	return r;
+}
+
+static void abort_upload(s3_backend *sb, const char *key, const char *id)
+{
+	char *uq = upload_query(id, 0);
+	s3_req rq = {.method = "DELETE", .key = key, .query = uq};
+	char saved[1024];
+
+	snprintf(saved, sizeof(saved), "%s", vds_errmsg()); /* keep the first error's message */
+	s3_do(sb->c, &rq);
+	vds_err(0, "%s", saved);
+	free(uq);
+}
+
+/* Uploads SIZE bytes of FD as KEY in parts, resuming an unfinished upload. */
+static int multipart(s3_backend *sb, const char *key, int fd, uint64_t size,
+		     _Atomic uint64_t *counter, atomic_int *cancel)
+{
+	uint64_t ps = PART_SIZE, n;
+	s3_listing have = {0};
+	char *id = NULL;
+	int r;
+
+	while ((size + ps - 1) / ps > MAX_PARTS)
+		ps *= 2;
+	n = (size + ps - 1) / ps;
+	if ((r = find_upload(sb, key, &id)) < 0)
+		return r;
+	if (id && list_parts(sb, key, id, &have) < 0) {
+		free(id); /* not resumable after all: start afresh */
+		id = NULL;
+		s3_listing_release(&have);
+	}
+	if (!id) {
+		strbuf body = STRBUF_INIT;
+		s3_listing l = {0};
+		s3_req rq = {.method = "POST", .key = key, .query = "uploads=", .out = &body};
+		if ((r = s3_do(sb->c, &rq)) == 0 &&
+		    (r = s3_xml_parse(body.buf ? body.buf : "", body.len, 0, &l)) == 0 && !l.upload_id)
+			r = vds_err(VDS_EIO, "bucket %s started no upload for %s", q(s3_bucket(sb->c)),
+				    q(key));
+		id = l.upload_id;
+		l.upload_id = NULL;
+		s3_listing_release(&l);
+		sb_release(&body);
+		if (r < 0) {
+			free(id);
+			return r;
+		}
+	}
+	char(*etags)[80] = xcalloc(n, sizeof(*etags));
+	s3_req *reqs = xcalloc(n, sizeof(*reqs));
+	char **queries = xcalloc(n, sizeof(*queries));
+	size_t *which = xcalloc(n, sizeof(*which)), nreq = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t off = i * ps, len = size - off < ps ? size - off : ps;
+		const s3_object *got = NULL;
+		char num[24];
+
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)(i + 1));
+		for (size_t k = 0; k < have.nobj && !got; k++)
+			if (!strcmp(have.obj[k].key, num))
+				got = &have.obj[k];
+		if (got && part_matches(fd, off, len, got)) { /* arrived before: keep it */
+			snprintf(etags[i], sizeof(etags[i]), "%s", got->etag);
+			if (counter)
+				atomic_fetch_add(counter, len);
+			continue;
+		}
+		queries[nreq] = upload_query(id, i + 1);
+		which[nreq] = i;
+		reqs[nreq] = (s3_req){.method = "PUT", .key = key, .query = queries[nreq], .body_fd = fd,
+				      .body_off = off, .body_size = len, .counter = counter,
+				      .cancel = cancel};
+		nreq++;
+	}
+	atomic_fetch_add(&sb->big, 1);
+	r = s3_do_all(sb->c, reqs, nreq, s3b_part_concurrency(sb));
+	atomic_fetch_sub(&sb->big, 1);
+	for (size_t k = 0; k < nreq && r == 0; k++) {
+		if (!reqs[k].etag[0])
+			r = vds_err(VDS_EIO, "bucket %s sent no ETag for a part of %s",
+				    q(s3_bucket(sb->c)), q(key));
+		snprintf(etags[which[k]], sizeof(etags[0]), "%s", reqs[k].etag);
+	}
+	if (r == 0)
+		r = complete(sb, key, id, etags, n);
+	if (r < 0 && r != VDS_ECANCELED)
+		abort_upload(sb, key, id); /* a cancel keeps the parts for the rerun */
+	for (size_t k = 0; k < nreq; k++)
+		free(queries[k]);
+	free(queries);
+	free(which);
+	free(reqs);
+	free(etags);
+	free(id);
+	s3_listing_release(&have);
+	return r;
+}
+
+int s3b_put_content(vds_backend *b, int fd, unsigned char sha[32], bool *stored,
+		    _Atomic uint64_t *counter, atomic_int *cancel)
+{
+	s3_backend *sb = (s3_backend *)b;
+	struct stat st;
+	char key[80], hex[65];
+	int r;
+
+	*stored = false;
+	if (fstat(fd, &st) < 0)
+		return vds_err(VDS_EIO, "%s", strerror(errno));
+	uint64_t size = (uint64_t)st.st_size;
+	if ((r = s3b_hash_fd(fd, size, sha, cancel)) < 0)
+		return r;
+	vds_content_key(sha, key);
+	if ((r = b->ops->stat(b, key, NULL)) == 0 && (r = b->ops->touch(b, key)) == 0) {
+		if (counter) /* present: nothing to send */
+			atomic_fetch_add(counter, size);
+		return 0;
+	}
+	if (r != VDS_ENOTFOUND)
+		return r;
+	if (size > PART_SIZE) {
+		r = multipart(sb, key, fd, size, counter, cancel);
+	} else {
+		vds_sha256_hex(sha, hex);
+		s3_req rq = {.method = "PUT", .key = key, .body_fd = fd, .body_size = size,
+			     .payload_sha = hex, .counter = counter, .cancel = cancel};
+		r = s3_do(sb->c, &rq);
+	}
+	*stored = r == 0;
+	return r;
+}
