@@ -163,28 +163,28 @@ static int s_remove_tree(vds_backend *b, const char *prefix)
 	return r;
 }
 
-bool s3b_index_find(s3_backend *sb, const char *key, known *out)
+int s3b_index_find(s3_backend *sb, const char *key, known *out)
 {
 	unsigned char sha[32];
 	char hex[65];
-	bool found = false;
 
 	if (strncmp(key, "objects/", 8) || strlen(key) != 73)
-		return false;
+		return -1;
 	hex[0] = key[8];
 	hex[1] = key[9];
 	memcpy(hex + 2, key + 11, 63);
 	if (vds_sha256_parse(hex, sha) < 0)
-		return false;
+		return -1;
 	pthread_mutex_lock(&sb->lock);
+	int found = sb->indexed ? 0 : -1;
 	if (sb->indexed) {
 		size_t lo = 0, hi = sb->nidx;
-		while (lo < hi && !found) {
+		while (lo < hi && found != 1) {
 			size_t mid = lo + (hi - lo) / 2;
 			int c = memcmp(sb->idx[mid].sha, sha, 32);
 			if (c == 0) {
 				*out = sb->idx[mid];
-				found = true;
+				found = 1;
 			} else if (c < 0) {
 				lo = mid + 1;
 			} else {
@@ -199,13 +199,7 @@ bool s3b_index_find(s3_backend *sb, const char *key, known *out)
 static int s_stat(vds_backend *b, const char *key, uint64_t *size)
 {
 	s3_backend *sb = (s3_backend *)b;
-	known k;
 
-	if (s3b_index_find(sb, key, &k)) {
-		if (size)
-			*size = k.size;
-		return 0;
-	}
 	s3_req r = {.method = "HEAD", .key = key};
 	int rc = s3_do(sb->c, &r);
 	if (rc == VDS_ENOTFOUND)
@@ -494,7 +488,7 @@ static int s_touch(vds_backend *b, const char *key)
 	known k;
 	int r;
 
-	if (s3b_index_find(sb, key, &k) && k.size > COPY_LIMIT)
+	if (s3b_index_find(sb, key, &k) == 1 && k.size > COPY_LIMIT)
 		return 0; /* S3 copies at most 5 GiB at once; see vds-format(5) */
 	sb_adds(&src, "x-amz-copy-source: /");
 	s3_uri_encode(&src, s3_bucket(sb->c), false);

@@ -39,8 +39,8 @@ typedef struct s3_backend {
 	bool indexed;
 } s3_backend;
 
-/* Finds content KEY in the listing index; true (and *OUT) if present. */
-bool s3b_index_find(s3_backend *sb, const char *key, known *out);
+/* Looks content KEY up in the listing index: 1 present (*OUT set), 0 absent, -1 no index. */
+int s3b_index_find(s3_backend *sb, const char *key, known *out);
 /* SHA-256 of the first SIZE bytes of FD. */
 int s3b_hash_fd(int fd, uint64_t size, unsigned char sha[32], atomic_int *cancel);
 /* Transfers in flight for one large object, sharing the backend's budget. */

@@ -272,12 +272,16 @@ int s3b_put_content(vds_backend *b, int fd, unsigned char sha[32], bool *stored,
 	if ((r = s3b_hash_fd(fd, size, sha, cancel)) < 0)
 		return r;
 	vds_content_key(sha, key);
-	if ((r = b->ops->stat(b, key, NULL)) == 0 && (r = b->ops->touch(b, key)) == 0) {
-		if (counter) /* present: nothing to send */
+	/* a listing a moment ago answers without a request; else one HEAD */
+	known k;
+	int listed = s3b_index_find(sb, key, &k);
+	r = listed < 0 ? b->ops->stat(b, key, NULL) : listed ? 0 : VDS_ENOTFOUND;
+	if (r == 0 && (r = b->ops->touch(b, key)) == 0) { /* present: refresh, send nothing */
+		if (counter)
 			atomic_fetch_add(counter, size);
 		return 0;
 	}
-	if (r != VDS_ENOTFOUND)
+	if (r != VDS_ENOTFOUND) /* a touch that found nothing: gc took it, send it */
 		return r;
 	if (size > PART_SIZE) {
 		r = multipart(sb, key, fd, size, counter, cancel);

@@ -36,9 +36,8 @@ static int put_link(put_job *j, walk_item *it, unsigned char sha[32])
 
 	EVP_Digest(it->link, len, sha, NULL, EVP_sha256(), NULL);
 	vds_content_key(sha, key);
-	if (j->b->ops->stat(j->b, key, NULL) == 0)
-		return j->b->ops->touch(j->b, key);
-	return j->b->ops->write(j->b, key, it->link, len);
+	int r = j->b->ops->touch(j->b, key); /* stored already: fresh for gc */
+	return r == VDS_ENOTFOUND ? j->b->ops->write(j->b, key, it->link, len) : r;
 }
 
 static int put_one(pool *p, size_t i)
@@ -59,10 +58,13 @@ static int put_one(pool *p, size_t i)
 	/* an unchanged file whose content the store has is not even opened */
 	if (hashcache_get(j->cache, &it->st, j->sha[i])) {
 		vds_content_key(j->sha[i], key);
-		if (j->b->ops->stat(j->b, key, NULL) == 0 && (r = j->b->ops->touch(j->b, key)) == 0) {
+		if ((r = j->b->ops->touch(j->b, key)) == 0) { /* stored already: fresh for gc */
 			atomic_fetch_add(&p->bytes_done, (uint64_t)it->st.st_size);
 			goto done;
 		}
+		if (r != VDS_ENOTFOUND)
+			return r;
+		r = 0;
 	}
 	int fd = open(it->src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)

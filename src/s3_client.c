@@ -516,10 +516,13 @@ int s3_do(s3_client *c, s3_req *r)
 		curl_off_t cl = -1;
 		curl_easy_getinfo(x.h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
 		r->length = cl > 0 ? (uint64_t)cl : 0;
-		vds_debug("s3: %s %s -> %ld%s%s (%.1f ms, attempt %d)", r->method, url, r->status,
-			  e ? ", " : "", e ? curl_easy_strerror(e) : "",
+		curl_off_t up = 0, down = 0;
+		curl_easy_getinfo(x.h, CURLINFO_SIZE_UPLOAD_T, &up);
+		curl_easy_getinfo(x.h, CURLINFO_SIZE_DOWNLOAD_T, &down);
+		vds_debug("s3: %s %s -> %ld%s%s (%.1f ms, sent %lld, received %lld, attempt %d)",
+			  r->method, url, r->status, e ? ", " : "", e ? curl_easy_strerror(e) : "",
 			  (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
-			  attempt);
+			  (long long)up, (long long)down, attempt);
 		if (x.cancelled || (r->cancel && atomic_load(r->cancel))) {
 			rc = vds_err(VDS_ECANCELED, "cancelled");
 			break;
@@ -545,11 +548,17 @@ int s3_do(s3_client *c, s3_req *r)
 			break;
 		}
 		if ((r->status >= 200 && r->status < 300) || (r->status == 412 && r->allow_412) ||
-		    (r->status == 501 && r->allow_501))
+		    (r->status == 501 && r->allow_501) || (r->status == 416 && r->allow_416))
 			break;
 		if (r->status == 404) {
+			s3_xml_error(x.err.buf ? x.err.buf : "", x.err.len, code, sizeof(code), msg,
+				     sizeof(msg));
 			char *w = what(c, r);
-			rc = vds_err(VDS_ENOTFOUND, "no object %s", w);
+			if (!strcmp(code, "NoSuchBucket"))
+				rc = vds_err(VDS_ENOTFOUND, "no such bucket %s at %s", q(c->cfg.bucket),
+					     c->cfg.endpoint);
+			else
+				rc = vds_err(VDS_ENOTFOUND, "no object %s", w);
 			free(w);
 			break;
 		}

@@ -74,8 +74,90 @@ new_version() {
 	vds datasets versions create --id "$_ds" "$@" | sed -n 's/^C[a-z]* dataset version: //p' | tail -n 1
 }
 
+# ---- the default store: local, or an S3 bucket --------------------------------
+# Under tests/s3/run.sh (VDS_TEST_S3 set) the default provider is an S3
+# provider on that server, below the prefix "store/", named "local" like the
+# default local provider so that expected outputs stay the same. The store_*
+# helpers reach the store's keys either way: through the file system, or
+# with curl's own SigV4 signing (a client independent of vds).
+if [ -n "${VDS_TEST_S3:-}" ]; then
+	S3_PREFIX=store/
+	S3_SP=sps3test0000001
+	mkdir -p "$VDS_HOME"
+	(umask 077 && printf '%s\n' \
+		"{\"defaultStorageProviderId\": \"$S3_SP\", \"storageProviders\": [{\"id\": \"$S3_SP\"," \
+		" \"name\": \"local\", \"type\": \"s3\", \"bucket\": \"$VDS_TEST_S3_BUCKET\"," \
+		" \"endpoint\": \"$VDS_TEST_S3_ENDPOINT\", \"region\": \"$VDS_TEST_S3_REGION\"," \
+		" \"prefix\": \"$S3_PREFIX\", \"accessKey\": \"$VDS_TEST_S3_ACCESS_KEY\"," \
+		" \"secretAccessKey\": \"$VDS_TEST_S3_SECRET_KEY\"}]}" >"$VDS_HOME/config.json" &&
+		printf 'machine 127.0.0.1 login %s password %s\n' \
+			"$VDS_TEST_S3_ACCESS_KEY" "$VDS_TEST_S3_SECRET_KEY" >"$T/netrc")
+fi
+
+# is_s3: true when the default store is an S3 bucket
+is_s3() { [ -n "${VDS_TEST_S3:-}" ]; }
+
+# s3curl METHOD KEY [CURL ARGS...]: one signed request for KEY of the store
+s3curl() {
+	_m=$1 _k=$2; shift 2
+	curl -sS -X "$_m" --netrc-file "$T/netrc" --aws-sigv4 "aws:amz:$VDS_TEST_S3_REGION:s3" \
+		-H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$@" \
+		"$VDS_TEST_S3_ENDPOINT/$VDS_TEST_S3_BUCKET/$S3_PREFIX$_k"
+}
+
+# s3keys PREFIX: "KEY SIZE" for every key below PREFIX of the store
+s3keys() {
+	_p=$(printf '%s' "$S3_PREFIX$1" | sed 's|/|%2F|g')
+	curl -sS --netrc-file "$T/netrc" --aws-sigv4 "aws:amz:$VDS_TEST_S3_REGION:s3" \
+		-H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
+		"$VDS_TEST_S3_ENDPOINT/$VDS_TEST_S3_BUCKET/?list-type=2&prefix=$_p" |
+		sed 's|<Contents>|\n|g' |
+		sed -n 's|.*<Key>\([^<]*\)</Key>.*<Size>\([0-9]*\)</Size>.*|\1 \2|p' |
+		sed "s|^$S3_PREFIX||"
+}
+
+# store_has KEY: true if the default store holds object KEY (or keys below KEY/)
+store_has() {
+	if is_s3; then [ -n "$(s3keys "$1" | grep -E "^$1(/| )" | head -n 1)" ]
+	else [ -e "$VDS_HOME/store/$1" ]; fi
+}
+
+# store_ls PREFIX: child names below PREFIX/ of the default store, sorted
+store_ls() {
+	if is_s3; then s3keys "$1/" | sed "s|^$1/||; s|[/ ].*||" | sort -u
+	else ls "$VDS_HOME/store/$1" 2>/dev/null; fi
+}
+
+# store_cat KEY: prints object KEY of the default store
+store_cat() {
+	if is_s3; then s3curl GET "$1" -f
+	else cat "$VDS_HOME/store/$1"; fi
+}
+
+# store_put KEY FILE: writes FILE as object KEY of the default store
+store_put() {
+	if is_s3; then s3curl PUT "$1" -f -T "$2" -o /dev/null
+	else mkdir -p "$(dirname "$VDS_HOME/store/$1")" && rm -f "$VDS_HOME/store/$1" &&
+		cp "$2" "$VDS_HOME/store/$1"; fi
+}
+
+# store_rm KEY: removes object KEY (or every key below KEY/) of the default store
+store_rm() {
+	if is_s3; then
+		for _k in $(s3keys "$1" | grep -E "^$1(/| )" | cut -d' ' -f1); do
+			s3curl DELETE "$_k" -f -o /dev/null
+		done
+	else rm -rf "$VDS_HOME/store/$1"; fi
+}
+
 # store_bytes: total size of content objects in the default store
-store_bytes() { du -sb "$VDS_HOME/store/objects" | cut -f1; }
+store_bytes() {
+	if is_s3; then s3keys objects/ | awk '{ n += $2 } END { print n + 0 }'
+	else du -sb "$VDS_HOME/store/objects" | cut -f1; fi
+}
+
+# object_key HEX: the key of content HEX ("objects/ab/cdef...")
+object_key() { echo "objects/$(echo "$1" | cut -c1-2)/$(echo "$1" | cut -c3-)"; }
 
 done_testing() {
 	echo "1..$tap_n"

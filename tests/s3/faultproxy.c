@@ -1,0 +1,1143 @@
+/*
+ * faultproxy - a fault-injecting HTTP/1.1 proxy for the S3 tests.
+ *
+ * Usage:
+ *   faultproxy --listen-port-file FILE --upstream HOST:PORT [--seed N]
+ *              [--drop P] [--error503 P] [--stall P] [--stall-ms MS]
+ *              [--only-after N] [--only-path TEXT] [--log FILE]
+ *
+ * It listens on 127.0.0.1 on a port chosen by the system, writes that port
+ * number (and a newline) to FILE (through FILE.tmp and a rename, so a reader
+ * never sees a partial file) and serves until SIGTERM or SIGINT (exit 0).
+ * Options take their value as the next argument or after '='.
+ *
+ * The client connects to the proxy as if it were the S3 server; the proxy
+ * forwards the byte stream unchanged (Host and signatures included) to the
+ * upstream server, one upstream connection per client connection, and follows
+ * the HTTP/1.1 framing (Content-Length and chunked bodies, Expect:
+ * 100-continue, interim 1xx responses, HEAD/204/304 responses without a body)
+ * so that it can count requests on keep-alive connections.
+ *
+ * Faults are decided per request with a PRNG seeded by --seed (default 1),
+ * only for requests numbered above --only-after (default 0; requests are
+ * numbered from 1 in arrival order over all connections) and, with
+ * --only-path TEXT, only for requests whose target contains TEXT. Each probability P
+ * is in 0..1 (default 0); they are tried in this order: drop, error503, stall.
+ *
+ *   drop      close both connections abruptly, either before forwarding the
+ *             request (drop-before), in the middle of its body (drop-request,
+ *             only for requests with a body) or after forwarding part of the
+ *             response (drop-response: part of the body, or part of the head
+ *             when the response has no body). Half of the drops reset the
+ *             connections (RST), the others close them (FIN).
+ *   error503  the request is not forwarded: its body is read and discarded,
+ *             then the proxy answers "503 Slow Down" with an S3 SlowDown XML
+ *             error and keeps the connection. A request carrying "Expect:
+ *             100-continue" is answered at once with "Connection: close".
+ *   stall     part of the response is forwarded, then nothing for --stall-ms
+ *             milliseconds (default 3000), then the rest. With --stall-ms 0
+ *             the stall lasts until the client closes the connection.
+ *
+ * --log FILE appends one line per request: "N METHOD PATH -> FAULT", FAULT
+ * being ok, drop-before, drop-request, drop-response, 503 or stall. Headers
+ * are never logged; signature and credential query parameters are redacted.
+ *
+ * Exit status: 0 after SIGTERM/SIGINT, 1 on a startup error, 2 on bad usage.
+ */
+#ifndef _GNU_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BUF_SIZE (256 * 1024)   /* per direction and connection */
+#define HEAD_MAX (64 * 1024)    /* longest request or response head */
+#define TARGET_MAX 2048         /* request target kept for the log */
+#define SPLIT_UNKNOWN 65536     /* fault position range in a body of unknown length */
+#define DRAIN_MS 2000           /* how long a closing client may still send */
+
+enum fault { FAULT_OK, FAULT_DROP_BEFORE, FAULT_DROP_REQUEST, FAULT_DROP_RESPONSE, FAULT_503, FAULT_STALL };
+static const char *const fault_name[] = {
+    "ok", "drop-before", "drop-request", "drop-response", "503", "stall"
+};
+
+static const char slowdown_body[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code>"
+    "<Message>Please reduce your request rate.</Message></Error>";
+
+/* ---- options and shared state ---- */
+
+static struct {
+    const char *port_file, *log_file;
+    struct sockaddr_storage up_addr;
+    socklen_t up_len;
+    uint64_t seed;
+    double p_drop, p_503, p_stall;
+    long stall_ms;
+    unsigned long long only_after;
+    const char *only_path;
+} opt = { .seed = 1, .stall_ms = 3000 };
+
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER; /* all below */
+static pthread_cond_t g_idle = PTHREAD_COND_INITIALIZER;
+static int g_threads;
+static uint64_t g_rng;
+static unsigned long long g_requests;
+static FILE *g_log;
+
+/* Written to by the signal handler and never drained: once readable, every
+ * wait in every thread returns and the connections wind down. */
+static int g_stop[2] = { -1, -1 };
+
+/* splitmix64; callers hold g_lock */
+static uint64_t rng_next(void)
+{
+    uint64_t z = (g_rng += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static int rng_chance(double p)   /* g_lock held */
+{
+    return p > 0 && (double)(rng_next() >> 11) * (1.0 / 9007199254740992.0) < p;
+}
+
+static unsigned long long rng_below(unsigned long long n)
+{
+    pthread_mutex_lock(&g_lock);
+    unsigned long long v = n ? rng_next() % n : 0;
+    pthread_mutex_unlock(&g_lock);
+    return v;
+}
+
+/* ---- socket I/O; every wait also watches g_stop ---- */
+
+/* Wait for events on fd (ignored when fd < 0) for timeout_ms (-1: no limit).
+ * 1 ready, 0 timeout, -1 the proxy is stopping. */
+static int wait_fd(int fd, short events, int timeout_ms)
+{
+    struct pollfd p[2] = { { .fd = g_stop[0], .events = POLLIN }, { .fd = fd, .events = events } };
+    for (;;) {
+        int r = poll(p, 2, timeout_ms);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 || p[0].revents)
+            return -1;
+        return r > 0;
+    }
+}
+
+static int send_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t r = send(fd, p, n, MSG_NOSIGNAL);
+        if (r > 0) {
+            p += r;
+            n -= (size_t)r;
+        } else if (r < 0 && errno == EINTR) {
+            continue;
+        } else if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (wait_fd(fd, POLLOUT, -1) < 0)
+                return -1;
+        } else {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Bytes read from a socket and not yet forwarded: d[off .. off+len). */
+struct buf {
+    char *d;
+    size_t off, len;
+};
+
+static char *buf_data(struct buf *b) { return b->d + b->off; }
+
+static void buf_consume(struct buf *b, size_t n)
+{
+    b->off += n;
+    b->len -= n;
+    if (b->len == 0)
+        b->off = 0;
+}
+
+/* Read what fd has (waiting until it has something) into b.
+ * >0 bytes read, 0 end of stream, -1 error, stop or full buffer. */
+static ssize_t buf_fill(int fd, struct buf *b)
+{
+    if (b->off > 0 && BUF_SIZE - b->off - b->len < BUF_SIZE / 4) {
+        memmove(b->d, b->d + b->off, b->len);
+        b->off = 0;
+    }
+    size_t room = BUF_SIZE - b->off - b->len;
+    if (room == 0)
+        return -1;
+    for (;;) {
+        ssize_t r = recv(fd, b->d + b->off + b->len, room, 0);
+        if (r >= 0) {
+            b->len += (size_t)r;
+            return r;
+        }
+        if (errno == EINTR)
+            continue;
+        if ((errno != EAGAIN && errno != EWOULDBLOCK) || wait_fd(fd, POLLIN, -1) < 0)
+            return -1;
+    }
+}
+
+static void set_socket_options(int fd)
+{
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+/* ---- HTTP/1.1 message heads ---- */
+
+struct head {
+    size_t len;                 /* bytes, blank line included */
+    char method[16];
+    char target[TARGET_MAX];    /* truncated if longer */
+    int status;                 /* responses only */
+    int http10;
+    long long clen;             /* Content-Length, -1 if none */
+    int chunked, expect100, close, keepalive;
+};
+
+/* Does the comma-separated list v[0..n) hold token tok (any case)? */
+static int has_token(const char *v, size_t n, const char *tok)
+{
+    size_t tl = strlen(tok), i = 0;
+    while (i < n) {
+        while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+            i++;
+        size_t s = i;
+        while (i < n && v[i] != ',' && v[i] != ';' && v[i] != ' ' && v[i] != '\t')
+            i++;
+        if (i - s == tl && strncasecmp(v + s, tok, tl) == 0)
+            return 1;
+        while (i < n && v[i] != ',')
+            i++;
+    }
+    return 0;
+}
+
+static int parse_field(const char *line, size_t n, struct head *h)
+{
+    const char *colon = memchr(line, ':', n);
+    if (!colon || colon == line)
+        return -1;
+    size_t nl = (size_t)(colon - line);
+    const char *v = colon + 1, *e = line + n;
+    while (v < e && (*v == ' ' || *v == '\t'))
+        v++;
+    while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
+        e--;
+    size_t vl = (size_t)(e - v);
+#define NAME_IS(s) (nl == sizeof(s) - 1 && strncasecmp(line, s, nl) == 0)
+    if (NAME_IS("content-length")) {
+        long long x = 0;
+        if (vl == 0 || vl > 18)
+            return -1;
+        for (size_t i = 0; i < vl; i++) {
+            if (v[i] < '0' || v[i] > '9')
+                return -1;
+            x = x * 10 + (v[i] - '0');
+        }
+        if (h->clen >= 0 && h->clen != x)
+            return -1;
+        h->clen = x;
+    } else if (NAME_IS("transfer-encoding")) {
+        h->chunked |= has_token(v, vl, "chunked");
+    } else if (NAME_IS("connection")) {
+        h->close |= has_token(v, vl, "close");
+        h->keepalive |= has_token(v, vl, "keep-alive");
+    } else if (NAME_IS("expect")) {
+        h->expect100 |= has_token(v, vl, "100-continue");
+    }
+#undef NAME_IS
+    return 0;
+}
+
+static int parse_version(const char *p, size_t n, struct head *h)
+{
+    if (n != 8 || memcmp(p, "HTTP/1.", 7) != 0 || (p[7] != '0' && p[7] != '1'))
+        return -1;
+    h->http10 = p[7] == '0';
+    return 0;
+}
+
+static int parse_first_line(const char *line, size_t n, int response, struct head *h)
+{
+    if (response) {
+        if (n < 12 || parse_version(line, 8, h) < 0 || line[8] != ' ' || (n > 12 && line[12] != ' '))
+            return -1;
+        for (int i = 9; i < 12; i++) {
+            if (line[i] < '0' || line[i] > '9')
+                return -1;
+            h->status = h->status * 10 + (line[i] - '0');
+        }
+        return 0;
+    }
+    const char *sp1 = memchr(line, ' ', n), *sp2 = line + n;
+    while (sp2 > line && sp2[-1] != ' ')
+        sp2--;
+    if (!sp1 || sp2 - 1 <= sp1 || sp1 == line || (size_t)(sp1 - line) >= sizeof h->method
+        || parse_version(sp2, (size_t)(line + n - sp2), h) < 0)
+        return -1;
+    memcpy(h->method, line, (size_t)(sp1 - line));
+    size_t tl = (size_t)(sp2 - 1 - (sp1 + 1));
+    if (tl >= sizeof h->target)
+        tl = sizeof h->target - 1;
+    memcpy(h->target, sp1 + 1, tl);
+    return 0;
+}
+
+static int parse_head(const char *p, size_t n, int response, struct head *h)
+{
+    memset(h, 0, sizeof *h);
+    h->clen = -1;
+    h->len = n;
+    const char *line = p, *end = p + n;
+    for (int first = 1; line < end; first = 0) {
+        const char *eol = line;
+        while (eol + 1 < end && !(eol[0] == '\r' && eol[1] == '\n'))
+            eol++;
+        if (eol + 1 >= end)
+            return -1;
+        size_t ll = (size_t)(eol - line);
+        if (first) {
+            if (parse_first_line(line, ll, response, h) < 0)
+                return -1;
+        } else if (ll == 0) {
+            break;
+        } else if (line[0] != ' ' && line[0] != '\t' && parse_field(line, ll, h) < 0) {
+            return -1;
+        }
+        line = eol + 2;
+    }
+    return 0;
+}
+
+/* Is a whole head in b? 1 yes (parsed into h), 0 not yet, -1 malformed. */
+static int head_ready(struct buf *b, struct head *h, int response)
+{
+    if (!response)   /* stray line ends before a request line are allowed */
+        while (b->len > 0 && (buf_data(b)[0] == '\r' || buf_data(b)[0] == '\n'))
+            buf_consume(b, 1);
+    const char *p = buf_data(b);
+    for (size_t i = 0; i + 4 <= b->len; i++)
+        if (memcmp(p + i, "\r\n\r\n", 4) == 0)
+            return parse_head(p, i + 4, response, h) < 0 ? -1 : 1;
+    return b->len >= HEAD_MAX ? -1 : 0;
+}
+
+/* 1 head read, 0 end of stream before any byte, -1 error. */
+static int read_head(int fd, struct buf *b, struct head *h, int response)
+{
+    for (;;) {
+        int r = head_ready(b, h, response);
+        if (r != 0)
+            return r;
+        ssize_t n = buf_fill(fd, b);
+        if (n <= 0)
+            return n == 0 && b->len == 0 ? 0 : -1;
+    }
+}
+
+/* ---- message bodies ---- */
+
+enum { FR_NONE, FR_LENGTH, FR_CHUNKED, FR_CLOSE };
+enum { CS_SIZE, CS_EXT, CS_SIZE_LF, CS_DATA, CS_DATA_CR, CS_DATA_LF, CS_TRAILER, CS_TRAILER_LINE, CS_END_LF };
+
+/* Finds where a body ends in the byte stream that follows its head. */
+struct framer {
+    int kind;
+    unsigned long long left;  /* FR_LENGTH: body bytes left; chunked: chunk bytes left */
+    int state, digits;
+};
+
+static void fr_init(struct framer *f, int kind, long long clen)
+{
+    memset(f, 0, sizeof *f);
+    f->kind = kind;
+    if (kind == FR_LENGTH)
+        f->left = (unsigned long long)clen;
+}
+
+/* A chunk-size line ended: the chunk's data follows, or the trailer. */
+static int size_line_end(struct framer *f)
+{
+    if (f->digits == 0)
+        return -1;
+    f->state = f->left ? CS_DATA : CS_TRAILER;
+    return 0;
+}
+
+/* How many of the n bytes at p belong to the body; *done is set when they
+ * complete it. -1 if the chunked framing is malformed. */
+static ssize_t fr_feed(struct framer *f, const char *p, size_t n, int *done)
+{
+    size_t i = 0;
+    *done = 0;
+    if (f->kind == FR_CLOSE)
+        return (ssize_t)n;
+    if (f->kind == FR_LENGTH) {
+        i = f->left < n ? (size_t)f->left : n;
+        f->left -= i;
+        *done = f->left == 0;
+        return (ssize_t)i;
+    }
+    while (i < n && !*done) {
+        char c = p[i];
+        if (f->state == CS_DATA) {
+            size_t take = f->left < n - i ? (size_t)f->left : n - i;
+            i += take;
+            f->left -= take;
+            if (f->left == 0)
+                f->state = CS_DATA_CR;
+            continue;
+        }
+        i++;
+        switch (f->state) {
+        case CS_SIZE:
+            if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) {
+                if (f->left >> 56)
+                    return -1;
+                f->left = f->left * 16 + (unsigned)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+                f->digits++;
+            } else if (c == ';' || c == ' ' || c == '\t') {
+                f->state = CS_EXT;
+            } else if (c == '\r') {
+                f->state = CS_SIZE_LF;
+            } else if (c != '\n' || size_line_end(f) < 0) {
+                return -1;
+            }
+            break;
+        case CS_EXT:
+            if (c == '\r')
+                f->state = CS_SIZE_LF;
+            else if (c == '\n' && size_line_end(f) < 0)
+                return -1;
+            break;
+        case CS_SIZE_LF:
+            if (c != '\n' || size_line_end(f) < 0)
+                return -1;
+            break;
+        case CS_DATA_CR:
+            if (c == '\r')
+                f->state = CS_DATA_LF;
+            else if (c == '\n')
+                f->state = CS_SIZE, f->digits = 0;
+            else
+                return -1;
+            break;
+        case CS_DATA_LF:
+            if (c != '\n')
+                return -1;
+            f->state = CS_SIZE;
+            f->digits = 0;
+            break;
+        case CS_TRAILER:
+            if (c == '\r')
+                f->state = CS_END_LF;
+            else if (c == '\n')
+                *done = 1;
+            else
+                f->state = CS_TRAILER_LINE;
+            break;
+        case CS_TRAILER_LINE:
+            if (c == '\n')
+                f->state = CS_TRAILER;
+            break;
+        case CS_END_LF:
+            if (c != '\n')
+                return -1;
+            *done = 1;
+            break;
+        }
+    }
+    return (ssize_t)i;
+}
+
+/* ---- one client connection ---- */
+
+struct conn {
+    int c, u;                 /* client and upstream sockets, -1 when closed */
+    struct buf cin, uin;      /* read from the client / from upstream */
+    int rst;                  /* end both connections with a reset */
+    int graceful;             /* let the client finish before closing */
+    int drop_rst;             /* how this request's drop closes */
+    /* fault at a byte position of the stream being written */
+    enum fault fault;
+    int armed;
+    unsigned long long pos, sent;
+};
+
+static long long ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (t.tv_sec - t0->tv_sec) * 1000LL + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Wait until the stall is over: 0 go on, -1 the client closed or stop. */
+static int stall(struct conn *k)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int watch = k->c;
+    for (;;) {
+        int timeout = -1;
+        if (opt.stall_ms > 0) {
+            long long ms = ms_since(&t0);
+            if (ms >= opt.stall_ms)
+                return 0;
+            timeout = (int)(opt.stall_ms - ms);
+        }
+        int r = wait_fd(watch, POLLIN, timeout);
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            continue;
+        char ch;
+        ssize_t n = recv(k->c, &ch, 1, MSG_PEEK);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+            return -1;        /* the client gave up */
+        if (n > 0)
+            watch = -1;       /* it sent something: just wait out the stall */
+    }
+}
+
+/* Write n bytes of the current stream to fd, injecting the armed fault when
+ * the stream reaches its position. 0 ok, -1 the connection ends. */
+static int emit(struct conn *k, int fd, const char *p, size_t n)
+{
+    if (k->armed && k->sent + n > k->pos) {
+        size_t first = (size_t)(k->pos - k->sent);
+        if (send_all(fd, p, first) < 0)
+            return -1;
+        k->sent += first;
+        p += first;
+        n -= first;
+        k->armed = 0;
+        if (k->fault != FAULT_STALL) {
+            k->rst = k->drop_rst;
+            return -1;
+        }
+        if (stall(k) < 0)
+            return -1;
+    }
+    if (send_all(fd, p, n) < 0)
+        return -1;
+    k->sent += n;
+    return 0;
+}
+
+/* A body of unknown length ends here: keep an armed fault inside it. */
+static void clamp_fault(struct conn *k, size_t n)
+{
+    if (k->armed && n > 0 && k->pos >= k->sent + n)
+        k->pos = k->sent + n - 1;
+}
+
+static int request_has_body(const struct head *req)
+{
+    return req->chunked || req->clen > 0;
+}
+
+static void request_framer(struct framer *f, const struct head *req)
+{
+    fr_init(f, req->chunked ? FR_CHUNKED : req->clen > 0 ? FR_LENGTH : FR_NONE, req->clen);
+}
+
+/* Forward the request body from the client to upstream, relaying interim
+ * responses meanwhile. A final response arriving before the body is complete
+ * is left parsed in *resp with *early set. 0 ok, -1 the connection ends. */
+static int forward_request_body(struct conn *k, struct framer *f, struct head *resp, int *early)
+{
+    int done = 0;
+    *early = 0;
+    while (!done) {
+        if (k->cin.len > 0) {
+            ssize_t m = fr_feed(f, buf_data(&k->cin), k->cin.len, &done);
+            if (m < 0)
+                return -1;
+            if (done)
+                clamp_fault(k, (size_t)m);
+            if (emit(k, k->u, buf_data(&k->cin), (size_t)m) < 0)
+                return -1;
+            buf_consume(&k->cin, (size_t)m);
+            continue;
+        }
+        struct pollfd p[3] = {
+            { .fd = g_stop[0], .events = POLLIN },
+            { .fd = k->u, .events = POLLIN },
+            { .fd = k->c, .events = POLLIN },
+        };
+        if (poll(p, 3, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (p[0].revents)
+            return -1;
+        if (p[1].revents) {
+            if (buf_fill(k->u, &k->uin) <= 0)
+                return -1;
+            int r;
+            while ((r = head_ready(&k->uin, resp, 1)) == 1) {
+                if (resp->status >= 200) {
+                    *early = 1;
+                    return 0;
+                }
+                if (send_all(k->c, buf_data(&k->uin), resp->len) < 0)
+                    return -1;
+                buf_consume(&k->uin, resp->len);
+            }
+            if (r < 0)
+                return -1;
+        }
+        if (p[2].revents && buf_fill(k->c, &k->cin) <= 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Forward the response (its head already in *resp if have_head). */
+static int forward_response(struct conn *k, const struct head *req, struct head *resp,
+                            int have_head, enum fault fault, int *close_after)
+{
+    for (;; have_head = 0) {
+        if (!have_head && read_head(k->u, &k->uin, resp, 1) <= 0)
+            return -1;
+        if (resp->status >= 200)
+            break;
+        if (send_all(k->c, buf_data(&k->uin), resp->len) < 0)   /* interim 1xx */
+            return -1;
+        buf_consume(&k->uin, resp->len);
+    }
+    struct framer f;
+    if (strcmp(req->method, "HEAD") == 0 || resp->status == 204 || resp->status == 304)
+        fr_init(&f, FR_NONE, 0);
+    else if (resp->chunked)
+        fr_init(&f, FR_CHUNKED, 0);
+    else if (resp->clen >= 0)
+        fr_init(&f, FR_LENGTH, resp->clen);
+    else
+        fr_init(&f, FR_CLOSE, 0);
+
+    k->sent = 0;
+    k->armed = fault == FAULT_DROP_RESPONSE || fault == FAULT_STALL;
+    k->fault = fault;
+    if (k->armed) {
+        if (f.kind == FR_LENGTH && resp->clen > 0)
+            k->pos = resp->len + rng_below((unsigned long long)resp->clen);
+        else if (f.kind == FR_CHUNKED)
+            k->pos = resp->len + rng_below(SPLIT_UNKNOWN);
+        else
+            k->pos = rng_below(resp->len);
+    }
+    if (emit(k, k->c, buf_data(&k->uin), resp->len) < 0)
+        return -1;
+    buf_consume(&k->uin, resp->len);
+
+    int done = f.kind == FR_NONE || (f.kind == FR_LENGTH && resp->clen == 0);
+    while (!done) {
+        if (k->uin.len == 0) {
+            ssize_t r = buf_fill(k->u, &k->uin);
+            if (r == 0 && f.kind == FR_CLOSE)
+                break;
+            if (r <= 0)
+                return -1;
+        }
+        ssize_t m = fr_feed(&f, buf_data(&k->uin), k->uin.len, &done);
+        if (m < 0)
+            return -1;
+        if (done)
+            clamp_fault(k, (size_t)m);
+        if (emit(k, k->c, buf_data(&k->uin), (size_t)m) < 0)
+            return -1;
+        buf_consume(&k->uin, (size_t)m);
+    }
+    k->armed = 0;
+    *close_after = resp->close || (resp->http10 && !resp->keepalive) || f.kind == FR_CLOSE;
+    return 0;
+}
+
+static int upstream_connect(struct conn *k)
+{
+    int fd = socket(opt.up_addr.ss_family, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    if (connect(fd, (struct sockaddr *)&opt.up_addr, opt.up_len) < 0) {
+        fprintf(stderr, "faultproxy: upstream: %s\n", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    set_socket_options(fd);
+    k->u = fd;
+    k->uin.off = k->uin.len = 0;
+    return 0;
+}
+
+static int answer(struct conn *k, const char *status, const char *type, const char *body,
+                  int head_only, int close_conn)
+{
+    char h[256];
+    int n = snprintf(h, sizeof h, "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                     "Connection: %s\r\n\r\n", status, type, strlen(body),
+                     close_conn ? "close" : "keep-alive");
+    if (send_all(k->c, h, (size_t)n) < 0 || (!head_only && send_all(k->c, body, strlen(body)) < 0))
+        return -1;
+    if (close_conn) {
+        k->graceful = 1;
+        return -1;
+    }
+    return 0;
+}
+
+static int answer_503(struct conn *k, const struct head *req)
+{
+    int close_conn = req->close || req->http10;
+    buf_consume(&k->cin, req->len);
+    if (request_has_body(req) && req->expect100) {
+        close_conn = 1;      /* answer before the body comes; never read it */
+    } else {
+        struct framer f;
+        int done = !request_has_body(req);
+        request_framer(&f, req);
+        while (!done) {
+            if (k->cin.len == 0 && buf_fill(k->c, &k->cin) <= 0)
+                return -1;
+            ssize_t m = fr_feed(&f, buf_data(&k->cin), k->cin.len, &done);
+            if (m < 0)
+                return -1;
+            buf_consume(&k->cin, (size_t)m);
+        }
+    }
+    return answer(k, "503 Slow Down", "application/xml", slowdown_body,
+                  strcmp(req->method, "HEAD") == 0, close_conn);
+}
+
+static int proxy_request(struct conn *k, const struct head *req, enum fault fault)
+{
+    /* an idle upstream connection that became readable was closed (or is confused) */
+    if (k->u >= 0 && (k->uin.len > 0 || wait_fd(k->u, POLLIN, 0) != 0)) {
+        close(k->u);
+        k->u = -1;
+    }
+    if (k->u < 0 && upstream_connect(k) < 0)
+        return answer(k, "502 Bad Gateway", "text/plain", "upstream unreachable\n",
+                      strcmp(req->method, "HEAD") == 0, 1);
+    if (send_all(k->u, buf_data(&k->cin), req->len) < 0)
+        return -1;
+    buf_consume(&k->cin, req->len);
+
+    struct head resp;
+    int early = 0, close_after = 0;
+    if (request_has_body(req)) {
+        struct framer f;
+        request_framer(&f, req);
+        k->sent = 0;
+        k->fault = fault;
+        k->armed = fault == FAULT_DROP_REQUEST;
+        if (k->armed)
+            k->pos = rng_below(req->chunked ? SPLIT_UNKNOWN : (unsigned long long)req->clen);
+        if (forward_request_body(k, &f, &resp, &early) < 0)
+            return -1;
+        k->armed = 0;
+    }
+    if (forward_response(k, req, &resp, early, fault, &close_after) < 0)
+        return -1;
+    if (early || close_after || req->close || req->http10) {
+        k->graceful = 1;     /* the request body was cut short, or the server closes */
+        return -1;
+    }
+    return 0;
+}
+
+/* Append s to the log line, escaping what is not printable ASCII. */
+static size_t log_put(char *line, size_t at, size_t cap, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n && at + 5 < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c <= ' ' || c >= 0x7f || c == '\\')
+            at += (size_t)snprintf(line + at, cap - at, "\\x%02x", c);
+        else
+            line[at++] = (char)c;
+    }
+    line[at] = '\0';
+    return at;
+}
+
+static void log_request(unsigned long long n, const struct head *req, enum fault fault)
+{
+    static const char *const secret[] = { "X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token" };
+    char line[3 * TARGET_MAX + 128];
+    size_t at = (size_t)snprintf(line, sizeof line, "%llu ", n);
+    at = log_put(line, at, sizeof line, req->method, strlen(req->method));
+    line[at++] = ' ';
+    const char *t = req->target, *q = strchr(t, '?');
+    at = log_put(line, at, sizeof line, t, q ? (size_t)(q - t) : strlen(t));
+    while (q) {          /* query parameters, secrets redacted */
+        const char *s = q + 1, *amp = strchr(s, '&'), *e = amp ? amp : s + strlen(s);
+        const char *eq = memchr(s, '=', (size_t)(e - s));
+        at = log_put(line, at, sizeof line, q, 1);
+        int hide = 0;
+        for (size_t i = 0; eq && i < sizeof secret / sizeof *secret; i++)
+            hide |= (size_t)(eq - s) == strlen(secret[i]) && strncasecmp(s, secret[i], strlen(secret[i])) == 0;
+        if (hide) {
+            at = log_put(line, at, sizeof line, s, (size_t)(eq - s));
+            at = log_put(line, at, sizeof line, "=REDACTED", 9);
+        } else {
+            at = log_put(line, at, sizeof line, s, (size_t)(e - s));
+        }
+        q = amp;
+    }
+    pthread_mutex_lock(&g_lock);
+    fprintf(g_log, "%s%s -> %s\n", line, strlen(req->target) == TARGET_MAX - 1 ? "..." : "",
+            fault_name[fault]);
+    fflush(g_log);
+    pthread_mutex_unlock(&g_lock);
+}
+
+/* 0 the connection goes on, -1 it ends. */
+static int handle_request(struct conn *k, const struct head *req)
+{
+    int body = request_has_body(req);
+    enum fault fault = FAULT_OK;
+    pthread_mutex_lock(&g_lock);
+    unsigned long long n = ++g_requests;
+    if (n > opt.only_after && (!opt.only_path || strstr(req->target, opt.only_path))) {
+        if (rng_chance(opt.p_drop)) {
+            static const enum fault where[] = { FAULT_DROP_BEFORE, FAULT_DROP_RESPONSE, FAULT_DROP_REQUEST };
+            fault = where[rng_next() % (body ? 3 : 2)];
+            k->drop_rst = (int)(rng_next() & 1);
+        } else if (rng_chance(opt.p_503)) {
+            fault = FAULT_503;
+        } else if (rng_chance(opt.p_stall)) {
+            fault = FAULT_STALL;
+        }
+    }
+    pthread_mutex_unlock(&g_lock);
+    if (g_log)
+        log_request(n, req, fault);
+
+    if (fault == FAULT_DROP_BEFORE) {
+        k->rst = k->drop_rst;
+        return -1;
+    }
+    if (fault == FAULT_503)
+        return answer_503(k, req);
+    return proxy_request(k, req, fault);
+}
+
+static void conn_close(struct conn *k)
+{
+    struct linger lg = { 1, 0 };
+    if (k->rst) {
+        setsockopt(k->c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        if (k->u >= 0)
+            setsockopt(k->u, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    }
+    if (k->u >= 0)
+        close(k->u);
+    if (k->graceful && !k->rst) {
+        /* half-close and read what the client still sends, so that closing
+         * with unread data does not reset the connection under the answer */
+        shutdown(k->c, SHUT_WR);
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (;;) {
+            long long ms = ms_since(&t0);
+            if (ms >= DRAIN_MS || wait_fd(k->c, POLLIN, (int)(DRAIN_MS - ms)) <= 0)
+                break;
+            char sink[4096];
+            ssize_t r = recv(k->c, sink, sizeof sink, 0);
+            if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+                break;
+        }
+    }
+    close(k->c);
+}
+
+static void *conn_main(void *arg)
+{
+    struct conn *k = arg;
+    struct head req;
+    while (read_head(k->c, &k->cin, &req, 0) == 1 && handle_request(k, &req) == 0)
+        ;
+    conn_close(k);
+    free(k->cin.d);
+    free(k->uin.d);
+    free(k);
+    pthread_mutex_lock(&g_lock);
+    if (--g_threads == 0)
+        pthread_cond_signal(&g_idle);
+    pthread_mutex_unlock(&g_lock);
+    return NULL;
+}
+
+static void start_conn(int fd)
+{
+    struct conn *k = calloc(1, sizeof *k);
+    if (k) {
+        k->c = fd;
+        k->u = -1;
+        k->cin.d = malloc(BUF_SIZE);
+        k->uin.d = malloc(BUF_SIZE);
+    }
+    pthread_attr_t attr;
+    pthread_t tid;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_mutex_lock(&g_lock);
+    g_threads++;
+    pthread_mutex_unlock(&g_lock);
+    if (!k || !k->cin.d || !k->uin.d || pthread_create(&tid, &attr, conn_main, k) != 0) {
+        fprintf(stderr, "faultproxy: cannot serve a connection\n");
+        close(fd);
+        if (k) {
+            free(k->cin.d);
+            free(k->uin.d);
+        }
+        free(k);
+        pthread_mutex_lock(&g_lock);
+        g_threads--;
+        pthread_mutex_unlock(&g_lock);
+    }
+    pthread_attr_destroy(&attr);
+}
+
+/* ---- startup ---- */
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    (void)sig;
+    if (write(g_stop[1], "x", 1) < 0) {
+        /* the pipe is full: the proxy is stopping already */
+    }
+    errno = saved;
+}
+
+static void usage(int status)
+{
+    fprintf(status ? stderr : stdout,
+            "usage: faultproxy --listen-port-file FILE --upstream HOST:PORT [--seed N]\n"
+            "                  [--drop P] [--error503 P] [--stall P] [--stall-ms MS]\n"
+            "                  [--only-after N] [--only-path TEXT] [--log FILE]\n");
+    exit(status);
+}
+
+static void bad_value(const char *name, const char *v)
+{
+    fprintf(stderr, "faultproxy: bad value '%s' for %s\n", v, name);
+    exit(2);
+}
+
+static double parse_probability(const char *name, const char *v)
+{
+    char *end;
+    errno = 0;
+    double p = strtod(v, &end);
+    if (errno || end == v || *end || !(p >= 0 && p <= 1))
+        bad_value(name, v);
+    return p;
+}
+
+static unsigned long long parse_count(const char *name, const char *v, unsigned long long max)
+{
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (errno || end == v || *end || *v == '-' || x > max)
+        bad_value(name, v);
+    return x;
+}
+
+static void parse_upstream(const char *v)
+{
+    const char *colon = strrchr(v, ':');
+    char host[256];
+    if (!colon || colon == v || (size_t)(colon - v) >= sizeof host || !colon[1])
+        bad_value("--upstream", v);
+    const char *h = v;
+    size_t hl = (size_t)(colon - v);
+    if (h[0] == '[' && h[hl - 1] == ']') {
+        h++;
+        hl -= 2;
+    }
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV }, *ai;
+    int e = getaddrinfo(host, colon + 1, &hints, &ai);
+    if (e) {
+        fprintf(stderr, "faultproxy: --upstream %s: %s\n", v, gai_strerror(e));
+        exit(2);
+    }
+    memcpy(&opt.up_addr, ai->ai_addr, ai->ai_addrlen);
+    opt.up_len = ai->ai_addrlen;
+    freeaddrinfo(ai);
+}
+
+static void parse_args(int argc, char **argv)
+{
+    const char *upstream = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = NULL, *eq = strchr(a, '=');
+        char name[32];
+        size_t nl = eq ? (size_t)(eq - a) : strlen(a);
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+            usage(0);
+        if (strncmp(a, "--", 2) != 0 || nl >= sizeof name) {
+            fprintf(stderr, "faultproxy: unknown argument '%s'\n", a);
+            usage(2);
+        }
+        memcpy(name, a, nl);
+        name[nl] = '\0';
+        if (eq)
+            v = eq + 1;
+        else if (i + 1 < argc)
+            v = argv[++i];
+        else {
+            fprintf(stderr, "faultproxy: %s needs a value\n", name);
+            usage(2);
+        }
+        if (strcmp(name, "--listen-port-file") == 0)
+            opt.port_file = v;
+        else if (strcmp(name, "--upstream") == 0)
+            upstream = v;
+        else if (strcmp(name, "--seed") == 0)
+            opt.seed = parse_count(name, v, UINT64_MAX);
+        else if (strcmp(name, "--drop") == 0)
+            opt.p_drop = parse_probability(name, v);
+        else if (strcmp(name, "--error503") == 0)
+            opt.p_503 = parse_probability(name, v);
+        else if (strcmp(name, "--stall") == 0)
+            opt.p_stall = parse_probability(name, v);
+        else if (strcmp(name, "--stall-ms") == 0)
+            opt.stall_ms = (long)parse_count(name, v, 1000000000);
+        else if (strcmp(name, "--only-after") == 0)
+            opt.only_after = parse_count(name, v, ULLONG_MAX);
+        else if (strcmp(name, "--only-path") == 0)
+            opt.only_path = v;
+        else if (strcmp(name, "--log") == 0)
+            opt.log_file = v;
+        else {
+            fprintf(stderr, "faultproxy: unknown option '%s'\n", name);
+            usage(2);
+        }
+    }
+    if (!opt.port_file || !upstream) {
+        fprintf(stderr, "faultproxy: --listen-port-file and --upstream are required\n");
+        usage(2);
+    }
+    parse_upstream(upstream);
+}
+
+static void die(const char *what)
+{
+    fprintf(stderr, "faultproxy: %s: %s\n", what, strerror(errno));
+    exit(1);
+}
+
+static void write_port_file(unsigned port)
+{
+    size_t n = strlen(opt.port_file) + 5;
+    char *tmp = malloc(n);
+    if (!tmp)
+        die("out of memory");
+    snprintf(tmp, n, "%s.tmp", opt.port_file);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        die(tmp);
+    int bad = fprintf(f, "%u\n", port) < 0;
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, opt.port_file) != 0)
+        die(opt.port_file);
+    free(tmp);
+}
+
+int main(int argc, char **argv)
+{
+    parse_args(argc, argv);
+    g_rng = opt.seed;
+
+    if (pipe(g_stop) < 0)
+        die("pipe");
+    for (int i = 0; i < 2; i++) {
+        fcntl(g_stop[i], F_SETFL, fcntl(g_stop[i], F_GETFL) | O_NONBLOCK);
+        fcntl(g_stop[i], F_SETFD, FD_CLOEXEC);
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+
+    if (opt.log_file && !(g_log = fopen(opt.log_file, "a")))
+        die(opt.log_file);
+
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sin;
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t sl = sizeof sin;
+    if (ls < 0 || bind(ls, (struct sockaddr *)&sin, sizeof sin) < 0 || listen(ls, 128) < 0
+        || getsockname(ls, (struct sockaddr *)&sin, &sl) < 0)
+        die("listen");
+    fcntl(ls, F_SETFL, fcntl(ls, F_GETFL) | O_NONBLOCK);
+    fcntl(ls, F_SETFD, FD_CLOEXEC);
+    write_port_file(ntohs(sin.sin_port));
+
+    for (;;) {
+        int r = wait_fd(ls, POLLIN, -1);
+        if (r < 0)
+            break;
+        int fd = accept(ls, NULL, NULL);
+        if (fd >= 0) {
+            set_socket_options(fd);
+            start_conn(fd);
+        } else if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+            wait_fd(-1, 0, 100);      /* out of resources: let connections end */
+        }
+    }
+
+    close(ls);
+    pthread_mutex_lock(&g_lock);
+    while (g_threads > 0)
+        pthread_cond_wait(&g_idle, &g_lock);
+    pthread_mutex_unlock(&g_lock);
+    if (g_log)
+        fclose(g_log);
+    close(g_stop[0]);
+    close(g_stop[1]);
+    return 0;
+}

@@ -1,0 +1,110 @@
+#!/bin/sh
+# run.sh - runs one test script against a real S3 server of its own.
+#
+#   tests/s3/run.sh KIND TEST
+#
+# KIND is rgw (Ceph radosgw, tests/s3/rgw.sh) or swift (OpenStack Swift with
+# s3api, tests/s3/swift.sh); TEST is a test script's path relative to
+# $VDS_SRCDIR (the source tree; default: the one holding this script), for
+# instance tests/cli/t04-versions.sh.
+#
+# When KIND's packages are not installed this prints the TAP plan
+# "1..0 # SKIP ... not installed (tests/s3/KIND.sh install)" and exits 0.
+# Otherwise it starts a server in a new folder under ${VDS_S3_TMP:-/tmp}
+# (kept short: the server's unix sockets live there), runs
+# `sh "$VDS_SRCDIR/TEST"` with
+#
+#   VDS_TEST_S3             KIND
+#   VDS_TEST_S3_ENDPOINT    http://127.0.0.1:PORT
+#   VDS_TEST_S3_ACCESS_KEY  VDS_TEST_S3_SECRET_KEY
+#   VDS_TEST_S3_REGION      us-east-1
+#   VDS_TEST_S3_BUCKET      an empty bucket (vds-test)
+#   VDS_TEST_S3_DIR         the server's folder (radosgw-admin -c DIR/ceph.conf)
+#
+# in its environment, passes its output through and exits with its status.
+# The server is stopped when the test ends or this script is interrupted.
+# If the server does not start: "Bail out! could not start KIND: REASON",
+# exit 1 (the server's log tail goes to stderr).
+
+set -u
+if [ $# != 2 ]; then
+	echo "usage: $0 rgw|swift TEST" >&2
+	exit 2
+fi
+kind=$1 test=$2
+here=$(cd "$(dirname "$0")" && pwd)
+: "${VDS_SRCDIR:=$(cd "$here/../.." && pwd)}"
+export VDS_SRCDIR
+case $kind in
+rgw) what=radosgw ;;
+swift) what=swift ;;
+*) echo "$0: unknown server '$kind' (rgw or swift)" >&2; exit 2 ;;
+esac
+server="$here/$kind.sh"
+
+if ! sh "$server" available; then
+	echo "1..0 # SKIP $what is not installed (tests/s3/$kind.sh install)"
+	exit 0
+fi
+
+dir=
+err=
+child=
+cleanup() {
+	if [ -n "$dir" ]; then
+		[ ! -f "$dir/.vds-s3" ] || sh "$server" stop "$dir" >&2
+		rmdir "$dir" 2>/dev/null
+		dir=
+	fi
+	[ -z "$err" ] || rm -f "$err"
+	err=
+}
+# on_signal STATUS: ends the test, stops the server, exits with STATUS
+on_signal() {
+	if [ -n "$child" ]; then
+		kill -TERM "$child" 2>/dev/null
+		wait "$child"
+	fi
+	cleanup
+	exit "$1"
+}
+trap cleanup EXIT
+trap 'on_signal 129' HUP
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
+
+bail() {
+	echo "Bail out! could not start $kind: $1"
+	exit 1
+}
+
+base=${VDS_S3_TMP:-/tmp}
+mkdir -p "$base" || bail "cannot make $base"
+dir=$(mktemp -d "$base/vds-s3.XXXXXX") || { dir=; bail "cannot make a folder in $base"; }
+err=$(mktemp "$base/vds-s3.err.XXXXXX") || { err=; bail "cannot make a file in $base"; }
+if ! sh "$server" start "$dir" >/dev/null 2>"$err"; then
+	cat "$err" >&2
+	why=$(tail -n 1 "$err")
+	bail "${why#"$kind.sh: "}"
+fi
+cat "$err" >&2
+
+S3_ENDPOINT='' S3_ACCESS_KEY='' S3_SECRET_KEY='' S3_REGION='' S3_BUCKET=''
+. "$dir/env"
+VDS_TEST_S3=$kind
+VDS_TEST_S3_ENDPOINT=$S3_ENDPOINT
+VDS_TEST_S3_ACCESS_KEY=$S3_ACCESS_KEY
+VDS_TEST_S3_SECRET_KEY=$S3_SECRET_KEY
+VDS_TEST_S3_REGION=$S3_REGION
+VDS_TEST_S3_BUCKET=$S3_BUCKET
+VDS_TEST_S3_DIR=$dir
+export VDS_TEST_S3 VDS_TEST_S3_ENDPOINT VDS_TEST_S3_ACCESS_KEY VDS_TEST_S3_SECRET_KEY \
+	VDS_TEST_S3_REGION VDS_TEST_S3_BUCKET VDS_TEST_S3_DIR
+
+# in the background, so that a signal reaches the trap at once
+sh "$VDS_SRCDIR/$test" 0<&0 &
+child=$!
+wait "$child"
+status=$?
+child=
+exit $status
