@@ -18,7 +18,13 @@ undo_create() {
 	[ -z "$_id" ] || vds datasets delete --id "$_id" >/dev/null
 }
 
-store=$VDS_HOME/store
+# store_file KEY: true if KEY is an object (a file) of the default store
+store_file() { store_cat "$1" >/dev/null 2>&1; }
+# store_absent KEY: true if the default store holds neither KEY nor keys below KEY/
+store_absent() { ! store_has "$1"; }
+# store_grep ERE KEY: true if a line of object KEY matches ERE
+store_grep() { store_cat "$2" | grep -Eq "$1"; }
+
 empty_list=$(cat <<'EOF'
 +------+----+------------------+
 | Name | ID | Storage Provider |
@@ -43,7 +49,7 @@ run vds datasets create --name zeta --description "the last letter"
 zeta=$(created_id)
 expect "create with a description" 0 "Created dataset: $zeta" ""
 check "the id is ds + 13 base36" matches "$zeta" 'ds[0-9a-z]{13}'
-check "dataset.json is written in the default store" test -f "$store/datasets/$zeta/dataset.json"
+check "dataset.json is written in the default store" store_file "datasets/$zeta/dataset.json"
 run vds datasets create --name alpha
 alpha=$(created_id)
 expect "create without a description" 0 "Created dataset: $alpha" ""
@@ -121,8 +127,8 @@ created_s=$(date -u -d "$created" +%s 2>/dev/null || echo 0)
 check "the creation time is the time of the create (UTC)" \
 	test "$created_s" -ge $((before - 1)) -a "$created_s" -le $((after + 1))
 check "dataset.json keeps the creation time in microseconds" \
-	grep -Eq '"created":	"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z"' \
-	"$store/datasets/$zeta/dataset.json"
+	store_grep '"created":	"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z"' \
+	"datasets/$zeta/dataset.json"
 
 # ---- unknown and malformed ids ------------------------------------------------
 
@@ -326,10 +332,11 @@ expect "which makes the name ambiguous three times" 4 "" \
 # ---- delete ----------------------------------------------------------------
 
 run vds datasets versions create --id zeta --message "to be deleted"
-check "zeta has a version" test -n "$(ls "$store/datasets/$zeta/versions")"
+check "zeta has a version" test -n "$(store_ls "datasets/$zeta/versions")"
 run vds datasets delete --id zeta
 expect "delete by name" 0 "Deleted dataset: $zeta" ""
-check "the dataset's folder is gone" test ! -e "$store/datasets/$zeta"
+check "the dataset's folder is gone" store_absent "datasets/$zeta"
+check "the other datasets are left in the store" store_file "datasets/$beta/dataset.json"
 run vds datasets details --id "$zeta"
 expect "details after delete" 3 "" "vds: no such dataset '$zeta'"
 run vds datasets delete --id "$zeta"

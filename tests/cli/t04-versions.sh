@@ -21,7 +21,11 @@ version_json() {
 		"$1" "${1%%:*}" "${1#*:}" "$2" "$3" "$4" "$5" "$6" "$_c"
 }
 
-store=$VDS_HOME/store
+# store_file KEY: true if KEY is an object (a file) of the default store
+store_file() { store_cat "$1" >/dev/null 2>&1; }
+# store_absent KEY: true if the default store holds neither KEY nor keys below KEY/
+store_absent() { ! store_has "$1"; }
+
 mkdir -p "$T/src"
 printf 'hello\n' >"$T/src/small.txt"             # 6 bytes
 head -c 2048 /dev/zero >"$T/src/zeros.bin"        # 2048 bytes
@@ -58,7 +62,7 @@ run vds datasets versions create --id "$ds" --message "first draft"
 v1=$(created_ref)
 expect "create a draft" 0 "Created dataset version: $v1" ""
 check "the reference is DS:VER with a 7-character base36 id" matches "$v1" "$ds:[0-9a-z]{7}"
-check "version.json is written" test -f "$store/datasets/$ds/versions/${v1#*:}/version.json"
+check "version.json is written" store_file "datasets/$ds/versions/${v1#*:}/version.json"
 
 run vds datasets versions details --id "$v1"
 norm_times
@@ -126,7 +130,7 @@ expect "update without --message" 2 "" \
 
 run vds datasets versions commit --id "$v1"
 expect "commit a draft" 0 "Committed dataset version: $v1" ""
-check "a commit record is written" test -n "$(ls "$store/datasets/$ds/versions/${v1#*:}/commit")"
+check "a commit record is written" test -n "$(store_ls "datasets/$ds/versions/${v1#*:}/commit")"
 run vds datasets versions details --id "$v1"
 norm_times
 committed_v1=$(cat <<EOF
@@ -310,7 +314,9 @@ expect "latest of a dataset without versions" 3 "" \
 
 run vds datasets versions delete --id "$v2"
 expect "delete a draft" 0 "Deleted dataset version: $v2" ""
-check "the draft's folder is gone" test ! -e "$store/datasets/$ds/versions/${v2#*:}"
+check "the draft's folder is gone" store_absent "datasets/$ds/versions/${v2#*:}"
+check "the other versions are left in the store" \
+	store_file "datasets/$ds/versions/${v1#*:}/version.json"
 run vds datasets versions delete --id "$v2"
 expect "delete it again" 3 "" "vds: no version or tag '${v2#*:}' in dataset $ds"
 run vds datasets versions delete --id "$ds"

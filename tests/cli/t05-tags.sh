@@ -38,7 +38,7 @@ expect "no tags yet (--json)" 0 "[]" ""
 run vds datasets tags set --id "$v1" --name stable
 expect "set a tag" 0 "Set dataset tag: $ds:stable" ""
 check "the tag is a record in the store" \
-	test -n "$(ls "$VDS_HOME/store/datasets/$ds/tags/stable" 2>/dev/null)"
+	test -n "$(store_ls "datasets/$ds/tags/stable")"
 run vds datasets tags set --id "tagged:${v1#*:}" --name v1.0
 expect "set a tag through the dataset's name" 0 "Set dataset tag: $ds:v1.0" ""
 run vds datasets tags set --id "$ds:latest" --name newest
@@ -164,7 +164,7 @@ EOF
 run vds datasets tags set --id "$v2" --name stable
 expect "setting a tag where it is already is fine" 0 "Set dataset tag: $ds:stable" ""
 is "only the newest record of a tag is kept" \
-	"$(ls "$VDS_HOME/store/datasets/$ds/tags/stable" | wc -l | tr -d ' ')" 1
+	"$(store_ls "datasets/$ds/tags/stable" | wc -l | tr -d ' ')" 1
 run vds datasets tags set --id "$ds:v1.0" --name stable
 expect "a tag can be set through another tag" 0 "Set dataset tag: $ds:stable" ""
 run vds datasets versions details --id "$ds:stable"
