@@ -8,7 +8,7 @@ matches() { printf '%s\n' "$1" | grep -Eqx "$2"; }
 # ---- vds --help, -h, --version ----------------------------------------
 
 usage=$(cat <<'EOF'
-Usage: vds [--config FILE] [COMMAND] [OPTIONS]
+Usage: vds [--config FILE] [--debug] [COMMAND] [OPTIONS]
 
 Versioned datasets in the terminal. With no command, vds opens the browser
 on the configured stores (creating a small demo dataset when they are empty).
@@ -39,7 +39,12 @@ Commands:
   storageProviders list              List storage providers
   storageProviders details           Show one storage provider
   storageProviders create local      Add a local-directory storage provider
+  storageProviders create s3         Add an S3-compatible storage provider
+  storageProviders update s3         Change an S3 provider's settings
   storageProviders delete            Remove a storage provider from the configuration
+  cache status                       Show the local cache of remote content
+  cache prune                        Remove least recently used cached content
+  cache limit                        Set the cache's size limit (applied after downloads)
   fsck                               Check every dataset, version, tag and draft of a store
   gc                                 Delete content that no version or draft references
 
@@ -239,16 +244,19 @@ Commands:
   storageProviders list              List storage providers
   storageProviders details           Show one storage provider
   storageProviders create local      Add a local-directory storage provider
+  storageProviders create s3         Add an S3-compatible storage provider
+  storageProviders update s3         Change an S3 provider's settings
   storageProviders delete            Remove a storage provider from the configuration
 EOF
 )"
 
 run vds storageProviders create
-expect "'vds storageProviders create' lists 'create local' on stderr, exit 2" 2 "" "$(cat <<'EOF'
+expect "'vds storageProviders create' lists 'create local' and 'create s3' on stderr, exit 2" 2 "" "$(cat <<'EOF'
 Usage: vds storageProviders create COMMAND [OPTIONS]
 
 Commands:
   storageProviders create local      Add a local-directory storage provider
+  storageProviders create s3         Add an S3-compatible storage provider
 EOF
 )"
 

@@ -4,9 +4,12 @@
 
 # sha_file FILE: SHA-256 of FILE's content
 sha_file() { sha256sum <"$1" | cut -c1-64; }
-# object SHA: the content object of SHA in the default store
-object() { printf '%s/store/objects/%s/%s' "$VDS_HOME" "$(printf '%s' "$1" | cut -c1-2)" \
-	"$(printf '%s' "$1" | cut -c3-)"; }
+# damage KEY TEXT: replaces object KEY of the default store by TEXT
+damage() { printf "$2" >"$T/damage" && store_put "$1" "$T/damage"; }
+# stored KEY...: the default store holds every KEY
+stored() { for _k; do store_has "$_k" || return 1; done; }
+# gone KEY: the default store does not hold KEY
+gone() { ! store_has "$1"; }
 # commit_empty DS: an empty committed version of DS, printed as DS:VER
 commit_empty() {
 	_v=$(new_version "$1" --message empty)
@@ -403,28 +406,26 @@ expect "verify NAME (latest) with --concurrency" 0 "Verified 3 files of $c1: all
 run vds datasets versions verify --id "$e1"
 expect "verify an empty version" 0 "Verified 0 files of $e1: all intact" ""
 
-o2=$(object "$(sha_file "$C/f2")")
-o3=$(object "$(sha_file "$C/sub/f3")")
-check "the content objects are where the store keeps them" test -f "$o2" -a -f "$o3"
-chmod u+w "$o2"
-printf 'SECOND\n' >"$o2"
+o2=$(object_key "$(sha_file "$C/f2")")
+o3=$(object_key "$(sha_file "$C/sub/f3")")
+check "the content objects are where the store keeps them" stored "$o2" "$o3"
+damage "$o2" 'SECOND\n'
 run vds datasets versions verify --id "$c1"
 expect "verify finds damaged content" 9 "BAD  f2: content does not match its SHA-256" \
 	"vds: 1 of 3 files of $c1 are damaged or missing"
-printf 'sec' >"$o2"
+damage "$o2" 'sec'
 run vds datasets versions verify --id "$c1" --concurrency 1
 expect "verify finds truncated content" 9 "BAD  f2: content does not match its SHA-256" \
 	"vds: 1 of 3 files of $c1 are damaged or missing"
-printf 'second\n' >"$o2"
-chmod a-w "$o2"
+damage "$o2" 'second\n'
 run vds datasets versions verify --id "$c1"
 expect "verify once the content is repaired" 0 "Verified 3 files of $c1: all intact" ""
-rm -f "$o3"
+store_rm "$o3"
+check "the content object is deleted" gone "$o3"
 run vds datasets versions verify --id "$c1"
 expect "verify finds missing content" 9 "BAD  sub/f3: content missing" \
 	"vds: 1 of 3 files of $c1 are damaged or missing"
-chmod u+w "$o2"
-printf 'SECOND\n' >"$o2"
+damage "$o2" 'SECOND\n'
 run vds datasets versions verify --id "$c1" --concurrency 4
 check "verify with two bad files: exit 9" test "$rc" = 9
 is "verify with two bad files: both reported" "$(sort "$T/out")" \
@@ -439,7 +440,9 @@ printf 'only in the draft\n' >"$T/draft-only"
 vds datasets files put --id "$cd2" --source-path "$T/draft-only" >/dev/null
 run vds datasets versions verify --id "$cd2"
 expect "verify a draft" 0 "Verified 1 file of $cd2: all intact" ""
-rm -f "$(object "$(sha_file "$T/draft-only")")"
+od=$(object_key "$(sha_file "$T/draft-only")")
+store_rm "$od"
+check "the draft's content object is deleted" gone "$od"
 run vds datasets versions verify --id "$cd2"
 expect "verify a draft with missing content" 9 "BAD  draft-only: content missing" \
 	"vds: 1 of 1 files of $cd2 are damaged or missing"
