@@ -129,6 +129,10 @@ void ui_refresh(ui *u)
 	memcpy(ver, u->ver, sizeof(ver));
 	memcpy(tag, u->tag, sizeof(tag));
 	u->message[0] = '\0';
+	memo_clear(u); /* read everything afresh */
+	u->versions = NULL;
+	u->tags = NULL;
+	u->nversions = u->ntags = 0;
 	pane_datasets.load(u);
 	for (size_t i = 0; i < u->ndatasets; i++)
 		if (!strcmp(u->datasets[i].id, ds))
@@ -738,8 +742,7 @@ int vds_browse(vds_ctx *ctx, const char *ref)
 	for (int i = 0; i < PANE_COUNT; i++)
 		list_clear(&u.list[i]);
 	vds_dataset_list_free(u.datasets, u.ndatasets);
-	vds_version_list_free(u.versions, u.nversions);
-	vds_tag_list_free(u.tags, u.ntags);
+	memo_clear(&u); /* owns the version and tag lists */
 	vds_listing_release(&u.listing);
 	vds_tree_free(u.tree);
 	preview_release(&u.preview);

@@ -11,10 +11,9 @@ static void load(ui *u)
 {
 	ui_list *l = &u->list[PANE_TAGS];
 
-	vds_tag_list_free(u->tags, u->ntags);
-	u->tags = NULL;
+	u->tags = NULL; /* borrowed from the memo */
 	u->ntags = 0;
-	if (*u->ds && vds_tag_list(u->ctx, u->ds, &u->tags, &u->ntags) < 0)
+	if (*u->ds && memo_tags(u, u->ds, &u->tags, &u->ntags) < 0)
 		ui_message(u, true, "%s", vds_errmsg());
 	ui_row *rows = xcalloc(u->ntags + 1, sizeof(*rows));
 	for (size_t i = 0; i < u->ntags; i++)

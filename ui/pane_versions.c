@@ -12,10 +12,9 @@ static void load(ui *u)
 {
 	ui_list *l = &u->list[PANE_VERSIONS];
 
-	vds_version_list_free(u->versions, u->nversions);
-	u->versions = NULL;
+	u->versions = NULL; /* borrowed from the memo */
 	u->nversions = 0;
-	if (*u->ds && vds_version_list(u->ctx, u->ds, &u->versions, &u->nversions) < 0)
+	if (*u->ds && memo_versions(u, u->ds, &u->versions, &u->nversions) < 0)
 		ui_message(u, true, "%s", vds_errmsg());
 	ui_row *rows = xcalloc(u->nversions + 1, sizeof(*rows));
 	for (size_t i = 0; i < u->nversions; i++) {

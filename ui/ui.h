@@ -164,6 +164,7 @@ typedef struct ui_field {
 } ui_field;
 
 typedef struct ui ui;
+typedef struct ui_memo ui_memo;
 typedef struct ui_form ui_form;
 
 /* What a form does when confirmed. */
@@ -273,9 +274,11 @@ struct ui {
 	/* selection state */
 	vds_dataset *datasets;
 	size_t ndatasets;
-	vds_version *versions;
+	ui_memo *memo; /* versions and tags read per dataset (memo.c) */
+	size_t nmemo;
+	vds_version *versions; /* the current dataset's, borrowed from the memo */
 	size_t nversions;
-	vds_tag *tags;
+	vds_tag *tags; /* likewise */
 	size_t ntags;
 	char ds[VDS_DSID_LEN + 1];
 	char ver[VDS_VERID_LEN + 1];
@@ -291,6 +294,13 @@ struct ui {
 };
 
 extern const ui_pane_ops pane_datasets, pane_versions, pane_tags, pane_files;
+
+/* Forgets every dataset's versions and tags (they are read again when shown). */
+void memo_clear(ui *u);
+/* The versions of DS, read once until memo_clear(); owned by the memo. */
+int memo_versions(ui *u, const char *ds, vds_version **v, size_t *n);
+/* The tags of DS, likewise. */
+int memo_tags(ui *u, const char *ds, vds_tag **t, size_t *n);
 
 /* Sets the status-line message (printf style). */
 void ui_message(ui *u, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -1,0 +1,70 @@
+/*
+ * memo.c - what the browser has read of each dataset (its versions and
+ * tags), kept until the next refresh, so that moving between datasets
+ * reads a remote store once and then answers at once. A refresh (the
+ * refresh key, or a job ending) forgets it all.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui.h"
+#include "util.h"
+
+struct ui_memo {
+	char ds[VDS_DSID_LEN + 1];
+	vds_version *versions;
+	size_t nversions;
+	bool have_versions;
+	vds_tag *tags;
+	size_t ntags;
+	bool have_tags;
+};
+
+void memo_clear(ui *u)
+{
+	for (size_t i = 0; i < u->nmemo; i++) {
+		vds_version_list_free(u->memo[i].versions, u->memo[i].nversions);
+		vds_tag_list_free(u->memo[i].tags, u->memo[i].ntags);
+	}
+	free(u->memo);
+	u->memo = NULL;
+	u->nmemo = 0;
+}
+
+static ui_memo *entry(ui *u, const char *ds)
+{
+	for (size_t i = 0; i < u->nmemo; i++)
+		if (!strcmp(u->memo[i].ds, ds))
+			return &u->memo[i];
+	u->memo = xrealloc(u->memo, (u->nmemo + 1) * sizeof(*u->memo));
+	ui_memo *m = &u->memo[u->nmemo++];
+	memset(m, 0, sizeof(*m));
+	snprintf(m->ds, sizeof(m->ds), "%s", ds);
+	return m;
+}
+
+int memo_versions(ui *u, const char *ds, vds_version **v, size_t *n)
+{
+	ui_memo *m = entry(u, ds);
+	int r = 0;
+
+	if (!m->have_versions && (r = vds_version_list(u->ctx, ds, &m->versions, &m->nversions)) == 0)
+		m->have_versions = true;
+	*v = m->versions;
+	*n = m->nversions;
+	return r;
+}
+
+int memo_tags(ui *u, const char *ds, vds_tag **t, size_t *n)
+{
+	ui_memo *m = entry(u, ds);
+	int r = 0;
+
+	if (!m->have_tags && (r = vds_tag_list(u->ctx, ds, &m->tags, &m->ntags)) == 0)
+		m->have_tags = true;
+	*t = m->tags;
+	*n = m->ntags;
+	return r;
+}
