@@ -59,6 +59,11 @@ typedef struct vds_backend_ops {
 	int (*touch)(vds_backend *b, const char *key);
 	/* Age of object KEY in seconds (time since written or touched). */
 	int (*age)(vds_backend *b, const char *key, int64_t *seconds);
+	/*
+	 * Ends unfinished uploads (parts of large objects) begun over OLDER_THAN
+	 * seconds ago, or only counts them on DRY_RUN; adds them to *N.
+	 */
+	int (*abort_stale)(vds_backend *b, int64_t older_than, bool dry_run, uint64_t *n);
 	/* Makes every object from put_content() durable and visible. */
 	int (*flush)(vds_backend *b);
 	/* Drops objects from put_content() that were not flushed. */

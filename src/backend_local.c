@@ -302,6 +302,12 @@ static void l_prepare_put(vds_backend *b, size_t nfiles)
 	(void)b, (void)nfiles; /* a stat is as fast as any index */
 }
 
+static int l_abort_stale(vds_backend *b, int64_t older_than, bool dry_run, uint64_t *n)
+{
+	(void)b, (void)older_than, (void)dry_run, (void)n; /* tmp/ is cleaned when opened */
+	return 0;
+}
+
 static int l_touch(vds_backend *b, const char *key)
 {
 	local_backend *lb = (local_backend *)b;
@@ -459,6 +465,7 @@ static const vds_backend_ops local_ops = {
 	.put_content = l_put_content,
 	.prepare_put = l_prepare_put,
 	.touch = l_touch,
+	.abort_stale = l_abort_stale,
 	.age = l_age,
 	.flush = l_flush,
 	.discard = l_discard,

@@ -607,6 +607,7 @@ static const vds_backend_ops s3_ops = {
 	.put_content = s3b_put_content,
 	.prepare_put = s_prepare_put,
 	.touch = s_touch,
+	.abort_stale = s3b_abort_stale,
 	.age = s_age,
 	.flush = s_flush,
 	.discard = s_discard,

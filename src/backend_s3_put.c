@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend_s3.h"
@@ -292,5 +293,39 @@ int s3b_put_content(vds_backend *b, int fd, unsigned char sha[32], bool *stored,
 		r = s3_do(sb->c, &rq);
 	}
 	*stored = r == 0;
+	return r;
+}
+
+int s3b_abort_stale(vds_backend *b, int64_t older_than, bool dry_run, uint64_t *n)
+{
+	s3_backend *sb = (s3_backend *)b;
+	strbuf q = STRBUF_INIT, body = STRBUF_INIT;
+	s3_listing l = {0};
+	int64_t now = (int64_t)time(NULL);
+	int r;
+
+	sb_adds(&q, "prefix=");
+	s3_uri_encode(&q, s3_prefix(sb->c), false);
+	s3_uri_encode(&q, "objects/", false);
+	sb_adds(&q, "&uploads=");
+	s3_req rq = {.method = "GET", .query = q.buf, .out = &body};
+	if ((r = s3_do(sb->c, &rq)) == 0 &&
+	    (r = s3_xml_parse(body.buf ? body.buf : "", body.len, strlen(s3_prefix(sb->c)), &l)) == 0)
+		for (size_t i = 0; i < l.nobj && r == 0; i++) {
+			const s3_object *u = &l.obj[i];
+			if (!u->upload_id || u->mtime <= 0 || now - u->mtime < older_than)
+				continue;
+			if (!dry_run) {
+				char *uq = upload_query(u->upload_id, 0);
+				s3_req del = {.method = "DELETE", .key = u->key, .query = uq};
+				r = s3_do(sb->c, &del);
+				free(uq);
+			}
+			if (r == 0)
+				(*n)++;
+		}
+	s3_listing_release(&l);
+	sb_release(&q);
+	sb_release(&body);
 	return r;
 }

@@ -65,8 +65,13 @@ int vds_dataset_list(vds_ctx *ctx, vds_dataset **out, size_t *n)
 		size_t nids;
 
 		if ((r = ctx_backend_at(ctx, i, &b)) < 0 ||
-		    (r = list_names(b, "datasets", &ids, &nids)) < 0)
+		    (r = list_names(b, "datasets", &ids, &nids)) < 0) {
+			char msg[512];
+			snprintf(msg, sizeof(msg), "%s", vds_errmsg());
+			r = vds_err(r == VDS_ENOTFOUND ? VDS_EIO : r, "storage provider %s cannot be read: %s",
+				    ctx->prov[i].id, msg);
 			break;
+		}
 		for (size_t k = 0; k < nids; k++) {
 			char *key = xasprintf("datasets/%s/dataset.json", ids[k]);
 			cJSON *j;

@@ -338,7 +338,9 @@ int vds_files_get(vds_ctx *ctx, const char *ds, const char *ver, const char *con
 	p.opts = o;
 	p.files_total = nsel;
 	p.bytes_total = bytes;
-	r = pool_run(&p, o && o->concurrency ? o->concurrency : b->concurrency);
+	if (o && o->concurrency) /* transfers in flight, parts of large files too */
+		b->concurrency = o->concurrency;
+	r = pool_run(&p, b->concurrency);
 	pthread_mutex_destroy(&job.mkdir_lock);
 	close(job.rootfd);
 	if (res) {

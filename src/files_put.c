@@ -140,7 +140,9 @@ int vds_files_put(vds_ctx *ctx, const char *ds, const char *ver, const char *con
 	p.files_total = items.n;
 	p.bytes_total = items.bytes;
 	b->ops->prepare_put(b, items.n);
-	r = pool_run(&p, o && o->concurrency ? o->concurrency : b->concurrency);
+	if (o && o->concurrency) /* transfers in flight, parts of large files too */
+		b->concurrency = o->concurrency;
+	r = pool_run(&p, b->concurrency);
 	if (r < 0) {
 		b->ops->discard(b);
 		goto out;

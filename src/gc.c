@@ -198,6 +198,8 @@ int vds_gc(vds_ctx *ctx, const char *provider_id, int64_t grace, bool dry_run, v
 		vds_backend *b;
 		if ((!only || only == &ctx->prov[i]) && (r = ctx_backend_at(ctx, i, &b)) == 0)
 			r = sweep(b, &sets[i], grace, dry_run, res);
+		if (r == 0 && (!only || only == &ctx->prov[i]))
+			r = b->ops->abort_stale(b, grace, dry_run, &res->uploads);
 	}
 	for (size_t i = 0; i < ctx->nprov; i++) {
 		free(sets[i].v);

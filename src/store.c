@@ -126,17 +126,24 @@ int ctx_dataset_backend(vds_ctx *ctx, const char *ds, vds_backend **out, vds_dat
 	if (!is_object_id(ds, "ds"))
 		return vds_err(VDS_EINVAL, "malformed dataset id %s", q(ds));
 	char *key = xasprintf("datasets/%s/dataset.json", ds);
-	int r = VDS_ENOTFOUND;
+	int r = VDS_ENOTFOUND, unread = 0;
+	char why[512] = "";
 
 	for (size_t i = 0; i < ctx->nprov; i++) {
 		vds_backend *b;
 
-		if ((r = ctx_backend_at(ctx, i, &b)) < 0)
-			break;
-		if ((r = b->ops->stat(b, key, NULL)) == VDS_ENOTFOUND)
+		/* a provider that cannot be read (offline, no credentials) hides only its own */
+		if ((r = ctx_backend_at(ctx, i, &b)) < 0 ||
+		    ((r = b->ops->stat(b, key, NULL)) < 0 && r != VDS_ENOTFOUND)) {
+			if (!unread)
+				snprintf(why, sizeof(why), "storage provider %s cannot be read: %s",
+					 ctx->prov[i].id, vds_errmsg());
+			unread = r == VDS_ENOTFOUND ? VDS_EIO : r;
+			r = VDS_ENOTFOUND;
 			continue;
-		if (r < 0)
-			break;
+		}
+		if (r == VDS_ENOTFOUND)
+			continue;
 		*out = b;
 		if (dsout) {
 			cJSON *j;
@@ -154,6 +161,8 @@ int ctx_dataset_backend(vds_ctx *ctx, const char *ds, vds_backend **out, vds_dat
 		break;
 	}
 	free(key);
+	if (r == VDS_ENOTFOUND && unread)
+		return vds_err(unread, "no dataset %s found; %s", q(ds), why);
 	if (r == VDS_ENOTFOUND)
 		return vds_err(VDS_ENOTFOUND, "no such dataset %s", q(ds));
 	return r;

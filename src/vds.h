@@ -375,14 +375,16 @@ int vds_verify(vds_ctx *ctx, const char *ds, const char *ver, const vds_opts *o,
 typedef struct vds_gc_result {
 	uint64_t objects, bytes;   /* content freed (or that would be, on a dry run) */
 	uint64_t kept, young;      /* referenced objects; unreferenced but within the grace */
+	uint64_t uploads;          /* unfinished uploads older than the grace, ended */
 } vds_gc_result;
 
 /*
  * Deletes content that no version or draft of provider PROVIDER_ID (NULL:
  * every provider) references and that nobody wrote or reused for GRACE
  * seconds; writers touch content they reuse, so a put running meanwhile
- * never loses what it is about to reference. Deletes nothing on DRY_RUN,
- * nor when any file list cannot be read.
+ * never loses what it is about to reference. Also ends unfinished uploads
+ * begun before the grace. Deletes nothing on DRY_RUN, nor when any file
+ * list cannot be read.
  */
 int vds_gc(vds_ctx *ctx, const char *provider_id, int64_t grace, bool dry_run, vds_gc_result *res);
 

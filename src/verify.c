@@ -104,7 +104,9 @@ int vds_verify(vds_ctx *ctx, const char *ds, const char *ver, const vds_opts *o,
 	p.files_total = n;
 	p.bytes_total = bytes;
 	if (r == 0)
-		r = pool_run(&p, o && o->concurrency ? o->concurrency : b->concurrency);
+		if (o && o->concurrency) /* transfers in flight, parts of large files too */
+		b->concurrency = o->concurrency;
+	r = pool_run(&p, b->concurrency);
 	*checked = atomic_load(&p.files_done);
 	*failed = atomic_load(&job.failed);
 	for (uint64_t i = 0; i < n; i++)

@@ -55,6 +55,9 @@ static int gc(vds_ctx *ctx, cli_args *a)
 	       dry ? "Would free" : "Freed", (unsigned long long)res.objects,
 	       res.objects == 1 ? "" : "s", (unsigned long long)res.bytes, human,
 	       (unsigned long long)res.kept, (unsigned long long)res.young, (long long)grace);
+	if (res.uploads)
+		printf("%s %llu unfinished upload%s begun over %llds ago\n", dry ? "Would end" : "Ended",
+		       (unsigned long long)res.uploads, res.uploads == 1 ? "" : "s", (long long)grace);
 	return 0;
 }
 

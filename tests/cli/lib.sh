@@ -116,6 +116,13 @@ s3keys() {
 		sed "s|^$S3_PREFIX||"
 }
 
+# s3uploads: the number of unfinished multipart uploads in the bucket
+s3uploads() {
+	curl -sS -f --netrc-file "$T/netrc" --aws-sigv4 "aws:amz:$VDS_TEST_S3_REGION:s3" \
+		-H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
+		"$VDS_TEST_S3_ENDPOINT/$VDS_TEST_S3_BUCKET/?uploads=" | grep -o '<Upload>' | wc -l
+}
+
 # store_has KEY: true if the default store holds object KEY (or keys below KEY/)
 store_has() {
 	if is_s3; then [ -n "$(s3keys "$1" | grep -E "^$1(/| )" | head -n 1)" ]

@@ -112,6 +112,16 @@ run vds datasets create --name profds --storageProviderId "$SPPROF"
 expect "a credentials file others can read is refused" 4 "" \
 	"vds: '$HOME/.aws/credentials' holds secrets but others can read it: run 'chmod 600 $HOME/.aws/credentials' first"
 chmod 600 "$HOME/.aws/credentials"
+run vds datasets list
+expect "a provider without credentials makes listing fail, naming it" 7 "" \
+	"vds: storage provider $SPENV cannot be read: no credentials for storage provider $SPENV: give --accessKey and --secretAccessKey, or --profile, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+run vds datasets details --id dsnosuchdataset
+expect "... and lookups by id name it too" 7 "" \
+	"vds: no dataset 'dsnosuchdataset' found; storage provider $SPENV cannot be read: no credentials for storage provider $SPENV: give --accessKey and --secretAccessKey, or --profile, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+run vds storageProviders delete --id "$SPENV"
+expect "such a provider can still be removed" 0 "Deleted storage provider: $SPENV" ""
+run vds storageProviders delete --id "$SPPROF"
+expect "... as can one with a profile" 0 "Deleted storage provider: $SPPROF" ""
 
 # update
 run vds storageProviders update s3 --id "$SP" --name team2
@@ -139,7 +149,7 @@ check "a large file and 100 small ones are put" [ "$rc" = 0 ] && [ -n "$v1" ]
 is "the large file went up in 3 parts" "$(grep -c 'PUT .*partNumber=[0-9]*&uploadId=.* -> 200' "$T/err")" 3
 is "content was looked up with one listing: one HEAD in all (the file list), not one per file" \
 	"$(grep -c 'HEAD .*/objects/' "$T/err")" 1
-is "no upload is left unfinished" "$(s3curl GET '' -G -d uploads= | grep -c '<Upload>')" 0
+is "no upload is left unfinished" "$(s3uploads)" 0
 
 run vds --debug datasets files get --id "$v1" --target-path "$T/get1"
 keep
@@ -197,6 +207,31 @@ is "... sending only the parts that had not arrived" \
 run vds datasets versions verify --id "$v3"
 expect "... and the result is intact" 0 "Verified 1 file of $v3: all intact" ""
 
+# an interrupted upload that is never resumed: gc ends it
+head -c 100000000 /dev/urandom >"$T/abandoned.bin"
+"$VDS_BIN" --debug datasets versions create --id "$ds" --source-path "$T/abandoned.bin" \
+	--concurrency 1 >"$T/out" 2>"$T/err" &
+pid=$!
+n=0
+while [ $n -lt 1000 ] && ! grep -q 'partNumber=.* -> 200' "$T/err"; do
+	sleep 0.01
+	n=$((n + 1))
+done
+kill -INT $pid
+wait $pid
+rc=$?
+check "another upload was interrupted (exit 130)" [ "$rc" = 130 ]
+is "... leaving its parts for a rerun" "$(s3uploads)" 1
+run vds gc --storageProviderId "$SP" --grace 1h
+check "gc within the grace leaves it" sh -c "! grep -q unfinished '$T/out'"
+run vds gc --storageProviderId "$SP" --grace 0s --dry-run
+check "gc --dry-run counts it" grep -qx "Would end 1 unfinished upload begun over 0s ago" "$T/out"
+run vds gc --storageProviderId "$SP" --grace 0s
+check "gc past the grace ends it" grep -qx "Ended 1 unfinished upload begun over 0s ago" "$T/out"
+is "... and no upload is left" "$(s3uploads)" 0
+run vds datasets versions verify --id "$v3"
+expect "... and gc kept every version whole" 0 "Verified 1 file of $v3: all intact" ""
+
 # ---- a local store copied to a bucket with a plain S3 tool, and back ---------
 if command -v s3cmd >/dev/null && [ "$VDS_TEST_S3" = rgw ]; then
 	host=${EP#http://}
@@ -209,13 +244,14 @@ if command -v s3cmd >/dev/null && [ "$VDS_TEST_S3" = rgw ]; then
 	vds datasets tags set --id "$lv" --name v1 >/dev/null
 	run s3c sync --no-preserve "$T/plain/" "s3://$B/copied/"
 	check "s3cmd copies the local store to the bucket" [ "$rc" = 0 ]
-	run vds storageProviders delete --id "$LSP"
+	mv "$T/plain" "$T/plain.copied" # the local original is gone: only the bucket has it
 	run vds storageProviders create s3 --name copied --bucket "$B" --endpoint "$EP" \
 		--prefix copied --accessKey "$AK" --secretAccessKey "$SK"
 	keep
 	check "the copy is a valid S3 store" [ "$rc" = 0 ]
 	run vds datasets files get --id "copied:v1" --target-path "$T/fromcopy"
 	check "its tagged version reads back intact" [ "$rc" = 0 ] && diff -r "$T/src/small" "$T/fromcopy"
+	[ "$rc" = 0 ] || diag "$(cat "$T/err")"
 	run vds datasets versions verify --id "copied:v1"
 	check "... and verifies" [ "$rc" = 0 ]
 	mkdir -p "$T/back"

@@ -78,7 +78,7 @@ run env VDS_S3_ATTEMPTS=3 "$VDS_BIN" datasets versions create --id "$ds" --sourc
 check "an upload whose part gets 503 every time fails (exit 7)" [ "$rc" = 7 ]
 check "... saying so in one line" sh -c \
 	"[ \$(wc -l <'$T/err') = 1 ] && grep -q 'HTTP 503 SlowDown: Please reduce your request rate.$' '$T/err'"
-is "... and the multipart upload was aborted" "$(s3curl GET ../ -G -d uploads= | grep -c '<Upload>')" 0
+is "... and the multipart upload was aborted" "$(s3uploads)" 0
 run vds datasets versions list --id "$ds"
 is "... and no draft is left" "$(grep -c '^| ds' "$T/out")" 1
 
