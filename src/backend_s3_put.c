@@ -82,14 +82,7 @@ static int list_parts(s3_backend *sb, const char *key, const char *id, s3_listin
 			s3_listing_release(&page);
 			break;
 		}
-		for (size_t i = 0; i < page.nobj; i++) {
-			if (out->nobj == out->capobj) {
-				out->capobj = out->capobj ? out->capobj * 2 : 64;
-				out->obj = xrealloc(out->obj, out->capobj * sizeof(*out->obj));
-			}
-			out->obj[out->nobj++] = page.obj[i];
-		}
-		page.nobj = 0;
+		s3_listing_append(out, &page);
 		free(marker);
 		marker = page.truncated && page.next_token ? xstrdup(page.next_token) : NULL;
 		s3_listing_release(&page);

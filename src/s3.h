@@ -114,6 +114,8 @@ typedef struct s3_listing {
 
 /* Parses an S3 XML document; keys lose the first STRIP bytes. */
 int s3_xml_parse(const char *xml, size_t len, size_t strip, s3_listing *out);
+/* Moves the objects and prefixes of FROM to the end of TO. */
+void s3_listing_append(s3_listing *to, s3_listing *from);
 /* Frees what a listing owns. */
 void s3_listing_release(s3_listing *l);
 /* Extracts Code and Message of an S3 error document into CODE/MSG. */

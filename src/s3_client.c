@@ -679,22 +679,7 @@ int s3_list_all(s3_client *c, const char *prefix, const char *delimiter, s3_list
 		s3_listing page_l = {0};
 		if ((r = s3_xml_parse(body.buf ? body.buf : "", body.len, strip, &page_l)) < 0)
 			break;
-		for (size_t i = 0; i < page_l.nobj; i++) {
-			if (out->nobj == out->capobj) {
-				out->capobj = out->capobj ? out->capobj * 2 : 1024;
-				out->obj = xrealloc(out->obj, out->capobj * sizeof(*out->obj));
-			}
-			out->obj[out->nobj++] = page_l.obj[i];
-		}
-		page_l.nobj = 0;
-		for (size_t i = 0; i < page_l.nprefix; i++) {
-			if (out->nprefix == out->capprefix) {
-				out->capprefix = out->capprefix ? out->capprefix * 2 : 64;
-				out->prefixes = xrealloc(out->prefixes, out->capprefix * sizeof(char *));
-			}
-			out->prefixes[out->nprefix++] = page_l.prefixes[i];
-		}
-		page_l.nprefix = 0;
+		s3_listing_append(out, &page_l);
 		bool more = page_l.truncated && page_l.next_token;
 		token = page_l.next_token;
 		page_l.next_token = NULL;

@@ -133,6 +133,22 @@ LOC=$(vds storageProviders create local --name loc --path "$T/loc" | sed -n 's/^
 run vds storageProviders update s3 --id "$LOC" --bucket x
 expect "update s3 of a local provider is refused" 4 "" "vds: storage provider $LOC is not an S3 provider"
 
+# interrupt_put FILE: puts FILE into a new version of $ds, one part at a time,
+# and interrupts it (Ctrl-C) once a part has arrived; sets rc
+interrupt_put() {
+	"$VDS_BIN" --debug datasets versions create --id "$ds" --source-path "$1" \
+		--concurrency 1 >"$T/out" 2>"$T/err" &
+	_pid=$!
+	_n=0
+	while [ $_n -lt 1000 ] && ! grep -q 'partNumber=.* -> 200' "$T/err"; do
+		sleep 0.01
+		_n=$((_n + 1))
+	done
+	kill -INT $_pid
+	wait $_pid
+	rc=$?
+}
+
 # ---- transfers ---------------------------------------------------------------
 ds=$(vds datasets create --name big --storageProviderId "$SP" | sed -n 's/^Created dataset: //p')
 mkdir -p "$T/src/small"
@@ -185,17 +201,7 @@ is "no file content was sent again" \
 
 # an interrupted large upload resumes with the parts that arrived
 head -c 150000000 /dev/urandom >"$T/resume.bin" # nine parts
-"$VDS_BIN" --debug datasets versions create --id "$ds" --source-path "$T/resume.bin" \
-	--concurrency 1 >"$T/out" 2>"$T/err" &
-pid=$!
-n=0
-while [ $n -lt 1000 ] && ! grep -q 'partNumber=.* -> 200' "$T/err"; do
-	sleep 0.01
-	n=$((n + 1))
-done
-kill -INT $pid
-wait $pid
-rc=$?
+interrupt_put "$T/resume.bin"
 check "the upload was interrupted (exit 130)" [ "$rc" = 130 ]
 sent=$(grep -c 'PUT .*partNumber=.* -> 200' "$T/err")
 run vds --debug datasets versions create --id "$ds" --source-path "$T/resume.bin" --message three
@@ -209,17 +215,7 @@ expect "... and the result is intact" 0 "Verified 1 file of $v3: all intact" ""
 
 # an interrupted upload that is never resumed: gc ends it
 head -c 100000000 /dev/urandom >"$T/abandoned.bin"
-"$VDS_BIN" --debug datasets versions create --id "$ds" --source-path "$T/abandoned.bin" \
-	--concurrency 1 >"$T/out" 2>"$T/err" &
-pid=$!
-n=0
-while [ $n -lt 1000 ] && ! grep -q 'partNumber=.* -> 200' "$T/err"; do
-	sleep 0.01
-	n=$((n + 1))
-done
-kill -INT $pid
-wait $pid
-rc=$?
+interrupt_put "$T/abandoned.bin"
 check "another upload was interrupted (exit 130)" [ "$rc" = 130 ]
 is "... leaving its parts for a rerun" "$(s3uploads)" 1
 run vds gc --storageProviderId "$SP" --grace 1h
