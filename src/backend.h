@@ -76,6 +76,7 @@ struct vds_backend {
 	const vds_backend_ops *ops;
 	char *provider_id;
 	int concurrency; /* transfers in flight by default; 0: one per processor */
+	bool uncached;   /* local_path() reads the provider itself, not a cache (fsck) */
 };
 
 /* Opens a local-directory backend rooted at ROOT, creating the layout. */

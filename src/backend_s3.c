@@ -395,7 +395,7 @@ static int s_local_path(vds_backend *b, const char *key, char **path)
 {
 	s3_backend *sb = (s3_backend *)b;
 
-	if (cache_lookup(sb->cache_dir, key, path))
+	if (!b->uncached && cache_lookup(sb->cache_dir, key, path))
 		return 0;
 	return download(sb, key, path);
 }
@@ -497,7 +497,11 @@ static int s_touch(vds_backend *b, const char *key)
 	s3_uri_encode(&src, key, true);
 	const char *const hdr[] = {src.buf, "x-amz-metadata-directive: REPLACE", NULL};
 	s3_req rq = {.method = "PUT", .key = key, .headers = hdr, .out = &body};
-	if ((r = s3_do(sb->c, &rq)) == 0) {
+	uint64_t size;
+	if ((r = s3_do(sb->c, &rq)) == VDS_EIO && rq.status == 400 &&
+	    s_stat(b, key, &size) == 0 && size > COPY_LIMIT)
+		r = 0; /* too large to copy: left unrefreshed, see vds-format(5) */
+	else if (r == 0) {
 		char code[64], msg[256];
 		s3_xml_error(body.buf ? body.buf : "", body.len, code, sizeof(code), msg, sizeof(msg));
 		if (*code && strcmp(code, "CopyObjectResult"))
@@ -587,6 +591,8 @@ static void s_close(vds_backend *b)
 	}
 	s3_client_free(sb->c);
 	pthread_mutex_destroy(&sb->lock);
+	pthread_cond_destroy(&sb->claimed);
+	free(sb->claims);
 	free(sb->idx);
 	free(sb->cache_dir);
 	free(sb->base.provider_id);
@@ -629,6 +635,7 @@ int vds_backend_s3_open(const s3_config *cfg, const char *cache_dir, uint64_t ca
 	sb->cache_max = cache_max;
 	atomic_init(&sb->cond_put, -1);
 	pthread_mutex_init(&sb->lock, NULL);
+	pthread_cond_init(&sb->claimed, NULL);
 	char *where = xasprintf("s3://%s/%s", cfg->bucket, cfg->prefix ? cfg->prefix : "");
 	r = s_read(&sb->base, FORMAT_KEY, &fmt, &len);
 	if (r == 0) {

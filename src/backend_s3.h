@@ -37,6 +37,10 @@ typedef struct s3_backend {
 	known *idx;              /* sorted by sha */
 	size_t nidx;
 	bool indexed;
+	/* content this process puts: one upload per content, however many files have it */
+	struct claim *claims;    /* open addressing by sha, guarded by lock */
+	size_t nclaims, capclaims;
+	pthread_cond_t claimed; /* a claimed upload ended */
 } s3_backend;
 
 /* Looks content KEY up in the listing index: 1 present (*OUT set), 0 absent, -1 no index. */

@@ -165,9 +165,13 @@ static void abort_upload(s3_backend *sb, const char *key, const char *id)
 	free(uq);
 }
 
-/* Uploads SIZE bytes of FD as KEY in parts, resuming an unfinished upload. */
-static int multipart(s3_backend *sb, const char *key, int fd, uint64_t size,
-		     _Atomic uint64_t *counter, atomic_int *cancel)
+/*
+ * Uploads SIZE bytes of FD as KEY in parts. With RESUME, an unfinished
+ * upload of KEY is taken over (an interrupted run's, or another process's
+ * putting the same content right now: its parts are the same bytes).
+ */
+static int upload_parts(s3_backend *sb, const char *key, int fd, uint64_t size, bool resume,
+			_Atomic uint64_t *counter, atomic_int *cancel)
 {
 	uint64_t ps = PART_SIZE, n;
 	s3_listing have = {0};
@@ -177,8 +181,9 @@ static int multipart(s3_backend *sb, const char *key, int fd, uint64_t size,
 	while ((size + ps - 1) / ps > MAX_PARTS)
 		ps *= 2;
 	n = (size + ps - 1) / ps;
-	if ((r = find_upload(sb, key, &id)) < 0)
+	if (resume && (r = find_upload(sb, key, &id)) < 0)
 		return r;
+	bool adopted = id != NULL;
 	if (id && list_parts(sb, key, id, &have) < 0) {
 		free(id); /* not resumable after all: start afresh */
 		id = NULL;
@@ -238,8 +243,9 @@ static int multipart(s3_backend *sb, const char *key, int fd, uint64_t size,
 	}
 	if (r == 0)
 		r = complete(sb, key, id, etags, n);
-	if (r < 0 && r != VDS_ECANCELED)
-		abort_upload(sb, key, id); /* a cancel keeps the parts for the rerun */
+	/* a cancel keeps the parts for the rerun; another's upload is theirs to end */
+	if (r < 0 && r != VDS_ECANCELED && !adopted)
+		abort_upload(sb, key, id);
 	for (size_t k = 0; k < nreq; k++)
 		free(queries[k]);
 	free(queries);
@@ -251,12 +257,94 @@ static int multipart(s3_backend *sb, const char *key, int fd, uint64_t size,
 	return r;
 }
 
+/* Uploads KEY in parts; copes with another process completing it first. */
+static int multipart(s3_backend *sb, const char *key, int fd, uint64_t size,
+		     _Atomic uint64_t *counter, atomic_int *cancel)
+{
+	int r = upload_parts(sb, key, fd, size, true, counter, cancel);
+
+	/* the upload taken over was completed (or ended) by its owner meanwhile */
+	if (r == VDS_ENOTFOUND && sb->base.ops->stat(&sb->base, key, NULL) == 0)
+		return 0;
+	if (r == VDS_ENOTFOUND) /* start one of our own */
+		r = upload_parts(sb, key, fd, size, false, counter, cancel);
+	return r;
+}
+
+/* One content this process puts: who uploads it, and how that ended. */
+struct claim {
+	unsigned char sha[32];
+	int state; /* CLAIM_RUNNING, CLAIM_STORED, CLAIM_FAILED; 0: free slot */
+};
+enum { CLAIM_RUNNING = 1, CLAIM_STORED, CLAIM_FAILED };
+
+static struct claim *claim_slot(s3_backend *sb, const unsigned char sha[32])
+{
+	size_t mask = sb->capclaims - 1, i;
+	uint64_t h;
+
+	memcpy(&h, sha, sizeof(h));
+	for (i = (size_t)h & mask; sb->claims[i].state && memcmp(sb->claims[i].sha, sha, 32);
+	     i = (i + 1) & mask)
+		;
+	return &sb->claims[i];
+}
+
+/*
+ * Claims content SHA for this thread to upload: true if it is ours to
+ * send; false if another thread of this process stored it meanwhile.
+ */
+static bool claim(s3_backend *sb, const unsigned char sha[32])
+{
+	bool mine = true;
+
+	pthread_mutex_lock(&sb->lock);
+	if (2 * (sb->nclaims + 1) > sb->capclaims) { /* grow, keeping the load under half */
+		struct claim *old = sb->claims;
+		size_t oldcap = sb->capclaims;
+		sb->capclaims = oldcap ? oldcap * 2 : 1024;
+		sb->claims = xcalloc(sb->capclaims, sizeof(*sb->claims));
+		for (size_t i = 0; i < oldcap; i++)
+			if (old[i].state)
+				*claim_slot(sb, old[i].sha) = old[i];
+		free(old);
+	}
+	struct claim *c = claim_slot(sb, sha);
+	while (c->state == CLAIM_RUNNING) {
+		pthread_cond_wait(&sb->claimed, &sb->lock);
+		c = claim_slot(sb, sha);
+	}
+	if (c->state == CLAIM_STORED) {
+		mine = false;
+	} else {
+		if (!c->state)
+			sb->nclaims++;
+		memcpy(c->sha, sha, 32);
+		c->state = CLAIM_RUNNING;
+	}
+	pthread_mutex_unlock(&sb->lock);
+	return mine;
+}
+
+/* Ends this thread's claim on SHA; OK tells whether the content is stored. */
+static void unclaim(s3_backend *sb, const unsigned char sha[32], bool ok)
+{
+	pthread_mutex_lock(&sb->lock);
+	claim_slot(sb, sha)->state = ok ? CLAIM_STORED : CLAIM_FAILED;
+	pthread_cond_broadcast(&sb->claimed);
+	pthread_mutex_unlock(&sb->lock);
+}
+
+static int put_claimed(s3_backend *sb, const char *key, int fd, uint64_t size,
+		       const unsigned char sha[32], bool *stored, _Atomic uint64_t *counter,
+		       atomic_int *cancel);
+
 int s3b_put_content(vds_backend *b, int fd, unsigned char sha[32], bool *stored,
 		    _Atomic uint64_t *counter, atomic_int *cancel)
 {
 	s3_backend *sb = (s3_backend *)b;
 	struct stat st;
-	char key[80], hex[65];
+	char key[80];
 	int r;
 
 	*stored = false;
@@ -266,6 +354,25 @@ int s3b_put_content(vds_backend *b, int fd, unsigned char sha[32], bool *stored,
 	if ((r = s3b_hash_fd(fd, size, sha, cancel)) < 0)
 		return r;
 	vds_content_key(sha, key);
+	if (!claim(sb, sha)) { /* another file of this put had it: sent once */
+		if (counter)
+			atomic_fetch_add(counter, size);
+		return 0;
+	}
+	r = put_claimed(sb, key, fd, size, sha, stored, counter, cancel);
+	unclaim(sb, sha, r == 0);
+	return r;
+}
+
+/* Puts content KEY (SHA) from FD unless the bucket has it. */
+static int put_claimed(s3_backend *sb, const char *key, int fd, uint64_t size,
+		       const unsigned char sha[32], bool *stored, _Atomic uint64_t *counter,
+		       atomic_int *cancel)
+{
+	vds_backend *b = &sb->base;
+	char hex[65];
+	int r;
+
 	/* a listing a moment ago answers without a request; else one HEAD */
 	known k;
 	int listed = s3b_index_find(sb, key, &k);

@@ -43,12 +43,12 @@ static void finding(fsck *f, bool repaired, const char *fmt, ...)
 /* Seconds since anything at or below KEY was written (the youngest file decides). */
 static int64_t youngest(fsck *f, const char *key)
 {
-	int64_t age = 0, a;
+	int64_t age = INT64_MAX, a;
 	char **names;
 	size_t n;
 
 	if (f->b->ops->age(f->b, key, &age) < 0)
-		return 0;
+		age = INT64_MAX; /* a folder is no object on S3: only what lies below counts */
 	if (list_names(f->b, key, &names, &n) == 0) {
 		for (size_t i = 0; i < n; i++) {
 			char *child = xasprintf("%s/%s", key, names[i]);
@@ -58,7 +58,7 @@ static int64_t youngest(fsck *f, const char *key)
 		}
 		names_free(names, n);
 	}
-	return age;
+	return age == INT64_MAX ? 0 : age; /* nothing there: as if just written */
 }
 
 /* True if nothing at or below KEY was written in the last LEFTOVER_AGE seconds. */
@@ -85,7 +85,10 @@ static void check_tree(fsck *f, const char *ds, const char *ver)
 	vds_entry e;
 	char key[80];
 
-	if (vds_tree_open(f->ctx, ds, ver, &t) < 0) {
+	f->b->uncached = true; /* the file list in the store, not a cached copy */
+	int r = vds_tree_open(f->ctx, ds, ver, &t);
+	f->b->uncached = false;
+	if (r < 0) {
 		finding(f, false, "%s", vds_errmsg());
 		return;
 	}

@@ -298,7 +298,16 @@ int vds_provider_create_s3(vds_ctx *ctx, const char *name, const vds_s3_settings
 			return vds_err(VDS_ECONFLICT, "a storage provider named %s exists already (%s)",
 				       q(name), ctx->prov[i].id);
 	merge(&set, s);
-	if ((r = try_open(ctx, &set, "(new)")) < 0) {
+	if ((r = check_settings(&set)) == 0)
+		for (size_t i = 0; i < ctx->nprov && r == 0; i++) {
+			const vds_s3_settings *o = &ctx->prov[i].s3;
+			if (!strcmp(ctx->prov[i].type, "s3") && !strcmp(o->bucket, set.bucket) &&
+			    !strcmp(o->prefix ? o->prefix : "", set.prefix ? set.prefix : "") &&
+			    !strcmp(o->endpoint ? o->endpoint : "", set.endpoint ? set.endpoint : ""))
+				r = vds_err(VDS_ECONFLICT, "s3://%s/%s is storage provider %s already",
+					    set.bucket, set.prefix ? set.prefix : "", ctx->prov[i].id);
+		}
+	if (r < 0 || (r = try_open(ctx, &set, "(new)")) < 0) {
 		s3_settings_release(&set);
 		return r;
 	}

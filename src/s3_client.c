@@ -5,7 +5,7 @@
  * and give it canonical (sorted, fully encoded) query strings. Easy handles
  * are kept in a stack so their connections are reused by whichever thread
  * asks next. Connection errors, timeouts, 429 and 5xx are retried with
- * exponential backoff and full jitter; every attempt starts the body over.
+ * exponential backoff and jitter; every attempt starts the body over.
  */
 #include "config.h"
 
@@ -567,7 +567,9 @@ int s3_do(s3_client *c, s3_req *r)
 		s3_xml_error(x.err.buf ? x.err.buf : "", x.err.len, code, sizeof(code), msg,
 			     sizeof(msg));
 		char *w = what(c, r);
-		rc = vds_err(VDS_EIO, "%s %s: HTTP %ld%s%s%s%s", r->method, w, r->status, *code ? " " : "",
+		/* a bucket over its quota is full, like a disk */
+		int kind = !strcmp(code, "QuotaExceeded") || r->status == 507 ? VDS_ENOSPC : VDS_EIO;
+		rc = vds_err(kind, "%s %s: HTTP %ld%s%s%s%s", r->method, w, r->status, *code ? " " : "",
 			     code, *msg ? ": " : "", msg);
 		free(w);
 		break;

@@ -310,6 +310,8 @@ int vds_tree_open(vds_ctx *ctx, const char *ds, const char *ver, vds_tree **out)
 			r = b->ops->local_path(b, key, &path);
 			if (r == VDS_ENOTFOUND)
 				r = vds_err(VDS_ECORRUPT, "file list of %s is missing", what);
+			else if (r == VDS_ECORRUPT) /* checked as it arrived from the provider */
+				r = vds_err(VDS_ECORRUPT, "file list of %s does not match its hash", what);
 		}
 		if (r == 0 && (r = tree_from_file(path, what, out)) == 0) {
 			/* the whole list was just read: check it is the one committed */

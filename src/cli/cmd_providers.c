@@ -50,9 +50,14 @@ static cJSON *provider_json(vds_ctx *ctx, const vds_provider *p)
 						   "secretAccessKey", "profile", "insecure"};
 		const char *names[9], *values[9];
 		size_t n = s3_rows(p, names, values);
-		for (size_t i = 0; i < n; i++)
-			if (*values[i])
+		for (size_t i = 0; i < n; i++) {
+			if (!*values[i])
+				continue;
+			if (!strcmp(values[i], "true") || !strcmp(values[i], "false"))
+				cJSON_AddBoolToObject(j, keys[i], !strcmp(values[i], "true"));
+			else
 				cJSON_AddStringToObject(j, keys[i], values[i]);
+		}
 	}
 	return j;
 }

@@ -3,6 +3,10 @@
 # reads back wrong, a half-applied put, or a store later runs trip over.
 . "$VDS_SRCDIR/tests/cli/lib.sh"
 
+# SCALE: the time budgets of the kill loops are SCALE times as long on S3,
+# where every run takes many times as long, so that about as many rounds run
+if is_s3; then SCALE=4; else SCALE=1; fi
+
 # rnd N: a random number in [0, N)
 rnd() { echo $(($(od -An -N4 -tu4 /dev/urandom | tr -d ' ') % $1)); }
 # now_ms: milliseconds since the epoch
@@ -51,21 +55,30 @@ ln -s ../f1.txt "$S/d2/sub/link"
 NF=$(find "$S" ! -type d | wc -l | tr -d ' ')
 
 # stores: each crash round may use a fresh provider, so content gets written
-# (not only found) while the process dies
+# (not only found) while the process dies; a local folder, or under
+# tests/s3/run.sh a new prefix of the test bucket
 # new_store: sets DS to a new dataset on a new provider
 nstore=0
 new_store() {
 	nstore=$((nstore + 1))
-	_sp=$(vds storageProviders create local --name "crash$nstore" --path "$T/stores/s$nstore" |
-		sed -n 's/^Created storage provider: //p')
+	if is_s3; then
+		_sp=$(vds storageProviders create s3 --name "crash$nstore" --bucket "$VDS_TEST_S3_BUCKET" \
+			--endpoint "$VDS_TEST_S3_ENDPOINT" --region "$VDS_TEST_S3_REGION" \
+			--prefix "crash$nstore/" --accessKey "$VDS_TEST_S3_ACCESS_KEY" \
+			--secretAccessKey "$VDS_TEST_S3_SECRET_KEY" |
+			sed -n 's/^Created storage provider: //p')
+	else
+		_sp=$(vds storageProviders create local --name "crash$nstore" \
+			--path "$T/stores/s$nstore" | sed -n 's/^Created storage provider: //p')
+	fi
 	DS=$(vds datasets create --name "crash$nstore" --storageProviderId "$_sp" |
 		sed -n 's/^Created dataset: //p')
 	[ -n "$DS" ] || failures="$failures [cannot create dataset crash$nstore]"
 }
 
 # verify [all]: every committed version of dataset DS (with "all": of every
-# dataset) reads back equal to the source (each checked once), and every
-# draft holds all files or none
+# dataset) verifies against the store itself and reads back equal to the
+# source (each checked once), and every draft holds all files or none
 verified=" "
 failures=
 verify() {
@@ -83,7 +96,9 @@ verify() {
 			sed -n 's/.*"id":[^"]*"\(ds[0-9a-z]*:[0-9a-z]*\)".*/\1/p'); do
 			case $verified in *" $_v "*) continue ;; esac
 			rm -rf "$T/get"
-			if ! vds datasets files get --id "$_v" --target-path "$T/get" >/dev/null 2>"$T/gerr"; then
+			if ! vds datasets versions verify --id "$_v" >"$T/gerr" 2>&1; then
+				failures="$failures [verify $_v: $(cat "$T/gerr")]"
+			elif ! vds datasets files get --id "$_v" --target-path "$T/get" >/dev/null 2>"$T/gerr"; then
 				failures="$failures [get $_v: $(cat "$T/gerr")]"
 			elif ! diff -r "$S" "$T/get" >/dev/null; then
 				failures="$failures [$_v differs from the source]"
@@ -114,7 +129,7 @@ is "they read back equal to the source" "$failures" ""
 # ---------------------------------------------------------------- killed creates
 start=$(date +%s)
 rounds=0
-while [ $rounds -lt 30 ] && [ $(($(date +%s) - start)) -lt 10 ]; do
+while [ $rounds -lt 30 ] && [ $(($(date +%s) - start)) -lt $((10 * SCALE)) ]; do
 	[ $((rounds % 3)) = 0 ] && new_store
 	aimed_kill span datasets versions create --id "$DS" --source-path "$S/"
 	rounds=$((rounds + 1))
@@ -137,7 +152,7 @@ cspan=$((span / 2 + 1)) kills=0 completed=0
 start=$(date +%s)
 rounds=0
 states=
-while [ $rounds -lt 12 ] && [ $(($(date +%s) - start)) -lt 3 ]; do
+while [ $rounds -lt 12 ] && [ $(($(date +%s) - start)) -lt $((3 * SCALE)) ]; do
 	[ $((rounds % 2)) = 0 ] && new_store
 	D=$(new_version "$DS")
 	vds datasets files put --id "$D" --source-path "$S/" >/dev/null
@@ -161,7 +176,7 @@ failures=
 pspan=$span kills=0 completed=0
 start=$(date +%s)
 rounds=0
-while [ $rounds -lt 12 ] && [ $(($(date +%s) - start)) -lt 3 ]; do
+while [ $rounds -lt 12 ] && [ $(($(date +%s) - start)) -lt $((3 * SCALE)) ]; do
 	[ $((rounds % 2)) = 0 ] && new_store
 	D=$(new_version "$DS")
 	aimed_kill pspan datasets files put --id "$D" --source-path "$S/"
@@ -194,6 +209,17 @@ is "a get resumed after a kill completes equal to the source" "$failures" ""
 if [ -z "$leftovers" ]; then ok "a resumed get leaves no temporary files"; else
 	tap_n=$((tap_n + 1)); echo "not ok $tap_n - a resumed get leaves no temporary files # TODO"
 fi
+
+# fsck: what the kills left is at most temporary files and commits to
+# finish; no content missing, nothing unreadable
+run vds fsck
+diag "fsck: $(grep -c '^problem:' "$T/out") leftovers; $(tail -n 1 "$T/out")"
+is "fsck after all the kills: exit 0 or 9" "$(echo "$rc" | sed 's/^9$/0/')" 0
+is "fsck after all the kills finds only leftovers of interrupted writes" "$(grep -v \
+	-e '^problem:  leftover temporary file: tmp/[^/]*$' \
+	-e '^problem:  interrupted commit (commit again to finish it): datasets/ds[0-9a-z]*/versions/[0-9a-z]*/seal/[0-9a-f]*-[0-9a-z]*$' \
+	-e '^Checked [0-9]* datasets, [0-9]* versions, 0 tags, [0-9]* files: [0-9]* problems\{0,1\}, 0 repaired$' \
+	"$T/out")" ""
 
 run vds datasets list
 is "the store still lists after all the kills" "$rc" 0

@@ -31,6 +31,23 @@ home_out() {
 		echo "     vds --help"
 	fi
 }
+# store_at: where the default store is, as the overview names it
+store_at() {
+	if is_s3; then echo "s3://$VDS_TEST_S3_BUCKET/$S3_PREFIX"; else echo "$VDS_HOME/store"; fi
+}
+# use_home DIR: makes DIR the home; with a bucket, its config names the
+# bucket below the prefix "NAME/" (NAME: DIR's base name) as the default store
+use_home() {
+	export VDS_HOME="$1"
+	if is_s3; then
+		mkdir -p "$1"
+		(umask 077 && sed "s|\"prefix\": \"store/\"|\"prefix\": \"${1##*/}/\"|" \
+			"$T/home/config.json" >"$1/config.json")
+		S3_PREFIX=${1##*/}/
+		grep -q "\"prefix\": \"$S3_PREFIX\"" "$1/config.json" ||
+			echo "Bail out! cannot write the config of $1"
+	fi
+}
 sp_of_home() { vds storageProviders list --json | sed -n 's/.*"id":[^"]*"\(sp[0-9a-z]*\)".*/\1/p' | head -n 1; }
 
 VERSION=$(vds --version)
@@ -42,11 +59,12 @@ ID=$(sed -n 's/^Created demo dataset: //p' "$T/out")
 SP=$(sp_of_home)
 check "demo id has the dataset id form" sh -c 'printf "%s" "$1" | grep -Eq "^ds[0-9a-z]{13}$"' x "$ID"
 expect "plain vds on an empty store creates the demo" 0 \
-	"$(home_out "$ID" 1 "$SP" "$VDS_HOME/store" "demo${tab}$ID${tab}$SP" "$ID")" ""
+	"$(home_out "$ID" 1 "$SP" "$(store_at)" "demo${tab}$ID${tab}$SP" "$ID")" ""
+check "the demo is in the default store" store_has "datasets/$ID/dataset.json"
 
 run vds
 expect "a second run does not create another" 0 \
-	"$(home_out "" 1 "$SP" "$VDS_HOME/store" "demo${tab}$ID${tab}$SP" "$ID")" ""
+	"$(home_out "" 1 "$SP" "$(store_at)" "demo${tab}$ID${tab}$SP" "$ID")" ""
 run vds datasets list
 expect "exactly one dataset" 0 \
 	"$(printf 'Name\tID\tStorage Provider\ndemo\t%s\t%s\n' "$ID" "$SP" | boxed_table)" ""
@@ -70,12 +88,12 @@ run vds datasets files get --id "$ID:latest" --target-path "$T/demo"
 check "the demo reads back equal to the demo data" diff -r "$DEMO" "$T/demo"
 
 # ---------------------------------------------------------------- a store with datasets
-export VDS_HOME="$T/home2"
+use_home "$T/home2"
 MINE=$(new_dataset mine)
 SP2=$(sp_of_home)
 run vds
 expect "vds on a store with datasets does not add the demo" 0 \
-	"$(home_out "" 1 "$SP2" "$VDS_HOME/store" "mine${tab}$MINE${tab}$SP2" "$MINE")" ""
+	"$(home_out "" 1 "$SP2" "$(store_at)" "mine${tab}$MINE${tab}$SP2" "$MINE")" ""
 run vds datasets list
 expect "still only that dataset" 0 \
 	"$(printf 'Name\tID\tStorage Provider\nmine\t%s\t%s\n' "$MINE" "$SP2" | boxed_table)" ""
@@ -85,10 +103,11 @@ vds datasets delete --id "$MINE" >/dev/null
 run vds
 ID2=$(sed -n 's/^Created demo dataset: //p' "$T/out")
 expect "vds on an emptied store seeds the demo again" 0 \
-	"$(home_out "$ID2" 1 "$SP2" "$VDS_HOME/store" "demo${tab}$ID2${tab}$SP2" "$ID2")" ""
+	"$(home_out "$ID2" 1 "$SP2" "$(store_at)" "demo${tab}$ID2${tab}$SP2" "$ID2")" ""
+check "the demo is in this home's default store" store_has "datasets/$ID2/dataset.json"
 
 # ---------------------------------------------------------------- demo data beside the binary
-export VDS_HOME="$T/home3"
+use_home "$T/home3"
 unset VDS_DATADIR
 mkdir -p "$T/inst/share"
 cp "$VDS_BIN" "$T/inst/vds"
@@ -98,7 +117,7 @@ check "demo data found beside the binary" grep -q '^Created demo dataset: ds' "$
 export VDS_DATADIR="$VDS_SRCDIR/share"
 
 # ---------------------------------------------------------------- missing demo data
-export VDS_HOME="$T/home4"
+use_home "$T/home4"
 run env VDS_DATADIR="$T/nodata" "$VDS_BIN"
 run vds datasets list --json
 half=
@@ -108,6 +127,7 @@ done
 is "missing demo data leaves no half-made demo dataset" "$half" ""
 
 # ---------------------------------------------------------------- first runs at once
+# (the first run writes the config: a new home has none, whatever the store)
 export VDS_HOME="$T/home5"
 pids=
 for i in 1 2 3 4; do
@@ -121,7 +141,7 @@ is "concurrent first runs on a new home all succeed" "$bad" ""
 run vds storageProviders list --json
 is "and agree on one provider" "$(grep -c '"id":' "$T/out")" 1
 
-export VDS_HOME="$T/home6"
+use_home "$T/home6"
 vds storageProviders list >/dev/null
 pids=
 for i in 1 2 3 4; do (vds >/dev/null 2>&1) & pids="$pids $!"; done

@@ -371,7 +371,7 @@ LD=$(new_version "$DS")
 put "$LD" "$S/l-garbage.txt"
 vds datasets versions delete --id "$LD" >/dev/null
 PG=2:$(obj_of "$S/p-garbage.txt") LG=$(obj_of "$S/l-garbage.txt")
-MC=$(at_second objp "$(at_second manifest "$C1")")
+MC=$(objp "$(at_second manifest "$C1")")
 present "setup: garbage on both providers" "$PG" "$LG"
 
 # a corrupt file list on one provider: gc deletes nothing on any

@@ -79,6 +79,9 @@ run vds storageProviders create s3 --name bad --bucket "$B" --endpoint "$EP" --p
 	--accessKey "$AK" --secretAccessKey "$SK"
 expect "a prefix holding other things is refused" 4 "" \
 	"vds: 's3://$B/foreign/' is not empty and is not a vds store"
+run vds storageProviders create s3 --name dup --bucket "$B" --endpoint "$EP" --prefix team/ \
+	--accessKey "$AK" --secretAccessKey "$SK"
+expect "the same bucket and prefix twice is refused" 6 "" "vds: s3://$B/team/ is storage provider $SP already"
 is "no failed create was saved" "$(cat "$CFG")" "$before"
 
 # secrets in a file others can read are refused
