@@ -37,8 +37,11 @@ typedef struct vds_backend_ops {
 	int (*stat)(vds_backend *b, const char *key, uint64_t *size);
 	/* Calls FN for each child name below PREFIX/ (missing prefix: none). */
 	int (*list)(vds_backend *b, const char *prefix, vds_list_fn fn, void *ud);
-	/* Returns a malloc'd local path whose file holds the object KEY. */
-	int (*local_path)(vds_backend *b, const char *key, char **path);
+	/*
+	 * Returns a malloc'd local path whose file holds the object KEY; sets
+	 * *CHECKED if its content was checked against its name's SHA-256 just now.
+	 */
+	int (*local_path)(vds_backend *b, const char *key, char **path, bool *checked);
 	/* Reads object KEY from the provider itself (never a cache), in order. */
 	int (*stream)(vds_backend *b, const char *key, vds_stream_fn fn, void *ud,
 		      atomic_int *cancel);

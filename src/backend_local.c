@@ -228,10 +228,11 @@ static int l_list(vds_backend *b, const char *prefix, vds_list_fn fn, void *ud)
 	return r;
 }
 
-static int l_local_path(vds_backend *b, const char *key, char **path)
+static int l_local_path(vds_backend *b, const char *key, char **path, bool *checked)
 {
 	int r = l_stat(b, key, NULL);
 
+	*checked = false;
 	if (r < 0)
 		return r;
 	*path = full_path((local_backend *)b, key);

@@ -321,28 +321,91 @@ int s3b_part_concurrency(s3_backend *sb)
 	return c < 2 ? 2 : c;
 }
 
-/* Downloads the rest of a large object in parallel ranges into F's file. */
+/*
+ * Hashes the parts of a ranged download in order while later parts still
+ * arrive: whichever thread finishes a part hashes every part that is next
+ * in line and complete, unless another thread is doing so already.
+ */
+typedef struct ordered {
+	pthread_mutex_t lock;
+	EVP_MD_CTX *md;
+	int fd;
+	uint64_t n, next; /* parts in all; parts hashed */
+	bool *done, hashing;
+	s3_req *reqs;
+	int status;
+} ordered;
+
+static void part_arrived(s3_req *r, void *ud)
+{
+	ordered *o = ud;
+	char *buf = NULL;
+
+	pthread_mutex_lock(&o->lock);
+	o->done[r - o->reqs] = true;
+	if (o->hashing) {
+		pthread_mutex_unlock(&o->lock);
+		return;
+	}
+	o->hashing = true;
+	while (o->next < o->n && o->done[o->next] && !o->status) {
+		const s3_req *part = &o->reqs[o->next];
+		pthread_mutex_unlock(&o->lock);
+		if (!buf)
+			buf = xmalloc(HASH_BUF);
+		int st = 0;
+		for (uint64_t off = 0; off < part->range_len && !st;) {
+			size_t want = part->range_len - off < HASH_BUF ? (size_t)(part->range_len - off)
+								       : HASH_BUF;
+			ssize_t got = pread(o->fd, buf, want, (off_t)(part->range_off + off));
+			if (got <= 0 && !(got < 0 && errno == EINTR))
+				st = vds_err(VDS_EIO, "cannot read back a downloaded part: %s",
+					     got < 0 ? strerror(errno) : "short file");
+			if (got > 0) {
+				EVP_DigestUpdate(o->md, buf, (size_t)got);
+				off += (uint64_t)got;
+			}
+		}
+		pthread_mutex_lock(&o->lock);
+		o->status = st;
+		o->next++;
+	}
+	o->hashing = false;
+	pthread_mutex_unlock(&o->lock);
+	free(buf);
+}
+
+/* Downloads the rest of a large object in parallel ranges into F's file, hashing on. */
 static int fetch_ranges(s3_backend *sb, const char *key, fill *first)
 {
 	uint64_t total = first->total, n = (total - PART_SIZE + PART_SIZE - 1) / PART_SIZE;
-	s3_req *reqs = xcalloc(n, sizeof(*reqs));
+	ordered o = {.md = first->md, .fd = first->fd, .n = n, .done = xcalloc(n, sizeof(bool))};
 	fill *fills = xcalloc(n, sizeof(*fills));
 	int r;
 
+	o.reqs = xcalloc(n, sizeof(*o.reqs));
+	pthread_mutex_init(&o.lock, NULL);
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t off = PART_SIZE * (i + 1);
 		fills[i] = (fill){.fd = first->fd, .base = off, .key = key};
-		reqs[i] = (s3_req){.method = "GET", .key = key, .range_off = off,
-				   .range_len = total - off < PART_SIZE ? total - off : PART_SIZE,
-				   .sink = fill_sink, .restart = fill_restart, .sink_ud = &fills[i]};
+		o.reqs[i] = (s3_req){.method = "GET", .key = key, .range_off = off,
+				     .range_len = total - off < PART_SIZE ? total - off : PART_SIZE,
+				     .sink = fill_sink, .restart = fill_restart, .sink_ud = &fills[i],
+				     .done = part_arrived, .done_ud = &o};
 	}
 	atomic_fetch_add(&sb->big, 1);
-	r = s3_do_all(sb->c, reqs, (size_t)n, s3b_part_concurrency(sb));
+	r = s3_do_all(sb->c, o.reqs, (size_t)n, s3b_part_concurrency(sb));
 	atomic_fetch_sub(&sb->big, 1);
 	for (uint64_t i = 0; i < n && r == 0; i++)
-		if (fills[i].pos != reqs[i].range_len)
+		if (fills[i].pos != o.reqs[i].range_len)
 			r = vds_err(VDS_EIO, "object %s ended early", q(key));
-	free(reqs);
+	if (r == 0 && o.status)
+		r = vds_err(o.status, "%s", "cannot read back a downloaded part");
+	if (r == 0 && o.next != n)
+		r = vds_err(VDS_EIO, "object %s was not read whole", q(key));
+	pthread_mutex_destroy(&o.lock);
+	free(o.reqs);
+	free(o.done);
 	free(fills);
 	return r;
 }
@@ -370,14 +433,9 @@ static int download(s3_backend *sb, const char *key, char **path)
 	f.total = rq.status == 206 ? rq.total : f.pos;
 	if (r == 0 && rq.status == 416) /* an empty object */
 		f.total = 0;
-	if (r == 0 && f.total > f.pos) {
-		EVP_MD_CTX_free(f.md);
-		f.md = NULL;
-		if ((r = fetch_ranges(sb, key, &f)) == 0)
-			r = s3b_hash_fd(fd, f.total, got, NULL);
-	} else if (r == 0) {
-		EVP_DigestFinal_ex(f.md, got, NULL);
-	}
+	if (r == 0 && f.total > f.pos)
+		r = fetch_ranges(sb, key, &f);
+	EVP_DigestFinal_ex(f.md, got, NULL);
 	EVP_MD_CTX_free(f.md);
 	if (r == 0 && memcmp(got, want, 32))
 		r = vds_err(VDS_ECORRUPT, "content %s in bucket %s does not match its SHA-256", q(key),
@@ -391,13 +449,16 @@ static int download(s3_backend *sb, const char *key, char **path)
 	return r;
 }
 
-static int s_local_path(vds_backend *b, const char *key, char **path)
+static int s_local_path(vds_backend *b, const char *key, char **path, bool *checked)
 {
 	s3_backend *sb = (s3_backend *)b;
 
+	*checked = false;
 	if (!b->uncached && cache_lookup(sb->cache_dir, key, path))
 		return 0;
-	return download(sb, key, path);
+	int r = download(sb, key, path);
+	*checked = r == 0;
+	return r;
 }
 
 typedef struct stream_ctx {

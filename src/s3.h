@@ -49,7 +49,8 @@ typedef int (*s3_sink_fn)(const void *data, size_t len, void *ud);
 typedef void (*s3_restart_fn)(void *ud);
 
 /* One request. Zero-initialise, fill in, pass to s3_do(). */
-typedef struct s3_req {
+typedef struct s3_req s3_req;
+struct s3_req {
 	const char *method; /* GET, PUT, HEAD, DELETE, POST */
 	const char *key;    /* object key below the prefix; NULL: the bucket itself */
 	const char *query;  /* canonical query ("a=1&b=%2F"), sorted, or NULL */
@@ -71,13 +72,15 @@ typedef struct s3_req {
 	bool allow_412; /* a 412 answer is a result, not an error */
 	bool allow_501; /* a 501 answer is a result, not an error */
 	bool allow_416; /* a 416 answer (range past the end) is a result */
+	void (*done)(struct s3_req *r, void *ud); /* called once it succeeded */
+	void *done_ud;
 	/* results */
 	long status;
 	uint64_t length;      /* Content-Length of the answer */
 	uint64_t total;       /* the object's size, from Content-Range */
 	int64_t last_modified; /* seconds since the epoch, 0 if not sent */
 	char etag[80];        /* without quotes */
-} s3_req;
+};
 
 /*
  * Runs request R, retrying connection errors, timeouts, 429 and 5xx with

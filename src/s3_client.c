@@ -575,6 +575,8 @@ int s3_do(s3_client *c, s3_req *r)
 		break;
 	}
 	handle_put(c, x.h);
+	if (rc == 0 && r->done)
+		r->done(r, r->done_ud);
 	sb_release(&x.err);
 	curl_slist_free_all(hl);
 	free(url);

@@ -307,7 +307,8 @@ int vds_tree_open(vds_ctx *ctx, const char *ds, const char *ver, vds_tree **out)
 
 		if ((r = commit_manifest(commit, ds, ver, sha)) == 0) {
 			vds_content_key(sha, key);
-			r = b->ops->local_path(b, key, &path);
+			bool checked;
+			r = b->ops->local_path(b, key, &path, &checked);
 			if (r == VDS_ENOTFOUND)
 				r = vds_err(VDS_ECORRUPT, "file list of %s is missing", what);
 			else if (r == VDS_ECORRUPT) /* checked as it arrived from the provider */

@@ -30,14 +30,14 @@
 # DeleteObjects wants a Content-MD5. The access key holds a colon: with
 # libcurl pass it as CURLOPT_USERNAME, not inside CURLOPT_USERPWD.
 # Requests must carry an x-amz-content-sha256 header.
+# The commands, DIR/pids and the waiting are server.sh's, shared with rgw.sh.
 
-set -u
-me=swift.sh
+# shellcheck source=server.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/server.sh"
+
 PY=/usr/bin/python3    # the system's python, which has the swift modules
 ACCESS_KEY=test:tester
 SECRET_KEY=testing
-
-say() { printf '%s: %s\n' "$me" "$*" >&2; }
 
 installed() {
 	[ -x /usr/bin/memcached ] && command -v curl >/dev/null 2>&1 &&
@@ -45,109 +45,36 @@ installed() {
 }
 
 install() {
-	installed && return 0
-	[ "$(id -u)" = 0 ] || { say "run as root to install swift and memcached"; return 1; }
-	# a policy-rc.d that says no keeps the packages from starting services
-	_prc=/usr/sbin/policy-rc.d _made=
-	if [ ! -e $_prc ]; then
-		printf '#!/bin/sh\nexit 101\n' >$_prc && chmod 755 $_prc && _made=1
-	fi
-	_rc=0
-	DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 &&
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-			swift swift-proxy swift-object swift-container swift-account \
-			python3-swift memcached curl >&2 || _rc=$?
-	[ -z "$_made" ] || rm -f $_prc
-	return $_rc
+	install_packages swift swift-proxy swift-object swift-container swift-account \
+		python3-swift memcached curl
 }
 
-# ---- processes: DIR/pids holds "PID STARTTIME NAME" lines ----
-
-# starttime PID: prints the start time of a running (not zombie) process
-starttime() {
-	_s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	_s=${_s##*) }
-	# shellcheck disable=SC2086 # the fields after "(comm) "
-	set -- $_s
-	[ "$1" != Z ] && echo "${20}"
-}
-
-# ours PID STARTTIME: true while that very process runs
-ours() { [ "$(starttime "$1")" = "$2" ]; }
-
-# spawn NAME CMD...: starts CMD in the background (output in log/NAME.log)
-spawn() {
-	_n=$1; shift
-	_p=$("$@" </dev/null >"$dir/log/$_n.log" 2>&1 & echo $!)
-	_st=$(starttime "$_p") || _st=gone
-	echo "$_p $_st $_n" >>"$dir/pids"
-}
-
-# alive: true if every process started is still running
-alive() {
-	while read -r _p _st _n; do
-		ours "$_p" "$_st" || { why="$_n exited"; return 1; }
-	done <"$dir/pids"
-}
-
-# stop_all DIR: stops DIR's processes: TERM, up to 5 s, then KILL
-stop_all() {
-	[ -f "$1/pids" ] || return 0
-	while read -r _p _st _n; do
-		ours "$_p" "$_st" && kill -TERM "$_p" 2>/dev/null
-	done <"$1/pids"
-	_i=0
-	while [ $_i -lt 100 ]; do
-		_left=
-		while read -r _p _st _n; do
-			ours "$_p" "$_st" && _left=1
-		done <"$1/pids"
-		[ -n "$_left" ] || break
-		sleep 0.05
-		_i=$((_i + 1))
+# servers_up: true when the proxy's healthcheck answers and every server
+# takes connections
+servers_up() {
+	[ "$(code 2 "$endpoint/healthcheck")" = 200 ] || return 1
+	for _port in $aport $cport $oport; do
+		[ "$(code 2 "http://127.0.0.1:$_port/")" != 000 ] || return 1
 	done
-	while read -r _p _st _n; do
-		ours "$_p" "$_st" || continue
-		kill -KILL "$_p" 2>/dev/null
-		while ours "$_p" "$_st"; do sleep 0.05; done
-	done <"$1/pids"
-	rm -f "$1/pids"
 }
 
-# ports N: prints N random TCP ports (20000-31999, below the ephemeral
-# range) that no socket of this machine uses now
-ports() {
-	_used=$(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '{ sub(/.*:/, "", $2); print $2 }')
-	_out=
-	_k=$1
-	while [ "$_k" -gt 0 ]; do
-		_r=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
-		_port=$((20000 + _r % 12000))
-		case " $_out " in *" $_port "*) continue ;; esac
-		printf '%s\n' "$_used" | grep -qx "$(printf '%04X' $_port)" && continue
-		_out="$_out $_port"
-		_k=$((_k - 1))
-	done
-	echo "${_out# }"
+# bucket_made: true once PUT BUCKET went through s3api, tempauth and
+# memcached (the colon of the access key goes escaped into the URL)
+bucket_made() {
+	_code=$(code 10 "http://${ACCESS_KEY%%:*}%3A${ACCESS_KEY#*:}:$SECRET_KEY@127.0.0.1:$pport/$bucket" \
+		-X PUT -H 'Content-Length: 0' -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' \
+		--aws-sigv4 aws:amz:us-east-1:s3)
+	[ "$_code" = 200 ] || fail "creating bucket $bucket: HTTP $_code"
 }
 
-late() { [ "$(date +%s)" -ge "$deadline" ]; }
-
-# died: sets why, returns 3 when a port was taken meanwhile (start again)
-died() {
-	grep -qs -e 'Address already in use' -e 'Could not bind' "$dir"/log/* &&
-		{ why="$why: port in use"; return 3; }
-	return 1
-}
-
-# code SECONDS URL [CURL-ARGS...]: prints the HTTP status of a request
-# (000: no answer within SECONDS)
-code() {
-	_t=$1 _u=$2; shift 2
-	curl -s -o "$dir/log/curl.out" -w '%{http_code}' --max-time "$_t" "$@" "$_u"
-}
-
+# start_once DIR BUCKET: see server.sh
 start_once() {
+	dir=$1 bucket=$2
+	# Swift keeps object metadata in user xattrs (tmpfs has them only
+	# since Linux 6.6)
+	"$PY" -c 'import os, sys; os.setxattr(sys.argv[1], "user.vds", b"1")' \
+		"$dir/.vds-s3" 2>/dev/null ||
+		{ fail "$dir has no user xattrs: choose a DIR on ext4, xfs or btrfs"; return; }
 	# shellcheck disable=SC2046 # one word a port
 	set -- $(ports 5)
 	pport=$1 aport=$2 cport=$3 oport=$4 mport=$5
@@ -273,7 +200,7 @@ for kind, port in zip(('account', 'container', 'object'), sys.argv[2:5]):
     b.rebalance()
     b.get_ring().save('%s/%s.ring.gz' % (sys.argv[1], kind))
 EOF
-		{ why="making the rings failed"; return 1; }
+		{ fail "making the rings failed"; return; }
 	if [ "$(id -u)" = 0 ]; then
 		spawn memcached /usr/bin/memcached -l 127.0.0.1 -p "$mport" -U 0 -m 64 -u nobody
 	else
@@ -282,93 +209,10 @@ EOF
 	for _s in account container object proxy; do
 		spawn "$_s" "$PY" "$dir/etc/serve.py" "$dir/etc/$_s-server.conf" "$_s-server"
 	done
-	# up when the proxy's healthcheck answers and every server takes connections
-	while sleep 0.1; do
-		alive || { died; return; }
-		_ok=1
-		[ "$(code 2 "$endpoint/healthcheck")" = 200 ] || _ok=
-		for _port in $aport $cport $oport; do
-			[ "$(code 2 "http://127.0.0.1:$_port/")" != 000 ] || _ok=
-		done
-		[ -n "$_ok" ] && break
-		late && { why="the servers do not answer"; return 1; }
-	done
-	# through s3api, tempauth and memcached: make the bucket (the colon of
-	# the access key goes escaped into the URL)
-	while :; do
-		_code=$(code 10 "http://test%3Atester:$SECRET_KEY@127.0.0.1:$pport/$bucket" -X PUT \
-			-H 'Content-Length: 0' -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' \
-			--aws-sigv4 aws:amz:us-east-1:s3)
-		[ "$_code" = 200 ] && break
-		alive || { died; return; }
-		late && { why="creating bucket $bucket: HTTP $_code"; return 1; }
-		sleep 0.2
-	done
+	wait_for "the servers do not answer" servers_up || return
+	wait_for "creating bucket $bucket" bucket_made || return
+	ready "$endpoint" "$ACCESS_KEY" "$SECRET_KEY"
 }
 
-start() {
-	_t0=$(date +%s%N)
-	installed || { say "swift is not installed ($0 install)"; return 1; }
-	bucket=${S3_BUCKET:-vds-test}
-	case $bucket in *[!a-z0-9.-]* | ?? | ? | -* | .*)
-		say "bad bucket name '$bucket'"; return 1 ;;
-	esac
-	case $1 in /*) dir=$1 ;; *) dir=$PWD/$1 ;; esac
-	[ ${#dir} -le 70 ] || { say "DIR is longer than 70 bytes: $dir"; return 1; }
-	mkdir -p "$dir" && dir=$(cd "$dir" && pwd -P) || return 1
-	[ ${#dir} -le 70 ] || { say "DIR is longer than 70 bytes: $dir"; return 1; }
-	[ -z "$(ls -A "$dir")" ] || { say "$dir is not empty"; return 1; }
-	echo swift >"$dir/.vds-s3"
-	# Swift keeps object metadata in user xattrs (tmpfs has them only
-	# since Linux 6.6)
-	if ! "$PY" -c 'import os, sys; os.setxattr(sys.argv[1], "user.vds", b"1")' \
-		"$dir/.vds-s3" 2>/dev/null; then
-		say "$dir has no user xattrs: choose a DIR on ext4, xfs or btrfs"
-		return 1
-	fi
-	deadline=$(($(date +%s) + ${S3_START_TIMEOUT:-60}))
-	_try=1
-	while :; do
-		: >"$dir/pids"
-		why=
-		start_once && break
-		_rc=$?
-		stop_all "$dir"
-		if [ $_rc = 3 ] && [ $_try -lt 3 ] && ! late; then
-			# a port was taken between choosing and binding it: again
-			(cd "$dir" && rm -rf etc node log)
-			_try=$((_try + 1))
-			continue
-		fi
-		for _f in "$dir"/log/*; do
-			[ -s "$_f" ] && { echo "==> $_f"; tail -n 8 "$_f"; }
-		done >&2
-		say "${why:-start failed}"
-		return 1
-	done
-	cat >"$dir/env" <<EOF
-S3_ENDPOINT=$endpoint
-S3_ACCESS_KEY=$ACCESS_KEY
-S3_SECRET_KEY=$SECRET_KEY
-S3_REGION=us-east-1
-S3_BUCKET=$bucket
-EOF
-	cat "$dir/env"
-	_ms=$((($(date +%s%N) - _t0) / 1000000))
-	say "ready in $((_ms / 1000)).$(printf %03d $((_ms % 1000))) s at $endpoint"
-}
+main swift swift together "$@"
 
-stop() {
-	[ -d "$1" ] || return 0
-	[ -f "$1/.vds-s3" ] || { say "$1 was not made by '$me start': left alone"; return 1; }
-	stop_all "$1"
-	rm -rf "$1"
-}
-
-case ${1:-} in
-install) install ;;
-available) installed ;;
-start) [ $# = 2 ] || { echo "usage: $0 start DIR" >&2; exit 2; }; start "$2" ;;
-stop) [ $# = 2 ] || { echo "usage: $0 stop DIR" >&2; exit 2; }; stop "$2" ;;
-*) echo "usage: $0 install | available | start DIR | stop DIR" >&2; exit 2 ;;
-esac
