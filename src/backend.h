@@ -42,6 +42,12 @@ typedef struct vds_backend_ops {
 	 * *CHECKED if its content was checked against its name's SHA-256 just now.
 	 */
 	int (*local_path)(vds_backend *b, const char *key, char **path, bool *checked);
+	/*
+	 * Writes content KEY (SIZE bytes) into the empty file FD, checking its
+	 * SHA-256, if the backend would rather not go through local_path() for
+	 * it; returns 1 (and writes nothing) otherwise.
+	 */
+	int (*fetch_into)(vds_backend *b, const char *key, uint64_t size, int fd);
 	/* Reads object KEY from the provider itself (never a cache), in order. */
 	int (*stream)(vds_backend *b, const char *key, vds_stream_fn fn, void *ud,
 		      atomic_int *cancel);

@@ -267,6 +267,12 @@ static int l_read_range(vds_backend *b, const char *key, uint64_t off, void *buf
 	return 0;
 }
 
+static int l_fetch_into(vds_backend *b, const char *key, uint64_t size, int fd)
+{
+	(void)b, (void)key, (void)size, (void)fd; /* the store's own file is the path */
+	return 1;
+}
+
 static int l_stream(vds_backend *b, const char *key, vds_stream_fn fn, void *ud,
 		    atomic_int *cancel)
 {
@@ -461,6 +467,7 @@ static const vds_backend_ops local_ops = {
 	.stat = l_stat,
 	.list = l_list,
 	.local_path = l_local_path,
+	.fetch_into = l_fetch_into,
 	.stream = l_stream,
 	.read_range = l_read_range,
 	.put_content = l_put_content,

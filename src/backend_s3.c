@@ -378,7 +378,15 @@ static void part_arrived(s3_req *r, void *ud)
 /* Downloads the rest of a large object in parallel ranges into F's file, hashing on. */
 static int fetch_ranges(s3_backend *sb, const char *key, fill *first)
 {
-	uint64_t total = first->total, n = (total - PART_SIZE + PART_SIZE - 1) / PART_SIZE;
+	uint64_t total = first->total, rest = total - PART_SIZE;
+	int conc = s3b_part_concurrency(sb);
+	if (conc > READ_STREAMS) /* more streams only make the server seek */
+		conc = READ_STREAMS;
+	/* a few ranges per stream: fewer requests for the server, still in order */
+	uint64_t rs = (rest / ((uint64_t)conc * RANGES_PER_STREAM) + (1 << 20)) & ~((1ULL << 20) - 1);
+	if (rs < PART_SIZE)
+		rs = PART_SIZE;
+	uint64_t n = (rest + rs - 1) / rs;
 	ordered o = {.md = first->md, .fd = first->fd, .n = n, .done = xcalloc(n, sizeof(bool))};
 	fill *fills = xcalloc(n, sizeof(*fills));
 	int r;
@@ -386,15 +394,15 @@ static int fetch_ranges(s3_backend *sb, const char *key, fill *first)
 	o.reqs = xcalloc(n, sizeof(*o.reqs));
 	pthread_mutex_init(&o.lock, NULL);
 	for (uint64_t i = 0; i < n; i++) {
-		uint64_t off = PART_SIZE * (i + 1);
+		uint64_t off = PART_SIZE + rs * i;
 		fills[i] = (fill){.fd = first->fd, .base = off, .key = key};
 		o.reqs[i] = (s3_req){.method = "GET", .key = key, .range_off = off,
-				     .range_len = total - off < PART_SIZE ? total - off : PART_SIZE,
+				     .range_len = total - off < rs ? total - off : rs,
 				     .sink = fill_sink, .restart = fill_restart, .sink_ud = &fills[i],
 				     .done = part_arrived, .done_ud = &o};
 	}
 	atomic_fetch_add(&sb->big, 1);
-	r = s3_do_all(sb->c, o.reqs, (size_t)n, s3b_part_concurrency(sb));
+	r = s3_do_all(sb->c, o.reqs, (size_t)n, conc);
 	atomic_fetch_sub(&sb->big, 1);
 	for (uint64_t i = 0; i < n && r == 0; i++)
 		if (fills[i].pos != o.reqs[i].range_len)
@@ -410,19 +418,27 @@ static int fetch_ranges(s3_backend *sb, const char *key, fill *first)
 	return r;
 }
 
-/* Downloads content KEY into the cache, checking its SHA-256. */
-static int download(s3_backend *sb, const char *key, char **path)
+/* Parses the SHA-256 a content key names. */
+static int key_sha(const char *key, unsigned char sha[32])
 {
-	unsigned char want[32], got[32];
-	char hex[65], *tmp;
-	int fd, r;
+	char hex[65];
 
+	if (strncmp(key, "objects/", 8) || strlen(key) != 73 || key[10] != '/')
+		return vds_err(VDS_EINVAL, "%s is not a content key", q(key));
 	hex[0] = key[8];
 	hex[1] = key[9];
 	memcpy(hex + 2, key + 11, 63);
-	if (strlen(key) != 73 || vds_sha256_parse(hex, want) < 0)
-		return vds_err(VDS_EINVAL, "%s is not a content key", q(key));
-	if ((r = cache_tmp(sb->cache_dir, &fd, &tmp)) < 0)
+	return vds_sha256_parse(hex, sha) < 0 ? vds_err(VDS_EINVAL, "%s is not a content key", q(key))
+					       : 0;
+}
+
+/* Downloads content KEY into the empty file FD, checking its SHA-256; sets *SIZE. */
+static int download_to(s3_backend *sb, const char *key, int fd, uint64_t *size)
+{
+	unsigned char want[32], got[32];
+	int r;
+
+	if ((r = key_sha(key, want)) < 0)
 		return r;
 	fill f = {.fd = fd, .md = EVP_MD_CTX_new(), .key = key};
 	EVP_DigestInit_ex(f.md, EVP_sha256(), NULL);
@@ -440,13 +456,45 @@ static int download(s3_backend *sb, const char *key, char **path)
 	if (r == 0 && memcmp(got, want, 32))
 		r = vds_err(VDS_ECORRUPT, "content %s in bucket %s does not match its SHA-256", q(key),
 			    q(s3_bucket(sb->c)));
+	*size = f.total;
+	return r;
+}
+
+/* Downloads content KEY into the cache, checking its SHA-256. */
+static int download(s3_backend *sb, const char *key, char **path)
+{
+	uint64_t size = 0;
+	char *tmp;
+	int fd, r;
+
+	if ((r = cache_tmp(sb->cache_dir, &fd, &tmp)) < 0)
+		return r;
+	r = download_to(sb, key, fd, &size);
 	close(fd);
 	if (r == 0 && (r = cache_commit(sb->cache_dir, tmp, key, path)) == 0)
-		atomic_fetch_add(&sb->cached, f.total);
+		atomic_fetch_add(&sb->cached, size);
 	if (r < 0)
 		unlink(tmp);
 	free(tmp);
 	return r;
+}
+
+/*
+ * A file larger than a sixteenth of the cache would push out much of it
+ * and double the bytes written: it goes straight to its target.
+ */
+static int s_fetch_into(vds_backend *b, const char *key, uint64_t size, int fd)
+{
+	s3_backend *sb = (s3_backend *)b;
+	uint64_t got;
+	char *path;
+
+	if (size <= sb->cache_max / 16 || cache_lookup(sb->cache_dir, key, &path)) {
+		if (size > sb->cache_max / 16)
+			free(path);
+		return 1; /* through the cache */
+	}
+	return download_to(sb, key, fd, &got);
 }
 
 static int s_local_path(vds_backend *b, const char *key, char **path, bool *checked)
@@ -669,6 +717,7 @@ static const vds_backend_ops s3_ops = {
 	.stat = s_stat,
 	.list = s_list,
 	.local_path = s_local_path,
+	.fetch_into = s_fetch_into,
 	.stream = s_stream,
 	.read_range = s_read_range,
 	.put_content = s3b_put_content,

@@ -16,6 +16,8 @@
 #define MAX_PARTS 10000ULL        /* S3's limit on parts per upload */
 #define COPY_LIMIT (5ULL << 30)   /* the largest object CopyObject takes */
 #define HASH_BUF (1 << 20)
+#define RANGES_PER_STREAM 4     /* ranged reads of a large object, per stream */
+#define READ_STREAMS 4          /* ranged reads of one large object in flight, at most */
 #define DEFAULT_CONCURRENCY 16
 
 /* One content object known to exist, from a listing. */

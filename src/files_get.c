@@ -161,19 +161,28 @@ static int fetch_file(pool *p, get_job *j, int dirfd, const vds_entry *e, const 
 	int r, in, out;
 
 	vds_content_key(e->sha256, key);
+	out = openat(dirfd, tmp, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (out < 0)
+		return vds_err_errno(errno, "write", e->path);
 	bool checked;
-	if ((r = j->b->ops->local_path(j->b, key, &src, &checked)) < 0)
+	/* straight into the file (a large one from a remote store), or from a local path */
+	if ((r = j->b->ops->fetch_into(j->b, key, e->size, out)) == 0) {
+		atomic_fetch_add(&p->bytes_done, e->size);
+		goto done;
+	}
+	if (r == 1)
+		r = j->b->ops->local_path(j->b, key, &src, &checked);
+	if (r < 0) {
+		close(out);
 		return r == VDS_ENOTFOUND ? vds_err(VDS_ECORRUPT, "content of %s is missing from the store",
 						    q(e->path))
 					  : r;
+	}
 	in = open(src, O_RDONLY | O_CLOEXEC);
 	free(src);
-	if (in < 0)
+	if (in < 0) {
+		close(out);
 		return vds_err_errno(errno, "read content of", e->path);
-	out = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (out < 0) {
-		close(in);
-		return vds_err_errno(errno, "write", e->path);
 	}
 	if (checked) { /* checked as it arrived a moment ago: let the kernel copy it */
 		r = copy_checked(p, in, out, e);

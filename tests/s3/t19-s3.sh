@@ -189,7 +189,12 @@ run vds cache prune --max-size 1M
 check "prune to 1M" [ "$rc" = 0 ] && grep -q '^Removed 1 cached object (40000000 bytes, 38.1 MiB); 101 remain$' "$T/out"
 run vds cache limit --max-size 100K
 expect "a configured limit" 0 "Cache limit set to 102400 bytes (100.0 KiB)" ""
-run vds datasets files get --id "$v1" --target-path "$T/get3"
+run vds --debug datasets files get --id "$v1" --target-path "$T/get3"
+keep
+check "files over a sixteenth of the limit go straight to their target" \
+	[ "$rc" = 0 ] && cmp -s "$T/src/large.bin" "$T/get3/large.bin" && diff -r "$T/src/small" "$T/get3/small"
+is "... in ranged parts" "$(grep -c "GET .*/$large -> 206" "$T/err")" 3
+check "... and are not cached" test ! -e "$VDS_HOME/cache/$large"
 run vds cache status --json
 check "the limit applies after a download" [ "$(sed -n 's/.*"size":	\([0-9]*\).*/\1/p' "$T/out")" -le 102400 ]
 run vds cache limit --max-size lots
