@@ -42,22 +42,8 @@ STEPS=40
 KEEP=0
 OUT=./bench/out
 
-usage() {
-	sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
-}
-
-while [ $# -gt 0 ]; do
-	case $1 in
-	--runs) RUNS=$2; shift 2 ;;
-	--runs=*) RUNS=${1#*=}; shift ;;
-	--steps) STEPS=$2; shift 2 ;;
-	--steps=*) STEPS=${1#*=}; shift ;;
-	--keep) KEEP=1; shift ;;
-	-h | --help) usage; exit 0 ;;
-	-*) echo "browse.sh: unknown option '$1'" >&2; exit 2 ;;
-	*) OUT=$1; shift ;;
-	esac
-done
+. "$(dirname "$0")/lib.sh"
+bench_args browse.sh "runs:RUNS steps:STEPS" "$@"
 case $RUNS in '' | *[!0-9]*) echo "browse.sh: --runs takes a number" >&2; exit 2 ;; esac
 case $STEPS in '' | *[!0-9]*) echo "browse.sh: --steps takes a number" >&2; exit 2 ;; esac
 [ "$RUNS" -ge 1 ] || RUNS=1
@@ -88,7 +74,6 @@ bench_on_exit() {
 		tmux -S "$TMUX_SOCK" kill-server 2>/dev/null || true
 	fi
 }
-. "$(dirname "$0")/lib.sh"
 bench_init browse.sh 524288
 
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }

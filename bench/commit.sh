@@ -22,24 +22,8 @@ SEED=42
 KEEP=0
 OUT=./bench/out
 
-usage() {
-	sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
-}
-
-while [ $# -gt 0 ]; do
-	case $1 in
-	--size-mb) SIZE_MB=$2; shift 2 ;;
-	--size-mb=*) SIZE_MB=${1#*=}; shift ;;
-	--files) FILES=$2; shift 2 ;;
-	--files=*) FILES=${1#*=}; shift ;;
-	--seed) SEED=$2; shift 2 ;;
-	--seed=*) SEED=${1#*=}; shift ;;
-	--keep) KEEP=1; shift ;;
-	-h | --help) usage; exit 0 ;;
-	-*) echo "commit.sh: unknown option '$1'" >&2; exit 2 ;;
-	*) OUT=$1; shift ;;
-	esac
-done
+. "$(dirname "$0")/lib.sh"
+bench_args commit.sh "size-mb:SIZE_MB files:FILES seed:SEED" "$@"
 case $SIZE_MB$FILES$SEED in *[!0-9]*) echo "commit.sh: sizes, counts and seeds are numbers" >&2; exit 2 ;; esac
 [ "$FILES" -ge 10 ] || { echo "commit.sh: --files must be at least 10" >&2; exit 2; }
 [ "$SIZE_MB" -ge 1 ] || { echo "commit.sh: --size-mb must be at least 1" >&2; exit 2; }
@@ -63,7 +47,6 @@ BYTES=$((SIZE_MB * 1024 * 1024))
 
 # ---- room on the disk: the tree, its copy and the store ------------------
 need_kb=$((BYTES * 3 / 1024 + BYTES / 1024 / 4 + 65536))
-. "$(dirname "$0")/lib.sh"
 bench_init commit.sh "$need_kb"
 
 # ---- tools ---------------------------------------------------------------

@@ -48,26 +48,8 @@ SEED=42
 KEEP=0
 OUT=./bench/out
 
-usage() {
-	sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
-}
-
-while [ $# -gt 0 ]; do
-	case $1 in
-	--size-mb) SIZE_MB=$2; shift 2 ;;
-	--size-mb=*) SIZE_MB=${1#*=}; shift ;;
-	--keys) KEYS=$2; shift 2 ;;
-	--keys=*) KEYS=${1#*=}; shift ;;
-	--gap-ms) GAP_MS=$2; shift 2 ;;
-	--gap-ms=*) GAP_MS=${1#*=}; shift ;;
-	--seed) SEED=$2; shift 2 ;;
-	--seed=*) SEED=${1#*=}; shift ;;
-	--keep) KEEP=1; shift ;;
-	-h | --help) usage; exit 0 ;;
-	-*) echo "latency.sh: unknown option '$1'" >&2; exit 2 ;;
-	*) OUT=$1; shift ;;
-	esac
-done
+. "$(dirname "$0")/lib.sh"
+bench_args latency.sh "size-mb:SIZE_MB keys:KEYS gap-ms:GAP_MS seed:SEED" "$@"
 case $SIZE_MB$KEYS$GAP_MS$SEED in
 '' | *[!0-9]*) echo "latency.sh: sizes, counts, gaps and seeds are numbers" >&2; exit 2 ;;
 esac
@@ -94,7 +76,6 @@ BYTES=$((SIZE_MB * 1048576))
 COLS=100
 ROWS=30
 
-. "$(dirname "$0")/lib.sh"
 bench_init latency.sh $(((SIZE_MB * 2 + 512) * 1024))
 
 fail() { echo "latency.sh: $*" >&2; exit 1; }

@@ -1,5 +1,33 @@
-# lib.sh - what the benchmarks share (sourced by bash): clean-up of the work
-# folder, the disk check, cache dropping, timing and small formatters.
+# lib.sh - what the benchmarks share (sourced by bash): their options, clean-up
+# of the work folder, the disk check, cache dropping, timing and formatters.
+
+# bench_args NAME SPEC ARGS...: parses the script's command line: "--OPT VALUE"
+# and "--OPT=VALUE" for each OPT:VAR word of SPEC (setting VAR), --keep
+# (KEEP=1), -h or --help (prints the script's header comment and exits) and
+# one folder (OUT); anything else is a usage error (exit 2).
+bench_args() {
+	local name=$1 spec=$2 pair opt found
+	shift 2
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--keep) KEEP=1; shift; continue ;;
+		-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+		-*)
+			found=
+			for pair in $spec; do
+				opt=${pair%%:*}
+				case $1 in
+				--"$opt"=*) printf -v "${pair#*:}" '%s' "${1#*=}"; found=1; shift; break ;;
+				--"$opt")
+					[ $# -ge 2 ] || { echo "$name: option '$1' needs a value" >&2; exit 2; }
+					printf -v "${pair#*:}" '%s' "$2"; found=1; shift 2; break ;;
+				esac
+			done
+			[ -n "$found" ] || { echo "$name: unknown option '$1'" >&2; exit 2; } ;;
+		*) OUT=$1; shift ;;
+		esac
+	done
+}
 
 # bench_init NAME NEED_KB: W (work folder) and KEEP must be set. Removes W at
 # exit unless KEEP=1 (calling bench_on_exit first if the script defines it),

@@ -26,20 +26,8 @@ RUNS=3
 KEEP=0
 OUT=./bench/out
 
-usage() {
-	sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
-}
-
-while [ $# -gt 0 ]; do
-	case $1 in
-	--runs) RUNS=$2; shift 2 ;;
-	--runs=*) RUNS=${1#*=}; shift ;;
-	--keep) KEEP=1; shift ;;
-	-h | --help) usage; exit 0 ;;
-	-*) echo "list.sh: unknown option '$1'" >&2; exit 2 ;;
-	*) OUT=$1; shift ;;
-	esac
-done
+. "$(dirname "$0")/lib.sh"
+bench_args list.sh "runs:RUNS" "$@"
 case $RUNS in '' | *[!0-9]*) echo "list.sh: --runs takes a number" >&2; exit 2 ;; esac
 [ "$RUNS" -ge 1 ] || RUNS=1
 
@@ -56,7 +44,6 @@ export VDS_HOME=$W/home HOME=$W/userhome TZ=UTC LC_ALL=C
 unset XDG_CONFIG_HOME XDG_DATA_HOME XDG_CACHE_HOME VDS_DATADIR
 mkdir -p "$HOME"
 
-. "$(dirname "$0")/lib.sh"
 bench_init list.sh 524288
 
 # ---- the store and the dataset -------------------------------------------

@@ -56,30 +56,8 @@ SEED=42
 KEEP=0
 OUT=./bench/out
 
-usage() {
-	sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
-}
-
-while [ $# -gt 0 ]; do
-	case $1 in
-	--small-files) SMALL=$2; shift 2 ;;
-	--small-files=*) SMALL=${1#*=}; shift ;;
-	--large-mb) LARGE_MB=$2; shift 2 ;;
-	--large-mb=*) LARGE_MB=${1#*=}; shift ;;
-	--large-files) LARGE_N=$2; shift 2 ;;
-	--large-files=*) LARGE_N=${1#*=}; shift ;;
-	--concurrency) CONC=$2; shift 2 ;;
-	--concurrency=*) CONC=${1#*=}; shift ;;
-	--tools) TOOLS=$2; shift 2 ;;
-	--tools=*) TOOLS=${1#*=}; shift ;;
-	--seed) SEED=$2; shift 2 ;;
-	--seed=*) SEED=${1#*=}; shift ;;
-	--keep) KEEP=1; shift ;;
-	-h | --help) usage; exit 0 ;;
-	-*) echo "s3.sh: unknown option '$1'" >&2; exit 2 ;;
-	*) OUT=$1; shift ;;
-	esac
-done
+. "$(dirname "$0")/lib.sh"
+bench_args s3.sh "small-files:SMALL large-mb:LARGE_MB large-files:LARGE_N concurrency:CONC tools:TOOLS seed:SEED" "$@"
 case $SMALL$LARGE_MB$LARGE_N$CONC$SEED in
 *[!0-9]* | "") echo "s3.sh: sizes, counts and seeds are numbers" >&2; exit 2 ;;
 esac
@@ -136,7 +114,6 @@ DL=$W/download
 LARGE_BYTES=$((LARGE_MB * 1048576 * LARGE_N))
 # the small files average 34 KiB; room for the trees, one download and vds's cache
 need_kb=$(((SMALL * 36 + LARGE_BYTES / 1024) * 3 + 262144))
-. "$here/lib.sh"
 RGWDIR=
 bench_on_exit() {
 	if [ -n "$RGWDIR" ]; then
