@@ -113,6 +113,35 @@ static char *tmp_name(const char *name)
 	return xasprintf(".vds-%.100s-%016llx.tmp", name, (unsigned long long)h);
 }
 
+/* Copies the rest of IN (DONE bytes are copied) to OUT through a buffer. */
+static int copy_by_hand(pool *p, int in, int out, const vds_entry *e, uint64_t done)
+{
+	char *buf = xmalloc(COPY_BUF);
+	int r = 0;
+
+	while (done < e->size && r == 0) {
+		ssize_t n = read(in, buf, COPY_BUF);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? vds_err_errno(errno, "read content of", e->path)
+				  : vds_err(VDS_ECORRUPT, "content of %s is shorter than its list says",
+					    q(e->path));
+			break;
+		}
+		for (ssize_t off = 0; off < n && r == 0;) {
+			ssize_t w = write(out, buf + off, (size_t)(n - off));
+			if (w < 0 && errno != EINTR)
+				r = vds_err_errno(errno, "write", e->path);
+			off += w > 0 ? w : 0;
+		}
+		done += (uint64_t)n;
+		atomic_fetch_add(&p->bytes_done, (uint64_t)n);
+	}
+	free(buf);
+	return r;
+}
+
 /* Copies all of IN (content E, already checked) to OUT, in the kernel where it can. */
 static int copy_checked(pool *p, int in, int out, const vds_entry *e)
 {
@@ -125,22 +154,8 @@ static int copy_checked(pool *p, int in, int out, const vds_entry *e)
 		ssize_t n = copy_file_range(in, NULL, out, NULL, want, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EOPNOTSUPP || errno == EINVAL)) {
-			char *buf = xmalloc(COPY_BUF); /* no kernel copy here: by hand */
-			while (n != 0 && done < e->size) {
-				n = read(in, buf, COPY_BUF);
-				if (n < 0 && errno == EINTR)
-					continue;
-				if (n < 0 || (n > 0 && write(out, buf, (size_t)n) != n)) {
-					free(buf);
-					return vds_err_errno(errno, "write", e->path);
-				}
-				done += (uint64_t)n;
-				atomic_fetch_add(&p->bytes_done, (uint64_t)n);
-			}
-			free(buf);
-			break;
-		}
+		if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EOPNOTSUPP || errno == EINVAL))
+			return copy_by_hand(p, in, out, e, done); /* no kernel copy between these */
 		if (n < 0)
 			return vds_err_errno(errno, "write", e->path);
 		if (n == 0)

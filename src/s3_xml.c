@@ -181,18 +181,20 @@ void s3_listing_release(s3_listing *l)
 
 void s3_listing_append(s3_listing *to, s3_listing *from)
 {
-	if (to->nobj + from->nobj > to->capobj) {
+	if (from->nobj && to->nobj + from->nobj > to->capobj) {
 		to->capobj = (to->nobj + from->nobj) * 2;
 		to->obj = xrealloc(to->obj, to->capobj * sizeof(*to->obj));
 	}
-	memcpy(to->obj + to->nobj, from->obj, from->nobj * sizeof(*from->obj));
+	if (from->nobj)
+		memcpy(to->obj + to->nobj, from->obj, from->nobj * sizeof(*from->obj));
 	to->nobj += from->nobj;
 	from->nobj = 0;
-	if (to->nprefix + from->nprefix > to->capprefix) {
+	if (from->nprefix && to->nprefix + from->nprefix > to->capprefix) {
 		to->capprefix = (to->nprefix + from->nprefix) * 2;
 		to->prefixes = xrealloc(to->prefixes, to->capprefix * sizeof(char *));
 	}
-	memcpy(to->prefixes + to->nprefix, from->prefixes, from->nprefix * sizeof(char *));
+	if (from->nprefix)
+		memcpy(to->prefixes + to->nprefix, from->prefixes, from->nprefix * sizeof(char *));
 	to->nprefix += from->nprefix;
 	from->nprefix = 0;
 }
