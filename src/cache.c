@@ -142,7 +142,8 @@ int cache_prune(const char *dir, uint64_t max_bytes, vds_cache_info *info)
 	int r = 0;
 
 	scan(dir, &v, &n, &bytes);
-	qsort(v, n, sizeof(*v), by_use);
+	if (n)
+		qsort(v, n, sizeof(*v), by_use);
 	info->objects = n;
 	for (size_t i = 0; i < n && bytes > max_bytes; i++) {
 		if (unlink(v[i].path) < 0 && errno != ENOENT) {
