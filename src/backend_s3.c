@@ -163,17 +163,25 @@ static int s_remove_tree(vds_backend *b, const char *prefix)
 	return r;
 }
 
-int s3b_index_find(s3_backend *sb, const char *key, known *out)
+/* Parses the SHA-256 a content key names. */
+static int key_sha(const char *key, unsigned char sha[32])
 {
-	unsigned char sha[32];
 	char hex[65];
 
-	if (strncmp(key, "objects/", 8) || strlen(key) != 73)
-		return -1;
+	if (strncmp(key, "objects/", 8) || strlen(key) != 73 || key[10] != '/')
+		return vds_err(VDS_EINVAL, "%s is not a content key", q(key));
 	hex[0] = key[8];
 	hex[1] = key[9];
 	memcpy(hex + 2, key + 11, 63);
-	if (vds_sha256_parse(hex, sha) < 0)
+	return vds_sha256_parse(hex, sha) < 0 ? vds_err(VDS_EINVAL, "%s is not a content key", q(key))
+					       : 0;
+}
+
+int s3b_index_find(s3_backend *sb, const char *key, known *out)
+{
+	unsigned char sha[32];
+
+	if (key_sha(key, sha) < 0)
 		return -1;
 	pthread_mutex_lock(&sb->lock);
 	int found = sb->indexed ? 0 : -1;
@@ -418,20 +426,6 @@ static int fetch_ranges(s3_backend *sb, const char *key, fill *first)
 	return r;
 }
 
-/* Parses the SHA-256 a content key names. */
-static int key_sha(const char *key, unsigned char sha[32])
-{
-	char hex[65];
-
-	if (strncmp(key, "objects/", 8) || strlen(key) != 73 || key[10] != '/')
-		return vds_err(VDS_EINVAL, "%s is not a content key", q(key));
-	hex[0] = key[8];
-	hex[1] = key[9];
-	memcpy(hex + 2, key + 11, 63);
-	return vds_sha256_parse(hex, sha) < 0 ? vds_err(VDS_EINVAL, "%s is not a content key", q(key))
-					       : 0;
-}
-
 /* Downloads content KEY into the empty file FD, checking its SHA-256; sets *SIZE. */
 static int download_to(s3_backend *sb, const char *key, int fd, uint64_t *size)
 {
@@ -656,14 +650,7 @@ static void s_prepare_put(vds_backend *b, size_t nfiles)
 	known *v = xcalloc(l.nobj + 1, sizeof(*v));
 	size_t n = 0;
 	for (size_t i = 0; i < l.nobj; i++) {
-		const char *k = l.obj[i].key;
-		char hex[65];
-		if (strlen(k) != 73 || k[10] != '/')
-			continue;
-		hex[0] = k[8];
-		hex[1] = k[9];
-		memcpy(hex + 2, k + 11, 63);
-		if (vds_sha256_parse(hex, v[n].sha) == 0) {
+		if (key_sha(l.obj[i].key, v[n].sha) == 0) { /* anything else: not content */
 			v[n].size = l.obj[i].size;
 			v[n].mtime = l.obj[i].mtime;
 			n++;
