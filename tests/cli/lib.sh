@@ -80,18 +80,22 @@ new_version() {
 # default local provider so that expected outputs stay the same. The store_*
 # helpers reach the store's keys either way: through the file system, or
 # with curl's own SigV4 signing (a client independent of vds).
-if [ -n "${VDS_TEST_S3:-}" ]; then
-	S3_PREFIX=store/
-	S3_SP=sps3test0000001
+S3_SP=sps3test0000001
+# s3_home: writes $VDS_HOME/config.json with the S3 provider at $S3_PREFIX as default
+s3_home() {
 	mkdir -p "$VDS_HOME"
 	(umask 077 && printf '%s\n' \
 		"{\"defaultStorageProviderId\": \"$S3_SP\", \"storageProviders\": [{\"id\": \"$S3_SP\"," \
 		" \"name\": \"local\", \"type\": \"s3\", \"bucket\": \"$VDS_TEST_S3_BUCKET\"," \
 		" \"endpoint\": \"$VDS_TEST_S3_ENDPOINT\", \"region\": \"$VDS_TEST_S3_REGION\"," \
 		" \"prefix\": \"$S3_PREFIX\", \"accessKey\": \"$VDS_TEST_S3_ACCESS_KEY\"," \
-		" \"secretAccessKey\": \"$VDS_TEST_S3_SECRET_KEY\"}]}" >"$VDS_HOME/config.json" &&
-		printf 'machine 127.0.0.1 login %s password %s\n' \
-			"$VDS_TEST_S3_ACCESS_KEY" "$VDS_TEST_S3_SECRET_KEY" >"$T/netrc")
+		" \"secretAccessKey\": \"$VDS_TEST_S3_SECRET_KEY\"}]}" >"$VDS_HOME/config.json")
+}
+if [ -n "${VDS_TEST_S3:-}" ]; then
+	S3_PREFIX=store/
+	s3_home
+	(umask 077 && printf 'machine 127.0.0.1 login %s password %s\n' \
+		"$VDS_TEST_S3_ACCESS_KEY" "$VDS_TEST_S3_SECRET_KEY" >"$T/netrc")
 fi
 
 # is_s3: true when the default store is an S3 bucket

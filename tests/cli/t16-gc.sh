@@ -31,13 +31,7 @@ use_home() {
 	S3_PREFIX=$1/store/
 	LIVE=
 	is_s3 || return 0
-	mkdir -p "$VDS_HOME"
-	(umask 077 && printf '%s\n' \
-		"{\"defaultStorageProviderId\": \"$S3_SP\", \"storageProviders\": [{\"id\": \"$S3_SP\"," \
-		" \"name\": \"local\", \"type\": \"s3\", \"bucket\": \"$VDS_TEST_S3_BUCKET\"," \
-		" \"endpoint\": \"$VDS_TEST_S3_ENDPOINT\", \"region\": \"$VDS_TEST_S3_REGION\"," \
-		" \"prefix\": \"$S3_PREFIX\", \"accessKey\": \"$VDS_TEST_S3_ACCESS_KEY\"," \
-		" \"secretAccessKey\": \"$VDS_TEST_S3_SECRET_KEY\"}]}" >"$VDS_HOME/config.json")
+	s3_home
 }
 # at_second CMD...: runs CMD with the store_* helpers reaching the second
 # provider of the providers part (a local folder, or a prefix of the bucket)
