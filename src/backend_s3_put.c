@@ -400,31 +400,53 @@ int s3b_abort_stale(vds_backend *b, int64_t older_than, bool dry_run, uint64_t *
 {
 	s3_backend *sb = (s3_backend *)b;
 	strbuf q = STRBUF_INIT, body = STRBUF_INIT;
-	s3_listing l = {0};
+	char *key_marker = NULL, *id_marker = NULL;
 	int64_t now = (int64_t)time(NULL);
 	int r;
 
-	sb_adds(&q, "prefix=");
-	s3_uri_encode(&q, s3_prefix(sb->c), false);
-	s3_uri_encode(&q, "objects/", false);
-	sb_adds(&q, "&uploads=");
-	s3_req rq = {.method = "GET", .query = q.buf, .out = &body};
-	if ((r = s3_do(sb->c, &rq)) == 0 &&
-	    (r = s3_xml_parse(body.buf ? body.buf : "", body.len, strlen(s3_prefix(sb->c)), &l)) == 0)
-		for (size_t i = 0; i < l.nobj && r == 0; i++) {
-			const s3_object *u = &l.obj[i];
-			if (!u->upload_id || u->mtime <= 0 || now - u->mtime < older_than)
-				continue;
-			if (!dry_run) {
-				char *uq = upload_query(u->upload_id, 0);
-				s3_req del = {.method = "DELETE", .key = u->key, .query = uq};
-				r = s3_do(sb->c, &del);
-				free(uq);
-			}
-			if (r == 0)
-				(*n)++;
+	do { /* a page of unfinished uploads at a time */
+		s3_listing l = {0};
+		sb_reset(&q);
+		if (key_marker) {
+			sb_adds(&q, "key-marker=");
+			s3_uri_encode(&q, key_marker, false);
+			sb_addc(&q, '&');
 		}
-	s3_listing_release(&l);
+		sb_adds(&q, "prefix=");
+		s3_uri_encode(&q, s3_prefix(sb->c), false);
+		s3_uri_encode(&q, "objects/", false);
+		if (id_marker) {
+			sb_adds(&q, "&upload-id-marker=");
+			s3_uri_encode(&q, id_marker, false);
+		}
+		sb_adds(&q, "&uploads=");
+		s3_req rq = {.method = "GET", .query = q.buf, .out = &body};
+		if ((r = s3_do(sb->c, &rq)) == 0 &&
+		    (r = s3_xml_parse(body.buf ? body.buf : "", body.len, strlen(s3_prefix(sb->c)),
+				      &l)) == 0)
+			for (size_t i = 0; i < l.nobj && r == 0; i++) {
+				const s3_object *u = &l.obj[i];
+				if (!u->upload_id || u->mtime <= 0 || now - u->mtime < older_than)
+					continue;
+				if (!dry_run) {
+					char *uq = upload_query(u->upload_id, 0);
+					s3_req del = {.method = "DELETE", .key = u->key, .query = uq};
+					r = s3_do(sb->c, &del);
+					free(uq);
+				}
+				if (r == 0)
+					(*n)++;
+			}
+		free(key_marker);
+		free(id_marker);
+		key_marker = id_marker = NULL;
+		if (r == 0 && l.truncated && l.next_token) {
+			key_marker = l.next_token;
+			id_marker = l.next_upload;
+			l.next_token = l.next_upload = NULL;
+		}
+		s3_listing_release(&l);
+	} while (key_marker);
 	sb_release(&q);
 	sb_release(&body);
 	return r;

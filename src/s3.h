@@ -111,6 +111,7 @@ typedef struct s3_listing {
 	char **prefixes; /* CommonPrefixes, relative to the client's prefix */
 	size_t nprefix, capprefix;
 	char *next_token; /* NextContinuationToken / next marker, or NULL */
+	char *next_upload; /* NextUploadIdMarker, or NULL */
 	bool truncated;
 	char *upload_id; /* InitiateMultipartUpload: UploadId */
 } s3_listing;

@@ -123,6 +123,9 @@ static void XMLCALL on_end(void *ud, const XML_Char *name)
 			   !strcmp(name, "NextPartNumberMarker") || !strcmp(name, "NextKeyMarker")) {
 			free(l->next_token);
 			l->next_token = *v ? xstrdup(v) : NULL;
+		} else if (!strcmp(name, "NextUploadIdMarker")) {
+			free(l->next_upload);
+			l->next_upload = *v ? xstrdup(v) : NULL;
 		} else if (!strcmp(name, "UploadId")) {
 			free(l->upload_id);
 			l->upload_id = xstrdup(v);
@@ -175,6 +178,7 @@ void s3_listing_release(s3_listing *l)
 		free(l->prefixes[i]);
 	free(l->prefixes);
 	free(l->next_token);
+	free(l->next_upload);
 	free(l->upload_id);
 	memset(l, 0, sizeof(*l));
 }
