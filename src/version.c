@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "manifest.h"
+#include "pool.h"
 #include "store.h"
 
 #define MESSAGE_MAX_BYTES 65536
@@ -400,10 +401,32 @@ static int cmp_version(const void *a, const void *b)
 	return strcmp(y->id, x->id);
 }
 
+typedef struct list_job {
+	vds_backend *b;
+	const char *ds;
+	char **ids;
+	vds_version *v; /* parallel to ids */
+	bool *have;     /* v[i] was read */
+} list_job;
+
+static int read_listed(pool *p, size_t i)
+{
+	list_job *j = p->ud;
+	int r;
+
+	if (!vds_is_version_id(j->ids[i]))
+		return 0;
+	if ((r = version_read(j->b, j->ds, j->ids[i], &j->v[i])) == 0) {
+		j->have[i] = true;
+		return 0;
+	}
+	vds_version_release(&j->v[i]);
+	return r == VDS_ENOTFOUND ? 0 : r; /* not found: being deleted */
+}
+
 int vds_version_list(vds_ctx *ctx, const char *ds, vds_version **out, size_t *n)
 {
 	vds_backend *b;
-	vds_version *v = NULL;
 	vds_tag *tags = NULL;
 	char **ids = NULL, *prefix;
 	size_t nids = 0, ntags = 0, len = 0;
@@ -415,28 +438,32 @@ int vds_version_list(vds_ctx *ctx, const char *ds, vds_version **out, size_t *n)
 	prefix = xasprintf("datasets/%s/versions", ds);
 	r = list_names(b, prefix, &ids, &nids);
 	free(prefix);
-	for (size_t i = 0; i < nids && r == 0; i++) {
-		if (!vds_is_version_id(ids[i]))
+	/* each version is a few reads: a remote store answers them in parallel */
+	list_job job = {.b = b, .ds = ds, .ids = ids, .v = xcalloc(nids + 1, sizeof(vds_version)),
+			.have = xcalloc(nids + 1, sizeof(bool))};
+	pool p = {.nitems = nids, .work = read_listed, .ud = &job};
+	if (r == 0 && nids)
+		r = pool_run(&p, b->concurrency);
+	for (size_t i = 0; i < nids; i++) {
+		if (!job.have[i])
 			continue;
-		v = xrealloc(v, (len + 1) * sizeof(*v));
-		r = version_read(b, ds, ids[i], &v[len]);
-		if (r < 0) {
-			vds_version_release(&v[len]);
-			if (r == VDS_ENOTFOUND) /* being deleted */
-				r = 0;
-			continue;
+		if (r == 0) {
+			job.v[len] = job.v[i];
+			attach_tags(&job.v[len++], tags, ntags);
+		} else {
+			vds_version_release(&job.v[i]);
 		}
-		attach_tags(&v[len++], tags, ntags);
 	}
 	names_free(ids, nids);
 	vds_tag_list_free(tags, ntags);
+	free(job.have);
 	if (r < 0) {
-		vds_version_list_free(v, len);
+		free(job.v);
 		return r;
 	}
 	if (len)
-		qsort(v, len, sizeof(*v), cmp_version);
-	*out = v;
+		qsort(job.v, len, sizeof(*job.v), cmp_version);
+	*out = job.v;
 	*n = len;
 	return 0;
 }
