@@ -53,6 +53,30 @@ static int cmp_dataset(const void *a, const void *b)
 	return c ? c : strcmp(x->id, y->id);
 }
 
+typedef struct records_job {
+	vds_backend *b;
+	char **ids;
+	cJSON **rec; /* parallel to ids; NULL: not a dataset, or being deleted */
+} records_job;
+
+static int read_record(size_t i, void *ud)
+{
+	records_job *j = ud;
+	char *key;
+	int r;
+
+	if (!is_object_id(j->ids[i], "ds"))
+		return 0;
+	key = xasprintf("datasets/%s/dataset.json", j->ids[i]);
+	r = json_read(j->b, key, &j->rec[i]);
+	free(key);
+	if (r == VDS_ENOTFOUND) { /* a dataset being deleted */
+		j->rec[i] = NULL;
+		return 0;
+	}
+	return r;
+}
+
 int vds_dataset_list(vds_ctx *ctx, vds_dataset **out, size_t *n)
 {
 	vds_dataset *v = NULL;
@@ -72,22 +96,15 @@ int vds_dataset_list(vds_ctx *ctx, vds_dataset **out, size_t *n)
 				    ctx->prov[i].id, msg);
 			break;
 		}
+		records_job job = {b, ids, xcalloc(nids + 1, sizeof(cJSON *))};
+		r = each_parallel(b, nids, read_record, &job);
 		for (size_t k = 0; k < nids; k++) {
-			char *key = xasprintf("datasets/%s/dataset.json", ids[k]);
-			cJSON *j;
+			cJSON *j = job.rec[k];
 
-			if (!is_object_id(ids[k], "ds")) {
-				free(key);
+			if (r < 0 || !j) {
+				cJSON_Delete(j);
 				continue;
 			}
-			r = json_read(b, key, &j);
-			free(key);
-			if (r == VDS_ENOTFOUND) { /* a dataset being deleted */
-				r = 0;
-				continue;
-			}
-			if (r < 0)
-				break;
 			v = xrealloc(v, (len + 1) * sizeof(*v));
 			vds_dataset *d = &v[len++];
 			memset(d, 0, sizeof(*d));
@@ -98,6 +115,7 @@ int vds_dataset_list(vds_ctx *ctx, vds_dataset **out, size_t *n)
 			d->created_us = vds_parse_time(json_str(j, "created"));
 			cJSON_Delete(j);
 		}
+		free(job.rec);
 		names_free(ids, nids);
 	}
 	if (r < 0) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pool.h"
 #include "store.h"
 
 int json_read(vds_backend *b, const char *key, cJSON **out)
@@ -166,4 +167,24 @@ int ctx_dataset_backend(vds_ctx *ctx, const char *ds, vds_backend **out, vds_dat
 	if (r == VDS_ENOTFOUND)
 		return vds_err(VDS_ENOTFOUND, "no such dataset %s", q(ds));
 	return r;
+}
+
+typedef struct each_job {
+	int (*fn)(size_t i, void *ud);
+	void *ud;
+} each_job;
+
+static int each_one(pool *p, size_t i)
+{
+	each_job *j = p->ud;
+
+	return j->fn(i, j->ud);
+}
+
+int each_parallel(vds_backend *b, size_t n, int (*fn)(size_t i, void *ud), void *ud)
+{
+	each_job j = {fn, ud};
+	pool p = {.nitems = n, .work = each_one, .ud = &j};
+
+	return n ? pool_run(&p, b->concurrency) : 0;
 }

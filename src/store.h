@@ -71,6 +71,12 @@ int list_names(vds_backend *b, const char *prefix, char ***out, size_t *n);
 /* Frees an array from list_names(). */
 void names_free(char **v, size_t n);
 
+/*
+ * Runs FN(I, UD) for every I below N, as many at once as backend B likes
+ * (reads of a remote store in parallel); the first failure stops it.
+ */
+int each_parallel(vds_backend *b, size_t n, int (*fn)(size_t i, void *ud), void *ud);
+
 /* True if S is "ds" or "sp" followed by 13 base36 characters. */
 bool is_object_id(const char *s, const char *prefix);
 

@@ -125,6 +125,23 @@ static int cmp_tag(const void *a, const void *b)
 	return strcmp(((const vds_tag *)a)->name, ((const vds_tag *)b)->name);
 }
 
+typedef struct tags_job {
+	vds_backend *b;
+	const char *prefix;
+	char **keys;
+	cJSON **rec; /* parallel to keys */
+} tags_job;
+
+static int read_tag(size_t i, void *ud)
+{
+	tags_job *j = ud;
+	char *p = xasprintf("%s/%s", j->prefix, j->keys[i]);
+	int r = newest_record(j->b, p, &j->rec[i]);
+
+	free(p);
+	return r;
+}
+
 int vds_tag_list(vds_ctx *ctx, const char *ds, vds_tag **out, size_t *n)
 {
 	vds_backend *b;
@@ -136,23 +153,23 @@ int vds_tag_list(vds_ctx *ctx, const char *ds, vds_tag **out, size_t *n)
 	if ((r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0)
 		return r;
 	prefix = xasprintf("datasets/%s/tags", ds);
-	r = list_names(b, prefix, &keys, &nkeys);
-	for (size_t i = 0; i < nkeys && r == 0; i++) {
-		char *p = xasprintf("%s/%s", prefix, keys[i]);
-		cJSON *rec;
-
-		r = newest_record(b, p, &rec);
-		free(p);
-		if (r < 0 || !rec || !*json_str(rec, "version")) {
-			cJSON_Delete(rec);
-			continue;
+	if ((r = list_names(b, prefix, &keys, &nkeys)) < 0) {
+		free(prefix);
+		return r;
+	}
+	tags_job job = {b, prefix, keys, xcalloc(nkeys + 1, sizeof(cJSON *))};
+	r = each_parallel(b, nkeys, read_tag, &job);
+	for (size_t i = 0; i < nkeys; i++) {
+		cJSON *rec = job.rec[i];
+		if (r == 0 && rec && *json_str(rec, "version")) { /* "": deleted */
+			v = xrealloc(v, (len + 1) * sizeof(*v));
+			v[len].name = xstrdup(json_str(rec, "name"));
+			snprintf(v[len].version, sizeof(v[len].version), "%s", json_str(rec, "version"));
+			len++;
 		}
-		v = xrealloc(v, (len + 1) * sizeof(*v));
-		v[len].name = xstrdup(json_str(rec, "name"));
-		snprintf(v[len].version, sizeof(v[len].version), "%s", json_str(rec, "version"));
-		len++;
 		cJSON_Delete(rec);
 	}
+	free(job.rec);
 	free(prefix);
 	names_free(keys, nkeys);
 	if (r < 0) {

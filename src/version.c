@@ -15,7 +15,6 @@
 #include <time.h>
 
 #include "manifest.h"
-#include "pool.h"
 #include "store.h"
 
 #define MESSAGE_MAX_BYTES 65536
@@ -409,9 +408,9 @@ typedef struct list_job {
 	bool *have;     /* v[i] was read */
 } list_job;
 
-static int read_listed(pool *p, size_t i)
+static int read_listed(size_t i, void *ud)
 {
-	list_job *j = p->ud;
+	list_job *j = ud;
 	int r;
 
 	if (!vds_is_version_id(j->ids[i]))
@@ -441,9 +440,8 @@ int vds_version_list(vds_ctx *ctx, const char *ds, vds_version **out, size_t *n)
 	/* each version is a few reads: a remote store answers them in parallel */
 	list_job job = {.b = b, .ds = ds, .ids = ids, .v = xcalloc(nids + 1, sizeof(vds_version)),
 			.have = xcalloc(nids + 1, sizeof(bool))};
-	pool p = {.nitems = nids, .work = read_listed, .ud = &job};
-	if (r == 0 && nids)
-		r = pool_run(&p, b->concurrency);
+	if (r == 0)
+		r = each_parallel(b, nids, read_listed, &job);
 	for (size_t i = 0; i < nids; i++) {
 		if (!job.have[i])
 			continue;
