@@ -2,7 +2,9 @@
 #include "config.h"
 
 #include <cjson/cJSON.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "util.h"
@@ -29,4 +31,80 @@ int vds_format_check(const char *text, size_t len, const char *where)
 	if (!ok)
 		return vds_err(VDS_ECORRUPT, "store %s has an unknown format version", q(where));
 	return 0;
+}
+
+/* The operations of a read-only backend: its own, with every write refused. */
+typedef struct ro_ops {
+	vds_backend_ops ops;
+	const vds_backend_ops *own;
+} ro_ops;
+
+static int refuse(vds_backend *b)
+{
+	return vds_err(VDS_ECONFLICT, "storage provider %s is read-only", b->provider_id);
+}
+
+static int ro_write(vds_backend *b, const char *key, const void *data, size_t len)
+{
+	(void)key, (void)data, (void)len;
+	return refuse(b);
+}
+
+static int ro_remove(vds_backend *b, const char *key)
+{
+	(void)key;
+	return refuse(b);
+}
+
+static int ro_put_content(vds_backend *b, int fd, unsigned char sha[32], bool *stored,
+			  _Atomic uint64_t *counter, atomic_int *cancel)
+{
+	(void)fd, (void)sha, (void)stored, (void)counter, (void)cancel;
+	return refuse(b);
+}
+
+static int ro_put_spooled(vds_backend *b, char *path, int fd, const unsigned char sha[32],
+			  bool *stored, _Atomic uint64_t *counter, atomic_int *cancel)
+{
+	(void)fd, (void)sha, (void)stored, (void)counter, (void)cancel;
+	unlink(path);
+	free(path);
+	return refuse(b);
+}
+
+static int ro_abort_stale(vds_backend *b, int64_t older_than, bool dry_run, uint64_t *n)
+{
+	(void)older_than, (void)n; /* nobody here could end them: a dry run counts none */
+	return dry_run ? 0 : refuse(b);
+}
+
+static void ro_close(vds_backend *b)
+{
+	const ro_ops *ro = (const ro_ops *)b->ops;
+
+	b->ops = ro->own;
+	free((void *)ro);
+	b->ops->close(b);
+}
+
+void vds_backend_make_read_only(vds_backend *b)
+{
+	ro_ops *ro = xmalloc(sizeof(*ro));
+
+	ro->own = b->ops;
+	ro->ops = *b->ops;
+	ro->ops.write = ro_write;
+	ro->ops.remove = ro_remove;
+	ro->ops.remove_tree = ro_remove;
+	ro->ops.touch = ro_remove;
+	ro->ops.put_content = ro_put_content;
+	ro->ops.put_spooled = ro_put_spooled;
+	ro->ops.abort_stale = ro_abort_stale;
+	ro->ops.close = ro_close;
+	b->ops = &ro->ops;
+}
+
+bool vds_backend_read_only(const vds_backend *b)
+{
+	return b->ops->close == ro_close;
 }

@@ -62,6 +62,19 @@ typedef struct vds_backend_ops {
 	 */
 	int (*put_content)(vds_backend *b, int fd, unsigned char sha[32], bool *stored,
 			   _Atomic uint64_t *counter, atomic_int *cancel);
+	/*
+	 * Creates an empty file where content arriving as a stream (a download)
+	 * waits to be put: the store's own disk, or a remote provider's cache.
+	 * Sets *FD (read-write) and *PATH (malloc'd).
+	 */
+	int (*spool)(vds_backend *b, int *fd, char **path);
+	/*
+	 * Puts spooled file PATH (open as FD) whose content has hash SHA, like
+	 * put_content(); takes PATH over (freed, and the file used or removed)
+	 * whatever the outcome. The caller closes FD.
+	 */
+	int (*put_spooled)(vds_backend *b, char *path, int fd, const unsigned char sha[32],
+			   bool *stored, _Atomic uint64_t *counter, atomic_int *cancel);
 	/* Hints that NFILES put_content() calls follow (a backend may index). */
 	void (*prepare_put)(vds_backend *b, size_t nfiles);
 	/* Marks object KEY as just used (its time), so gc's grace period covers it. */
@@ -99,6 +112,14 @@ struct s3_config;
  */
 int vds_backend_s3_open(const struct s3_config *cfg, const char *cache_dir, uint64_t cache_max,
 			vds_backend **out);
+
+/*
+ * Makes B refuse every write (a read-only provider) before any request is
+ * sent, with an error naming its provider; reading works as before.
+ */
+void vds_backend_make_read_only(vds_backend *b);
+/* True if B refuses writes. */
+bool vds_backend_read_only(const vds_backend *b);
 
 /* The format marker every store holds at its root. */
 #define FORMAT_KEY "VDS-FORMAT"

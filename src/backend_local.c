@@ -335,6 +335,32 @@ static int l_age(vds_backend *b, const char *key, int64_t *seconds)
 	return 0;
 }
 
+/*
+ * Takes over finished file TMP of content SHA: dropped if the store has the
+ * content (which is touched, fresh for gc), else renamed into place by flush().
+ */
+static void adopt(local_backend *lb, char *tmp, const unsigned char sha[32], bool *stored)
+{
+	pending p = {.tmp = tmp};
+
+	vds_content_key(sha, p.key);
+	*stored = false;
+	if (l_stat(&lb->base, p.key, NULL) == 0 && l_touch(&lb->base, p.key) == 0) {
+		unlink(tmp);
+		free(tmp);
+		return;
+	}
+	/* not stored (or removed by gc just now): this copy will be */
+	*stored = true;
+	pthread_mutex_lock(&lb->lock);
+	if (lb->npend == lb->cappend) {
+		lb->cappend = lb->cappend ? lb->cappend * 2 : 64;
+		lb->pend = xrealloc(lb->pend, lb->cappend * sizeof(*lb->pend));
+	}
+	lb->pend[lb->npend++] = p;
+	pthread_mutex_unlock(&lb->lock);
+}
+
 static int l_put_content(vds_backend *b, int fd, unsigned char sha[32], bool *stored,
 			 _Atomic uint64_t *counter, atomic_int *cancel)
 {
@@ -380,28 +406,35 @@ static int l_put_content(vds_backend *b, int fd, unsigned char sha[32], bool *st
 		goto done;
 	}
 	EVP_DigestFinal_ex(md, sha, NULL);
-	pending p = {.tmp = tmp};
-	vds_content_key(sha, p.key);
-	*stored = false;
-	if (l_stat(b, p.key, NULL) == 0 && l_touch(b, p.key) == 0) { /* stored: reuse it, fresh for gc */
-		unlink(tmp);
-		goto done;
-	}
-	/* not stored (or removed by gc just now): this copy will be */
-	*stored = true;
-	pthread_mutex_lock(&lb->lock);
-	if (lb->npend == lb->cappend) {
-		lb->cappend = lb->cappend ? lb->cappend * 2 : 64;
-		lb->pend = xrealloc(lb->pend, lb->cappend * sizeof(*lb->pend));
-	}
-	lb->pend[lb->npend++] = p;
-	pthread_mutex_unlock(&lb->lock);
+	adopt(lb, tmp, sha, stored);
 	tmp = NULL;
 done:
 	EVP_MD_CTX_free(md);
 	free(buf);
 	free(tmp);
 	return r;
+}
+
+static int l_spool(vds_backend *b, int *fd, char **path)
+{
+	local_backend *lb = (local_backend *)b;
+	char *tmp = tmp_path(lb);
+
+	if ((*fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0444)) < 0) {
+		int r = vds_err_errno(errno, "create", tmp);
+		free(tmp);
+		return r;
+	}
+	*path = tmp;
+	return 0;
+}
+
+static int l_put_spooled(vds_backend *b, char *path, int fd, const unsigned char sha[32],
+			 bool *stored, _Atomic uint64_t *counter, atomic_int *cancel)
+{
+	(void)fd, (void)counter, (void)cancel; /* the spooled file is in tmp/ already */
+	adopt((local_backend *)b, path, sha, stored);
+	return 0;
 }
 
 static int l_flush(vds_backend *b)
@@ -471,6 +504,8 @@ static const vds_backend_ops local_ops = {
 	.stream = l_stream,
 	.read_range = l_read_range,
 	.put_content = l_put_content,
+	.spool = l_spool,
+	.put_spooled = l_put_spooled,
 	.prepare_put = l_prepare_put,
 	.touch = l_touch,
 	.abort_stale = l_abort_stale,

@@ -708,6 +708,8 @@ static const vds_backend_ops s3_ops = {
 	.stream = s_stream,
 	.read_range = s_read_range,
 	.put_content = s3b_put_content,
+	.spool = s3b_spool,
+	.put_spooled = s3b_put_spooled,
 	.prepare_put = s_prepare_put,
 	.touch = s_touch,
 	.abort_stale = s3b_abort_stale,
@@ -737,6 +739,8 @@ int vds_backend_s3_open(const s3_config *cfg, const char *cache_dir, uint64_t ca
 	r = s_read(&sb->base, FORMAT_KEY, &fmt, &len);
 	if (r == 0) {
 		r = vds_format_check(fmt, len, where);
+	} else if (r == VDS_ENOTFOUND && cfg->read_only) {
+		r = vds_err(VDS_ENOTFOUND, "%s is not a vds store", q(where));
 	} else if (r == VDS_ENOTFOUND && !strstr(vds_errmsg(), "no such bucket")) {
 		/* a new store: only where nothing else lives */
 		s3_listing l = {0};

@@ -54,6 +54,11 @@ int s3b_part_concurrency(s3_backend *sb);
 /* The put_content operation: hash, skip if present, else upload (in parts). */
 int s3b_put_content(vds_backend *b, int fd, unsigned char sha[32], bool *stored,
 		    _Atomic uint64_t *counter, atomic_int *cancel);
+/* The spool operation: a temporary file in the cache. */
+int s3b_spool(vds_backend *b, int *fd, char **path);
+/* The put_spooled operation: put, then keep the file as the cached copy. */
+int s3b_put_spooled(vds_backend *b, char *path, int fd, const unsigned char sha[32],
+		    bool *stored, _Atomic uint64_t *counter, atomic_int *cancel);
 /* The abort_stale operation: aborts multipart uploads begun long ago. */
 int s3b_abort_stale(vds_backend *b, int64_t older_than, bool dry_run, uint64_t *n);
 

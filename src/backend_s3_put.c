@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "backend_s3.h"
+#include "cache.h"
 
 /* The query naming part N of upload ID, or the upload itself (N = 0). */
 static char *upload_query(const char *id, uint64_t n)
@@ -339,20 +340,13 @@ static int put_claimed(s3_backend *sb, const char *key, int fd, uint64_t size,
 		       const unsigned char sha[32], bool *stored, _Atomic uint64_t *counter,
 		       atomic_int *cancel);
 
-int s3b_put_content(vds_backend *b, int fd, unsigned char sha[32], bool *stored,
-		    _Atomic uint64_t *counter, atomic_int *cancel)
+/* Puts the SIZE bytes of FD, whose hash is SHA, unless this put or the bucket has them. */
+static int put_hashed(s3_backend *sb, int fd, uint64_t size, const unsigned char sha[32],
+		      bool *stored, _Atomic uint64_t *counter, atomic_int *cancel)
 {
-	s3_backend *sb = (s3_backend *)b;
-	struct stat st;
 	char key[80];
 	int r;
 
-	*stored = false;
-	if (fstat(fd, &st) < 0)
-		return vds_err(VDS_EIO, "%s", strerror(errno));
-	uint64_t size = (uint64_t)st.st_size;
-	if ((r = s3b_hash_fd(fd, size, sha, cancel)) < 0)
-		return r;
 	vds_content_key(sha, key);
 	if (!claim(sb, sha)) { /* another file of this put had it: sent once */
 		if (counter)
@@ -361,6 +355,50 @@ int s3b_put_content(vds_backend *b, int fd, unsigned char sha[32], bool *stored,
 	}
 	r = put_claimed(sb, key, fd, size, sha, stored, counter, cancel);
 	unclaim(sb, sha, r == 0);
+	return r;
+}
+
+int s3b_put_content(vds_backend *b, int fd, unsigned char sha[32], bool *stored,
+		    _Atomic uint64_t *counter, atomic_int *cancel)
+{
+	struct stat st;
+	int r;
+
+	*stored = false;
+	if (fstat(fd, &st) < 0)
+		return vds_err(VDS_EIO, "%s", strerror(errno));
+	if ((r = s3b_hash_fd(fd, (uint64_t)st.st_size, sha, cancel)) < 0)
+		return r;
+	return put_hashed((s3_backend *)b, fd, (uint64_t)st.st_size, sha, stored, counter, cancel);
+}
+
+int s3b_spool(vds_backend *b, int *fd, char **path)
+{
+	return cache_tmp(((s3_backend *)b)->cache_dir, fd, path);
+}
+
+int s3b_put_spooled(vds_backend *b, char *path, int fd, const unsigned char sha[32],
+		    bool *stored, _Atomic uint64_t *counter, atomic_int *cancel)
+{
+	s3_backend *sb = (s3_backend *)b;
+	struct stat st;
+	char key[80], *cached = NULL;
+	int r;
+
+	*stored = false;
+	if (fstat(fd, &st) < 0)
+		r = vds_err(VDS_EIO, "%s", strerror(errno));
+	else
+		r = put_hashed(sb, fd, (uint64_t)st.st_size, sha, stored, counter, cancel);
+	/* the spooled copy is checked content: it stays as the cached copy unless huge */
+	vds_content_key(sha, key);
+	if (r == 0 && (uint64_t)st.st_size <= sb->cache_max / 16 &&
+	    cache_commit(sb->cache_dir, path, key, &cached) == 0)
+		atomic_fetch_add(&sb->cached, (uint64_t)st.st_size);
+	else
+		unlink(path);
+	free(cached);
+	free(path);
 	return r;
 }
 

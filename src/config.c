@@ -60,7 +60,7 @@ static int parse_config(vds_ctx *ctx, const char *text, size_t len)
 		ctx->prov = xrealloc(ctx->prov, (ctx->nprov + 1) * sizeof(*ctx->prov));
 		vds_provider *p = &ctx->prov[ctx->nprov++];
 		memset(p, 0, sizeof(*p));
-		p->s3.path_style = p->s3.insecure = -1;
+		p->s3.path_style = p->s3.insecure = p->s3.read_only = -1;
 		snprintf(p->id, sizeof(p->id), "%s", id);
 		p->name = xstrdup(json_str(it, "name"));
 		p->type = xstrdup(json_str(it, "type"));
@@ -150,7 +150,7 @@ vds_provider *ctx_add_provider(vds_ctx *ctx, const char *name, const char *type,
 	ctx->be[ctx->nprov] = NULL;
 	p = &ctx->prov[ctx->nprov++];
 	memset(p, 0, sizeof(*p));
-	p->s3.path_style = p->s3.insecure = -1;
+	p->s3.path_style = p->s3.insecure = p->s3.read_only = -1;
 	memcpy(p->id, "sp", 2);
 	vds_random_base36(p->id + 2, 13);
 	p->name = xstrdup(name);

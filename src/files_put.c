@@ -1,7 +1,7 @@
 /*
- * files_put.c - putting local files into a draft. Content is stored (in
- * parallel) and made durable first; then one change record adds every file
- * at once, so a put is all or nothing.
+ * files_put.c - putting local files and downloads into a draft. Content is
+ * stored (in parallel) and made durable first; then one change record adds
+ * every file at once, so a put is all or nothing.
  */
 #include "config.h"
 
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "hashcache.h"
+#include "import.h"
 #include "manifest.h"
 #include "pool.h"
 #include "store.h"
@@ -23,6 +24,7 @@
 typedef struct put_job {
 	vds_backend *b;
 	walk_list *items;
+	import_list *imports; /* downloads, worked on after the local files */
 	unsigned char (*sha)[32];
 	hashcache *cache;
 	int64_t start_ns;
@@ -99,11 +101,51 @@ done:
 	return r;
 }
 
-int vds_files_put(vds_ctx *ctx, const char *ds, const char *ver, const char *const *sources,
+/* Works on item I: a local file, or after them a download. */
+static int put_item(pool *p, size_t i)
+{
+	put_job *j = p->ud;
+
+	if (i < j->items->n)
+		return put_one(p, i);
+	import_item *it = &j->imports->v[i - j->items->n];
+	int r = import_run(p, j->b, it);
+	atomic_fetch_add(&j->stored, it->stored);
+	return r;
+}
+
+/* Appends the change lines of every file of the put to REC. */
+static void put_record(const put_job *j, strbuf *rec)
+{
+	sb_adds(rec, CHANGES_HEADER);
+	for (size_t i = 0; i < j->items->n; i++) {
+		walk_item *it = &j->items->v[i];
+		vds_entry e = {
+			.path = it->dest,
+			.type = it->link ? VDS_LINK : VDS_FILE,
+			.size = (uint64_t)it->st.st_size,
+			.mode = it->link ? 0777 : (uint32_t)(it->st.st_mode & 07777),
+			.mtime = (int64_t)it->st.st_mtim.tv_sec,
+		};
+		memcpy(e.sha256, j->sha[i], 32);
+		manifest_add_entry(rec, &e);
+	}
+	for (size_t i = 0; i < j->imports->n; i++)
+		for (size_t k = 0; k < j->imports->v[i].n; k++) {
+			const import_entry *ie = &j->imports->v[i].v[k];
+			vds_entry e = {.path = ie->dest, .type = ie->type, .size = ie->size,
+				       .mode = ie->mode, .mtime = ie->mtime};
+			memcpy(e.sha256, ie->sha, 32);
+			manifest_add_entry(rec, &e);
+		}
+}
+
+int vds_files_add(vds_ctx *ctx, const char *ds, const char *ver, const vds_source *sources,
 		  size_t nsources, const char *target, const vds_opts *o, vds_put_result *res)
 {
 	vds_backend *b;
 	walk_list items = {0};
+	import_list imports = {0};
 	char *tgt = NULL;
 	put_job job = {0};
 	pool p = {0};
@@ -113,14 +155,19 @@ int vds_files_put(vds_ctx *ctx, const char *ds, const char *ver, const char *con
 
 	if (res)
 		memset(res, 0, sizeof(*res));
-	if ((r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0 ||
-	    (r = version_require_open_draft(b, ds, ver)) < 0 ||
+	if ((r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0)
+		return r;
+	if (vds_backend_read_only(b)) /* refused before anything is downloaded */
+		return vds_err(VDS_ECONFLICT, "storage provider %s is read-only", b->provider_id);
+	if ((r = version_require_open_draft(b, ds, ver)) < 0 ||
 	    (r = vds_path_normalize(target ? target : "", &tgt)) < 0)
 		return r;
 	for (size_t i = 0; i < nsources && r == 0; i++)
-		r = walk_source(&items, sources[i], tgt, o);
-	if (r < 0)
-		goto out;
+		r = vds_source_check_one(ctx, &sources[i]);
+	for (size_t i = 0; i < nsources && r == 0; i++)
+		r = vds_source_is_url(sources[i].location)
+			    ? import_prepare(ctx, &sources[i], tgt, &imports)
+			    : walk_source(&items, sources[i].location, tgt, o);
 	for (size_t i = 0; i < items.n && r == 0; i++)
 		r = path_check(items.v[i].dest);
 	if (r < 0)
@@ -132,13 +179,14 @@ int vds_files_put(vds_ctx *ctx, const char *ds, const char *ver, const char *con
 	job.start_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 	job.b = b;
 	job.items = &items;
+	job.imports = &imports;
 	job.sha = xcalloc(items.n + 1, sizeof(*job.sha));
-	p.nitems = items.n;
-	p.work = put_one;
+	p.nitems = items.n + imports.n;
+	p.work = put_item;
 	p.ud = &job;
 	p.opts = o;
-	p.files_total = items.n;
-	p.bytes_total = items.bytes;
+	p.files_total = items.n + imports.n;
+	p.bytes_total = items.bytes + imports.bytes;
 	b->ops->prepare_put(b, items.n);
 	if (o && o->concurrency) /* transfers in flight, parts of large files too */
 		b->concurrency = o->concurrency;
@@ -149,25 +197,18 @@ int vds_files_put(vds_ctx *ctx, const char *ds, const char *ver, const char *con
 	}
 	if ((r = b->ops->flush(b)) < 0)
 		goto out;
-	sb_adds(&rec, CHANGES_HEADER);
-	for (size_t i = 0; i < items.n; i++) {
-		walk_item *it = &items.v[i];
-		vds_entry e = {
-			.path = it->dest,
-			.type = it->link ? VDS_LINK : VDS_FILE,
-			.size = (uint64_t)it->st.st_size,
-			.mode = it->link ? 0777 : (uint32_t)(it->st.st_mode & 07777),
-			.mtime = (int64_t)it->st.st_mtim.tv_sec,
-		};
-		memcpy(e.sha256, job.sha[i], 32);
-		manifest_add_entry(&rec, &e);
-	}
+	put_record(&job, &rec);
 	if ((r = version_add_changes(b, ds, ver, rec.buf, rec.len)) < 0)
 		goto out;
 	hashcache_save(job.cache);
 	if (res) {
 		res->files = items.n;
 		res->bytes = items.bytes;
+		for (size_t i = 0; i < imports.n; i++)
+			for (size_t k = 0; k < imports.v[i].n; k++) {
+				res->files++;
+				res->bytes += imports.v[i].v[k].size;
+			}
 		res->stored_bytes = atomic_load(&job.stored);
 		res->skipped = items.skipped;
 	}
@@ -176,6 +217,20 @@ out:
 	hashcache_free(job.cache);
 	free(job.sha);
 	walk_release(&items);
+	import_release(&imports);
 	free(tgt);
+	return r;
+}
+
+int vds_files_put(vds_ctx *ctx, const char *ds, const char *ver, const char *const *sources,
+		  size_t nsources, const char *target, const vds_opts *o, vds_put_result *res)
+{
+	vds_source *v = xcalloc(nsources + 1, sizeof(*v));
+	int r;
+
+	for (size_t i = 0; i < nsources; i++)
+		v[i].location = sources[i];
+	r = vds_files_add(ctx, ds, ver, v, nsources, target, o, res);
+	free(v);
 	return r;
 }

@@ -187,20 +187,26 @@ int vds_gc(vds_ctx *ctx, const char *provider_id, int64_t grace, bool dry_run, v
 	memset(res, 0, sizeof(*res));
 	if (provider_id && (r = vds_provider_find(ctx, provider_id, &only)) < 0)
 		return r;
+	if (only && !dry_run && provider_read_only(only))
+		return vds_err(VDS_ECONFLICT, "storage provider %s is read-only", only->id);
 	/* nothing is deleted anywhere unless every file list of every provider was read */
 	shaset *sets = xcalloc(ctx->nprov + 1, sizeof(*sets));
+	bool *want = xcalloc(ctx->nprov + 1, sizeof(*want));
+	for (size_t i = 0; i < ctx->nprov; i++) /* all: those we may write to */
+		want[i] = only ? only == &ctx->prov[i] : !provider_read_only(&ctx->prov[i]);
 	for (size_t i = 0; i < ctx->nprov && r == 0; i++) {
 		vds_backend *b;
-		if ((!only || only == &ctx->prov[i]) && (r = ctx_backend_at(ctx, i, &b)) == 0)
+		if (want[i] && (r = ctx_backend_at(ctx, i, &b)) == 0)
 			r = mark(ctx, b, &sets[i]);
 	}
 	for (size_t i = 0; i < ctx->nprov && r == 0; i++) {
 		vds_backend *b;
-		if ((!only || only == &ctx->prov[i]) && (r = ctx_backend_at(ctx, i, &b)) == 0)
+		if (want[i] && (r = ctx_backend_at(ctx, i, &b)) == 0)
 			r = sweep(b, &sets[i], grace, dry_run, res);
-		if (r == 0 && (!only || only == &ctx->prov[i]))
+		if (r == 0 && want[i])
 			r = b->ops->abort_stale(b, grace, dry_run, &res->uploads);
 	}
+	free(want);
 	for (size_t i = 0; i < ctx->nprov; i++) {
 		free(sets[i].v);
 		free(sets[i].used);

@@ -20,7 +20,8 @@ struct pool {
 	pool_fn work;
 	void *ud;
 	const vds_opts *opts;
-	uint64_t files_total, bytes_total;
+	uint64_t files_total;
+	_Atomic uint64_t bytes_total; /* may grow as downloads learn their sizes */
 	_Atomic uint64_t files_done, bytes_done;
 	atomic_size_t next;
 	atomic_int stop;

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "s3.h"
+#include "import.h"
 #include "store.h"
 
 void s3_settings_release(vds_s3_settings *s)
@@ -24,7 +25,7 @@ void s3_settings_release(vds_s3_settings *s)
 	free(s->secret_key);
 	free(s->profile);
 	memset(s, 0, sizeof(*s));
-	s->path_style = s->insecure = -1;
+	s->path_style = s->insecure = s->read_only = -1;
 }
 
 static char *json_dup(const cJSON *j, const char *name)
@@ -38,6 +39,7 @@ void s3_settings_from_json(const cJSON *j, vds_s3_settings *s)
 {
 	const cJSON *ps = cJSON_GetObjectItemCaseSensitive(j, "pathStyle");
 	const cJSON *in = cJSON_GetObjectItemCaseSensitive(j, "insecure");
+	const cJSON *ro = cJSON_GetObjectItemCaseSensitive(j, "readOnly");
 
 	s->bucket = json_dup(j, "bucket");
 	s->endpoint = json_dup(j, "endpoint");
@@ -48,6 +50,7 @@ void s3_settings_from_json(const cJSON *j, vds_s3_settings *s)
 	s->profile = json_dup(j, "profile");
 	s->path_style = cJSON_IsBool(ps) ? cJSON_IsTrue(ps) : -1;
 	s->insecure = cJSON_IsTrue(in) ? 1 : -1;
+	s->read_only = cJSON_IsTrue(ro) ? 1 : -1;
 }
 
 void s3_settings_to_json(cJSON *j, const vds_s3_settings *s)
@@ -66,6 +69,8 @@ void s3_settings_to_json(cJSON *j, const vds_s3_settings *s)
 		cJSON_AddBoolToObject(j, "pathStyle", s->path_style);
 	if (s->insecure > 0)
 		cJSON_AddBoolToObject(j, "insecure", 1);
+	if (s->read_only > 0)
+		cJSON_AddBoolToObject(j, "readOnly", 1);
 }
 
 bool s3_settings_have_secret(const vds_s3_settings *s)
@@ -154,10 +159,10 @@ static int from_profile(const char *name, s3_config *c)
 	return c->access_key && c->secret_key ? 0 : VDS_ENOTFOUND;
 }
 
-static int s3_settings_resolve(const vds_s3_settings *s, const char *id, s3_config *c)
+/* Fills in where the bucket of S is and how to reach it (no credentials). */
+static void resolve_place(const vds_s3_settings *s, s3_config *c)
 {
 	const char *region = s->region && *s->region ? s->region : env_or("AWS_REGION", "AWS_DEFAULT_REGION");
-	int r = 0;
 
 	memset(c, 0, sizeof(*c));
 	c->region = xstrdup(region ? region : "us-east-1");
@@ -169,6 +174,14 @@ static int s3_settings_resolve(const vds_s3_settings *s, const char *id, s3_conf
 		c->endpoint = xasprintf("https://s3.%s.amazonaws.com", c->region);
 	c->path_style = s->path_style >= 0 ? s->path_style : (s->endpoint && *s->endpoint);
 	c->insecure = s->insecure > 0;
+	c->read_only = s->read_only > 0;
+}
+
+static int s3_settings_resolve(const vds_s3_settings *s, const char *id, s3_config *c)
+{
+	int r = 0;
+
+	resolve_place(s, c);
 	if (s->access_key && *s->access_key && s3_settings_have_secret(s)) {
 		c->access_key = xstrdup(s->access_key);
 		c->secret_key = xstrdup(s->secret_key);
@@ -183,7 +196,12 @@ static int s3_settings_resolve(const vds_s3_settings *s, const char *id, s3_conf
 		c->access_key = xstrdup(getenv("AWS_ACCESS_KEY_ID"));
 		c->secret_key = xstrdup(getenv("AWS_SECRET_ACCESS_KEY"));
 		c->session_token = xstrdup(env_or("AWS_SESSION_TOKEN", NULL));
-	} else if ((r = from_profile("default", c)) == VDS_ENOTFOUND) {
+	} else if ((r = from_profile("default", c)) == VDS_ENOTFOUND && c->read_only) {
+		free(c->access_key); /* anonymous: a public bucket */
+		free(c->secret_key);
+		c->access_key = c->secret_key = NULL;
+		r = 0;
+	} else if (r == VDS_ENOTFOUND) {
 		r = vds_err(VDS_ENOTFOUND,
 			    "no credentials for storage provider %s: give --accessKey and "
 			    "--secretAccessKey, or --profile, or set AWS_ACCESS_KEY_ID and "
@@ -232,6 +250,39 @@ static int check_settings(vds_s3_settings *s)
 	return 0;
 }
 
+int import_s3_config(vds_ctx *ctx, const char *provider_id, const char *bucket, s3_config *out)
+{
+	const vds_provider *p;
+	int r;
+
+	if (!provider_id) { /* anonymous: a public bucket */
+		const char *ep = env_or("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL");
+		vds_s3_settings s = {.bucket = (char *)bucket, .endpoint = (char *)ep,
+				     .path_style = -1, .insecure = -1, .read_only = 1};
+		if (ep && strncmp(ep, "http://", 7) && strncmp(ep, "https://", 8))
+			return vds_err(VDS_EINVAL, "endpoint %s must start with http:// or https://",
+				       q(ep));
+		resolve_place(&s, out); /* never the keys of the environment */
+		return 0;
+	}
+	if ((r = vds_provider_find(ctx, provider_id, &p)) < 0)
+		return r;
+	if (strcmp(p->type, "s3"))
+		return vds_err(VDS_EINVAL, "storage provider %s is not an S3 provider", p->id);
+	if ((r = s3_settings_resolve(&p->s3, p->id, out)) < 0)
+		return r;
+	free(out->bucket);
+	free(out->prefix);
+	out->bucket = xstrdup(bucket);
+	out->prefix = xstrdup("");
+	return 0;
+}
+
+bool provider_read_only(const vds_provider *p)
+{
+	return !strcmp(p->type, "s3") && p->s3.read_only > 0;
+}
+
 char *s3_settings_path(const vds_s3_settings *s)
 {
 	return xasprintf("s3://%s/%s", s->bucket ? s->bucket : "", s->prefix ? s->prefix : "");
@@ -246,6 +297,8 @@ int provider_open_s3(vds_ctx *ctx, const vds_provider *p, vds_backend **out)
 		return r;
 	r = vds_backend_s3_open(&c, ctx->cache_dir, ctx->cache_max, out);
 	s3_config_release(&c);
+	if (r == 0 && p->s3.read_only > 0)
+		vds_backend_make_read_only(*out);
 	return r;
 }
 
@@ -266,6 +319,8 @@ static void merge(vds_s3_settings *to, const vds_s3_settings *from)
 		to->path_style = from->path_style;
 	if (from->insecure >= 0)
 		to->insecure = from->insecure;
+	if (from->read_only >= 0)
+		to->read_only = from->read_only;
 }
 
 /* Checks S and that a store can be opened with it (started if empty). */
@@ -288,7 +343,7 @@ static int try_open(vds_ctx *ctx, vds_s3_settings *s, const char *id)
 int vds_provider_create_s3(vds_ctx *ctx, const char *name, const vds_s3_settings *s,
 			   char id[VDS_SPID_LEN + 1])
 {
-	vds_s3_settings set = {.path_style = -1, .insecure = -1};
+	vds_s3_settings set = {.path_style = -1, .insecure = -1, .read_only = -1};
 	int r;
 
 	if (!*name)
@@ -324,7 +379,7 @@ int vds_provider_update_s3(vds_ctx *ctx, const char *id, const char *name,
 			   const vds_s3_settings *s)
 {
 	const vds_provider *found;
-	vds_s3_settings set = {.path_style = -1, .insecure = -1};
+	vds_s3_settings set = {.path_style = -1, .insecure = -1, .read_only = -1};
 	int r;
 
 	if ((r = vds_provider_find(ctx, id, &found)) < 0)

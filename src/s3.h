@@ -1,7 +1,7 @@
 /*
  * s3.h - a small S3 client: SigV4-signed requests through libcurl, with
  * connection reuse, retries with backoff, and expat-parsed XML answers.
- * Internal to src/; the S3 backend (backend_s3.c) is its only user.
+ * Internal to src/: the S3 backend uses it, and imports from s3:// URLs.
  *
  * Credentials never leave this module: they are handed to libcurl for
  * signing and appear in no message, log line or error.
@@ -25,6 +25,7 @@ typedef struct s3_config {
 	char *access_key, *secret_key, *session_token;
 	bool path_style;
 	bool insecure; /* skip TLS verification (explicit request only) */
+	bool read_only; /* never start a store at an empty prefix */
 } s3_config;
 
 /* Frees what C owns. */
@@ -127,6 +128,21 @@ void s3_xml_error(const char *xml, size_t len, char *code, size_t codesz, char *
 		  size_t msgsz);
 /* Parses an HTTP or ISO 8601 date into seconds since the epoch; -1 if malformed. */
 int64_t s3_parse_date(const char *s);
+
+/* ---- network helpers, shared with URL downloads (import_http.c) -------------- */
+
+/* Initialises libcurl once per process (any thread, any number of times). */
+void net_init(void);
+/* Attempts per request: $VDS_S3_ATTEMPTS, else 8. */
+int net_attempts(void);
+/* Seconds without a byte before a transfer is dropped: $VDS_S3_TIMEOUT, else 30. */
+long net_stall_seconds(void);
+/* True if a transfer that failed with E may succeed when tried again. */
+bool net_retryable_curl(CURLcode e);
+/* True if HTTP status S asks to try again later (429, 5xx but 501). */
+bool net_retryable_status(long s);
+/* Sleeps before retry ATTEMPT (exponential, with jitter); false if cancelled. */
+bool net_backoff(int attempt, atomic_int *cancel);
 
 /* ---- helpers ---------------------------------------------------------------- */
 

@@ -84,6 +84,11 @@ static void curl_init(void)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+void net_init(void)
+{
+	pthread_once(&curl_once, curl_init);
+}
+
 s3_client *s3_client_new(const s3_config *cfg)
 {
 	s3_client *c = xcalloc(1, sizeof(*c));
@@ -120,8 +125,8 @@ s3_client *s3_client_new(const s3_config *cfg)
 	}
 	c->base = sb_detach(&sb, NULL);
 	pthread_mutex_init(&c->lock, NULL);
-	c->max_attempts = (int)env_long("VDS_S3_ATTEMPTS", MAX_ATTEMPTS_DEFAULT, 1, 100);
-	c->stall_seconds = env_long("VDS_S3_TIMEOUT", STALL_SECONDS_DEFAULT, 1, 86400);
+	c->max_attempts = net_attempts();
+	c->stall_seconds = net_stall_seconds();
 	return c;
 }
 
@@ -389,9 +394,11 @@ static void setup(s3_client *c, xfer *x, const char *url, struct curl_slist *hl)
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-	curl_easy_setopt(h, CURLOPT_AWS_SIGV4, c->sigv4);
-	curl_easy_setopt(h, CURLOPT_USERNAME, c->cfg.access_key);
-	curl_easy_setopt(h, CURLOPT_PASSWORD, c->cfg.secret_key);
+	if (*c->cfg.access_key) { /* else anonymous: public buckets answer unsigned requests */
+		curl_easy_setopt(h, CURLOPT_AWS_SIGV4, c->sigv4);
+		curl_easy_setopt(h, CURLOPT_USERNAME, c->cfg.access_key);
+		curl_easy_setopt(h, CURLOPT_PASSWORD, c->cfg.secret_key);
+	}
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, c->stall_seconds);
@@ -424,7 +431,17 @@ static void setup(s3_client *c, xfer *x, const char *url, struct curl_slist *hl)
 	}
 }
 
-static bool retryable_curl(CURLcode e)
+int net_attempts(void)
+{
+	return (int)env_long("VDS_S3_ATTEMPTS", MAX_ATTEMPTS_DEFAULT, 1, 100);
+}
+
+long net_stall_seconds(void)
+{
+	return env_long("VDS_S3_TIMEOUT", STALL_SECONDS_DEFAULT, 1, 86400);
+}
+
+bool net_retryable_curl(CURLcode e)
 {
 	switch (e) {
 	case CURLE_COULDNT_CONNECT:
@@ -444,23 +461,22 @@ static bool retryable_curl(CURLcode e)
 	}
 }
 
-static bool retryable_status(long s)
+bool net_retryable_status(long s)
 {
 	return s == 429 || s == 500 || s == 502 || s == 503 || s == 504;
 }
 
-/* Sleeps the backoff before attempt ATTEMPT (1-based retry), unless cancelled. */
-static bool backoff(s3_req *r, int attempt)
+bool net_backoff(int attempt, atomic_int *cancel)
 {
 	long cap = BACKOFF_BASE_MS << (attempt < 10 ? attempt : 10);
-	unsigned seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)r ^ (unsigned)attempt;
+	unsigned seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)&cap ^ (unsigned)attempt;
 	long ms;
 
 	if (cap > BACKOFF_CAP_MS)
 		cap = BACKOFF_CAP_MS;
 	ms = cap / 2 + rand_r(&seed) % (cap / 2 + 1); /* jitter: half to all of the cap */
 	for (long slept = 0; slept < ms; slept += 50) {
-		if (r->cancel && atomic_load(r->cancel))
+		if (cancel && atomic_load(cancel))
 			return false;
 		struct timespec ts = {0, 50 * 1000000L};
 		nanosleep(&ts, NULL);
@@ -538,7 +554,7 @@ int s3_do(s3_client *c, s3_req *r)
 			break;
 		}
 		if (e != CURLE_OK) {
-			if (retryable_curl(e) && attempt < c->max_attempts && backoff(r, attempt))
+			if (net_retryable_curl(e) && attempt < c->max_attempts && net_backoff(attempt, r->cancel))
 				continue;
 			char *w = what(c, r);
 			rc = vds_err(VDS_EIO, "%s %s at %s failed after %d attempt%s: %s", r->method, w,
@@ -562,7 +578,8 @@ int s3_do(s3_client *c, s3_req *r)
 			free(w);
 			break;
 		}
-		if (retryable_status(r->status) && attempt < c->max_attempts && backoff(r, attempt))
+		if (net_retryable_status(r->status) && attempt < c->max_attempts &&
+		    net_backoff(attempt, r->cancel))
 			continue;
 		s3_xml_error(x.err.buf ? x.err.buf : "", x.err.len, code, sizeof(code), msg,
 			     sizeof(msg));

@@ -53,6 +53,8 @@ int secret_file_check(const char *path, int fd);
 /* Opens the backend of S3 provider P, finding its credentials. */
 int provider_open_s3(vds_ctx *ctx, const vds_provider *p, vds_backend **out);
 
+/* True if provider P refuses writes (an S3 provider made with --readOnly true). */
+bool provider_read_only(const vds_provider *p);
 /* Opens (once) and returns the backend of provider number I. */
 int ctx_backend_at(vds_ctx *ctx, size_t i, vds_backend **out);
 /* Finds the backend holding dataset DS; fills *dsout if not NULL. */

@@ -21,6 +21,8 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 /* Duplicates S (NULL stays NULL). */
 char *xstrdup(const char *s);
+/* Copies the first N bytes of S (fewer if S is shorter) into a new string. */
+char *xstrndup(const char *s, size_t n);
 /* Returns a newly allocated formatted string. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

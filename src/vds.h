@@ -96,6 +96,7 @@ typedef struct vds_s3_settings {
 	char *profile;    /* profile of ~/.aws/credentials */
 	int path_style;   /* 1 path-style URLs, 0 virtual-hosted; -1 default */
 	int insecure;     /* 1: do not verify TLS certificates */
+	int read_only;    /* 1: every write is refused; without credentials, anonymous */
 } vds_s3_settings;
 
 /* A configured storage provider. Owned by the context. */
@@ -315,6 +316,32 @@ typedef struct vds_put_result {
  * itself. Atomic: either every file is added or none.
  */
 int vds_files_put(vds_ctx *ctx, const char *ds, const char *ver, const char *const *sources,
+		  size_t nsources, const char *target, const vds_opts *o, vds_put_result *res);
+
+/*
+ * One source of files for a draft: a local path, an http:// or https:// URL,
+ * or s3://BUCKET/PREFIX (every object below it; s3://BUCKET/KEY: one object).
+ */
+typedef struct vds_source {
+	const char *location;
+	bool extract;            /* URLs: unpack tar (any compression) and zip archives */
+	const char *sha256;      /* URLs of one file: the hex SHA-256 it must have, or NULL */
+	const char *provider_id; /* s3:// URLs: reached with this provider's endpoint and
+				    credentials; NULL: anonymously ($AWS_ENDPOINT_URL or AWS) */
+} vds_source;
+
+/* True if LOCATION is a URL vds downloads (http://, https://, s3://). */
+bool vds_source_is_url(const char *location);
+/* Checks a source before anything is created: a path exists, a URL is well formed. */
+int vds_source_check_one(vds_ctx *ctx, const vds_source *s);
+
+/*
+ * Puts files from local paths and URLs into draft DS:VER under TARGET, like
+ * vds_files_put(): downloads stream into the store (checked against SHA256
+ * when given, archives unpacked with EXTRACT, resumed after a dropped
+ * connection), and nothing is added unless every source arrived whole.
+ */
+int vds_files_add(vds_ctx *ctx, const char *ds, const char *ver, const vds_source *sources,
 		  size_t nsources, const char *target, const vds_opts *o, vds_put_result *res);
 
 /* What vds_files_get() did. */

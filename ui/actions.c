@@ -21,6 +21,8 @@ typedef struct job_arg {
 	char **paths;
 	size_t npaths;
 	bool force;
+	const vds_opts *o;  /* an upload's, while it runs */
+	vds_put_result pr;  /* what it put */
 } job_arg;
 
 /* Copies S into DST of N bytes (ids and paths are short; cut if not). */
@@ -54,10 +56,15 @@ static job_arg *arg_new(const char *ds, const char *ver)
 	return a;
 }
 
+void action_submit(ui *u, const char *title, vds_job_fn fn, void *arg, void (*free_arg)(void *))
+{
+	unsigned id = vds_jobs_submit(u->jobs, title, fn, arg, free_arg);
+	ui_message(u, false, "job #%u queued: %s (b shows jobs)", id, title);
+}
+
 static void submit(ui *u, const char *title, vds_job_fn fn, job_arg *a)
 {
-	unsigned id = vds_jobs_submit(u->jobs, title, fn, a, arg_free);
-	ui_message(u, false, "job #%u queued: %s (b shows jobs)", id, title);
+	action_submit(u, title, fn, a, arg_free);
 }
 
 /* ---- the jobs (worker threads) ------------------------------------------ */
@@ -86,26 +93,48 @@ static int job_new_version(vds_ctx *ctx, void *p, const vds_opts *o, char *res, 
 	return r;
 }
 
+int action_in_draft(vds_ctx *ctx, const char *ds, const char *base, char ver[VDS_VERID_LEN + 1],
+		    ui_add_fn add, void *arg)
+{
+	int r;
+
+	if (*base) {
+		char *msg = xasprintf("based on %s", base);
+		r = vds_version_create(ctx, ds, msg, base, ver);
+		free(msg);
+		if (r < 0)
+			return r;
+	}
+	r = add(ctx, ds, ver, arg);
+	if (r < 0 && *base) { /* the new draft was only for this */
+		char msg[1024];
+		snprintf(msg, sizeof(msg), "%s", vds_errmsg());
+		vds_version_delete(ctx, ds, ver, false);
+		vds_err(r, "%s", msg);
+	}
+	return r;
+}
+
+static int put_paths(vds_ctx *ctx, const char *ds, const char *ver, void *p)
+{
+	job_arg *a = p;
+
+	return vds_files_put(ctx, ds, ver, (const char *const *)a->paths, a->npaths, a->text3, a->o,
+			     &a->pr);
+}
+
 static int job_upload(vds_ctx *ctx, void *p, const vds_opts *o, char *res, size_t len)
 {
 	job_arg *a = p;
-	vds_put_result pr;
 	char ver[VDS_VERID_LEN + 1];
-	int r = 0;
 
 	memcpy(ver, a->ver, sizeof(ver));
-	if (*a->base && (r = vds_version_create(ctx, a->ds, a->text, a->base, ver)) < 0)
-		return r;
-	r = vds_files_put(ctx, a->ds, ver, (const char *const *)a->paths, a->npaths, a->text3, o, &pr);
-	if (r < 0 && *a->base) { /* the new draft was only for this upload */
-		char msg[1024];
-		snprintf(msg, sizeof(msg), "%s", vds_errmsg());
-		vds_version_delete(ctx, a->ds, ver, false);
-		vds_err(r, "%s", msg);
-	}
+	a->o = o;
+	int r = action_in_draft(ctx, a->ds, a->base, ver, put_paths, a);
 	if (r == 0)
-		snprintf(res, len, "put %llu file%s (%llu bytes) into %s:%s", (unsigned long long)pr.files,
-			 pr.files == 1 ? "" : "s", (unsigned long long)pr.bytes, a->ds, ver);
+		snprintf(res, len, "put %llu file%s (%llu bytes) into %s:%s",
+			 (unsigned long long)a->pr.files, a->pr.files == 1 ? "" : "s",
+			 (unsigned long long)a->pr.bytes, a->ds, ver);
 	else if (r == VDS_ECANCELED && *a->base)
 		snprintf(res, len, "nothing was uploaded; the new draft was removed");
 	else if (r == VDS_ECANCELED)
@@ -246,10 +275,7 @@ static void on_upload_target(ui *u, ui_form *f)
 	for (size_t i = 0; i < n; i++)
 		a->paths[a->npaths++] = xstrdup(paths[i]);
 	a->text3 = xstrdup(f->field[0].value);
-	if (*f->arg[2]) { /* a new draft based on a committed version */
-		copy_str(a->base, sizeof(a->base), f->arg[2]);
-		a->text = xasprintf("based on %s", f->arg[2]);
-	}
+	copy_str(a->base, sizeof(a->base), f->arg[2]); /* "" or a committed version */
 	char *title = *f->arg[2] ? xasprintf("upload %zu item%s into a new draft from %s", n,
 					    n == 1 ? "" : "s", f->arg[2])
 				 : xasprintf("upload %zu item%s into %s:%s", n, n == 1 ? "" : "s",
@@ -286,12 +312,41 @@ static void on_picked(ui *u, char **paths, size_t n)
 	form_text(f, "Folder in the version", u->dir && *u->dir ? u->dir : "/");
 }
 
-static void on_upload_from_committed(ui *u, ui_form *f)
+static void pick_uploads(ui *u, const char *ds, const char *ver, const char *base)
 {
-	copy_str(pending[0], sizeof(pending[0]), f->arg[0]);
-	pending[1][0] = '\0';
-	copy_str(pending[2], sizeof(pending[2]), f->arg[1]);
+	copy_str(pending[0], sizeof(pending[0]), ds);
+	copy_str(pending[1], sizeof(pending[1]), ver);
+	copy_str(pending[2], sizeof(pending[2]), base);
 	picker_open(u, on_picked);
+}
+
+typedef struct then_draft {
+	ui_draft_fn next;
+} then_draft;
+
+static void on_new_draft(ui *u, ui_form *f)
+{
+	const then_draft *t = f->data;
+
+	t->next(u, f->arg[0], "", f->arg[1]);
+}
+
+void action_for_draft(ui *u, const vds_version *v, const char *verb, ui_draft_fn next)
+{
+	if (!v->committed) {
+		next(u, u->ds, v->id, "");
+		return;
+	}
+	ui_form *f = form_open(u, on_new_draft,
+			       "%s:%s is committed and cannot change. %s into a new draft based on it "
+			       "(its files carried over)?",
+			       u->ds, v->id, verb);
+	then_draft *t = xcalloc(1, sizeof(*t));
+	t->next = next;
+	f->data = t;
+	f->free_data = free;
+	copy_str(f->arg[0], sizeof(f->arg[0]), u->ds);
+	copy_str(f->arg[1], sizeof(f->arg[1]), v->id);
 }
 
 static void on_remove(ui *u, ui_form *f)
@@ -410,19 +465,10 @@ void action_start(ui *u, enum ui_action a)
 	}
 	switch (a) {
 	case ACT_UPLOAD:
-		if (v->committed) {
-			f = form_open(u, on_upload_from_committed,
-				      "%s:%s is committed and cannot change. Upload into a new draft "
-				      "based on it (its files carried over)?",
-				      u->ds, v->id);
-			copy_str(f->arg[0], sizeof(f->arg[0]), u->ds);
-			copy_str(f->arg[1], sizeof(f->arg[1]), v->id);
-			return;
-		}
-		copy_str(pending[0], sizeof(pending[0]), u->ds);
-		copy_str(pending[1], sizeof(pending[1]), v->id);
-		pending[2][0] = '\0';
-		picker_open(u, on_picked);
+		action_for_draft(u, v, "Upload", pick_uploads);
+		return;
+	case ACT_IMPORT:
+		action_for_draft(u, v, "Import", import_form);
 		return;
 	case ACT_REMOVE:
 		if (v->committed) {

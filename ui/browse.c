@@ -579,6 +579,7 @@ bool ui_handle_key(ui *u, int key)
 	case ACT_CREATE_DATASET:
 	case ACT_NEW_VERSION:
 	case ACT_UPLOAD:
+	case ACT_IMPORT:
 	case ACT_REMOVE:
 	case ACT_COMMIT:
 	case ACT_TAG:

@@ -36,6 +36,7 @@
 	X(CREATE_DATASET, "create-dataset", "c", "create a dataset (name, description, provider)") \
 	X(NEW_VERSION, "new-version", "v", "new draft version of the selected dataset")   \
 	X(UPLOAD, "upload", "u", "upload local files and folders into the draft")          \
+	X(IMPORT, "import", "i", "import a URL into the draft")                           \
 	X(REMOVE, "remove", "x", "remove the selected file or folder from the draft")      \
 	X(COMMIT, "commit", "C", "commit the draft")                                      \
 	X(TAG, "tag", "t", "set or move a tag on the version")                            \
@@ -212,8 +213,30 @@ void picker_free(ui *u);
 
 /* ---- actions.c and jobs_view.c: changes made through background jobs ---- */
 
-/* Starts the action A (c, v, u, x, C, t, T, g, D) for the current selection. */
+/* Starts the action A (c, v, u, i, x, C, t, T, g, D) for the current selection. */
 void action_start(ui *u, enum ui_action a);
+/* Queues a job (FREE_ARG frees ARG after it) and says so in the status line. */
+void action_submit(ui *u, const char *title, vds_job_fn fn, void *arg, void (*free_arg)(void *));
+
+/* What adds files to a draft goes on with: draft DS:VER, or (VER "") a new draft
+   of DS based on the committed version BASE, which the job makes. */
+typedef void (*ui_draft_fn)(ui *u, const char *ds, const char *ver, const char *base);
+/* Adds files to the selected version V (u, i): on a draft calls NEXT at once; on a
+   committed version asks first whether to VERB into a new draft based on it. */
+void action_for_draft(ui *u, const vds_version *v, const char *verb, ui_draft_fn next);
+
+/* Adds files to draft DS:VER in a job; returns a vds status. */
+typedef int (*ui_add_fn)(vds_ctx *ctx, const char *ds, const char *ver, void *arg);
+/* In a job: makes the new draft based on BASE when BASE is not "" (VER gets its
+   id), runs ADD on draft DS:VER, and removes that new draft again when ADD fails
+   or is cancelled. */
+int action_in_draft(vds_ctx *ctx, const char *ds, const char *base, char ver[VDS_VERID_LEN + 1],
+		    ui_add_fn add, void *arg);
+
+/* ---- import.c: i, a URL into a draft --------------------------------------- */
+
+/* Opens the import form for draft DS:VER, or a new draft based on BASE (a ui_draft_fn). */
+void import_form(ui *u, const char *ds, const char *ver, const char *base);
 /* Handles a key in the Jobs view. */
 void jobs_view_key(ui *u, int key);
 /* Draws the Jobs view. */

@@ -84,6 +84,18 @@ void cli_progress(const vds_progress *p, void *ud);
 void cli_warn(const char *msg, void *ud);
 /* Fills O with the CLI's progress bar, warnings and --concurrency. */
 int cli_opts(const cli_args *a, vds_opts *o);
+/*
+ * Gathers --source-path and --source-url (with --extract, --sha256 and
+ * --storageProviderId) into *OUT (malloc'd, strings borrowed from A),
+ * checking each; *N may be 0.
+ */
+int cli_sources(vds_ctx *ctx, const cli_args *a, vds_source **out, size_t *n);
+/* The options cli_sources() reads, after --source-path. */
+#define SOURCE_URL_OPTS                                                                          \
+	{"source-url", OPT_MULTI, false, "URL", "download http(s):// or s3://BUCKET/PREFIX/ too"},  \
+	{"extract", OPT_BOOL, false, "", "unpack downloaded tar and zip archives"},                  \
+	{"sha256", OPT_MULTI, false, "HEX", "SHA-256 each download must have (one per URL)"},        \
+	{"storageProviderId", OPT_STR, false, "SP", "reach s3:// URLs with this provider's keys"}
 
 /* Resolves --id to a dataset only ("DS"); refuses DS:VER. */
 int need_dataset(vds_ctx *ctx, const char *ref, vds_dataset *out);

@@ -214,16 +214,21 @@ static int f_put(vds_ctx *ctx, cli_args *a)
 {
 	vds_resolved res;
 	vds_put_result pr;
-	const char **src;
-	size_t n = arg_all(a, "source-path", &src);
+	vds_source *src;
+	size_t n;
 	vds_opts o;
 	int r;
 
-	if ((r = cli_opts(a, &o)) < 0 || (r = need_version(ctx, arg_str(a, "id"), true, &res)) < 0) {
-		free(src);
+	if (!arg_str(a, "source-path") && !arg_str(a, "source-url"))
+		return vds_err(VDS_EUSAGE, "missing option '--source-path' (or '--source-url') for 'vds %s'",
+			       a->cmd);
+	if ((r = cli_opts(a, &o)) < 0 || (r = need_version(ctx, arg_str(a, "id"), true, &res)) < 0)
+		return r;
+	if ((r = cli_sources(ctx, a, &src, &n)) < 0) {
+		vds_resolved_release(&res);
 		return r;
 	}
-	r = vds_files_put(ctx, res.dataset.id, res.version, src, n, arg_str(a, "target-path"), &o, &pr);
+	r = vds_files_add(ctx, res.dataset.id, res.version, src, n, arg_str(a, "target-path"), &o, &pr);
 	if (r == 0)
 		printf("Put %llu file%s (%llu bytes) into dataset version: %s:%s\n",
 		       (unsigned long long)pr.files, pr.files == 1 ? "" : "s",
@@ -268,7 +273,8 @@ static const cli_opt get_opts[] = {
 };
 static const cli_opt put_opts[] = {
 	{"id", OPT_STR, true, "DS:VER", "draft version"},
-	{"source-path", OPT_MULTI, true, "PATH", "local file or folder ('dir/' puts its contents)"},
+	{"source-path", OPT_MULTI, false, "PATH", "local file or folder ('dir/' puts its contents)"},
+	SOURCE_URL_OPTS,
 	{"target-path", OPT_STR, false, "P", "folder in the version (default: the root)"},
 	{"concurrency", OPT_STR, false, "N", "parallel file workers"},
 	{0},

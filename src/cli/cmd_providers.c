@@ -15,7 +15,7 @@ static bool is_s3(const vds_provider *p)
 }
 
 /* The S3 settings of P as NAME/VALUE rows (value "" when not set). */
-static size_t s3_rows(const vds_provider *p, const char *names[9], const char *values[9])
+static size_t s3_rows(const vds_provider *p, const char *names[10], const char *values[10])
 {
 	const vds_s3_settings *s = &p->s3;
 	size_t n = 0;
@@ -30,6 +30,7 @@ static size_t s3_rows(const vds_provider *p, const char *names[9], const char *v
 	ROW("Secret Access Key", s->secret_key && *s->secret_key ? SECRET_MASK : "");
 	ROW("Profile", s->profile);
 	ROW("Insecure", s->insecure > 0 ? "true" : "");
+	ROW("Read Only", s->read_only > 0 ? "true" : "");
 #undef ROW
 	return n;
 }
@@ -47,8 +48,9 @@ static cJSON *provider_json(vds_ctx *ctx, const vds_provider *p)
 	if (is_s3(p)) {
 		static const char *const keys[] = {"bucket",    "prefix",          "endpoint",
 						   "region",    "pathStyle",       "accessKey",
-						   "secretAccessKey", "profile", "insecure"};
-		const char *names[9], *values[9];
+						   "secretAccessKey", "profile", "insecure",
+						   "readOnly"};
+		const char *names[10], *values[10];
 		size_t n = s3_rows(p, names, values);
 		for (size_t i = 0; i < n; i++) {
 			if (!*values[i])
@@ -99,7 +101,7 @@ static int sp_details(vds_ctx *ctx, cli_args *a)
 	table_row(t, "Path", p->path);
 	table_row(t, "Default", vds_provider_default(ctx) == p ? "true" : "false");
 	if (is_s3(p)) {
-		const char *names[9], *values[9];
+		const char *names[10], *values[10];
 		size_t n = s3_rows(p, names, values);
 		for (size_t i = 0; i < n; i++)
 			if (*values[i])
@@ -122,6 +124,7 @@ static void s3_settings_args(cli_args *a, vds_s3_settings *s)
 		.profile = (char *)arg_str(a, "profile"),
 		.path_style = arg_bool(a, "pathStyle"),
 		.insecure = arg_bool(a, "insecure"),
+		.read_only = arg_bool(a, "readOnly"),
 	};
 }
 
@@ -192,7 +195,8 @@ static const cli_opt create_opts[] = {
 	{"secretAccessKey", OPT_STR, false, "SECRET", "secret access key (kept 0600, never shown)"}, \
 	{"profile", OPT_STR, false, "NAME", "profile of ~/.aws/credentials to take keys from"},    \
 	{"pathStyle", OPT_TRUEFALSE, false, "true|false", "path-style URLs (default: true with --endpoint)"}, \
-	{"insecure", OPT_TRUEFALSE, false, "true|false", "do not verify TLS certificates"}
+	{"insecure", OPT_TRUEFALSE, false, "true|false", "do not verify TLS certificates"},        \
+	{"readOnly", OPT_TRUEFALSE, false, "true|false", "refuse every write (no keys: anonymous)"}
 static const cli_opt create_s3_opts[] = {
 	{"name", OPT_STR, true, "NAME", "provider name"},
 	S3_OPTS(true),

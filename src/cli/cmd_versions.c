@@ -127,15 +127,15 @@ static int v_create(vds_ctx *ctx, cli_args *a)
 {
 	vds_dataset d;
 	char ver[VDS_VERID_LEN + 1];
-	const char **src;
-	size_t nsrc = arg_all(a, "source-path", &src);
+	vds_source *src;
+	size_t nsrc;
 	vds_opts o;
 	int r = 0;
 
-	for (size_t i = 0; i < nsrc && r == 0; i++)
-		r = vds_source_check(src[i]);
-	if (r < 0 || (r = cli_opts(a, &o)) < 0 || (r = need_dataset(ctx, arg_str(a, "id"), &d)) < 0) {
-		free(src);
+	if ((r = cli_opts(a, &o)) < 0 || (r = need_dataset(ctx, arg_str(a, "id"), &d)) < 0)
+		return r;
+	if ((r = cli_sources(ctx, a, &src, &nsrc)) < 0) {
+		vds_dataset_release(&d);
 		return r;
 	}
 	if ((r = vds_version_create(ctx, d.id, arg_str(a, "message"), NULL, ver)) < 0)
@@ -144,7 +144,7 @@ static int v_create(vds_ctx *ctx, cli_args *a)
 	fflush(stdout);
 	if (nsrc == 0)
 		goto out;
-	r = vds_files_put(ctx, d.id, ver, src, nsrc, NULL, &o, NULL);
+	r = vds_files_add(ctx, d.id, ver, src, nsrc, NULL, &o, NULL);
 	if (r == 0)
 		r = vds_version_commit(ctx, d.id, ver);
 	if (r == 0) {
@@ -222,6 +222,7 @@ static const cli_opt create_opts[] = {
 	{"id", OPT_STR, true, "DS", "dataset id"},
 	{"message", OPT_STR, false, "TEXT", "version message"},
 	{"source-path", OPT_MULTI, false, "PATH", "put these files and commit ('dir/' puts its contents)"},
+	SOURCE_URL_OPTS,
 	{"concurrency", OPT_STR, false, "N", "parallel file workers"},
 	{0},
 };
@@ -243,7 +244,7 @@ static const cli_opt delete_opts[] = {
 const cli_cmd versions_cmds[] = {
 	{"datasets versions list", v_list, "List a dataset's versions, newest first", list_opts},
 	{"datasets versions details", v_details, "Show one version", details_opts},
-	{"datasets versions create", v_create, "Create a draft version (and commit files with --source-path)",
+	{"datasets versions create", v_create, "Create a draft version (and commit files from paths or URLs)",
 	 create_opts},
 	{"datasets versions update", v_update, "Change a draft's message", update_opts},
 	{"datasets versions commit", v_commit, "Commit a draft: its files become immutable", commit_opts},

@@ -170,6 +170,23 @@ store_bytes() {
 # object_key HEX: the key of content HEX ("objects/ab/cdef...")
 object_key() { echo "objects/$(echo "$1" | cut -c1-2)/$(echo "$1" | cut -c3-)"; }
 
+# httpd_start ROOT: serves folder ROOT on 127.0.0.1 with tests/import/httpd
+# (routes in its header comment) until the test ends; sets HTTP to its base
+# URL and HTTP_LOG to its request log ("METHOD TARGET RANGE STATUS" lines)
+httpd_start() {
+	: "${VDS_HTTPD:?VDS_HTTPD must name the test HTTP server}"
+	"$VDS_HTTPD" --root "$1" --port-file "$T/httpd.port" --log "$T/httpd.log" &
+	httpd_pid=$!
+	trap 'kill "$httpd_pid" 2>/dev/null; chmod -R u+rwX "$T" 2>/dev/null; rm -rf "$T"' EXIT
+	i=0
+	while [ ! -s "$T/httpd.port" ] && [ $i -lt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	HTTP="http://127.0.0.1:$(cat "$T/httpd.port")"
+	HTTP_LOG="$T/httpd.log"
+}
+
 done_testing() {
 	echo "1..$tap_n"
 	[ "$tap_fail" -eq 0 ]

@@ -22,7 +22,7 @@ Commands:
   datasets delete                    Delete a dataset with its versions and tags
   datasets versions list             List a dataset's versions, newest first
   datasets versions details          Show one version
-  datasets versions create           Create a draft version (and commit files with --source-path)
+  datasets versions create           Create a draft version (and commit files from paths or URLs)
   datasets versions update           Change a draft's message
   datasets versions commit           Commit a draft: its files become immutable
   datasets versions delete           Delete a version
@@ -119,14 +119,18 @@ EOF
 
 run vds datasets versions create --help
 expect "datasets versions create --help (repeatable option)" 0 "$(cat <<'EOF'
-Usage: vds datasets versions create --id DS [--message TEXT] [--source-path PATH]... [--concurrency N]
+Usage: vds datasets versions create --id DS [--message TEXT] [--source-path PATH]... [--source-url URL]... [--extract] [--sha256 HEX]... [--storageProviderId SP] [--concurrency N]
 
-Create a draft version (and commit files with --source-path)
+Create a draft version (and commit files from paths or URLs)
 
 Options:
   --id DS                      dataset id
   --message TEXT               version message
   --source-path PATH           put these files and commit ('dir/' puts its contents)
+  --source-url URL             download http(s):// or s3://BUCKET/PREFIX/ too
+  --extract                    unpack downloaded tar and zip archives
+  --sha256 HEX                 SHA-256 each download must have (one per URL)
+  --storageProviderId SP       reach s3:// URLs with this provider's keys
   --concurrency N              parallel file workers
 EOF
 )" ""
@@ -155,17 +159,21 @@ Options:
 EOF
 )" ""
 
-# --source-path is required by 'files put', so the usage line shows it
-# without brackets
+# 'files put' takes its files from --source-path or --source-url (one of
+# them at least: see the usage error test)
 run vds datasets files put --help
-expect "datasets files put --help shows --source-path as required" 0 "$(cat <<'EOF'
-Usage: vds datasets files put --id DS:VER --source-path PATH... [--target-path P] [--concurrency N]
+expect "datasets files put --help (paths or URLs)" 0 "$(cat <<'EOF'
+Usage: vds datasets files put --id DS:VER [--source-path PATH]... [--source-url URL]... [--extract] [--sha256 HEX]... [--storageProviderId SP] [--target-path P] [--concurrency N]
 
 Add or replace files in a draft
 
 Options:
   --id DS:VER                  draft version
   --source-path PATH           local file or folder ('dir/' puts its contents)
+  --source-url URL             download http(s):// or s3://BUCKET/PREFIX/ too
+  --extract                    unpack downloaded tar and zip archives
+  --sha256 HEX                 SHA-256 each download must have (one per URL)
+  --storageProviderId SP       reach s3:// URLs with this provider's keys
   --target-path P              folder in the version (default: the root)
   --concurrency N              parallel file workers
 EOF
@@ -196,7 +204,7 @@ Commands:
   datasets delete                    Delete a dataset with its versions and tags
   datasets versions list             List a dataset's versions, newest first
   datasets versions details          Show one version
-  datasets versions create           Create a draft version (and commit files with --source-path)
+  datasets versions create           Create a draft version (and commit files from paths or URLs)
   datasets versions update           Change a draft's message
   datasets versions commit           Commit a draft: its files become immutable
   datasets versions delete           Delete a version
@@ -223,7 +231,7 @@ Usage: vds datasets versions COMMAND [OPTIONS]
 Commands:
   datasets versions list             List a dataset's versions, newest first
   datasets versions details          Show one version
-  datasets versions create           Create a draft version (and commit files with --source-path)
+  datasets versions create           Create a draft version (and commit files from paths or URLs)
   datasets versions update           Change a draft's message
   datasets versions commit           Commit a draft: its files become immutable
   datasets versions delete           Delete a version
@@ -296,7 +304,7 @@ run vds datasets details --id
 expect "option without its value" 2 "" "vds: option '--id' needs a value"
 run vds datasets files put --id x
 expect "files put without --source-path" 2 "" \
-	"vds: missing option '--source-path' for 'vds datasets files put'"
+	"vds: missing option '--source-path' (or '--source-url') for 'vds datasets files put'"
 run vds datasets files delete --id x
 expect "files delete without --path" 2 "" \
 	"vds: missing option '--path' for 'vds datasets files delete'"
