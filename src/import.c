@@ -241,8 +241,20 @@ static int prepare_s3(vds_ctx *ctx, const vds_source *s, const char *target, imp
 	if ((r = s3_list_all(c, key, NULL, &ls, 0)) < 0) {
 		char msg[512];
 		snprintf(msg, sizeof(msg), "%s", vds_errmsg());
-		r = vds_err(r, "cannot list %s: %s", shown, msg);
-		goto out;
+		/* a bucket may let objects be read but not listed: one object by its key */
+		s3_req head = {.method = "HEAD", .key = key};
+		if (klen && key[klen - 1] != '/' && s3_do(c, &head) == 0) {
+			s3_object o = {.key = key, .size = head.length, .mtime = head.last_modified};
+			s3_listing_release(&ls);
+			ls.obj = xmalloc(sizeof(*ls.obj));
+			ls.obj[0] = o;
+			ls.obj[0].key = xstrdup(key);
+			ls.nobj = ls.capobj = 1;
+			r = 0;
+		} else {
+			r = vds_err(r, "cannot list %s: %s", shown, msg);
+			goto out;
+		}
 	}
 	bool single = false;
 	for (size_t i = 0; i < ls.nobj; i++)

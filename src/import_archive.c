@@ -10,6 +10,7 @@
 #include <archive_entry.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "import.h"
 #include "manifest.h"
@@ -107,7 +108,7 @@ static int unpack_entry(pool *p, vds_backend *b, import_item *it, struct archive
 			struct archive_entry *e, const char *dest, const char *what,
 			const char *folder)
 {
-	int64_t mtime = archive_entry_mtime_is_set(e) ? archive_entry_mtime(e) : 0;
+	int64_t mtime = archive_entry_mtime_is_set(e) ? archive_entry_mtime(e) : (int64_t)time(NULL);
 	const char *hard = archive_entry_hardlink(e);
 	unsigned char sha[32];
 	spool s;

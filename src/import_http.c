@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "import.h"
 
@@ -211,23 +212,18 @@ static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, cu
 /* Sets up handle H for URL with fetch F. */
 static void setup(CURL *h, const char *url, fetch *f, atomic_int *cancel)
 {
+	net_setup(h);
 	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "vds/" PACKAGE_VERSION);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, net_stall_seconds());
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, f);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, f);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, cancel);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	/* compressed answers would change the bytes, and so the hash */
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, NULL);
 }
@@ -355,7 +351,7 @@ int http_fetch(const char *url, spool *s, char **name, int64_t *mtime, atomic_in
 			*name = url_name(url);
 		if (!*name)
 			*name = xstrdup("download");
-		*mtime = f.mtime > 0 ? f.mtime : 0;
+		*mtime = f.mtime > 0 ? f.mtime : (int64_t)time(NULL); /* else: when it arrived */
 	}
 	curl_slist_free_all(hl);
 	curl_easy_cleanup(f.h);

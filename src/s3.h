@@ -133,6 +133,8 @@ int64_t s3_parse_date(const char *s);
 
 /* Initialises libcurl once per process (any thread, any number of times). */
 void net_init(void);
+/* Sets what every transfer shares: time-outs, no signals, progress callbacks on. */
+void net_setup(CURL *h);
 /* Attempts per request: $VDS_S3_ATTEMPTS, else 8. */
 int net_attempts(void);
 /* Seconds without a byte before a transfer is dropped: $VDS_S3_TIMEOUT, else 30. */

@@ -34,7 +34,6 @@ struct s3_client {
 	CURL **idle;
 	size_t nidle, capidle;
 	int max_attempts;
-	long stall_seconds;
 	_Atomic uint64_t received;
 };
 
@@ -126,7 +125,6 @@ s3_client *s3_client_new(const s3_config *cfg)
 	c->base = sb_detach(&sb, NULL);
 	pthread_mutex_init(&c->lock, NULL);
 	c->max_attempts = net_attempts();
-	c->stall_seconds = net_stall_seconds();
 	return c;
 }
 
@@ -392,17 +390,13 @@ static void setup(s3_client *c, xfer *x, const char *url, struct curl_slist *hl)
 	uint64_t body = r->body ? r->body_len : r->body_size;
 
 	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	net_setup(h);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
 	if (*c->cfg.access_key) { /* else anonymous: public buckets answer unsigned requests */
 		curl_easy_setopt(h, CURLOPT_AWS_SIGV4, c->sigv4);
 		curl_easy_setopt(h, CURLOPT_USERNAME, c->cfg.access_key);
 		curl_easy_setopt(h, CURLOPT_PASSWORD, c->cfg.secret_key);
 	}
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, c->stall_seconds);
-	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
 	/* an empty "Expect:" would be signed (and refused): just do not wait for 100 */
 	curl_easy_setopt(h, CURLOPT_EXPECT_100_TIMEOUT_MS, 0L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, c->cfg.insecure ? 0L : 1L);
@@ -411,7 +405,6 @@ static void setup(s3_client *c, xfer *x, const char *url, struct curl_slist *hl)
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
 	curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
@@ -439,6 +432,17 @@ int net_attempts(void)
 long net_stall_seconds(void)
 {
 	return env_long("VDS_S3_TIMEOUT", STALL_SECONDS_DEFAULT, 1, 86400);
+}
+
+void net_setup(CURL *h)
+{
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "vds/" PACKAGE_VERSION);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, net_stall_seconds());
+	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L); /* the transfer callback cancels */
 }
 
 bool net_retryable_curl(CURLcode e)

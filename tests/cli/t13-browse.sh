@@ -7,50 +7,13 @@
 # VDS_TEST_KEEP_SCREENS=DIR copies every screen taken into DIR, to look at.
 . "$VDS_SRCDIR/tests/cli/lib.sh"
 . "$VDS_SRCDIR/tests/ui/fixture.sh"
+. "$VDS_SRCDIR/tests/ui/lib.sh"
 
-EXP=$VDS_SRCDIR/tests/ui/expected
 FX=$T/fx
-D=$T/screens
-mkdir -p "$FX" "$D"
+mkdir -p "$FX"
 make_fixture "$FX"
-export VDS_HOME="$FX" TERM=vt100 LINES=24 COLUMNS=80 VDS_NOW=$FIXTURE_NOW
-unset NO_COLOR VDS_UI_SCRIPT COLORTERM
-ESC=$(printf '\033')
-BEL=$(printf '\007')
+export VDS_HOME="$FX" VDS_NOW=$FIXTURE_NOW
 DS=$FIXTURE_IMAGES
-
-# ui ARGS...: runs vds with the key script $T/script (written before), under a time limit
-ui() { VDS_UI_SCRIPT=$T/script timeout 20 "$VDS_BIN" "$@"; }
-# ui_env VAR=VALUE... ARGS...: the same with more variables set
-ui_env() { VDS_UI_SCRIPT=$T/script timeout 20 env "$@"; }
-
-# keys: writes the key script from stdin
-keys() { cat >"$T/script"; }
-
-# ran DESC: the last run ended with status 0 and printed nothing
-ran() {
-	if [ "$rc" = 0 ] && [ ! -s "$T/out" ] && [ ! -s "$T/err" ]; then ok "$1"; else
-		not_ok "$1"; diag "exit $rc"; diag "stdout: $(cat "$T/out")"; diag "stderr: $(cat "$T/err")"
-	fi
-}
-
-# screen NAME [EXPECTED]: the dump NAME equals tests/ui/expected/EXPECTED.txt (default NAME)
-screen() {
-	_want=$EXP/${2:-$1}.txt
-	if [ -n "${VDS_TEST_KEEP_SCREENS:-}" ] && [ -f "$D/$1" ]; then
-		mkdir -p "$VDS_TEST_KEEP_SCREENS" && cp "$D/$1" "$VDS_TEST_KEEP_SCREENS/$1.txt"
-	fi
-	if [ ! -f "$D/$1" ]; then
-		not_ok "screen $1"; diag "no screen was written"
-	elif cmp -s "$D/$1" "$_want"; then
-		ok "screen $1"
-	else
-		not_ok "screen $1"; diag "$(diff -u "$_want" "$D/$1" | sed "s/$ESC/<ESC>/g")"
-	fi
-}
-
-# line N NAME: line N of dump NAME
-line() { sed -n "$1p" "$D/$2"; }
 
 # ================================================================ the fixture
 run vds datasets list

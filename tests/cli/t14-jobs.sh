@@ -14,100 +14,19 @@
 # VDS_TEST_KEEP_SCREENS=DIR copies every screen taken into DIR (with the
 # stand-ins), to look at.
 . "$VDS_SRCDIR/tests/cli/lib.sh"
+. "$VDS_SRCDIR/tests/ui/lib.sh"
 
-EXP=$VDS_SRCDIR/tests/ui/expected
-D=$T/screens
+UI_PREFIX=jobs-
 W=$T/work
-mkdir -p "$D" "$W"
-export TERM=vt100 LINES=24 COLUMNS=80 VDS_NOW=1 # every age shows as 0s
-unset NO_COLOR VDS_UI_SCRIPT COLORTERM
-ESC=$(printf '\033')
+mkdir -p "$W"
 
-# ui ARGS...: runs vds with the key script $T/script, under a time limit
-ui() { VDS_UI_SCRIPT=$T/script timeout 20 "$VDS_BIN" "$@"; }
-
-# keys: writes the key script from stdin
-keys() { cat >"$T/script"; }
-
-# ran DESC: the last run ended with status 0 and printed nothing
-ran() {
-	if [ "$rc" = 0 ] && [ ! -s "$T/out" ] && [ ! -s "$T/err" ]; then ok "$1"; else
-		not_ok "$1"; diag "exit $rc"; diag "stdout: $(cat "$T/out")"; diag "stderr: $(cat "$T/err")"
-	fi
-}
-
-# Stand-ins for random ids, set as the ids become known. An id cut short
-# at the end of a line ("DS:1a2…", "(ds1a…") becomes as much of its stand-in.
+# the random ids, set as they become known, and their stand-ins in the screens
 DS= V1= V2=
-_ns_for= _ns=
-norm() {
-	if [ "$_ns_for" != "$DS $V1 $V2" ]; then
-		_ns_for="$DS $V1 $V2" _ns=
-		# id, stand-in, shortest prefix replaced, what comes before a cut id
-		for _pair in "$DS:dsDATASET000001:3:( " "$V1:VERSN01:1::" "$V2:VERSN02:1::"; do
-			_id=${_pair%%:*} _rest=${_pair#*:}
-			_as=${_rest%%:*} _rest=${_rest#*:}
-			_min=${_rest%%:*} _before=${_rest#*:}
-			[ -n "$_id" ] || continue # not known yet
-			_ns="$_ns s/$_id/$_as/g;"
-			while [ "${#_id}" -gt "$((_min + 1))" ]; do
-				_id=${_id%?} _as=${_as%?}
-				_ns="$_ns s/\([$_before]\)$_id…\$/\1$_as…/;"
-			done
-		done
-	fi
-	sed -e "$_ns" \
-		-e 's|^+ Upload from /.* -*+$|+ Upload from (the work folder) -----------------------------------------------+|' \
-		"$1"
-}
-
-# screen NAME [EXPECTED]: dump NAME, ids replaced, equals tests/ui/expected/jobs-EXPECTED.txt
-screen() {
-	_want=$EXP/jobs-${2:-$1}.txt
-	if [ ! -f "$D/$1" ]; then
-		not_ok "screen $1"; diag "no screen was written"; return
-	fi
-	norm "$D/$1" >"$D/$1.norm"
-	if [ -n "${VDS_TEST_KEEP_SCREENS:-}" ]; then
-		mkdir -p "$VDS_TEST_KEEP_SCREENS" && cp "$D/$1.norm" "$VDS_TEST_KEEP_SCREENS/jobs-$1.txt"
-	fi
-	if cmp -s "$D/$1.norm" "$_want"; then ok "screen $1"; else
-		not_ok "screen $1"; diag "$(diff -u "$_want" "$D/$1.norm" | sed "s/$ESC/<ESC>/g")"
-	fi
-}
-
-# screen_above NAME: like screen, but without the last line (the jobs line, whose numbers vary)
-screen_above() {
-	_want=$EXP/jobs-$1.txt
-	if [ ! -f "$D/$1" ]; then
-		not_ok "screen $1 (but its last line)"; diag "no screen was written"; return
-	fi
-	norm "$D/$1" | sed '$d' >"$D/$1.norm"
-	if [ -n "${VDS_TEST_KEEP_SCREENS:-}" ]; then
-		mkdir -p "$VDS_TEST_KEEP_SCREENS" && cp "$D/$1.norm" "$VDS_TEST_KEEP_SCREENS/jobs-$1.txt"
-	fi
-	if cmp -s "$D/$1.norm" "$_want"; then ok "screen $1 (but its last line)"; else
-		not_ok "screen $1 (but its last line)"; diag "$(diff -u "$_want" "$D/$1.norm")"
-	fi
-}
-
-# line N NAME: line N of dump NAME (the last line, 24, is the jobs line)
-line() { sed -n "$1p" "$D/$2"; }
-
-# cut_to WIDTH TEXT: TEXT cut to WIDTH columns with an ellipsis, as the
-# browser draws it (ASCII text only)
-cut_to() {
-	if [ "${#2}" -gt "$1" ]; then
-		printf '%s\342\200\246' "$(printf '%s' "$2" | cut -c1-$(($1 - 1)))"
-	else
-		printf '%s' "$2"
-	fi
-}
-
-# fit WIDTH TEXT: TEXT in a cell of WIDTH columns: cut, or padded with spaces
-fit() {
-	if [ "${#2}" -gt "$1" ]; then cut_to "$1" "$2"; else printf "%-$1s" "$2"; fi
-}
+standin DS dsDATASET000001 4 '( '
+standin V1 VERSN01 2 :
+standin V2 VERSN02 2 :
+# the picker's title names the work folder, which is different on each run
+UI_NORM_SED='s|^+ Upload from /.* -*+$|+ Upload from (the work folder) -----------------------------------------------+|'
 
 # title_line WIDTH TITLE: the top line of a frame WIDTH columns wide titled TITLE
 title_line() {
@@ -116,26 +35,7 @@ title_line() {
 	printf '+ %s %s+' "$(cut_to $(($1 - 4)) "$2")" "$(printf '%*s' $(($1 - 4 - _tw)) '' | tr ' ' -)"
 }
 
-# has_line DESC NAME TEXT: dump NAME has the line TEXT
-has_line() {
-	if grep -qxF -- "$3" "$D/$2" 2>/dev/null; then ok "$1"; else
-		not_ok "$1"; diag "want the line:"; diag "$3"; diag "screen:"; diag "$(cat "$D/$2" 2>&1)"
-	fi
-}
-
-# edit NAME SED-SCRIPT: rewrites dump NAME through sed
-edit() { sed "$2" "$D/$1" >"$D/$1.tmp" && mv "$D/$1.tmp" "$D/$1"; }
-
-# like DESC NAME N REGEX: line N of dump NAME matches the extended REGEX
-like() {
-	_l=$(line "$3" "$2")
-	if printf '%s\n' "$_l" | grep -Eq -- "$4"; then ok "$1"; else
-		not_ok "$1"; diag "line $3: $_l"; diag "want: $4"
-	fi
-}
-
-# the store's temporary files and content objects
-tmp_files() { ls -A "$VDS_HOME/store/tmp" 2>/dev/null; }
+# the store's content objects
 objects() { find "$VDS_HOME/store/objects" -type f 2>/dev/null | wc -l; }
 
 # the local files to upload; the picker starts in $W
@@ -587,17 +487,8 @@ run ui browse
 ran "u on a committed version"
 V2=$(vds datasets versions list --id "$DS" | sed -n "s/^| $DS:\([0-9a-z]*\) .*/\1/p" | sed -n 1p)
 check "a new draft was made" test -n "$V2" -a "$V2" != "$V1"
-# the text of the form over a screen: its lines without the frames, joined
-form_text() {
-	norm "$D/$1" | sed -e 's/^..//' -e 's/..$//' -e 's/[-|+][-|+]*/ /g' | tr '\n' ' ' | tr -s ' '
-}
-question="dsDATASET000001:VERSN01 is committed and cannot change. Upload into a new draft based on it (its files carried over)?"
-if form_text upload-committed | grep -qF "$question"; then
-	ok "u on a committed version asks the whole question"
-else
-	not_ok "u on a committed version asks the whole question"
-	diag "want: $question"; diag "screen:"; diag "$(norm "$D/upload-committed")"
-fi
+asks "u on a committed version asks the whole question" upload-committed \
+	"dsDATASET000001:VERSN01 is committed and cannot change. Upload into a new draft based on it (its files carried over)?"
 check "u on a committed version: y or n" grep -q '^| | Enter or y: yes   Esc or n: no  *| |$' "$D/upload-committed"
 screen upload-committed-picker
 screen upload-committed-form

@@ -12,49 +12,21 @@
 # VDS_TEST_KEEP_SCREENS=DIR copies every screen taken into DIR, to look at.
 . "$VDS_SRCDIR/tests/cli/lib.sh"
 . "$VDS_SRCDIR/tests/ui/fixture.sh"
+. "$VDS_SRCDIR/tests/ui/lib.sh"
 
-EXP=$VDS_SRCDIR/tests/ui/expected
+UI_PREFIX=diffview-
 FX=$T/fx
-D=$T/screens
 TMPD=$T/tmpdir # TMPDIR of the browser: the content diff's temporary files
-mkdir -p "$FX" "$D" "$TMPD"
+mkdir -p "$FX" "$TMPD"
 make_fixture "$FX"
-export VDS_HOME="$FX" TERM=vt100 LINES=24 COLUMNS=80 VDS_NOW=$FIXTURE_NOW
-unset NO_COLOR VDS_UI_SCRIPT COLORTERM
-ESC=$(printf '\033')
-BEL=$(printf '\007')
+export VDS_HOME="$FX" VDS_NOW=$FIXTURE_NOW
 DS=$FIXTURE_IMAGES
 V1=$FIXTURE_V1
 V2=$FIXTURE_V2
 DRAFT=$FIXTURE_DRAFT
 
-# ui ARGS...: runs vds with the key script $T/script (written before), under a time limit
-ui() { VDS_UI_SCRIPT=$T/script TMPDIR=$TMPD timeout 20 "$VDS_BIN" "$@"; }
-
-# keys: writes the key script from stdin
-keys() { cat >"$T/script"; }
-
-# ran DESC: the last run ended with status 0 and printed nothing
-ran() {
-	if [ "$rc" = 0 ] && [ ! -s "$T/out" ] && [ ! -s "$T/err" ]; then ok "$1"; else
-		not_ok "$1"; diag "exit $rc"; diag "stdout: $(cat "$T/out")"; diag "stderr: $(cat "$T/err")"
-	fi
-}
-
-# screen NAME [EXPECTED]: the dump NAME equals tests/ui/expected/diffview-EXPECTED.txt (default NAME)
-screen() {
-	_want=$EXP/diffview-${2:-$1}.txt
-	if [ -n "${VDS_TEST_KEEP_SCREENS:-}" ] && [ -f "$D/$1" ]; then
-		mkdir -p "$VDS_TEST_KEEP_SCREENS" && cp "$D/$1" "$VDS_TEST_KEEP_SCREENS/$1.txt"
-	fi
-	if [ ! -f "$D/$1" ]; then
-		not_ok "screen $1"; diag "no screen was written"
-	elif cmp -s "$D/$1" "$_want"; then
-		ok "screen $1"
-	else
-		not_ok "screen $1"; diag "$(diff -u "$_want" "$D/$1" | sed "s/$ESC/<ESC>/g")"
-	fi
-}
+# ui ARGS...: runs vds with the key script, under the time limit, with TMPDIR=$TMPD
+ui() { ui_env TMPDIR="$TMPD" "$VDS_BIN" "$@"; }
 
 # same DESC NAME OTHER: the dumps NAME and OTHER are the same screen
 same() {
@@ -62,9 +34,6 @@ same() {
 		not_ok "$1"; diag "$(diff -u "$D/$3" "$D/$2" 2>&1 | sed "s/$ESC/<ESC>/g")"
 	fi
 }
-
-# line N NAME: line N of dump NAME
-line() { sed -n "$1p" "$D/$2" 2>/dev/null; }
 
 # has DESC NAME ERE: a line of dump NAME matches ERE
 has() {
@@ -343,8 +312,7 @@ check "CLI store: two committed versions" test -n "$DOCS" -a -n "$DV1" -a -n "$D
 # normalise NAME: the random ids of the CLI store in dump NAME become fixed ones of the same length
 normalise() {
 	[ -f "$D/$1" ] || return 0
-	sed "s/$DOCS/dsdocs000000000/g; s/$DV1/dfirst1/g; s/$DV2/dsecnd2/g" "$D/$1" >"$D/$1.n"
-	mv "$D/$1.n" "$D/$1"
+	edit "$1" "s/$DOCS/dsdocs000000000/g; s/$DV1/dfirst1/g; s/$DV2/dsecnd2/g"
 }
 
 keys <<EOF

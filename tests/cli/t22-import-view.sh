@@ -15,27 +15,13 @@
 # VDS_TEST_KEEP_SCREENS=DIR copies every screen compared into DIR (with the
 # stand-ins), to look at.
 . "$VDS_SRCDIR/tests/cli/lib.sh"
+. "$VDS_SRCDIR/tests/ui/lib.sh"
 
-EXP=$VDS_SRCDIR/tests/ui/expected
-D=$T/screens
+UI_PREFIX=import-
+UI_TIMEOUT=30
+UI_LINES_NORM=yes # line, is_line, like and has_line see the stand-ins too
 WEB=$T/web
-mkdir -p "$D" "$WEB"
-export TERM=vt100 LINES=24 COLUMNS=80 VDS_NOW=1 # every age shows as 0s
-unset NO_COLOR VDS_UI_SCRIPT COLORTERM
-ESC=$(printf '\033')
-
-# ui ARGS...: runs vds with the key script $T/script, under a time limit
-ui() { VDS_UI_SCRIPT=$T/script timeout 30 "$VDS_BIN" "$@"; }
-
-# keys: writes the key script from stdin
-keys() { cat >"$T/script"; }
-
-# ran DESC: the last run ended with status 0 and printed nothing
-ran() {
-	if [ "$rc" = 0 ] && [ ! -s "$T/out" ] && [ ! -s "$T/err" ]; then ok "$1"; else
-		not_ok "$1"; diag "exit $rc"; diag "stdout: $(cat "$T/out")"; diag "stderr: $(cat "$T/err")"
-	fi
-}
+mkdir -p "$WEB"
 
 # what the server serves
 printf 'hello from the web\nsecond line\n' >"$WEB/hello.txt"
@@ -54,117 +40,12 @@ PORT=${HTTP##*:}
 PORT_AS=$(printf '%s' "$PORT" | tr 0-9 P)
 HTTP_AS=http://127.0.0.1:$PORT_AS # $HTTP as the screens show it after norm
 
-# Stand-ins for random ids, set as the ids become known. An id cut short
-# at the end of a line ("DS:1a2…", "(ds1a…") becomes as much of its stand-in.
+# the random ids, set as they become known, and their stand-ins in the screens
 DS= V1= V2=
-_ns_for= _ns=
-norm() {
-	if [ "$_ns_for" != "$DS $V1 $V2" ]; then
-		_ns_for="$DS $V1 $V2" _ns=
-		# id, stand-in, shortest prefix replaced, what comes before a cut id
-		for _pair in "$DS:dsDATASET000001:3:( " "$V1:VERSN01:1::" "$V2:VERSN02:1::"; do
-			_id=${_pair%%:*} _rest=${_pair#*:}
-			_as=${_rest%%:*} _rest=${_rest#*:}
-			_min=${_rest%%:*} _before=${_rest#*:}
-			[ -n "$_id" ] || continue # not known yet
-			_ns="$_ns s/$_id/$_as/g;"
-			while [ "${#_id}" -gt "$((_min + 1))" ]; do
-				_id=${_id%?} _as=${_as%?}
-				_ns="$_ns s/\([$_before]\)$_id…\$/\1$_as…/;"
-			done
-		done
-	fi
-	sed -e "$_ns" -e "s/127\.0\.0\.1:$PORT/127.0.0.1:$PORT_AS/g" "$1"
-}
-
-# cut_to WIDTH TEXT: TEXT cut to WIDTH columns with an ellipsis, as the
-# browser draws it (ASCII text only)
-cut_to() {
-	if [ "${#2}" -gt "$1" ]; then
-		printf '%s\342\200\246' "$(printf '%s' "$2" | cut -c1-$(($1 - 1)))"
-	else
-		printf '%s' "$2"
-	fi
-}
-
-# fit WIDTH TEXT: TEXT in a cell of WIDTH columns: cut, or padded with spaces
-fit() {
-	if [ "${#2}" -gt "$1" ]; then cut_to "$1" "$2"; else printf "%-$1s" "$2"; fi
-}
-
-# keep NAME: the normalised dump NAME, kept when VDS_TEST_KEEP_SCREENS is set
-keep() {
-	if [ -n "${VDS_TEST_KEEP_SCREENS:-}" ]; then
-		mkdir -p "$VDS_TEST_KEEP_SCREENS" && cp "$D/$1.norm" "$VDS_TEST_KEEP_SCREENS/import-$1.txt"
-	fi
-}
-
-# screen NAME [EXPECTED]: dump NAME, ids replaced, equals tests/ui/expected/import-EXPECTED.txt
-screen() {
-	_want=$EXP/import-${2:-$1}.txt
-	if [ ! -f "$D/$1" ]; then
-		not_ok "screen $1"; diag "no screen was written"; return
-	fi
-	norm "$D/$1" >"$D/$1.norm"
-	keep "$1"
-	if cmp -s "$D/$1.norm" "$_want"; then ok "screen $1"; else
-		not_ok "screen $1"; diag "$(diff -u "$_want" "$D/$1.norm" | sed "s/$ESC/<ESC>/g")"
-	fi
-}
-
-# screen_above NAME: like screen, but without the last line (the jobs line, whose text varies)
-screen_above() {
-	_want=$EXP/import-$1.txt
-	if [ ! -f "$D/$1" ]; then
-		not_ok "screen $1 (but its last line)"; diag "no screen was written"; return
-	fi
-	norm "$D/$1" | sed '$d' >"$D/$1.norm"
-	keep "$1"
-	if cmp -s "$D/$1.norm" "$_want"; then ok "screen $1 (but its last line)"; else
-		not_ok "screen $1 (but its last line)"; diag "$(diff -u "$_want" "$D/$1.norm")"
-	fi
-}
-
-# line N NAME: line N of dump NAME, ids replaced (23 is the status line, 24 the jobs line)
-line() { norm "$D/$2" | sed -n "$1p"; }
-
-# is_line DESC N NAME TEXT: line N of dump NAME is TEXT
-is_line() {
-	if [ ! -f "$D/$3" ]; then
-		not_ok "$1"; diag "no screen $3 was written"; return
-	fi
-	is "$1" "$(line "$2" "$3")" "$4"
-}
-
-# like DESC NAME N REGEX: line N of dump NAME matches the extended REGEX
-like() {
-	_l=$(line "$3" "$2")
-	if printf '%s\n' "$_l" | grep -Eq -- "$4"; then ok "$1"; else
-		not_ok "$1"; diag "line $3: $_l"; diag "want: $4"
-	fi
-}
-
-# has_line DESC NAME TEXT: dump NAME has the line TEXT
-has_line() {
-	if norm "$D/$2" 2>/dev/null | grep -qxF -- "$3"; then ok "$1"; else
-		not_ok "$1"; diag "want the line:"; diag "$3"; diag "screen:"; diag "$(cat "$D/$2" 2>&1)"
-	fi
-}
-
-# form_text NAME: the text of the form over dump NAME: its lines without the frames, joined
-form_text() {
-	norm "$D/$1" | sed -e 's/^..//' -e 's/..$//' -e 's/[-|+][-|+]*/ /g' | tr '\n' ' ' | tr -s ' '
-}
-
-# asks DESC NAME QUESTION: the confirmation over dump NAME asks QUESTION, whole
-asks() {
-	if form_text "$2" | grep -qF -- "$3"; then ok "$1"; else
-		not_ok "$1"; diag "want: $3"; diag "screen:"; diag "$(norm "$D/$2")"
-	fi
-}
-
-# the store's temporary files
-tmp_files() { ls -A "$VDS_HOME/store/tmp" 2>/dev/null; }
+standin DS dsDATASET000001 4 '( '
+standin V1 VERSN01 2 :
+standin V2 VERSN02 2 :
+UI_NORM_SED="s/127\.0\.0\.1:$PORT/127.0.0.1:$PORT_AS/g"
 
 # versions: the versions of the dataset, newest first ("VER MESSAGE" lines)
 versions() {

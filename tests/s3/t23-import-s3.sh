@@ -35,12 +35,20 @@ cat >"$T/policy.json" <<EOF
  "Resource":["arn:aws:s3:::$PUB","arn:aws:s3:::$PUB/*"]}]}
 EOF
 s3raw PUT "$PUB?policy=" --data-binary "@$T/policy.json" >/dev/null
+GET=vds-getonly # objects may be read, the bucket not listed
+s3raw PUT "$GET" -H "Content-Length: 0" >/dev/null
+cat >"$T/policy2.json" <<EOF
+{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*",
+ "Action":["s3:GetObject"],"Resource":["arn:aws:s3:::$GET/*"]}]}
+EOF
+s3raw PUT "$GET?policy=" --data-binary "@$T/policy2.json" >/dev/null
 check "the public bucket has a public-read policy" s3raw GET "$PUB?policy=" -o /dev/null
 "$VDS_MKARCHIVE" tgz "$T/pack.tar.gz" f:in/one.txt=one f:in/two.txt=two
 for k in data/a.txt data/sub/b.txt data2/c.txt; do
 	printf '%s\n' "$k" >"$T/obj"
 	s3raw PUT "$PUB/$k" --data-binary "@$T/obj" >/dev/null
 	s3raw PUT "$PRIV/$k" --data-binary "@$T/obj" >/dev/null
+	s3raw PUT "$GET/$k" --data-binary "@$T/obj" >/dev/null
 done
 s3raw PUT "$PUB/archives/pack.tar.gz" --data-binary "@$T/pack.tar.gz" >/dev/null
 s3raw PUT "$PUB/data/folder/" -H "Content-Length: 0" >/dev/null # a folder marker
@@ -80,6 +88,12 @@ run anon datasets versions create --id "$ds" --source-url "s3://$PRIV/data/"
 check "a private bucket refuses anonymous listing" \
 	grep -q "^vds: cannot list 's3://$PRIV/data/': .*AccessDenied" "$T/err"
 is "and exits 7" "$rc" 7
+run anon datasets versions create --id "$ds" --source-url "s3://$GET/data/sub/b.txt"
+v6=$(sed -n 's/^Committed dataset version: //p' "$T/out")
+is "one object of a bucket that may not be listed, by its key" "$(files "$v6")" "b.txt 15"
+run anon datasets versions create --id "$ds" --source-url "s3://$GET/data/"
+check "but not a prefix of it" grep -q "^vds: cannot list 's3://$GET/data/': .*AccessDenied" "$T/err"
+vlist=$(vds datasets versions list --id "$ds")
 run vds datasets versions create --id "$ds" --source-url "s3://bad_bucket!/x"
 expect "a malformed s3 URL" 4 "" "vds: malformed URL 's3://bad_bucket!/x': expected s3://BUCKET/PREFIX"
 is "no failed import left a version" "$(vds datasets versions list --id "$ds")" "$vlist"
