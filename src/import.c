@@ -315,7 +315,7 @@ int import_prepare(vds_ctx *ctx, const vds_source *s, const char *target, import
 /* Sink of an S3 object's bytes into the spool. */
 static int s3_sink(const void *data, size_t len, void *ud)
 {
-	return spool_write(ud, data, len) < 0;
+	return spool_write(ud, data, len); /* a status: non-zero stops the transfer */
 }
 
 /* Start over: a retried GET sends the object from its beginning. */

@@ -185,6 +185,9 @@ static void handle_put(s3_client *c, CURL *h)
 }
 
 /* The state of one attempt, shared with curl's callbacks. */
+/* Largest XML answer read into memory (a page of 1,000 keys is about 300 KiB). */
+#define XML_MAX (64 << 20)
+
 typedef struct xfer {
 	s3_client *c;
 	s3_req *r;
@@ -267,6 +270,11 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *ud)
 		if (x->err.len < 65536)
 			sb_add(&x->err, data, len);
 		return len;
+	}
+	if (r->out && r->query && r->out->len + len > XML_MAX) { /* no listing is that long */
+		x->sink_status = vds_err(VDS_EIO, "the answer to a request in bucket %s is over %d MiB",
+					 q(x->c->cfg.bucket), XML_MAX >> 20);
+		return 0;
 	}
 	if (r->out)
 		sb_add(r->out, data, len);
