@@ -45,8 +45,9 @@ static int parse_config(vds_ctx *ctx, const char *text, size_t len)
 	snprintf(ctx->default_id, sizeof(ctx->default_id), "%s",
 		 json_str(j, "defaultStorageProviderId"));
 	const cJSON *cm = cJSON_GetObjectItemCaseSensitive(j, "cacheMaxSize");
-	if (cJSON_IsNumber(cm) && cm->valuedouble >= 0)
-		ctx->cache_max = (uint64_t)cm->valuedouble;
+	if (cJSON_IsNumber(cm) && cm->valuedouble >= 0) /* 2^64 and more would not convert */
+		ctx->cache_max = cm->valuedouble < 18446744073709551616.0 ? (uint64_t)cm->valuedouble
+									 : UINT64_MAX;
 	arr = cJSON_GetObjectItemCaseSensitive(j, "storageProviders");
 	cJSON_ArrayForEach(it, arr)
 	{

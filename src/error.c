@@ -106,8 +106,11 @@ const char *q(const char *s)
 
 	sb_add_quoted(&sb, s ? s : "");
 	if (sb.len >= 512) {
-		memcpy(out, sb.buf, 506);
-		memcpy(out + 506, "...'", 5);
+		size_t cut = 506;
+		while (cut && ((unsigned char)sb.buf[cut] & 0xc0) == 0x80)
+			cut--; /* not inside a character */
+		memcpy(out, sb.buf, cut);
+		memcpy(out + cut, "...'", 5);
 	} else {
 		memcpy(out, sb.buf, sb.len + 1);
 	}

@@ -173,6 +173,7 @@ static int fetch_file(pool *p, get_job *j, int dirfd, const vds_entry *e, const 
 {
 	char key[80], *src = NULL;
 	unsigned char got[32];
+	struct stat st;
 	int r, in, out;
 
 	vds_content_key(e->sha256, key);
@@ -187,6 +188,8 @@ static int fetch_file(pool *p, get_job *j, int dirfd, const vds_entry *e, const 
 	}
 	if (r == 1)
 		r = j->b->ops->local_path(j->b, key, &src, &checked);
+	if (r == VDS_ECORRUPT) /* arrived damaged: named as on a local store */
+		r = vds_err(VDS_ECORRUPT, "content of %s does not match its SHA-256", q(e->path));
 	if (r < 0) {
 		close(out);
 		return r == VDS_ENOTFOUND ? vds_err(VDS_ECORRUPT, "content of %s is missing from the store",
@@ -200,7 +203,11 @@ static int fetch_file(pool *p, get_job *j, int dirfd, const vds_entry *e, const 
 		return vds_err_errno(errno, "read content of", e->path);
 	}
 	if (checked) { /* checked as it arrived a moment ago: let the kernel copy it */
-		r = copy_checked(p, in, out, e);
+		if (fstat(in, &st) < 0 || (uint64_t)st.st_size != e->size)
+			r = vds_err(VDS_ECORRUPT, "content of %s is not the %llu bytes its file list says",
+				    q(e->path), (unsigned long long)e->size);
+		else
+			r = copy_checked(p, in, out, e);
 		close(in);
 		goto done;
 	}
@@ -242,6 +249,9 @@ static int fetch_file(pool *p, get_job *j, int dirfd, const vds_entry *e, const 
 	if (r == 0 && memcmp(got, e->sha256, 32) != 0)
 		r = vds_err(VDS_ECORRUPT, "content of %s does not match its SHA-256", q(e->path));
 done:
+	if (r == 0 && (fstat(out, &st) < 0 || (uint64_t)st.st_size != e->size))
+		r = vds_err(VDS_ECORRUPT, "content of %s is not the %llu bytes its file list says",
+			    q(e->path), (unsigned long long)e->size);
 	if (r == 0) {
 		struct timespec ts[2] = {{e->mtime, 0}, {e->mtime, 0}};
 		if (fchmod(out, (mode_t)(e->mode & 0777)) < 0 || futimens(out, ts) < 0)
@@ -348,6 +358,37 @@ static void select_range(vds_tree *t, uint64_t first, uint64_t end, vds_entry **
 	}
 }
 
+/*
+ * Refuses a file list that names a path both as a file and as a folder,
+ * before anything is written: no folder of a selected file may be a file.
+ */
+static int check_folders(vds_tree *t, const vds_entry *sel, size_t n, const char *ds,
+			 const char *ver)
+{
+	strbuf last = STRBUF_INIT; /* the folder checked last: sorted files share it */
+	int r = 0;
+
+	for (size_t i = 0; i < n && r == 0; i++) {
+		const char *path = sel[i].path, *slash = strrchr(path, '/');
+		size_t len = slash ? (size_t)(slash - path) : 0;
+		if (!slash || (last.len == len && !memcmp(last.buf, path, len)))
+			continue;
+		sb_reset(&last);
+		sb_add(&last, path, len);
+		for (const char *s = strchr(path, '/'); s && r == 0; s = strchr(s + 1, '/')) {
+			char *dir = xstrndup(path, (size_t)(s - path));
+			vds_entry e;
+			if (vds_tree_lookup(t, dir, &e) == 0)
+				r = vds_err(VDS_ECORRUPT,
+					    "the file list of %s:%s names %s both as a file and as a folder",
+					    ds, ver, q(dir));
+			free(dir);
+		}
+	}
+	sb_release(&last);
+	return r;
+}
+
 int vds_files_get(vds_ctx *ctx, const char *ds, const char *ver, const char *const *paths,
 		  size_t npaths, const char *dir, const vds_opts *o, vds_get_result *res)
 {
@@ -390,7 +431,7 @@ int vds_files_get(vds_ctx *ctx, const char *ds, const char *ver, const char *con
 		}
 		free(path);
 	}
-	if (r < 0)
+	if (r < 0 || (r = check_folders(t, sel, nsel, ds, ver)) < 0)
 		goto out;
 	if ((r = vds_mkdirs(dir)) < 0)
 		goto out;

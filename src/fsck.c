@@ -189,9 +189,12 @@ static void check_tags(fsck *f, const char *ds)
 	}
 	for (size_t i = 0; i < n; i++) {
 		f->res->tags++;
-		if (version_state(f->b, ds, tags[i].version, &committed, NULL) < 0)
+		if (version_state(f->b, ds, tags[i].version, &committed, NULL) < 0) {
+			char *esc = vds_display_escape(tags[i].version); /* as the record says */
 			finding(f, false, "tag %s of %s names missing version %s", q(tags[i].name), ds,
-				tags[i].version);
+				esc);
+			free(esc);
+		}
 	}
 	vds_tag_list_free(tags, n);
 }
@@ -204,7 +207,9 @@ static void check_dataset(fsck *f, const char *ds)
 
 	f->res->datasets++;
 	if (!is_object_id(ds, "ds")) {
-		finding(f, false, "not a dataset: %s", base);
+		char *esc = vds_display_escape(base); /* a name nobody checked */
+		finding(f, false, "not a dataset: %s", esc);
+		free(esc);
 	} else if (f->b->ops->stat(f->b, key, NULL) == VDS_ENOTFOUND) {
 		leftover(f, base, true, "leftover of a deleted dataset:");
 	} else if (json_read(f->b, key, &j) < 0) {
@@ -216,8 +221,11 @@ static void check_dataset(fsck *f, const char *ds)
 			for (size_t i = 0; i < n; i++) {
 				if (vds_is_version_id(vers[i]))
 					check_version(f, ds, vers[i]);
-				else
-					finding(f, false, "not a version: %s/%s", prefix, vers[i]);
+				else {
+					char *esc = vds_display_escape(vers[i]);
+					finding(f, false, "not a version: %s/%s", prefix, esc);
+					free(esc);
+				}
 			}
 			names_free(vers, n);
 		}

@@ -206,8 +206,11 @@ static int parse_entry(const char *p, const char *end, vds_entry *e, strbuf *pat
 	if (*q_ != ' ')
 		return -1;
 	p = q_ + 1;
+	if (*p != '-' && (*p < '0' || *p > '9')) /* strtoll() would skip white space, even '\n' */
+		return -1;
+	errno = 0;
 	e->mtime = strtoll(p, &q_, 10);
-	if (q_ == p || *q_ != ' ')
+	if (errno || q_ == p || *q_ != ' ')
 		return -1;
 	p = q_ + 1;
 	if (p >= end)
@@ -238,11 +241,49 @@ static int corrupt(const char *what, uint64_t line, const char *why)
 		       (unsigned long long)line, why);
 }
 
+/* Lengths of earlier paths that are string prefixes of the latest one. */
+typedef struct lens {
+	size_t *v, n, cap;
+} lens;
+
+/*
+ * Checks that path Q (after PREV, in sorted order; N paths before it) is
+ * not below an earlier file: no earlier path P has Q = P + "/" + ... .
+ * FILES keeps the earlier paths that are prefixes of PREV and could still
+ * be; sorting puts every P/... right after P and P's siblings "P-", "P.".
+ */
+static bool below_no_file(lens *files, const char *prev, const char *q, uint64_t n)
+{
+	size_t common = 0, k = 0;
+
+	if (n)
+		while (prev[common] && prev[common] == q[common])
+			common++;
+	else
+		files->n = 0;
+	for (size_t i = 0; i < files->n; i++) {
+		size_t l = files->v[i];
+		if (l > common || (unsigned char)q[l] > '/')
+			continue; /* no longer a prefix, or every P/... is behind us */
+		if (q[l] == '/')
+			return false;
+		files->v[k++] = l;
+	}
+	files->n = k;
+	if (files->n == files->cap) {
+		files->cap = files->cap ? files->cap * 2 : 16;
+		files->v = xrealloc(files->v, files->cap * sizeof(*files->v));
+	}
+	files->v[files->n++] = strlen(q);
+	return true;
+}
+
 int tree_from_text(char *data, size_t len, int owned, const char *what, vds_tree **out)
 {
 	vds_tree *t = xcalloc(1, sizeof(*t));
 	size_t hl = strlen(MANIFEST_HEADER), cap = 0;
 	strbuf scratch = STRBUF_INIT, prev = STRBUF_INIT;
+	lens files = {0};
 	int r = 0;
 
 	t->data = data;
@@ -268,6 +309,10 @@ int tree_from_text(char *data, size_t len, int owned, const char *what, vds_tree
 			r = corrupt(what, t->n + 2, "entries out of order");
 			goto fail;
 		}
+		if (!below_no_file(&files, prev.buf, scratch.buf, t->n)) {
+			r = corrupt(what, t->n + 2, "a path below a file");
+			goto fail;
+		}
 		strbuf tmp = prev;
 		prev = scratch;
 		scratch = tmp;
@@ -281,11 +326,13 @@ int tree_from_text(char *data, size_t len, int owned, const char *what, vds_tree
 	}
 	sb_release(&scratch);
 	sb_release(&prev);
+	free(files.v);
 	*out = t;
 	return 0;
 fail:
 	sb_release(&scratch);
 	sb_release(&prev);
+	free(files.v);
 	t->owned = 0; /* the caller keeps DATA on failure */
 	vds_tree_free(t);
 	return r;

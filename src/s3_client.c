@@ -707,13 +707,21 @@ int s3_list_all(s3_client *c, const char *prefix, const char *delimiter, s3_list
 		s3_req rq = {.method = "GET", .query = query.buf, .out = &body};
 		if ((r = s3_do(c, &rq)) < 0)
 			break;
-		free(token);
-		token = NULL;
 		s3_listing page_l = {0};
-		if ((r = s3_xml_parse(body.buf ? body.buf : "", body.len, strip, &page_l)) < 0)
+		if ((r = s3_xml_parse(body.buf ? body.buf : "", body.len, strip, &page_l)) < 0) {
+			s3_listing_release(&page_l);
 			break;
+		}
 		s3_listing_append(out, &page_l);
 		bool more = page_l.truncated && page_l.next_token;
+		if (more && token && !strcmp(token, page_l.next_token)) {
+			s3_listing_release(&page_l);
+			r = vds_err(VDS_EIO, "the listing of bucket %s repeats itself (the same "
+					     "continuation token twice)",
+				    q(c->cfg.bucket));
+			break;
+		}
+		free(token);
 		token = page_l.next_token;
 		page_l.next_token = NULL;
 		s3_listing_release(&page_l);

@@ -17,6 +17,7 @@ typedef struct parse_state {
 	s3_listing *l;
 	size_t strip;
 	int depth;
+	XML_Parser parser; /* to stop it */
 	char parent[48], elem[48]; /* names at depth-1 and depth */
 	strbuf text;
 	s3_object cur;
@@ -32,16 +33,23 @@ static bool is_item(const char *name)
 	       !strcmp(name, "Error"); /* DeleteObjects: a key not deleted */
 }
 
+/* Deepest nesting of elements accepted (S3 answers go three levels deep). */
+#define XML_DEPTH_MAX 16
+
 static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **attrs)
 {
 	parse_state *s = ud;
 
 	(void)attrs;
-	s->depth++;
+	if (++s->depth > XML_DEPTH_MAX) { /* else expat's stack grows with the answer */
+		s->failed = true;
+		XML_StopParser(s->parser, XML_FALSE);
+		return;
+	}
 	snprintf(s->parent, sizeof(s->parent), "%s", s->elem);
 	snprintf(s->elem, sizeof(s->elem), "%s", name);
 	sb_reset(&s->text);
-	if (s->depth == 2 && is_item(name)) {
+	if (s->l && s->depth == 2 && is_item(name)) { /* s3_xml_error() has no listing */
 		memset(&s->cur, 0, sizeof(s->cur));
 		s->in_item = true;
 	}
@@ -147,6 +155,7 @@ static bool run_parser(parse_state *s, const char *xml, size_t len)
 
 	if (!p)
 		return false;
+	s->parser = p;
 	XML_SetUserData(p, s);
 	XML_SetElementHandler(p, on_start, on_end);
 	XML_SetCharacterDataHandler(p, on_text);

@@ -43,7 +43,7 @@ int vds_tag_name_check(const char *name)
 	if (name[0] == '-')
 		return vds_err(VDS_EINVAL, "tag name %s may not start with '-'", q(name));
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
+		if (*p < 0x20 || *p == 0x7f || (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)) /* C0, DEL, C1 */
 			return vds_err(VDS_EINVAL, "tag name %s contains control characters", q(name));
 		if (*p == '/' || *p == ':' || *p == ' ' || *p == '\\')
 			return vds_err(VDS_EINVAL, "tag name %s may not contain '%c'", q(name), *p);

@@ -332,6 +332,14 @@ int vds_tree_open(vds_ctx *ctx, const char *ds, const char *ver, vds_tree **out)
 	return r;
 }
 
+/* A count of a record: a number from 0 to 2^64 (exclusive), else 0. */
+static uint64_t json_count(const cJSON *n)
+{
+	return cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble < 18446744073709551616.0
+		       ? (uint64_t)n->valuedouble
+		       : 0;
+}
+
 /* Fills V from version.json and the commit state of DS:VER. */
 static int version_read(vds_backend *b, const char *ds, const char *ver, vds_version *v)
 {
@@ -358,8 +366,8 @@ static int version_read(vds_backend *b, const char *ds, const char *ver, vds_ver
 		v->committed_us = vds_parse_time(json_str(commit, "committed"));
 		const cJSON *f = cJSON_GetObjectItem(commit, "files"),
 			    *s = cJSON_GetObjectItem(commit, "size");
-		v->file_count = cJSON_IsNumber(f) ? (uint64_t)f->valuedouble : 0;
-		v->total_size = cJSON_IsNumber(s) ? (uint64_t)s->valuedouble : 0;
+		v->file_count = json_count(f);
+		v->total_size = json_count(s);
 		cJSON_Delete(commit);
 	} else {
 		char *text;
@@ -476,6 +484,7 @@ int vds_version_get(vds_ctx *ctx, const char *ds, const char *ver, vds_version *
 	if ((r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0)
 		return r;
 	if ((r = version_read(b, ds, ver, out)) < 0) {
+		vds_version_release(out); /* the message read before a later step failed */
 		if (r == VDS_ENOTFOUND)
 			return vds_err(VDS_ENOTFOUND, "no such dataset version %s:%s", ds, q(ver));
 		return r;

@@ -187,6 +187,40 @@ httpd_start() {
 	HTTP_LOG="$T/httpd.log"
 }
 
+# ---- SIGKILL campaigns (t11, t24) ---------------------------------------------
+# rnd N: a random number in [0, N)
+rnd() { echo $(($(od -An -N4 -tu4 /dev/urandom | tr -d ' ') % $1)); }
+# now_ms: milliseconds since the epoch
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# killed_run MS CMD...: runs vds CMD and kills it with SIGKILL after MS
+# milliseconds; counts kills in $kills and completions in $completed, and
+# leaves the status of a completed run in $krc
+kills=0 completed=0 krc=0
+killed_run() {
+	_ms=$1; shift
+	_ms=$((_ms + 1)) # timeout 0 would mean no timeout
+	timeout -s KILL "$(printf '%d.%03d' $((_ms / 1000)) $((_ms % 1000)))" "$VDS_BIN" "$@" \
+		>/dev/null 2>&1
+	krc=$?
+	if [ $krc = 137 ]; then kills=$((kills + 1)); return 1; fi
+	completed=$((completed + 1))
+	return 0
+}
+# aimed_kill SPANVAR CMD...: killed_run after a random delay below $SPANVAR ms,
+# then shortens the span if the run finished first, else lengthens it, so
+# that most runs die, at moments spread over the whole run; returns 1 if
+# the run was killed
+aimed_kill() {
+	_var=$1; shift
+	eval "_span=\$$_var"
+	if killed_run "$(rnd "$_span")" "$@"; then
+		eval "$_var=$((_span * 2 / 3 + 1))"
+		return 0
+	fi
+	eval "$_var=$((_span * 9 / 8 + 1))"
+	return 1
+}
+
 done_testing() {
 	echo "1..$tap_n"
 	[ "$tap_fail" -eq 0 ]

@@ -239,7 +239,7 @@ store_put "$OBJ" "$T/corrupt"
 run vds datasets files get --id "$V2" --source-path p.txt --target-path "$T/out8"
 if is_s3; then # the check happens as the content arrives from the bucket
 	expect "corrupt content is refused" 9 "" \
-		"vds: content '$OBJ' in bucket '$VDS_TEST_S3_BUCKET' does not match its SHA-256"
+		"vds: content of 'p.txt' does not match its SHA-256"
 	check "corrupt content is not kept in the cache" test ! -e "$VDS_HOME/cache/$OBJ"
 else
 	expect "corrupt content is refused" 9 "" \

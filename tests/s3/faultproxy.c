@@ -4,6 +4,7 @@
  * Usage:
  *   faultproxy --listen-port-file FILE --upstream HOST:PORT [--seed N]
  *              [--drop P] [--error503 P] [--stall P] [--stall-ms MS]
+ *              [--corrupt P] [--truncate-body P] [--huge-xml KIND] [--xml-mb N]
  *              [--only-after N] [--only-path TEXT] [--log FILE]
  *
  * It listens on 127.0.0.1 on a port chosen by the system, writes that port
@@ -22,7 +23,8 @@
  * only for requests numbered above --only-after (default 0; requests are
  * numbered from 1 in arrival order over all connections) and, with
  * --only-path TEXT, only for requests whose target contains TEXT. Each probability P
- * is in 0..1 (default 0); they are tried in this order: drop, error503, stall.
+ * is in 0..1 (default 0); they are tried in this order: drop, error503, stall,
+ * corrupt, truncate-body.
  *
  *   drop      close both connections abruptly, either before forwarding the
  *             request (drop-before), in the middle of its body (drop-request,
@@ -37,9 +39,37 @@
  *   stall     part of the response is forwarded, then nothing for --stall-ms
  *             milliseconds (default 3000), then the rest. With --stall-ms 0
  *             the stall lasts until the client closes the connection.
+ *   corrupt   a GET answered 200 or 206 with a Content-Length body gets one
+ *             byte of its body flipped (all its bits), at a random position.
+ *   truncate-body  a GET answered 200 or 206 with a Content-Length body is
+ *             cut: the head and fewer body bytes than Content-Length are
+ *             forwarded, then both connections are closed (FIN).
+ *             Responses that do not qualify for corrupt or truncate-body are
+ *             forwarded unchanged and logged as ok.
+ *
+ * --huge-xml KIND answers every bucket listing (a GET whose target holds
+ * "list-type=2", within --only-after and --only-path) itself, without asking
+ * the server: 200 and a chunked application/xml body that is
+ *
+ *   wide       a ListBucketResult of --xml-mb MiB (default 200) of entries
+ *              under the listed prefix: CommonPrefixes when the request has a
+ *              delimiter, else Contents
+ *   long       a ListBucketResult of one Contents whose Key is --xml-mb MiB long
+ *   deep       a ListBucketResult holding --xml-mb MiB of nested elements
+ *   blank      a ListBucketResult holding --xml-mb MiB of white space
+ *   laughs     a ListBucketResult whose DOCTYPE defines entities that expand
+ *              to 10^9 characters ("billion laughs"), used in a Key
+ *   malformed  a short ListBucketResult with mismatched tags
+ *   garbage    a short body that is not XML at all
+ *   endless    a page of 1000 entries that says it is truncated and names
+ *              the same continuation token every time: a listing without end
+ *
+ * and closes the connection after it. Its log lines say xml-KIND.
  *
  * --log FILE appends one line per request: "N METHOD PATH -> FAULT", FAULT
- * being ok, drop-before, drop-request, drop-response, 503 or stall. Headers
+ * being ok, drop-before, drop-request, drop-response, 503, stall, corrupt,
+ * truncate or xml-KIND (corrupt and truncate lines are written once the
+ * response's head shows whether the fault applies). Headers
  * are never logged; signature and credential query parameters are redacted.
  *
  * Exit status: 0 after SIGTERM/SIGINT, 1 on a startup error, 2 on bad usage.
@@ -74,9 +104,16 @@
 #define SPLIT_UNKNOWN 65536     /* fault position range in a body of unknown length */
 #define DRAIN_MS 2000           /* how long a closing client may still send */
 
-enum fault { FAULT_OK, FAULT_DROP_BEFORE, FAULT_DROP_REQUEST, FAULT_DROP_RESPONSE, FAULT_503, FAULT_STALL };
+enum fault { FAULT_OK, FAULT_DROP_BEFORE, FAULT_DROP_REQUEST, FAULT_DROP_RESPONSE, FAULT_503, FAULT_STALL,
+             FAULT_CORRUPT, FAULT_TRUNCATE, FAULT_XML };
 static const char *const fault_name[] = {
-    "ok", "drop-before", "drop-request", "drop-response", "503", "stall"
+    "ok", "drop-before", "drop-request", "drop-response", "503", "stall", "corrupt", "truncate", "xml"
+};
+
+enum xml_kind { XML_NONE, XML_WIDE, XML_LONG, XML_DEEP, XML_BLANK, XML_LAUGHS, XML_MALFORMED, XML_GARBAGE,
+                XML_ENDLESS };
+static const char *const xml_kind_name[] = {
+    "", "wide", "long", "deep", "blank", "laughs", "malformed", "garbage", "endless"
 };
 
 static const char slowdown_body[] =
@@ -90,11 +127,13 @@ static struct {
     struct sockaddr_storage up_addr;
     socklen_t up_len;
     uint64_t seed;
-    double p_drop, p_503, p_stall;
+    double p_drop, p_503, p_stall, p_corrupt, p_truncate;
     long stall_ms;
+    enum xml_kind xml;
+    unsigned long long xml_mb;
     unsigned long long only_after;
     const char *only_path;
-} opt = { .seed = 1, .stall_ms = 3000 };
+} opt = { .seed = 1, .stall_ms = 3000, .xml_mb = 200 };
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER; /* all below */
 static pthread_cond_t g_idle = PTHREAD_COND_INITIALIZER;
@@ -483,6 +522,8 @@ static ssize_t fr_feed(struct framer *f, const char *p, size_t n, int *done)
 
 /* ---- one client connection ---- */
 
+static void log_request(unsigned long long n, const struct head *req, const char *what);
+
 struct conn {
     int c, u;                 /* client and upstream sockets, -1 when closed */
     struct buf cin, uin;      /* read from the client / from upstream */
@@ -493,6 +534,7 @@ struct conn {
     enum fault fault;
     int armed;
     unsigned long long pos, sent;
+    unsigned long long reqno; /* request whose log line waits for its response */
 };
 
 static long long ms_since(const struct timespec *t0)
@@ -542,6 +584,10 @@ static int emit(struct conn *k, int fd, const char *p, size_t n)
         p += first;
         n -= first;
         k->armed = 0;
+        if (k->fault == FAULT_TRUNCATE) {
+            k->graceful = 1;  /* FIN after the cut body, no reset */
+            return -1;
+        }
         if (k->fault != FAULT_STALL) {
             k->rst = k->drop_rst;
             return -1;
@@ -648,8 +694,20 @@ static int forward_response(struct conn *k, const struct head *req, struct head 
     else
         fr_init(&f, FR_CLOSE, 0);
 
+    if (fault == FAULT_CORRUPT || fault == FAULT_TRUNCATE) {
+        /* only a GET's body of known length is corrupted or cut */
+        if (strcmp(req->method, "GET") != 0 || (resp->status != 200 && resp->status != 206)
+            || f.kind != FR_LENGTH || resp->clen <= 0)
+            fault = FAULT_OK;
+        if (g_log)
+            log_request(k->reqno, req, fault_name[fault]);
+    }
+    unsigned long long flip = fault == FAULT_CORRUPT ? rng_below((unsigned long long)resp->clen)
+                                                     : ULLONG_MAX;
+    unsigned long long body_at = 0;   /* body bytes forwarded so far */
+
     k->sent = 0;
-    k->armed = fault == FAULT_DROP_RESPONSE || fault == FAULT_STALL;
+    k->armed = fault == FAULT_DROP_RESPONSE || fault == FAULT_STALL || fault == FAULT_TRUNCATE;
     k->fault = fault;
     if (k->armed) {
         if (f.kind == FR_LENGTH && resp->clen > 0)
@@ -677,6 +735,9 @@ static int forward_response(struct conn *k, const struct head *req, struct head 
             return -1;
         if (done)
             clamp_fault(k, (size_t)m);
+        if (flip >= body_at && flip < body_at + (unsigned long long)m)
+            buf_data(&k->uin)[flip - body_at] ^= (char)0xff;
+        body_at += (unsigned long long)m;
         if (emit(k, k->c, buf_data(&k->uin), (size_t)m) < 0)
             return -1;
         buf_consume(&k->uin, (size_t)m);
@@ -778,6 +839,180 @@ static int proxy_request(struct conn *k, const struct head *req, enum fault faul
     return 0;
 }
 
+/* ---- hostile listings (--huge-xml) ---- */
+
+/* A chunked body being written to the client, a buffer at a time. */
+struct xmlout {
+    struct conn *k;
+    char buf[65536];
+    size_t len;
+    int failed;
+};
+
+static void xo_flush(struct xmlout *o)
+{
+    char h[32];
+    if (o->failed || o->len == 0)
+        return;
+    int n = snprintf(h, sizeof h, "%zx\r\n", o->len);
+    if (send_all(o->k->c, h, (size_t)n) < 0 || send_all(o->k->c, o->buf, o->len) < 0
+        || send_all(o->k->c, "\r\n", 2) < 0)
+        o->failed = 1;
+    o->len = 0;
+}
+
+static void xo_put(struct xmlout *o, const char *p, size_t n)
+{
+    while (n > 0 && !o->failed) {
+        size_t room = sizeof o->buf - o->len, take = n < room ? n : room;
+        memcpy(o->buf + o->len, p, take);
+        o->len += take;
+        p += take;
+        n -= take;
+        if (o->len == sizeof o->buf)
+            xo_flush(o);
+    }
+}
+
+static void xo_puts(struct xmlout *o, const char *s) { xo_put(o, s, strlen(s)); }
+
+/* xo_repeat: S (of length N) COUNT times */
+static void xo_repeat(struct xmlout *o, const char *s, size_t n, unsigned long long count)
+{
+    for (unsigned long long i = 0; i < count && !o->failed; i++)
+        xo_put(o, s, n);
+}
+
+/* The value of query parameter NAME of TARGET, percent-decoded and escaped
+ * for XML text, into out (cut at cap); returns whether it is there. */
+static int query_param(const char *target, const char *name, char *out, size_t cap)
+{
+    const char *q = strchr(target, '?');
+    size_t nl = strlen(name), o = 0;
+    out[0] = '\0';
+    while (q) {
+        const char *p = q + 1, *e = strchr(p, '&');
+        if (!e)
+            e = p + strlen(p);
+        if ((size_t)(e - p) >= nl && strncmp(p, name, nl) == 0 && (p[nl] == '=' || p + nl == e)) {
+            for (p += nl + (p[nl] == '='); p < e && o + 8 < cap; p++) {
+                int c = (unsigned char)*p;
+                if (c == '%' && e - p >= 3) {
+                    unsigned v;
+                    if (sscanf(p + 1, "%2x", &v) == 1) {
+                        c = (int)v;
+                        p += 2;
+                    }
+                }
+                const char *esc = c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : NULL;
+                if (esc) {
+                    memcpy(out + o, esc, strlen(esc));
+                    o += strlen(esc);
+                } else {
+                    out[o++] = (char)c;
+                }
+            }
+            out[o] = '\0';
+            return 1;
+        }
+        q = *e ? e : NULL;
+    }
+    return 0;
+}
+
+static int answer_xml(struct conn *k, const struct head *req)
+{
+    static const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\n"
+                               "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+    static const char decl[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    struct xmlout *o = calloc(1, sizeof *o);
+    char prefix[TARGET_MAX * 2], delim[64], line[TARGET_MAX * 2 + 512];
+    unsigned long long bytes = opt.xml_mb << 20;
+
+    if (!o)
+        return -1;
+    o->k = k;
+    buf_consume(&k->cin, req->len);   /* a GET: no body */
+    query_param(req->target, "prefix", prefix, sizeof prefix);
+    int has_delim = query_param(req->target, "delimiter", delim, sizeof delim);
+    if (send_all(k->c, head, sizeof head - 1) < 0) {
+        free(o);
+        return -1;
+    }
+    if (opt.xml == XML_GARBAGE) {
+        xo_puts(o, "this is not XML at all \x01\x02\xff <<< >>> &&&\n");
+    } else if (opt.xml == XML_LAUGHS) {
+        xo_puts(o, decl);
+        xo_puts(o, "<!DOCTYPE ListBucketResult [<!ENTITY l0 \"ha\">");
+        for (int i = 1; i <= 9; i++) {
+            snprintf(line, sizeof line, "<!ENTITY l%d \"", i);
+            xo_puts(o, line);
+            for (int j = 0; j < 10; j++) {
+                snprintf(line, sizeof line, "&l%d;", i - 1);
+                xo_puts(o, line);
+            }
+            xo_puts(o, "\">");
+        }
+        xo_puts(o, "]>\n<ListBucketResult><Contents><Key>&l9;</Key><Size>1</Size></Contents>"
+                   "</ListBucketResult>\n");
+    } else {
+        xo_puts(o, decl);
+        snprintf(line, sizeof line,
+                 "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>bucket</Name>"
+                 "<Prefix>%s</Prefix><KeyCount>1000</KeyCount><MaxKeys>1000</MaxKeys>%s%s%s"
+                 "<IsTruncated>%s</IsTruncated>%s", prefix, has_delim ? "<Delimiter>" : "",
+                 has_delim ? delim : "", has_delim ? "</Delimiter>" : "",
+                 opt.xml == XML_ENDLESS ? "true" : "false",
+                 opt.xml == XML_ENDLESS ? "<NextContinuationToken>again</NextContinuationToken>" : "");
+        xo_puts(o, line);
+        if (opt.xml == XML_ENDLESS)
+            bytes = 1;   /* 1000 entries below */
+        switch (opt.xml) {
+        case XML_WIDE:
+        case XML_ENDLESS:
+            for (unsigned long long i = 0, sent = 0;
+                 (opt.xml == XML_ENDLESS ? i < 1000 : sent < bytes) && !o->failed; i++) {
+                int n = has_delim
+                    ? snprintf(line, sizeof line, "<CommonPrefixes><Prefix>%sw%012llu/</Prefix>"
+                               "</CommonPrefixes>", prefix, i)
+                    : snprintf(line, sizeof line, "<Contents><Key>%sw%012llu</Key><LastModified>"
+                               "2024-01-01T00:00:00.000Z</LastModified><ETag>&quot;0&quot;</ETag>"
+                               "<Size>1</Size><StorageClass>STANDARD</StorageClass></Contents>",
+                               prefix, i);
+                xo_put(o, line, (size_t)n);
+                sent += (unsigned long long)n;
+            }
+            break;
+        case XML_LONG:
+            snprintf(line, sizeof line, "<Contents><Key>%s", prefix);
+            xo_puts(o, line);
+            xo_repeat(o, "kkkkkkkkkkkkkkkk", 16, bytes / 16);
+            xo_puts(o, "</Key><LastModified>2024-01-01T00:00:00.000Z</LastModified><Size>1</Size>"
+                       "</Contents>");
+            break;
+        case XML_DEEP:
+            xo_repeat(o, "<a>", 3, bytes / 7);
+            xo_repeat(o, "</a>", 4, bytes / 7);
+            break;
+        case XML_BLANK:
+            xo_repeat(o, "                ", 16, bytes / 16);
+            break;
+        case XML_MALFORMED:
+            xo_puts(o, "<Contents><Key>a</Key></Contents><Contents><Key>b</Size></Contents>");
+            break;
+        default:
+            break;
+        }
+        xo_puts(o, "</ListBucketResult>\n");
+    }
+    xo_flush(o);
+    int failed = o->failed || send_all(k->c, "0\r\n\r\n", 5) < 0;
+    free(o);
+    if (!failed)
+        k->graceful = 1;
+    return -1;              /* Connection: close */
+}
+
 /* Append s to the log line, escaping what is not printable ASCII. */
 static size_t log_put(char *line, size_t at, size_t cap, const char *s, size_t n)
 {
@@ -792,7 +1027,7 @@ static size_t log_put(char *line, size_t at, size_t cap, const char *s, size_t n
     return at;
 }
 
-static void log_request(unsigned long long n, const struct head *req, enum fault fault)
+static void log_request(unsigned long long n, const struct head *req, const char *what)
 {
     static const char *const secret[] = { "X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token" };
     char line[3 * TARGET_MAX + 128];
@@ -817,8 +1052,7 @@ static void log_request(unsigned long long n, const struct head *req, enum fault
         q = amp;
     }
     pthread_mutex_lock(&g_lock);
-    fprintf(g_log, "%s%s -> %s\n", line, strlen(req->target) == TARGET_MAX - 1 ? "..." : "",
-            fault_name[fault]);
+    fprintf(g_log, "%s%s -> %s\n", line, strlen(req->target) == TARGET_MAX - 1 ? "..." : "", what);
     fflush(g_log);
     pthread_mutex_unlock(&g_lock);
 }
@@ -831,7 +1065,9 @@ static int handle_request(struct conn *k, const struct head *req)
     pthread_mutex_lock(&g_lock);
     unsigned long long n = ++g_requests;
     if (n > opt.only_after && (!opt.only_path || strstr(req->target, opt.only_path))) {
-        if (rng_chance(opt.p_drop)) {
+        if (opt.xml && strcmp(req->method, "GET") == 0 && strstr(req->target, "list-type=2")) {
+            fault = FAULT_XML;
+        } else if (rng_chance(opt.p_drop)) {
             static const enum fault where[] = { FAULT_DROP_BEFORE, FAULT_DROP_RESPONSE, FAULT_DROP_REQUEST };
             fault = where[rng_next() % (body ? 3 : 2)];
             k->drop_rst = (int)(rng_next() & 1);
@@ -839,11 +1075,23 @@ static int handle_request(struct conn *k, const struct head *req)
             fault = FAULT_503;
         } else if (rng_chance(opt.p_stall)) {
             fault = FAULT_STALL;
+        } else if (rng_chance(opt.p_corrupt)) {
+            fault = FAULT_CORRUPT;
+        } else if (rng_chance(opt.p_truncate)) {
+            fault = FAULT_TRUNCATE;
         }
     }
     pthread_mutex_unlock(&g_lock);
-    if (g_log)
-        log_request(n, req, fault);
+    k->reqno = n;
+    if (g_log && fault == FAULT_XML) {
+        char what[32];
+        snprintf(what, sizeof what, "xml-%s", xml_kind_name[opt.xml]);
+        log_request(n, req, what);
+    } else if (g_log && fault != FAULT_CORRUPT && fault != FAULT_TRUNCATE) {
+        log_request(n, req, fault_name[fault]);   /* those two: once the response is known */
+    }
+    if (fault == FAULT_XML)
+        return answer_xml(k, req);
 
     if (fault == FAULT_DROP_BEFORE) {
         k->rst = k->drop_rst;
@@ -948,7 +1196,9 @@ static void usage(int status)
     fprintf(status ? stderr : stdout,
             "usage: faultproxy --listen-port-file FILE --upstream HOST:PORT [--seed N]\n"
             "                  [--drop P] [--error503 P] [--stall P] [--stall-ms MS]\n"
-            "                  [--only-after N] [--only-path TEXT] [--log FILE]\n");
+            "                  [--corrupt P] [--truncate-body P] [--huge-xml KIND] [--xml-mb N]\n"
+            "                  [--only-after N] [--only-path TEXT] [--log FILE]\n"
+            "KIND: wide, long, deep, blank, laughs, malformed, garbage or endless\n");
     exit(status);
 }
 
@@ -1038,6 +1288,19 @@ static void parse_args(int argc, char **argv)
             opt.p_503 = parse_probability(name, v);
         else if (strcmp(name, "--stall") == 0)
             opt.p_stall = parse_probability(name, v);
+        else if (strcmp(name, "--corrupt") == 0)
+            opt.p_corrupt = parse_probability(name, v);
+        else if (strcmp(name, "--truncate-body") == 0)
+            opt.p_truncate = parse_probability(name, v);
+        else if (strcmp(name, "--huge-xml") == 0) {
+            opt.xml = XML_NONE;
+            for (int x = XML_WIDE; x <= XML_ENDLESS; x++)
+                if (strcmp(v, xml_kind_name[x]) == 0)
+                    opt.xml = (enum xml_kind)x;
+            if (opt.xml == XML_NONE)
+                bad_value(name, v);
+        } else if (strcmp(name, "--xml-mb") == 0)
+            opt.xml_mb = parse_count(name, v, 65536);
         else if (strcmp(name, "--stall-ms") == 0)
             opt.stall_ms = (long)parse_count(name, v, 1000000000);
         else if (strcmp(name, "--only-after") == 0)
