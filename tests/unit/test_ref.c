@@ -97,7 +97,7 @@ static void test_tag_names(void)
 	tag_ok("\xee\x80\x80", "U+E000 (just above the surrogates)");
 	tag_ok("\xf0\x9f\x98\x80", "U+1F600 (4-byte UTF-8)");
 	tag_ok("\xf4\x8f\xbf\xbf", "U+10FFFF (highest code point)");
-	tag_ok("\xc2\x80", "U+0080 (lowest 2-byte)");
+	tag_ok("\xc2\xa0", "U+00A0 (lowest 2-byte after the C1 controls)");
 	tag_ok("\xe0\xa0\x80", "U+0800 (lowest 3-byte)");
 	tag_ok("\xf0\x90\x80\x80", "U+10000 (lowest 4-byte)");
 
@@ -114,6 +114,8 @@ static void test_tag_names(void)
 	tag_bad("a\tb", "with a tab", "tag name 'a\\x09b' contains control characters");
 	tag_bad("a\nb", "with a newline", "tag name 'a\\x0ab' contains control characters");
 	tag_bad("\x01", "'\\x01'", "tag name '\\x01' contains control characters");
+	tag_bad("\xc2\x80", "U+0080 (a C1 control)", "tag name '\\xc2\\x80' contains control characters");
+	tag_bad("a\xc2\x9b" "b", "U+009B (CSI)", "tag name 'a\\xc2\\x9bb' contains control characters");
 	tag_bad("a\x1f", "with \\x1f", "tag name 'a\\x1f' contains control characters");
 	tag_bad("a\x7f", "with DEL", "tag name 'a\\x7f' contains control characters");
 	tag_bad("\xc0\xaf", "overlong 2-byte '/'", "tag name '\\xc0\\xaf' is not valid UTF-8");
