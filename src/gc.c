@@ -128,6 +128,9 @@ static int mark(vds_ctx *ctx, vds_backend *b, shaset *s)
 				char *vk = xasprintf("%s/%s/version.json", prefix, vers[k]);
 				if (vds_is_version_id(vers[k]) && b->ops->stat(b, vk, NULL) == 0)
 					r = mark_version(ctx, b, ds[i], vers[k], s);
+				/* deleted while we read it: it references nothing now */
+				if (r == VDS_ENOTFOUND && b->ops->stat(b, vk, NULL) == VDS_ENOTFOUND)
+					r = 0;
 				free(vk);
 			}
 			names_free(vers, nvers);

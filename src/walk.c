@@ -67,47 +67,37 @@ static char *join(const char *a, const char *b)
 	return *a ? xasprintf("%s/%s", a, b) : xstrdup(b);
 }
 
-/*
- * ROOT is how many bytes of a version path name the folder the walk started
- * from: links are judged from there, since the source tree ends there.
- */
-static int add_one(walk_list *l, const char *src, const char *dest, size_t root,
-		   const struct stat *st, const vds_opts *o);
+/* the folders a walk has still to read, each with its version path */
+typedef struct pending {
+	struct {
+		char *src, *dest;
+	} *v;
+	size_t n, cap;
+} pending;
 
-static int add_dir(walk_list *l, const char *src, const char *dest, size_t root,
-		   const vds_opts *o)
+static void pend(pending *p, char *src, char *dest)
 {
-	DIR *d = opendir(src);
-	struct dirent *de;
-	int r = 0;
-
-	if (!d)
-		return vds_err_errno(errno, "read folder", src);
-	while ((de = readdir(d)) && r == 0) {
-		struct stat st;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		size_t sl = strlen(src);
-		char *s = xasprintf("%.*s/%s", (int)(sl > 1 && src[sl - 1] == '/' ? sl - 1 : sl), src,
-				    de->d_name),
-		     *t = join(dest, de->d_name);
-		if (lstat(s, &st) < 0)
-			r = vds_err_errno(errno, "read", s);
-		else
-			r = add_one(l, s, t, root, &st, o);
-		free(s);
-		free(t);
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 16;
+		p->v = xrealloc(p->v, p->cap * sizeof(*p->v));
 	}
-	closedir(d);
-	return r;
+	p->v[p->n].src = src;
+	p->v[p->n++].dest = dest;
 }
 
-static int add_one(walk_list *l, const char *src, const char *dest, size_t root,
+/*
+ * Adds a file or link; a folder is queued on P, so that however deep a
+ * tree goes, neither the stack nor the open folders grow with it. ROOT is
+ * how many bytes of a version path name the folder the walk started from:
+ * links are judged from there, since the source tree ends there.
+ */
+static int add_one(walk_list *l, pending *p, const char *src, const char *dest, size_t root,
 		   const struct stat *st, const vds_opts *o)
 {
-	if (S_ISDIR(st->st_mode))
-		return add_dir(l, src, dest, root, o);
+	if (S_ISDIR(st->st_mode)) {
+		pend(p, xstrdup(src), xstrdup(dest));
+		return 0;
+	}
 	if (S_ISREG(st->st_mode)) {
 		push(l, src, dest, NULL, st);
 		return 0;
@@ -132,6 +122,57 @@ static int add_one(walk_list *l, const char *src, const char *dest, size_t root,
 	warn(o, "skipping special file %s", q(src));
 	l->skipped++;
 	return 0;
+}
+
+/* Reads one folder: its files are added, its folders queued on P. */
+static int read_dir(walk_list *l, pending *p, const char *src, const char *dest, size_t root,
+		    const vds_opts *o)
+{
+	DIR *d = opendir(src);
+	struct dirent *de;
+	int r = 0;
+
+	if (!d)
+		return vds_err_errno(errno, "read folder", src);
+	while ((de = readdir(d)) && r == 0) {
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		size_t sl = strlen(src);
+		char *s = xasprintf("%.*s/%s", (int)(sl > 1 && src[sl - 1] == '/' ? sl - 1 : sl), src,
+				    de->d_name),
+		     *t = join(dest, de->d_name);
+		if (lstat(s, &st) < 0)
+			r = vds_err_errno(errno, "read", s);
+		else
+			r = add_one(l, p, s, t, root, &st, o);
+		free(s);
+		free(t);
+	}
+	closedir(d);
+	return r;
+}
+
+/* Adds SRC (at version path DEST) and, for a folder, everything below it. */
+static int add_tree(walk_list *l, const char *src, const char *dest, size_t root,
+		    const struct stat *st, const vds_opts *o)
+{
+	pending p = {0};
+	int r = st ? add_one(l, &p, src, dest, root, st, o) : 0;
+
+	if (!st)
+		pend(&p, xstrdup(src), xstrdup(dest));
+	while (p.n) {
+		p.n--;
+		char *s = p.v[p.n].src, *t = p.v[p.n].dest;
+		if (r == 0)
+			r = read_dir(l, &p, s, t, root, o);
+		free(s);
+		free(t);
+	}
+	free(p.v);
+	return r;
 }
 
 int vds_source_check(const char *source)
@@ -165,7 +206,7 @@ int walk_source(walk_list *l, const char *source, const char *target, const vds_
 	if ((contents ? stat(source, &st) : lstat(source, &st)) < 0)
 		return vds_err_errno(errno, "read", source);
 	if (contents || (S_ISDIR(st.st_mode) && (!strcmp(source, ".") || !strcmp(source, "/")))) {
-		return add_dir(l, source, target, *target ? strlen(target) + 1 : 0, o);
+		return add_tree(l, source, target, *target ? strlen(target) + 1 : 0, NULL, o);
 	}
 	/* the file or folder itself, under its own name */
 	char *copy = xstrdup(source), *base;
@@ -174,12 +215,12 @@ int walk_source(walk_list *l, const char *source, const char *target, const vds_
 	base = strrchr(copy, '/') ? strrchr(copy, '/') + 1 : copy;
 	if (!strcmp(base, "..") || !strcmp(base, ".")) {
 		free(copy);
-		return add_dir(l, source, target, *target ? strlen(target) + 1 : 0, o);
+		return add_tree(l, source, target, *target ? strlen(target) + 1 : 0, NULL, o);
 	}
 	char *dest = join(target, base);
 	/* a folder is its own tree; a lone file or link sits at the target */
 	size_t root = S_ISDIR(st.st_mode) ? strlen(dest) + 1 : (*target ? strlen(target) + 1 : 0);
-	r = add_one(l, source, dest, root, &st, o);
+	r = add_tree(l, source, dest, root, &st, o);
 	free(dest);
 	free(copy);
 	return r;

@@ -14,7 +14,11 @@ trap 'chmod -R u+rwX "$T" 2>/dev/null; rm -rf "$T"' EXIT
 export VDS_HOME="$T/home" HOME="$T/userhome" TZ=UTC LC_ALL=C.UTF-8
 unset XDG_CONFIG_HOME XDG_DATA_HOME XDG_CACHE_HOME VDS_DATADIR
 mkdir -p "$HOME"
-TEST_TIMEOUT=${TEST_TIMEOUT:-120}
+# TIME_SCALE: how many times as long a run of vds takes here: 10 under
+# "make check-valgrind" (VDS_TEST_VALGRIND set, VDS_BIN runs vds under
+# valgrind), else 1; time limits and budgets are multiplied by it
+if [ -n "${VDS_TEST_VALGRIND:-}" ]; then TIME_SCALE=10; else TIME_SCALE=1; fi
+TEST_TIMEOUT=${TEST_TIMEOUT:-$((120 * TIME_SCALE))}
 tap_n=0
 tap_fail=0
 
@@ -72,6 +76,16 @@ new_dataset() { vds datasets create --name "$1" | sed -n 's/^Created dataset: //
 new_version() {
 	_ds=$1; shift
 	vds datasets versions create --id "$_ds" "$@" | sed -n 's/^C[a-z]* dataset version: //p' | tail -n 1
+}
+
+# secret VALUE: VALUE is a secret the test uses, which must never appear in any
+# output or log: it is added to the file $VDS_TEST_SECRETS (when set; make
+# check sets it), where "./quickstart check" looks for it in the logs after
+secret() {
+	[ -n "${VDS_TEST_SECRETS:-}" ] && [ -n "$1" ] || return 0
+	mkdir -p "$(dirname "$VDS_TEST_SECRETS")"
+	grep -qsxF -e "$1" "$VDS_TEST_SECRETS" ||
+		(umask 077 && printf '%s\n' "$1" >>"$VDS_TEST_SECRETS")
 }
 
 # ---- the default store: local, or an S3 bucket --------------------------------

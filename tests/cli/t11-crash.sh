@@ -4,8 +4,15 @@
 . "$VDS_SRCDIR/tests/cli/lib.sh"
 
 # SCALE: the time budgets of the kill loops are SCALE times as long on S3,
-# where every run takes many times as long, so that about as many rounds run
+# where every run takes many times as long, so that about as many rounds run;
+# under valgrind (TIME_SCALE) longer still, with fewer rounds at most
 if is_s3; then SCALE=4; else SCALE=1; fi
+SCALE=$((SCALE * TIME_SCALE))
+if [ -n "${VDS_TEST_VALGRIND:-}" ]; then
+	CREATES=6 COMMITS=3 PUTS=3 GETS=2
+else
+	CREATES=30 COMMITS=12 PUTS=12 GETS=6
+fi
 
 # ---------------------------------------------------------------- source tree
 S="$T/src"
@@ -100,7 +107,7 @@ is "they read back equal to the source" "$failures" ""
 # ---------------------------------------------------------------- killed creates
 start=$(date +%s)
 rounds=0
-while [ $rounds -lt 30 ] && [ $(($(date +%s) - start)) -lt $((10 * SCALE)) ]; do
+while [ $rounds -lt $CREATES ] && [ $(($(date +%s) - start)) -lt $((10 * SCALE)) ]; do
 	[ $((rounds % 3)) = 0 ] && new_store
 	aimed_kill span datasets versions create --id "$DS" --source-path "$S/"
 	rounds=$((rounds + 1))
@@ -123,7 +130,7 @@ cspan=$((span / 2 + 1)) kills=0 completed=0
 start=$(date +%s)
 rounds=0
 states=
-while [ $rounds -lt 12 ] && [ $(($(date +%s) - start)) -lt $((3 * SCALE)) ]; do
+while [ $rounds -lt $COMMITS ] && [ $(($(date +%s) - start)) -lt $((3 * SCALE)) ]; do
 	[ $((rounds % 2)) = 0 ] && new_store
 	D=$(new_version "$DS")
 	vds datasets files put --id "$D" --source-path "$S/" >/dev/null
@@ -147,7 +154,7 @@ failures=
 pspan=$span kills=0 completed=0
 start=$(date +%s)
 rounds=0
-while [ $rounds -lt 12 ] && [ $(($(date +%s) - start)) -lt $((3 * SCALE)) ]; do
+while [ $rounds -lt $PUTS ] && [ $(($(date +%s) - start)) -lt $((3 * SCALE)) ]; do
 	[ $((rounds % 2)) = 0 ] && new_store
 	D=$(new_version "$DS")
 	aimed_kill pspan datasets files put --id "$D" --source-path "$S/"
@@ -167,7 +174,7 @@ is "after killed puts drafts are all-or-nothing and commits read back equal" "$f
 failures=
 gspan=$span
 rounds=0 leftovers=
-while [ $rounds -lt 6 ]; do
+while [ $rounds -lt $GETS ]; do
 	G="$T/killedget$rounds"
 	aimed_kill gspan datasets files get --id "$V" --target-path "$G"
 	run vds datasets files get --id "$V" --target-path "$G"

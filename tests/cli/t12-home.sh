@@ -110,9 +110,15 @@ check "the demo is in this home's default store" store_has "datasets/$ID2/datase
 use_home "$T/home3"
 unset VDS_DATADIR
 mkdir -p "$T/inst/share"
-cp "$VDS_BIN" "$T/inst/vds"
 cp -R "$DEMO" "$T/inst/share/demo"
-run timeout "$TEST_TIMEOUT" "$T/inst/vds"
+if [ -n "${VDS_TEST_VALGRIND:-}" ]; then
+	# VDS_BIN is tests/valgrind/vds.sh: the program it runs is copied
+	cp "$VDS_VALGRIND_PROGRAM" "$T/inst/vds"
+	run env VDS_VALGRIND_PROGRAM="$T/inst/vds" timeout "$TEST_TIMEOUT" "$VDS_BIN"
+else
+	cp "$VDS_BIN" "$T/inst/vds"
+	run timeout "$TEST_TIMEOUT" "$T/inst/vds"
+fi
 check "demo data found beside the binary" grep -q '^Created demo dataset: ds' "$T/out"
 export VDS_DATADIR="$VDS_SRCDIR/share"
 

@@ -386,7 +386,7 @@ check "content with escape sequences is shown escaped" \
 # screen shows the escape-sequence name, jjj moves to the escape-sequence
 # content, q quits; neither ever reaches the terminal raw
 if command -v script >/dev/null 2>&1; then
-	printf 'jjjq' | timeout 20 script -qec "'$VDS_BIN' browse images:v2" "$T/pty" >/dev/null 2>"$T/pty.err"
+	printf 'jjjq' | timeout $((20 * TIME_SCALE)) script -qec "'$VDS_BIN' browse images:v2" "$T/pty" >/dev/null 2>"$T/pty.err"
 	pty_rc=$?
 	if [ ! -s "$T/pty" ] && grep -qi 'pseudo-terminal\|pty' "$T/pty.err"; then
 		ok "on a terminal: no raw escape sequence from names or contents # SKIP no pseudo-terminal"
@@ -526,9 +526,9 @@ check "TERM=vt100, NO_COLOR=1 and TERM=xterm-256color give the same text" \
 check "TERM=xterm-256color gives the same text" cmp -s "$D/term-vt100" "$D/term-xterm"
 screen term-vt100 images
 
-run timeout 20 "$VDS_BIN" browse </dev/null
+run timeout $((20 * TIME_SCALE)) "$VDS_BIN" browse </dev/null
 expect "no terminal and no script: a usage error" 2 "" "vds: the browser needs a terminal (TERM=vt100)"
-run env VDS_UI_SCRIPT="$T/nonexistent" timeout 20 "$VDS_BIN" browse
+run env VDS_UI_SCRIPT="$T/nonexistent" timeout $((20 * TIME_SCALE)) "$VDS_BIN" browse
 expect "a missing key script: an error" 4 "" "vds: cannot open script '$T/nonexistent'"
 
 done_testing

@@ -266,7 +266,7 @@ if [ -n "$nb_skip" ]; then
 		ok "$d # SKIP $nb_skip"
 	done
 else
-	nbv() { $as_user env VDS_HOME="$NB/home" HOME="$NB" timeout 20 "$VDS_BIN" "$@"; }
+	nbv() { $as_user env VDS_HOME="$NB/home" HOME="$NB" timeout $((20 * TIME_SCALE)) "$VDS_BIN" "$@"; }
 	NDS=$(nbv datasets create --name locked | sed -n 's/^Created dataset: //p')
 	NV=$(nbv datasets versions create --id locked --message before | sed -n 's/^Created dataset version: [^:]*://p')
 	cat >"$NB/script" <<EOF

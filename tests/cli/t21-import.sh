@@ -140,7 +140,11 @@ expect "an unsupported scheme is refused before anything is created" 4 "" \
 	"vds: unsupported URL 'ftp://127.0.0.1/x': use http://, https:// or s3://"
 run vds datasets versions create --id "$ds" --source-url "http:///x"
 expect "a URL without a host" 4 "" "vds: malformed URL 'http:///x'"
-run vds datasets versions create --id "$ds" --source-url "http://u:secret@127.0.0.1:$port/status/404?token=secret"
+URL_PASSWORD=vdstesturlpassword01 URL_TOKEN=vdstesturltoken01
+secret "$URL_PASSWORD"
+secret "$URL_TOKEN"
+run vds datasets versions create --id "$ds" \
+	--source-url "http://u:$URL_PASSWORD@127.0.0.1:$port/status/404?token=$URL_TOKEN"
 check "user name, password and query stay out of messages" \
 	grep -qx "vds: cannot download 'http://\*\*\*@127.0.0.1:$port/status/404?...': 404 Not Found" "$T/err"
 is "every failed version create left no draft" "$(vds datasets versions list --id "$ds")" "$versions_before"

@@ -19,8 +19,15 @@
 # default 100) scales them all (the sanitizer pass of the suite uses less)
 if is_s3; then SCALE=200; else SCALE=100; fi
 SCALE=$((SCALE * ${VDS_TEST_BUDGET:-100} / 100))
+# under valgrind (VDS_TEST_VALGRIND) every run takes TIME_SCALE times as
+# long: so do the budgets, and a part has 5 rounds at most
+SCALE=$((SCALE * TIME_SCALE))
+if [ -n "${VDS_TEST_VALGRIND:-}" ]; then MAX_ROUNDS=5; else MAX_ROUNDS=1000000; fi
 # budget SECONDS ROUNDS: true while the current part has time and rounds left
-budget() { [ "$rounds" -lt "$2" ] && [ $(($(date +%s) - start)) -lt $(($1 * SCALE / 100 + 1)) ]; }
+budget() {
+	[ "$rounds" -lt "$2" ] && [ "$rounds" -lt "$MAX_ROUNDS" ] &&
+		[ $(($(date +%s) - start)) -lt $(($1 * SCALE / 100 + 1)) ]
+}
 
 failures=
 # fail TEXT: records a failure of the current part
@@ -167,8 +174,9 @@ done
 part_end "killed tags set: a tag names its old or its new version, a rerun moves it"
 
 # ---------------------------------------------------------------- tags delete
-while budget 8 200; do
-	tag=t$(($(rnd 3) + 1))
+# the tags in turn, each at least once: every tag is deleted at the end
+while [ "$rounds" -lt 3 ] || budget 8 200; do
+	tag=t$((rounds % 3 + 1))
 	eval "old=\$at_$tag"
 	if [ -z "$old" ]; then
 		old=$(vv $(($(rnd 4) + 1)))

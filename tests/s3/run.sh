@@ -22,6 +22,9 @@
 #   VDS_TEST_S3_DIR         the server's folder (radosgw-admin -c DIR/ceph.conf)
 #
 # in its environment, passes its output through and exits with its status.
+# With VDS_TEST_SECRETS set (make check sets it) the server's secret key is
+# added to that file, never printed: "./quickstart check" makes sure that no
+# log shows it.
 # The server is stopped when the test ends or this script is interrupted.
 # If the server does not start: "Bail out! could not start KIND: REASON",
 # exit 1 (the server's log tail goes to stderr).
@@ -91,6 +94,11 @@ cat "$err" >&2
 
 S3_ENDPOINT='' S3_ACCESS_KEY='' S3_SECRET_KEY='' S3_REGION='' S3_BUCKET=''
 . "$dir/env"
+if [ -n "${VDS_TEST_SECRETS:-}" ] && [ -n "$S3_SECRET_KEY" ]; then
+	mkdir -p "$(dirname "$VDS_TEST_SECRETS")"
+	grep -qsxF -e "$S3_SECRET_KEY" "$VDS_TEST_SECRETS" ||
+		(umask 077 && printf '%s\n' "$S3_SECRET_KEY" >>"$VDS_TEST_SECRETS")
+fi
 VDS_TEST_S3=$kind
 VDS_TEST_S3_ENDPOINT=$S3_ENDPOINT
 VDS_TEST_S3_ACCESS_KEY=$S3_ACCESS_KEY

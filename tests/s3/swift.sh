@@ -17,7 +17,7 @@
 #                        (sh-sourceable):
 #                          S3_ENDPOINT=http://127.0.0.1:PORT
 #                          S3_ACCESS_KEY=test:tester
-#                          S3_SECRET_KEY=testing
+#                          S3_SECRET_KEY=vdstestswiftsecret0000000000000000000001
 #                          S3_REGION=us-east-1
 #                          S3_BUCKET=vds-test
 #                        If it fails, nothing is left running and DIR/log stays.
@@ -37,7 +37,7 @@
 
 PY=/usr/bin/python3    # the system's python, which has the swift modules
 ACCESS_KEY=test:tester
-SECRET_KEY=testing
+SECRET_KEY=vdstestswiftsecret0000000000000000000001
 
 installed() {
 	[ -x /usr/bin/memcached ] && command -v curl >/dev/null 2>&1 &&
@@ -143,7 +143,7 @@ max_multi_delete_objects = 1000
 
 [filter:tempauth]
 use = egg:swift#tempauth
-user_test_tester = testing .admin
+user_test_tester = $SECRET_KEY .admin
 
 [filter:cache]
 use = egg:swift#memcache

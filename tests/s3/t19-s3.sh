@@ -143,7 +143,7 @@ interrupt_put() {
 		--concurrency 1 >"$T/out" 2>"$T/err" &
 	_pid=$!
 	_n=0
-	while [ $_n -lt 1000 ] && ! grep -q 'partNumber=.* -> 200' "$T/err"; do
+	while [ $_n -lt $((1000 * TIME_SCALE)) ] && ! grep -q 'partNumber=.* -> 200' "$T/err"; do
 		sleep 0.01
 		_n=$((_n + 1))
 	done

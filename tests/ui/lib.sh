@@ -10,7 +10,7 @@
 # as 0s) exported, with NO_COLOR, VDS_UI_SCRIPT and COLORTERM unset.
 # Settings, with their defaults; a test changes them after sourcing this:
 #   UI_PREFIX=          how the names of the test's expected screens start
-#   UI_TIMEOUT=20       seconds one run of the browser may take
+#   UI_TIMEOUT=20       seconds one run of the browser may take (times TIME_SCALE)
 #   UI_NORM_SED=        a sed script norm applies after the stand-ins
 #   UI_LINES_NORM=      not empty: line, is_line, like and has_line read the
 #                       dumps through norm too, else as they were written
@@ -50,9 +50,9 @@ UI_LINES_NORM=
 _ui_standins=
 
 # ui ARGS...: runs vds with the key script $T/script (written before), under a time limit
-ui() { VDS_UI_SCRIPT=$T/script timeout "$UI_TIMEOUT" "$VDS_BIN" "$@"; }
+ui() { VDS_UI_SCRIPT=$T/script timeout "$((UI_TIMEOUT * TIME_SCALE))" "$VDS_BIN" "$@"; }
 # ui_env VAR=VALUE... PROGRAM ARGS...: the same with more variables set
-ui_env() { VDS_UI_SCRIPT=$T/script timeout "$UI_TIMEOUT" env "$@"; }
+ui_env() { VDS_UI_SCRIPT=$T/script timeout "$((UI_TIMEOUT * TIME_SCALE))" env "$@"; }
 
 # keys: writes the key script from stdin
 keys() { cat >"$T/script"; }
