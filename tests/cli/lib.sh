@@ -134,12 +134,15 @@ s3keys() {
 		sed "s|^$S3_PREFIX||"
 }
 
-# s3uploads: the number of unfinished multipart uploads in the bucket
-s3uploads() {
-	curl -sS -f --netrc-file "$T/netrc" --aws-sigv4 "aws:amz:$VDS_TEST_S3_REGION:s3" \
-		-H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
-		"$VDS_TEST_S3_ENDPOINT/$VDS_TEST_S3_BUCKET/?uploads=" | grep -o '<Upload>' | wc -l
+# s3curl_bucket METHOD PATH: one signed request for PATH (a key and/or a
+# query) from the bucket's root, whatever the store's prefix
+s3curl_bucket() {
+	curl -sS -f -X "$1" --netrc-file "$T/netrc" --aws-sigv4 "aws:amz:$VDS_TEST_S3_REGION:s3" \
+		-H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$VDS_TEST_S3_ENDPOINT/$VDS_TEST_S3_BUCKET/$2"
 }
+
+# s3uploads: the number of unfinished multipart uploads in the bucket
+s3uploads() { s3curl_bucket GET '?uploads=' | grep -o '<Upload>' | wc -l; }
 
 # store_has KEY: true if the default store holds object KEY (or keys below KEY/)
 store_has() {

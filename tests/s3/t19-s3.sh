@@ -211,13 +211,21 @@ is "no file content was sent again" \
 head -c 150000000 /dev/urandom >"$T/resume.bin" # nine parts
 interrupt_put "$T/resume.bin"
 check "the upload was interrupted (exit 130)" [ "$rc" = 130 ]
+# the parts the server holds: those vds saw arrive, and perhaps the one in
+# flight at the interrupt (its answer may come after vds stopped waiting)
 sent=$(grep -c 'PUT .*partNumber=.* -> 200' "$T/err")
+held=$(s3curl_bucket GET '?uploads=' | sed 's|<Upload>|\n|g' |
+	sed -n 's|.*<Key>\([^<]*\)</Key>.*<UploadId>\([^<]*\)</UploadId>.*|\1?uploadId=\2|p')
+check "... leaving one unfinished upload" [ "$(printf '%s\n' "$held" | grep -c .)" = 1 ]
+held=$(s3curl_bucket GET "$held" | grep -o '<Part>' | wc -l)
+check "... holding the parts vds saw arrive ($sent), or one more ($held)" \
+	[ "$held" = "$sent" ] || [ "$held" = $((sent + 1)) ]
 run vds --debug datasets versions create --id "$ds" --source-path "$T/resume.bin" --message three
 keep
 v3=$(sed -n 's/^Committed dataset version: //p' "$T/out")
 check "the rerun commits" [ "$rc" = 0 ] && [ -n "$v3" ]
 is "... sending only the parts that had not arrived" \
-	"$(grep -c 'PUT .*partNumber=.* -> 200' "$T/err")" $((9 - sent))
+	"$(grep -c 'PUT .*partNumber=.* -> 200' "$T/err")" $((9 - held))
 run vds datasets versions verify --id "$v3"
 expect "... and the result is intact" 0 "Verified 1 file of $v3: all intact" ""
 
