@@ -434,6 +434,55 @@ typedef void (*vds_fsck_fn)(const char *finding, bool repaired, void *ud);
 int vds_fsck(vds_ctx *ctx, const char *provider_id, bool repair, vds_fsck_fn fn, void *ud,
 	     vds_fsck_result *res);
 
+/* ---- mounts ------------------------------------------------------------ */
+
+/* A read-only FUSE mount of one version, served by threads of this process. */
+typedef struct vds_mount vds_mount;
+
+/* True if FUSE mounts can be made here; else false, the reason in vds_errmsg(). */
+bool vds_mount_possible(void);
+/*
+ * Mounts DS:VER read-only at DIR (an empty folder) with a context of its
+ * own opened from CONFIG_PATH (NULL: the default); contents are read on
+ * demand. Returns once the mount is visible.
+ */
+int vds_mount_new(const char *config_path, const char *ds, const char *ver, const char *dir,
+		  vds_mount **out);
+/* Blocks until M is unmounted from outside (vds umount, fusermount3 -u). */
+int vds_mount_wait(vds_mount *m);
+/* Unmounts M if it is still mounted, and frees it. */
+void vds_mount_free(vds_mount *m);
+/* Unmounts the mount at DIR, also a stale one whose process died. */
+int vds_umount(const char *dir);
+
+/* ---- lineage ------------------------------------------------------------ */
+
+/* One input of a job: the name it had and the exact version it read. */
+typedef struct vds_lineage_input {
+	char *name;
+	char dataset[VDS_DSID_LEN + 1];
+	char version[VDS_VERID_LEN + 1];
+} vds_lineage_input;
+
+/* How a version was made by vds run. Owns its strings. */
+typedef struct vds_lineage {
+	vds_lineage_input *inputs;
+	size_t ninputs;
+	char *output;     /* the output name the version was written as */
+	char **command;   /* the command's argv */
+	size_t ncommand;
+	int64_t started_us, ended_us;
+	int exit_status;
+	char *host;
+} vds_lineage;
+
+/* Records how draft DS:VER was made (before it is committed). */
+int vds_lineage_set(vds_ctx *ctx, const char *ds, const char *ver, const vds_lineage *l);
+/* Reads how DS:VER was made; VDS_ENOTFOUND if vds run did not make it. */
+int vds_lineage_get(vds_ctx *ctx, const char *ds, const char *ver, vds_lineage *out);
+/* Frees what L owns. */
+void vds_lineage_release(vds_lineage *l);
+
 /* ---- background jobs ---------------------------------------------------- */
 
 /*
