@@ -31,7 +31,8 @@
 #include "cache.h"
 #include "content.h"
 
-#define SLOTS 3 /* blocks of an uncached object kept in memory */
+#define SLOTS 3     /* blocks of an uncached object kept in memory */
+#define IDLE_MAX 16 /* partly fetched objects kept after their last close */
 
 enum mode { WHOLE, SPARSE, MEMORY };
 enum { ABSENT, ARRIVING, HERE };
@@ -48,6 +49,7 @@ struct content {
 	content_set *set;
 	content *next; /* in the set's list of open contents */
 	unsigned refs; /* guarded by the set's lock */
+	uint64_t idle; /* when refs fell to 0 (the set's clock), kept partly fetched */
 	unsigned char sha[32];
 	char key[80];
 	uint64_t size;
@@ -72,10 +74,14 @@ struct content_set {
 	const char *cache_dir; /* NULL: content is on local disk */
 	uint64_t cache_max;
 	pthread_mutex_t lock;
-	content *open;
+	content *open; /* open, and kept partly fetched ones */
+	size_t nidle;
+	uint64_t clock;
 	_Atomic uint64_t fetches, fetched, cached;
 	_Atomic uint64_t added, unpruned; /* bytes put into the cache: in all, since a prune */
 };
+
+static void content_free(content *c);
 
 content_set *content_set_new(vds_backend *b)
 {
@@ -92,6 +98,11 @@ void content_set_free(content_set *s)
 {
 	if (!s)
 		return;
+	while (s->open) {
+		content *c = s->open;
+		s->open = c->next;
+		content_free(c);
+	}
 	if (s->cache_dir && atomic_load(&s->unpruned)) {
 		vds_cache_info info = {0};
 		cache_prune(s->cache_dir, s->cache_max, &info);
@@ -460,7 +471,8 @@ int content_open(content_set *s, const unsigned char sha[32], uint64_t size, con
 	pthread_mutex_lock(&s->lock);
 	for (c = s->open; c; c = c->next)
 		if (!memcmp(c->sha, sha, 32) && c->size == size) {
-			c->refs++;
+			if (c->refs++ == 0)
+				s->nidle--;
 			pthread_mutex_unlock(&s->lock);
 			*out = c;
 			return 0;
@@ -496,6 +508,20 @@ void content_close(content *c)
 	if (--c->refs) {
 		pthread_mutex_unlock(&s->lock);
 		return;
+	}
+	pthread_mutex_lock(&c->lock);
+	bool keep = c->mode == SPARSE && !c->failed; /* the blocks it has stay useful */
+	pthread_mutex_unlock(&c->lock);
+	if (keep) {
+		c->idle = ++s->clock;
+		if (++s->nidle <= IDLE_MAX) {
+			pthread_mutex_unlock(&s->lock);
+			return;
+		}
+		for (content *o = s->open; o; o = o->next) /* too many: drop the oldest */
+			if (!o->refs && o->idle < c->idle)
+				c = o;
+		s->nidle--;
 	}
 	for (content **p = &s->open; *p; p = &(*p)->next)
 		if (*p == c) {

@@ -36,7 +36,7 @@ void content_set_stats(content_set *s, content_stats *out);
 
 /* Opens content SHA of SIZE bytes; close with content_close(). */
 int content_open(content_set *s, const unsigned char sha[32], uint64_t size, content **out);
-/* Closes C (a partial fetch nobody reads any more is dropped). */
+/* Closes C; the last few partly fetched objects stay, for their next open. */
 void content_close(content *c);
 /*
  * Makes bytes [OFF, OFF + LEN) of C readable, clipped to its size (*GOT

@@ -824,6 +824,17 @@ static void abort_connection(dev_t dev)
 	free(p);
 }
 
+/*
+ * True if a FUSE mount at DIR lost its process (ENOTCONN). Its attributes
+ * may still be cached, so stat() can succeed: statfs() always asks.
+ */
+static bool is_stale(const char *dir)
+{
+	struct statvfs sv;
+
+	return statvfs(dir, &sv) < 0 && errno == ENOTCONN;
+}
+
 int vds_umount(const char *dir)
 {
 	struct stat st;
@@ -832,7 +843,7 @@ int vds_umount(const char *dir)
 
 	if ((r = abs_dir(dir, &abs)) < 0)
 		return r;
-	bool stale = stat(abs, &st) < 0 && errno == ENOTCONN;
+	bool stale = is_stale(abs);
 	if (!stale && lstat(abs, &st) < 0) {
 		r = vds_err(errno == ENOENT ? VDS_ENOTFOUND : VDS_EIO, "cannot unmount %s: %s", q(dir),
 			    strerror(errno));
@@ -889,10 +900,10 @@ static int check_mount_point(const char *dir, const char *abs)
 	bool empty = true;
 	char *type;
 
+	if (is_stale(abs))
+		return vds_err(VDS_ECONFLICT, "%s is a mount whose process ended: "
+					      "run 'vds umount' on it first", q(dir));
 	if (stat(abs, &st) < 0) {
-		if (errno == ENOTCONN)
-			return vds_err(VDS_ECONFLICT, "%s is a mount whose process ended: "
-						      "run 'vds umount' on it first", q(dir));
 		if (errno == ENOENT)
 			return vds_err(VDS_ENOTFOUND, "no such folder %s", q(dir));
 		return vds_err_errno(errno, "use folder", dir);
