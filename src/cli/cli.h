@@ -11,7 +11,7 @@
 
 #include "vds.h"
 
-enum opt_kind { OPT_STR, OPT_MULTI, OPT_BOOL, OPT_TRUEFALSE };
+enum opt_kind { OPT_STR, OPT_MULTI, OPT_BOOL, OPT_TRUEFALSE, OPT_ARG /* a word without -- */ };
 
 /* One --option a command accepts. */
 typedef struct cli_opt {
@@ -45,6 +45,7 @@ typedef struct cli_cmd {
 /* Command tables of each group, each ended by an entry with path NULL. */
 extern const cli_cmd datasets_cmds[], versions_cmds[], tags_cmds[], files_cmds[],
 	providers_cmds[], cache_cmds[], diff_cmds[], file_diff_cmds[], maintain_cmds[];
+extern const cli_cmd mount_cmds[];
 
 /* Parses ARGV against SPEC; VDS_EUSAGE with a message on bad input. */
 int args_parse(cli_args *a, const char *cmd, const cli_opt *spec, int argc, char **argv);

@@ -14,7 +14,7 @@
 
 static const cli_cmd *const groups[] = {datasets_cmds, versions_cmds, diff_cmds,
 					 tags_cmds, files_cmds, file_diff_cmds,
-					 providers_cmds, cache_cmds, maintain_cmds};
+					 providers_cmds, cache_cmds, maintain_cmds, mount_cmds};
 
 static void usage(FILE *f)
 {

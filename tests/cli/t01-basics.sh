@@ -47,6 +47,8 @@ Commands:
   cache limit                        Set the cache's size limit (applied after downloads)
   fsck                               Check every dataset, version, tag and draft of a store
   gc                                 Delete content that no version or draft references
+  mount                              Mount a committed version read-only at a folder
+  umount                             Unmount a mounted version
 
 References: DATASET, DATASET:latest, DATASET:VERSION, DATASET:TAG.
 Run 'vds COMMAND --help' for a command's options; see vds(1).
