@@ -16,6 +16,15 @@ static const cli_opt *find_opt(const cli_opt *spec, const char *name, size_t len
 	return NULL;
 }
 
+/* The OPT_REST entry of SPEC, or NULL: whether the command takes words after "--". */
+static const cli_opt *find_rest(const cli_opt *spec)
+{
+	for (const cli_opt *o = spec; o && o->name; o++)
+		if (o->kind == OPT_REST)
+			return o;
+	return NULL;
+}
+
 static void push(cli_args *a, const char *name, const char *value)
 {
 	a->name = xrealloc(a->name, (a->n + 1) * sizeof(*a->name));
@@ -32,6 +41,11 @@ int args_parse(cli_args *a, const char *cmd, const cli_opt *spec, int argc, char
 	for (int i = 0; i < argc; i++) {
 		const char *arg = argv[i];
 
+		if (!strcmp(arg, "--") && find_rest(spec)) {
+			a->rest = argv + i + 1;
+			a->nrest = (size_t)(argc - i - 1);
+			break;
+		}
 		if (strncmp(arg, "--", 2) != 0 || !arg[2]) {
 			const cli_opt *w = spec;
 			while (w && w->name && (w->kind != OPT_ARG || arg_str(a, w->name)))
@@ -46,7 +60,7 @@ int args_parse(cli_args *a, const char *cmd, const cli_opt *spec, int argc, char
 		size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
 		const cli_opt *o = find_opt(spec, arg + 2, len);
 
-		if (!o || o->kind == OPT_ARG)
+		if (!o || o->kind == OPT_ARG || o->kind == OPT_REST)
 			return vds_err(VDS_EUSAGE, "unknown option %s for 'vds %s' (see 'vds %s --help')",
 				       q(arg), cmd, cmd);
 		const char *value;
@@ -123,6 +137,10 @@ void cli_print_help(const cli_cmd *c)
 			printf(" %s%s%s", o->required ? "" : "[", o->arg, o->required ? "" : "]");
 			continue;
 		}
+		if (o->kind == OPT_REST) {
+			printf(" [-- %s]", o->arg);
+			continue;
+		}
 		printf(" %s--%s%s%s%s", o->required ? "" : "[", o->name, o->kind == OPT_BOOL ? "" : " ",
 		       o->kind == OPT_BOOL ? "" : o->arg, o->required ? "" : "]");
 		if (o->kind == OPT_MULTI)
@@ -135,6 +153,8 @@ void cli_print_help(const cli_cmd *c)
 			char left[64];
 			if (o->kind == OPT_ARG)
 				snprintf(left, sizeof(left), "%s", o->arg);
+			else if (o->kind == OPT_REST)
+				snprintf(left, sizeof(left), "-- %s", o->arg);
 			else
 				snprintf(left, sizeof(left), "--%s%s%s", o->name,
 					 o->kind == OPT_BOOL ? "" : " ", o->kind == OPT_BOOL ? "" : o->arg);
