@@ -617,7 +617,8 @@ out:
 			    res->signal, strsignal(res->signal));
 	if (R.workdir) {
 		res->workdir = xstrdup(R.workdir);
-		res->kept = ran && (r < 0 || res->status != 0 || res->ncommitted < R.nout);
+		/* what the command wrote is kept for a look when it was not committed */
+		res->kept = ran && R.nout && (r < 0 || res->status != 0 || res->ncommitted < R.nout);
 		if (!res->kept && R.temp)
 			remove_tree(R.workdir);
 		else if (!res->kept && R.made)

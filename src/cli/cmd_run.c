@@ -187,12 +187,14 @@ static int run_job(vds_ctx *ctx, cli_args *a)
 		char *dir = res.workdir ? vds_display_escape(res.workdir) : NULL;
 		if (r < 0)
 			fprintf(stderr, "vds: %s\n", vds_errmsg());
-		else if (res.status != 0)
+		else if (res.signal)
+			fprintf(stderr,
+				"vds: interrupted by signal %d (%s): the command ended with exit status "
+				"%d; nothing was committed\n",
+				res.signal, strsignal(res.signal), res.status);
+		else
 			fprintf(stderr, "vds: the command failed (exit status %d): nothing was committed\n",
 				res.status);
-		else
-			fprintf(stderr, "vds: interrupted by signal %d: nothing was committed\n",
-				res.signal);
 		if (res.kept)
 			fprintf(stderr, "vds: outputs are kept in %s\n", dir);
 		free(dir);
