@@ -30,6 +30,7 @@
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "content.h"
@@ -40,6 +41,7 @@
 #define TTL 86400.0            /* a committed version never changes */
 #define MAX_READ (1u << 20)    /* bytes per read request */
 #define LINK_MAX_BYTES 65536   /* a longer link target is refused */
+#define DETACH_WAIT 5          /* seconds a detached mount in use gets to end */
 
 extern char **environ;
 
@@ -1072,6 +1074,19 @@ void vds_mount_free(vds_mount *m)
 		/* in use: detach it, and end its connection so that the threads end now */
 		unmount_dir(m->dir, true);
 		abort_connection(m->dev);
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += DETACH_WAIT;
+		pthread_mutex_lock(&m->lock);
+		while (!m->ended && pthread_cond_timedwait(&m->cond, &m->lock, &until) == 0)
+			;
+		ended = m->ended;
+		pthread_mutex_unlock(&m->lock);
+		if (!ended) { /* no fuse control file system: the files still open keep it */
+			vds_debug("mount: %s stays until its open files are closed", m->dir);
+			pthread_detach(m->thread);
+			return;
+		}
 	}
 	pthread_join(m->thread, NULL);
 	fuse_session_unmount(m->se);

@@ -450,7 +450,12 @@ int vds_mount_new(const char *config_path, const char *ds, const char *ver, cons
 		  vds_mount **out);
 /* Blocks until M is unmounted from outside (vds umount, fusermount3 -u). */
 int vds_mount_wait(vds_mount *m);
-/* Unmounts M if it is still mounted, and frees it. */
+/*
+ * Unmounts M if it is still mounted, and frees it. A mount in use is
+ * detached and its connection ended; where that cannot be ended (no fuse
+ * control file system), its threads serve the files still open until they
+ * are closed, and M is freed only with the process.
+ */
 void vds_mount_free(vds_mount *m);
 /* Unmounts the mount at DIR, also a stale one whose process died. */
 int vds_umount(const char *dir);
