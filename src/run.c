@@ -420,23 +420,70 @@ static char **command_env(run *R)
 	return env;
 }
 
+/*
+ * Finds program NAME as a shell would: a path as it is, a name in $PATH.
+ * Returns the path to run (malloc'd), or NULL with errno saying why not.
+ */
+static char *find_program(const char *name)
+{
+	const char *path = getenv("PATH");
+	int why = ENOENT;
+
+	if (strchr(name, '/')) {
+		if (access(name, X_OK) == 0)
+			return xstrdup(name);
+		return NULL;
+	}
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (const char *p = path;; p++) {
+		const char *end = strchr(p, ':');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char *cand = xasprintf("%.*s%s%s", (int)len, p, len ? "/" : "", name);
+		struct stat st;
+
+		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (access(cand, X_OK) == 0)
+				return cand;
+			why = EACCES; /* found, but not runnable: say so unless another one is */
+		}
+		free(cand);
+		if (!end)
+			break;
+		p = end;
+	}
+	errno = why;
+	return NULL;
+}
+
 /* Runs the command and waits for it; its exit status goes to *STATUS. */
 static int execute(run *R, int *status)
 {
-	char **env = command_env(R), **argv = xcalloc(R->job->ncommand + 1, sizeof(*argv));
+	char **env, **argv, *prog = find_program(R->job->command[0]);
 	posix_spawnattr_t attr;
 	sigset_t none;
 	pid_t pid;
 	int e, ws;
 
+	if (!prog) {
+		e = errno;
+		R->started_us = R->ended_us = vds_now_us();
+		note(R, "cannot run %s: %s", q(R->job->command[0]), strerror(e));
+		*status = e == ENOENT ? 127 : 126; /* as a shell says it */
+		return 0;
+	}
+	env = command_env(R);
+	argv = xcalloc(R->job->ncommand + 1, sizeof(*argv));
 	for (size_t i = 0; i < R->job->ncommand; i++)
 		argv[i] = R->job->command[i];
 	sigemptyset(&none);
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+	fflush(NULL); /* what the caller printed comes before the command's output */
 	R->started_us = vds_now_us();
-	e = posix_spawnp(&pid, argv[0], NULL, &attr, argv, env);
+	e = posix_spawn(&pid, prog, NULL, &attr, argv, env);
+	free(prog);
 	posix_spawnattr_destroy(&attr);
 	for (size_t i = 0; env[i]; i++)
 		free(env[i]);
