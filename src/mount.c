@@ -42,6 +42,7 @@
 #define MAX_READ (1u << 20)    /* bytes per read request */
 #define LINK_MAX_BYTES 65536   /* a longer link target is refused */
 #define DETACH_WAIT 5          /* seconds a detached mount in use gets to end */
+#define INIT_WAIT 30           /* seconds a new mount gets to start */
 
 extern char **environ;
 
@@ -59,7 +60,7 @@ struct vds_mount {
 	pthread_t thread;
 	pthread_mutex_t lock; /* guards ended */
 	pthread_cond_t cond;
-	bool ended, joined;
+	bool inited, ended;
 	int loop_status;
 	dev_t dev; /* of the mounted root */
 };
@@ -246,7 +247,12 @@ static int errno_of(int status)
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
-	(void)userdata;
+	vds_mount *m = userdata;
+
+	pthread_mutex_lock(&m->lock);
+	m->inited = true;
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
 	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
 		conn->want |= FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE;
 	if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
@@ -733,8 +739,13 @@ static void unescape_mountinfo(char *s)
 	*w = '\0';
 }
 
-/* The file system type mounted at absolute path DIR (the last mount there), or NULL. */
-static char *mount_type(const char *dir)
+/*
+ * The file system type mounted at absolute path DIR (the last mount
+ * there), or NULL; its device in *DEV if not NULL. Read from
+ * /proc/self/mountinfo, so that nothing asks the mount itself (a mount of
+ * this very process may have no thread free to answer).
+ */
+static char *mount_type(const char *dir, dev_t *dev)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	char *line = NULL, *type = NULL;
@@ -755,8 +766,11 @@ static char *mount_type(const char *dir)
 		if (strcmp(fld[4], dir))
 			continue;
 		char *t = dash + 3;
+		unsigned maj = 0, min = 0;
 		free(type);
 		type = xstrndup(t, strcspn(t, " \n"));
+		if (dev && sscanf(fld[2], "%u:%u", &maj, &min) == 2)
+			*dev = makedev(maj, min);
 	}
 	free(line);
 	if (f)
@@ -845,17 +859,17 @@ int vds_umount(const char *dir)
 
 	if ((r = abs_dir(dir, &abs)) < 0)
 		return r;
-	bool stale = is_stale(abs);
-	if (!stale && lstat(abs, &st) < 0) {
-		r = vds_err(errno == ENOENT ? VDS_ENOTFOUND : VDS_EIO, "cannot unmount %s: %s", q(dir),
-			    strerror(errno));
-	} else if (!(type = mount_type(abs))) {
-		r = vds_err(VDS_EINVAL, "%s is not a mount", q(dir));
+	if (!(type = mount_type(abs, NULL))) {
+		if (lstat(abs, &st) < 0)
+			r = vds_err(errno == ENOENT ? VDS_ENOTFOUND : VDS_EIO, "cannot unmount %s: %s",
+				    q(dir), strerror(errno));
+		else
+			r = vds_err(VDS_EINVAL, "%s is not a mount", q(dir));
 	} else {
 		if (strcmp(type, "fuse.vds"))
 			r = vds_err(VDS_EINVAL, "%s is not a vds mount (it is %s)", q(dir), type);
-		else
-			r = unmount_dir(abs, stale);
+		else if ((r = unmount_dir(abs, false)) == VDS_ECONFLICT && is_stale(abs))
+			r = unmount_dir(abs, true); /* its process died: nothing serves what is open */
 		if (r == VDS_ECONFLICT)
 			r = vds_err(VDS_ECONFLICT, "cannot unmount %s: it is in use", q(dir));
 		free(type);
@@ -912,7 +926,7 @@ static int check_mount_point(const char *dir, const char *abs)
 	}
 	if (!S_ISDIR(st.st_mode))
 		return vds_err(VDS_EINVAL, "%s is not a folder", q(dir));
-	if ((type = mount_type(abs)) && !strcmp(type, "fuse.vds")) {
+	if ((type = mount_type(abs, NULL)) && !strcmp(type, "fuse.vds")) {
 		free(type);
 		return vds_err(VDS_ECONFLICT, "%s is a vds mount already", q(dir));
 	}
@@ -993,7 +1007,6 @@ int vds_mount_new(const char *config_path, const char *ds, const char *ver, cons
 	static pthread_once_t log_once = PTHREAD_ONCE_INIT;
 	vds_mount *m = xcalloc(1, sizeof(*m));
 	sigset_t all, old;
-	struct stat st;
 	int r;
 
 	*out = NULL;
@@ -1038,12 +1051,24 @@ int vds_mount_new(const char *config_path, const char *ds, const char *ver, cons
 		r = vds_err(VDS_ERR, "cannot start the mount's threads: %s", strerror(e));
 		goto fail;
 	}
-	if (stat(m->dir, &st) < 0) { /* answered by the new threads: the mount is visible */
-		r = vds_err_errno(errno, "mount", dir);
+	/* the kernel sends INIT at once: the mount is there when it is answered */
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += INIT_WAIT;
+	pthread_mutex_lock(&m->lock);
+	while (!m->inited && !m->ended &&
+	       pthread_cond_timedwait(&m->cond, &m->lock, &until) == 0)
+		;
+	bool inited = m->inited;
+	pthread_mutex_unlock(&m->lock);
+	char *type = mount_type(m->dir, &m->dev);
+	if (!inited || !type) {
+		free(type);
+		r = vds_err(VDS_EIO, "cannot mount %s: the file system did not start", q(dir));
 		vds_mount_free(m);
 		return r;
 	}
-	m->dev = st.st_dev;
+	free(type);
 	*out = m;
 	return 0;
 fail:
@@ -1073,7 +1098,8 @@ void vds_mount_free(vds_mount *m)
 	if (!ended && unmount_dir(m->dir, false) < 0) {
 		/* in use: detach it, and end its connection so that the threads end now */
 		unmount_dir(m->dir, true);
-		abort_connection(m->dev);
+		if (m->dev)
+			abort_connection(m->dev);
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += DETACH_WAIT;
