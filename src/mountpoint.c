@@ -123,12 +123,17 @@ char *mountpoint_type(const char *dir, dev_t *dev)
 /* Runs "fusermount3 -u [-z] -- DIR" (mounts of users other than root); its message on failure. */
 static int fusermount_u(const char *dir, bool lazy)
 {
-	const char *argv[] = {"fusermount3", "-u", lazy ? "-z" : "-q", "--", dir, NULL};
+	const char *argv[6] = {"fusermount3", "-u"};
+	int k = 2;
 	posix_spawn_file_actions_t fa;
 	int pfd[2], st = 0;
 	pid_t pid;
 	char msg[512] = "";
 
+	if (lazy)
+		argv[k++] = "-z";
+	argv[k++] = "--";
+	argv[k] = dir; /* not -q: its message says why */
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return vds_err_errno(errno, "unmount", dir);
 	posix_spawn_file_actions_init(&fa);
