@@ -11,6 +11,8 @@
  *     matched its SHA-256 the file enters the cache;
  *   - a larger object keeps its last few blocks in memory, hashed while
  *     read in order, so reading it through checks it at its end.
+ * Reads in order fetch the next few blocks ahead, each on a thread of its
+ * own, so that a file read through streams at the speed of several GETs.
  * A ranged read of an object not yet whole is not checked (that is what
  * on demand means), but an object that fits in one block is checked before
  * any of its bytes is handed out, and one that does not match its hash is
@@ -31,7 +33,8 @@
 #include "cache.h"
 #include "content.h"
 
-#define SLOTS 3     /* blocks of an uncached object kept in memory */
+#define SLOTS 4     /* blocks of an uncached object kept in memory */
+#define AHEAD 3     /* blocks fetched ahead of reads in order */
 #define IDLE_MAX 16 /* partly fetched objects kept after their last close */
 
 enum mode { WHOLE, SPARSE, MEMORY };
@@ -61,12 +64,14 @@ struct content {
 	char msg[256]; /* its message */
 	char *tmp;     /* SPARSE: the temporary file's path */
 	unsigned char *state; /* SPARSE: per block */
-	uint64_t nblocks;
+	uint64_t nblocks, here; /* blocks in all; here (SPARSE) */
 	EVP_MD_CTX *md;  /* hash of blocks [0, hashed) */
 	uint64_t hashed;
 	bool hashing;    /* a thread is hashing (SPARSE) */
 	slot slot[SLOTS]; /* MEMORY */
 	uint64_t tick;
+	uint64_t last; /* the last block read, if READ_ANY */
+	bool read_any;
 };
 
 struct content_set {
@@ -77,6 +82,8 @@ struct content_set {
 	content *open; /* open, and kept partly fetched ones */
 	size_t nidle;
 	uint64_t clock;
+	unsigned ahead;      /* fetches ahead running */
+	pthread_cond_t idle; /* none is */
 	_Atomic uint64_t fetches, fetched, cached;
 	_Atomic uint64_t added, unpruned; /* bytes put into the cache: in all, since a prune */
 };
@@ -91,6 +98,7 @@ content_set *content_set_new(vds_backend *b)
 	if (!vds_backend_cache(b, &s->cache_dir, &s->cache_max))
 		s->cache_dir = NULL;
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->idle, NULL);
 	return s;
 }
 
@@ -98,6 +106,10 @@ void content_set_free(content_set *s)
 {
 	if (!s)
 		return;
+	pthread_mutex_lock(&s->lock);
+	while (s->ahead)
+		pthread_cond_wait(&s->idle, &s->lock);
+	pthread_mutex_unlock(&s->lock);
 	while (s->open) {
 		content *c = s->open;
 		s->open = c->next;
@@ -108,6 +120,7 @@ void content_set_free(content_set *s)
 		cache_prune(s->cache_dir, s->cache_max, &info);
 	}
 	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->idle);
 	free(s);
 }
 
@@ -125,6 +138,7 @@ static int fail(content *c, int r)
 		c->failed = r;
 		snprintf(c->msg, sizeof(c->msg), "%s", vds_errmsg());
 		vds_debug("mount: %s", c->msg);
+		pthread_cond_broadcast(&c->cond);
 	}
 	return r;
 }
@@ -246,21 +260,12 @@ static void hash_in_order(content *c, char *buf, uint64_t i)
 	c->hashing = false;
 	if (c->hashed == c->nblocks && !c->failed)
 		finish(c);
+	pthread_cond_broadcast(&c->cond); /* readers may wait for the verdict */
 }
 
-/* Makes block I of a SPARSE object present in its file (lock held). */
-static int need_block(content *c, uint64_t i)
+/* Fetches block I of a SPARSE object, marked ARRIVING (lock held, released meanwhile). */
+static int fetch_block(content *c, uint64_t i)
 {
-	for (;;) {
-		if (c->failed)
-			return refail(c);
-		if (c->mode == WHOLE || c->state[i] == HERE)
-			return 0;
-		if (c->state[i] == ABSENT)
-			break;
-		pthread_cond_wait(&c->cond, &c->lock);
-	}
-	c->state[i] = ARRIVING;
 	pthread_mutex_unlock(&c->lock);
 	size_t len = (size_t)block_len(c, i);
 	char *buf = xmalloc(CONTENT_BLOCK);
@@ -269,6 +274,7 @@ static int need_block(content *c, uint64_t i)
 		r = pwrite_all(c->fd, buf, len, i * CONTENT_BLOCK);
 	pthread_mutex_lock(&c->lock);
 	c->state[i] = r < 0 ? ABSENT : HERE; /* a failed fetch may be tried again */
+	c->here += r == 0;
 	pthread_cond_broadcast(&c->cond);
 	if (r == VDS_ECORRUPT)
 		fail(c, r);
@@ -280,63 +286,198 @@ static int need_block(content *c, uint64_t i)
 	return r;
 }
 
+/*
+ * Makes block I of a SPARSE object present in its file (lock held). Once
+ * every block is here, the whole is being checked: readers wait for the
+ * verdict, so that the last bytes of a file read through (and any byte of
+ * a file of one block) are handed out only after it matched its hash.
+ */
+static int need_block(content *c, uint64_t i)
+{
+	for (;;) {
+		if (c->failed)
+			return refail(c);
+		if (c->mode == WHOLE || (c->state[i] == HERE && c->here < c->nblocks))
+			return 0;
+		if (c->state[i] != ABSENT) {
+			pthread_cond_wait(&c->cond, &c->lock);
+			continue;
+		}
+		c->state[i] = ARRIVING;
+		int r = fetch_block(c, i);
+		if (r < 0)
+			return r;
+	}
+}
+
+/* Hashes the blocks in memory that are next in line (MEMORY, lock held). */
+static void hash_slots(content *c)
+{
+	for (int k = 0; k < SLOTS && c->hashed < c->nblocks && !c->failed; k++) {
+		slot *s = &c->slot[k];
+		if (s->state == HERE && s->idx == c->hashed) {
+			EVP_DigestUpdate(c->md, s->buf, s->len);
+			if (++c->hashed == c->nblocks)
+				finish(c);
+			k = -1; /* the next one may be in any slot */
+		}
+	}
+}
+
+/* Fetches the block of slot S, marked ARRIVING (MEMORY, lock held, released meanwhile). */
+static int fill_slot(content *c, slot *s)
+{
+	uint64_t i = s->idx;
+
+	pthread_mutex_unlock(&c->lock);
+	int r = fetch(c, i * CONTENT_BLOCK, s->len, s->buf);
+	pthread_mutex_lock(&c->lock);
+	s->state = r < 0 ? ABSENT : HERE;
+	s->used = ++c->tick;
+	pthread_cond_broadcast(&c->cond);
+	if (r < 0)
+		return r == VDS_ECORRUPT ? fail(c, r) : r;
+	hash_slots(c); /* read in order, the whole is checked at its end */
+	return c->failed ? refail(c) : 0;
+}
+
+/* The slot holding block I (MEMORY, lock held), or NULL. */
+static slot *find_slot(content *c, uint64_t i)
+{
+	for (int k = 0; k < SLOTS; k++)
+		if (c->slot[k].state != ABSENT && c->slot[k].idx == i)
+			return &c->slot[k];
+	return NULL;
+}
+
+/* Takes the least recently used slot not arriving for block I (lock held), or NULL. */
+static slot *claim_slot(content *c, uint64_t i)
+{
+	slot *v = NULL;
+
+	for (int k = 0; k < SLOTS; k++)
+		if (c->slot[k].state != ARRIVING && (!v || c->slot[k].used < v->used))
+			v = &c->slot[k];
+	if (v) {
+		v->idx = i;
+		v->state = ARRIVING;
+		v->len = (size_t)block_len(c, i);
+		if (!v->buf)
+			v->buf = xmalloc(CONTENT_BLOCK);
+	}
+	return v;
+}
+
 /* The slot holding block I of a MEMORY object, fetched if need be (lock held). */
 static int need_slot(content *c, uint64_t i, slot **out)
 {
-	slot *victim;
-
 	for (;;) {
-		bool arriving = false;
 		if (c->failed)
 			return refail(c);
-		victim = NULL;
-		for (int k = 0; k < SLOTS; k++) {
-			slot *s = &c->slot[k];
-			if (s->state != ABSENT && s->idx == i) {
-				if (s->state == HERE) {
-					s->used = ++c->tick;
-					*out = s;
-					return 0;
-				}
-				arriving = true;
-			} else if (s->state != ARRIVING && (!victim || s->used < victim->used)) {
-				victim = s;
-			}
+		slot *s = find_slot(c, i);
+		if (s && s->state == HERE) {
+			s->used = ++c->tick;
+			*out = s;
+			return 0;
 		}
-		if (!arriving && victim)
-			break;
+		if (!s && (s = claim_slot(c, i))) {
+			int r = fill_slot(c, s);
+			if (r < 0)
+				return r;
+			continue; /* here now, unless taken meanwhile */
+		}
 		pthread_cond_wait(&c->cond, &c->lock);
 	}
-	victim->idx = i;
-	victim->state = ARRIVING;
-	victim->len = (size_t)block_len(c, i);
-	if (!victim->buf)
-		victim->buf = xmalloc(CONTENT_BLOCK);
-	pthread_mutex_unlock(&c->lock);
-	int r = fetch(c, i * CONTENT_BLOCK, victim->len, victim->buf);
+}
+
+/* A block fetched ahead of its reader on a thread of its own. */
+typedef struct ahead {
+	content *c;
+	uint64_t i;
+	slot *s; /* MEMORY: the slot claimed for it */
+} ahead;
+
+static void *fetch_ahead(void *arg)
+{
+	ahead *a = arg;
+	content *c = a->c;
+	content_set *set = c->set;
+
 	pthread_mutex_lock(&c->lock);
-	victim->state = r < 0 ? ABSENT : HERE;
-	victim->used = ++c->tick;
-	pthread_cond_broadcast(&c->cond);
-	if (r < 0) {
-		if (r == VDS_ECORRUPT)
-			fail(c, r);
-		return r;
+	if (a->s)
+		fill_slot(c, a->s);
+	else
+		fetch_block(c, a->i);
+	pthread_mutex_unlock(&c->lock);
+	free(a);
+	content_close(c);
+	pthread_mutex_lock(&set->lock);
+	if (--set->ahead == 0)
+		pthread_cond_broadcast(&set->idle);
+	pthread_mutex_unlock(&set->lock);
+	return NULL;
+}
+
+/*
+ * After a read of blocks up to LAST (lock held): if reads go in order,
+ * claims the next blocks that are not here yet and adds them to V (*N).
+ */
+static void plan_ahead(content *c, uint64_t first, uint64_t last, ahead *v, int *n)
+{
+	bool in_order = first == 0 || (c->read_any && (first == c->last || first == c->last + 1));
+	int depth = c->mode == MEMORY ? SLOTS - 2 : AHEAD;
+
+	*n = 0;
+	c->last = last;
+	c->read_any = true;
+	for (uint64_t j = last + 1; in_order && j <= last + (uint64_t)depth && j < c->nblocks; j++) {
+		slot *s = NULL;
+		if (c->mode == SPARSE && c->state[j] == ABSENT)
+			c->state[j] = ARRIVING;
+		else if (c->mode != MEMORY || find_slot(c, j) || !(s = claim_slot(c, j)))
+			continue;
+		v[(*n)++] = (ahead){.c = c, .i = j, .s = s};
 	}
-	if (i == c->hashed) { /* read in order: hash on, check at the end */
-		EVP_DigestUpdate(c->md, victim->buf, victim->len);
-		if (++c->hashed == c->nblocks)
-			finish(c);
-		if (c->failed)
-			return refail(c);
+}
+
+/* Starts the fetches of V[0..N) (lock not held). */
+static void start_ahead(content *c, ahead *v, int n)
+{
+	content_set *set = c->set;
+	pthread_attr_t at;
+
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	for (int k = 0; k < n; k++) {
+		ahead *a = xmalloc(sizeof(*a));
+		pthread_t t;
+		*a = v[k];
+		pthread_mutex_lock(&set->lock);
+		c->refs++; /* the fetch holds C open */
+		set->ahead++;
+		pthread_mutex_unlock(&set->lock);
+		if (pthread_create(&t, &at, fetch_ahead, a) != 0) {
+			pthread_mutex_lock(&c->lock); /* not fetched after all */
+			if (a->s)
+				a->s->state = ABSENT;
+			else
+				c->state[a->i] = ABSENT;
+			pthread_cond_broadcast(&c->cond);
+			pthread_mutex_unlock(&c->lock);
+			free(a);
+			content_close(c);
+			pthread_mutex_lock(&set->lock);
+			set->ahead--;
+			pthread_mutex_unlock(&set->lock);
+		}
 	}
-	*out = victim;
-	return 0;
+	pthread_attr_destroy(&at);
 }
 
 int content_read(content *c, uint64_t off, size_t len, void *buf, int *fd, size_t *got)
 {
-	int r = 0;
+	ahead v[AHEAD];
+	int r = 0, nv = 0;
 
 	*fd = -1;
 	*got = 0;
@@ -365,7 +506,10 @@ int content_read(content *c, uint64_t off, size_t len, void *buf, int *fd, size_
 	} else {
 		*fd = c->fd;
 	}
+	if (r == 0 && c->mode != WHOLE)
+		plan_ahead(c, off / CONTENT_BLOCK, (off + len - 1) / CONTENT_BLOCK, v, &nv);
 	pthread_mutex_unlock(&c->lock);
+	start_ahead(c, v, nv);
 	if (r == 0)
 		*got = len;
 	if (c->set->cache_dir && atomic_load(&c->set->unpruned) > c->set->cache_max / 8) {

@@ -14,27 +14,22 @@
 
 #define FUSE_USE_VERSION 35
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
-#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/sysmacros.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "content.h"
 #include "manifest.h"
+#include "mount.h"
 #include "store.h"
 
 #define DEPTH_MAX 2048         /* components of a path, at most (4095 bytes) */
@@ -42,8 +37,7 @@
 #define MAX_READ (1u << 20)    /* bytes per read request */
 #define LINK_MAX_BYTES 65536   /* a longer link target is refused */
 #define DETACH_WAIT 5          /* seconds a detached mount in use gets to end */
-
-extern char **environ;
+#define INIT_WAIT 30           /* seconds a new mount gets to start */
 
 struct vds_mount {
 	char *dir;  /* absolute */
@@ -59,7 +53,7 @@ struct vds_mount {
 	pthread_t thread;
 	pthread_mutex_t lock; /* guards ended */
 	pthread_cond_t cond;
-	bool ended, joined;
+	bool inited, ended;
 	int loop_status;
 	dev_t dev; /* of the mounted root */
 };
@@ -246,7 +240,12 @@ static int errno_of(int status)
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
-	(void)userdata;
+	vds_mount *m = userdata;
+
+	pthread_mutex_lock(&m->lock);
+	m->inited = true;
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
 	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
 		conn->want |= FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE;
 	if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
@@ -676,257 +675,6 @@ static const struct fuse_lowlevel_ops ops = {
 	.fallocate = op_fallocate,
 };
 
-/* ---- mount points --------------------------------------------------------- */
-
-/* The absolute form of DIR without resolving its last component (a dead mount). */
-static int abs_dir(const char *dir, char **out)
-{
-	char *copy = xstrdup(dir), *parent, *base, *real;
-	size_t len = strlen(copy);
-
-	while (len > 1 && copy[len - 1] == '/')
-		copy[--len] = '\0';
-	base = strrchr(copy, '/');
-	if (!base) {
-		parent = ".";
-		base = copy;
-	} else if (base == copy) {
-		parent = "/";
-		base++;
-	} else {
-		*base++ = '\0';
-		parent = copy;
-	}
-	if (!strcmp(base, ".") || !strcmp(base, "..") || !*base) {
-		real = realpath(dir, NULL);
-		free(copy);
-		if (!real)
-			return vds_err_errno(errno, "find folder", dir);
-		*out = real;
-		return 0;
-	}
-	if (!(real = realpath(parent, NULL))) {
-		int r = vds_err_errno(errno, "find folder", dir);
-		free(copy);
-		return r;
-	}
-	*out = xasprintf("%s%s%s", real, strcmp(real, "/") ? "/" : "", base);
-	free(real);
-	free(copy);
-	return 0;
-}
-
-/* Decodes the octal escapes of a mountinfo field in place. */
-static void unescape_mountinfo(char *s)
-{
-	char *w = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*w++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*w++ = *s;
-		}
-	}
-	*w = '\0';
-}
-
-/* The file system type mounted at absolute path DIR (the last mount there), or NULL. */
-static char *mount_type(const char *dir)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char *line = NULL, *type = NULL;
-	size_t cap = 0;
-
-	while (f && getline(&line, &cap, f) > 0) {
-		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - TYPE SOURCE ... */
-		char *save, *fld[5], *dash = strstr(line, " - ");
-		int k = 0;
-		if (!dash)
-			continue;
-		*dash = '\0';
-		for (char *t = strtok_r(line, " ", &save); t && k < 5; t = strtok_r(NULL, " ", &save))
-			fld[k++] = t;
-		if (k < 5)
-			continue;
-		unescape_mountinfo(fld[4]);
-		if (strcmp(fld[4], dir))
-			continue;
-		char *t = dash + 3;
-		free(type);
-		type = xstrndup(t, strcspn(t, " \n"));
-	}
-	free(line);
-	if (f)
-		fclose(f);
-	return type;
-}
-
-/* Runs "fusermount3 -u [-z] -- DIR" (mounts of users other than root); its message on failure. */
-static int fusermount_u(const char *dir, bool lazy)
-{
-	const char *argv[] = {"fusermount3", "-u", lazy ? "-z" : "-q", "--", dir, NULL};
-	posix_spawn_file_actions_t fa;
-	int pfd[2], st = 0;
-	pid_t pid;
-	char msg[512] = "";
-
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return vds_err_errno(errno, "unmount", dir);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pfd[1], STDERR_FILENO);
-	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-	int e = posix_spawnp(&pid, "fusermount3", &fa, NULL, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pfd[1]);
-	if (e == 0) {
-		size_t len = 0;
-		ssize_t n;
-		while ((n = read(pfd[0], msg + len, sizeof(msg) - 1 - len)) > 0)
-			len += (size_t)n;
-		msg[len] = '\0';
-		msg[strcspn(msg, "\n")] = '\0';
-		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-			;
-	}
-	close(pfd[0]);
-	if (e)
-		return vds_err(VDS_ERR, "cannot unmount %s: fusermount3: %s", q(dir), strerror(e));
-	if (!WIFEXITED(st) || WEXITSTATUS(st))
-		return vds_err(strstr(msg, "busy") ? VDS_ECONFLICT : VDS_EIO, "cannot unmount %s: %s",
-			       q(dir), *msg ? msg : "fusermount3 failed");
-	return 0;
-}
-
-/* Unmounts absolute DIR; LAZY detaches it even if in use. */
-static int unmount_dir(const char *dir, bool lazy)
-{
-	if (umount2(dir, lazy ? MNT_DETACH : 0) == 0)
-		return 0;
-	if (errno == EBUSY)
-		return vds_err(VDS_ECONFLICT, "cannot unmount %s: it is in use", q(dir));
-	if (errno != EPERM)
-		return vds_err_errno(errno, "unmount", dir);
-	return fusermount_u(dir, lazy);
-}
-
-/* Ends the FUSE connection of device DEV, if the fuse control file system is there. */
-static void abort_connection(dev_t dev)
-{
-	char *p = xasprintf("/sys/fs/fuse/connections/%u/abort", minor(dev));
-	int fd = open(p, O_WRONLY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		if (write(fd, "1", 1) < 0)
-			vds_debug("mount: cannot abort the FUSE connection: %s", strerror(errno));
-		close(fd);
-	}
-	free(p);
-}
-
-/*
- * True if a FUSE mount at DIR lost its process (ENOTCONN). Its attributes
- * may still be cached, so stat() can succeed: statfs() always asks.
- */
-static bool is_stale(const char *dir)
-{
-	struct statvfs sv;
-
-	return statvfs(dir, &sv) < 0 && errno == ENOTCONN;
-}
-
-int vds_umount(const char *dir)
-{
-	struct stat st;
-	char *abs, *type;
-	int r;
-
-	if ((r = abs_dir(dir, &abs)) < 0)
-		return r;
-	bool stale = is_stale(abs);
-	if (!stale && lstat(abs, &st) < 0) {
-		r = vds_err(errno == ENOENT ? VDS_ENOTFOUND : VDS_EIO, "cannot unmount %s: %s", q(dir),
-			    strerror(errno));
-	} else if (!(type = mount_type(abs))) {
-		r = vds_err(VDS_EINVAL, "%s is not a mount", q(dir));
-	} else {
-		if (strcmp(type, "fuse.vds"))
-			r = vds_err(VDS_EINVAL, "%s is not a vds mount (it is %s)", q(dir), type);
-		else
-			r = unmount_dir(abs, stale);
-		if (r == VDS_ECONFLICT)
-			r = vds_err(VDS_ECONFLICT, "cannot unmount %s: it is in use", q(dir));
-		free(type);
-	}
-	free(abs);
-	return r;
-}
-
-bool vds_mount_possible(void)
-{
-	int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0) {
-		vds_err(VDS_ERR, "FUSE is not available here: cannot open /dev/fuse: %s",
-			strerror(errno));
-		return false;
-	}
-	close(fd);
-	if (geteuid() != 0) {
-		const char *path = getenv("PATH");
-		char *copy = xstrdup(path ? path : "/usr/bin:/bin"), *save;
-		bool found = false;
-		for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-			char *p = xasprintf("%s/fusermount3", d);
-			found = access(p, X_OK) == 0;
-			free(p);
-		}
-		free(copy);
-		if (!found) {
-			vds_err(VDS_ERR, "FUSE is not available here: fusermount3 is not installed "
-					 "(Debian package fuse3)");
-			return false;
-		}
-	}
-	return true;
-}
-
-/* Checks that DIR is an empty folder nothing is mounted at. */
-static int check_mount_point(const char *dir, const char *abs)
-{
-	struct stat st;
-	DIR *d;
-	struct dirent *de;
-	bool empty = true;
-	char *type;
-
-	if (is_stale(abs))
-		return vds_err(VDS_ECONFLICT, "%s is a mount whose process ended: "
-					      "run 'vds umount' on it first", q(dir));
-	if (stat(abs, &st) < 0) {
-		if (errno == ENOENT)
-			return vds_err(VDS_ENOTFOUND, "no such folder %s", q(dir));
-		return vds_err_errno(errno, "use folder", dir);
-	}
-	if (!S_ISDIR(st.st_mode))
-		return vds_err(VDS_EINVAL, "%s is not a folder", q(dir));
-	if ((type = mount_type(abs)) && !strcmp(type, "fuse.vds")) {
-		free(type);
-		return vds_err(VDS_ECONFLICT, "%s is a vds mount already", q(dir));
-	}
-	free(type);
-	if (!(d = opendir(abs)))
-		return vds_err_errno(errno, "open folder", dir);
-	while (empty && (de = readdir(d)))
-		empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
-	closedir(d);
-	if (!empty)
-		return vds_err(VDS_ECONFLICT, "folder %s is not empty", q(dir));
-	return 0;
-}
-
 /* Routes libfuse's messages (once per process). */
 static void set_log(void)
 {
@@ -993,7 +741,6 @@ int vds_mount_new(const char *config_path, const char *ds, const char *ver, cons
 	static pthread_once_t log_once = PTHREAD_ONCE_INIT;
 	vds_mount *m = xcalloc(1, sizeof(*m));
 	sigset_t all, old;
-	struct stat st;
 	int r;
 
 	*out = NULL;
@@ -1006,7 +753,7 @@ int vds_mount_new(const char *config_path, const char *ds, const char *ver, cons
 		r = VDS_ERR;
 		goto fail;
 	}
-	if ((r = abs_dir(dir, &m->dir)) < 0 || (r = check_mount_point(dir, m->dir)) < 0 ||
+	if ((r = mountpoint_abs(dir, &m->dir)) < 0 || (r = mountpoint_check(dir, m->dir)) < 0 ||
 	    (r = mount_open(m, config_path, ds, ver)) < 0)
 		goto fail;
 
@@ -1038,12 +785,24 @@ int vds_mount_new(const char *config_path, const char *ds, const char *ver, cons
 		r = vds_err(VDS_ERR, "cannot start the mount's threads: %s", strerror(e));
 		goto fail;
 	}
-	if (stat(m->dir, &st) < 0) { /* answered by the new threads: the mount is visible */
-		r = vds_err_errno(errno, "mount", dir);
+	/* the kernel sends INIT at once: the mount is there when it is answered */
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += INIT_WAIT;
+	pthread_mutex_lock(&m->lock);
+	while (!m->inited && !m->ended &&
+	       pthread_cond_timedwait(&m->cond, &m->lock, &until) == 0)
+		;
+	bool inited = m->inited;
+	pthread_mutex_unlock(&m->lock);
+	char *type = mountpoint_type(m->dir, &m->dev);
+	if (!inited || !type) {
+		free(type);
+		r = vds_err(VDS_EIO, "cannot mount %s: the file system did not start", q(dir));
 		vds_mount_free(m);
 		return r;
 	}
-	m->dev = st.st_dev;
+	free(type);
 	*out = m;
 	return 0;
 fail:
@@ -1070,10 +829,11 @@ void vds_mount_free(vds_mount *m)
 	pthread_mutex_lock(&m->lock);
 	bool ended = m->ended;
 	pthread_mutex_unlock(&m->lock);
-	if (!ended && unmount_dir(m->dir, false) < 0) {
+	if (!ended && mountpoint_unmount(m->dir, false) < 0) {
 		/* in use: detach it, and end its connection so that the threads end now */
-		unmount_dir(m->dir, true);
-		abort_connection(m->dev);
+		mountpoint_unmount(m->dir, true);
+		if (m->dev)
+			mountpoint_abort(m->dev);
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += DETACH_WAIT;

@@ -442,9 +442,10 @@ typedef struct vds_mount vds_mount;
 /* True if FUSE mounts can be made here; else false, the reason in vds_errmsg(). */
 bool vds_mount_possible(void);
 /*
- * Mounts DS:VER read-only at DIR (an empty folder) with a context of its
- * own opened from CONFIG_PATH (NULL: the default); contents are read on
- * demand. Returns once the mount is visible.
+ * Mounts committed version DS:VER read-only at DIR (an empty folder) with
+ * a context of its own opened from CONFIG_PATH (NULL: the default);
+ * contents are read on demand. Returns once the mount is visible. A draft
+ * is refused (VDS_ECONFLICT): its files may still change.
  */
 int vds_mount_new(const char *config_path, const char *ds, const char *ver, const char *dir,
 		  vds_mount **out);

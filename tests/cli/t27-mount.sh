@@ -290,6 +290,20 @@ if is_s3; then
 		"cat: $M/sub/b.txt: Input/output error"
 	check "and says why with --debug" grep -q "objects/.* does not match its SHA-256" "$T/bad.err"
 	check "it is not cached" test ! -e "$VDS_HOME/cache/$(object_key "$bh")"
+	# a large one: read in blocks, it fails at its end, when it can be checked
+	head -c 20000001 /dev/urandom >"$T/badbig"
+	store_put "$(object_key "$big")" "$T/badbig"
+	check "a part of a corrupt large file reads (unchecked, on demand)" \
+		sh -c "dd if='$M/sub/big.bin' bs=4096 skip=2300 count=1 2>/dev/null | cmp -s -i 0:9420800 -n 4096 - '$T/badbig'"
+	is "reading it whole fails" "$(cat "$M/sub/big.bin" 2>&1 >/dev/null)" \
+		"cat: $M/sub/big.bin: Input/output error"
+	check "it is not cached" test ! -e "$VDS_HOME/cache/$(object_key "$big")"
+	kill -TERM "$FG_PID"
+	check "unmounted" gone "$FG_PID"
+	run vds cache limit --max-size 64M
+	check "mount with a small cache" fg_mount "$V" "$M" "$T/badmem"
+	is "a corrupt large file the cache does not take fails at its end too" \
+		"$(cat "$M/sub/big.bin" 2>&1 >/dev/null)" "cat: $M/sub/big.bin: Input/output error"
 	kill -TERM "$FG_PID"
 	check "unmounted" gone "$FG_PID"
 fi
