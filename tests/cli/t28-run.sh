@@ -49,13 +49,7 @@ export TMPDIR="$T/tmp"
 
 # ---- the modes ------------------------------------------------------------------
 # Where FUSE works, a run without --no-mount mounts its inputs; elsewhere it
-# copies them and says why once per run. A probe tells which. Under valgrind
-# (check-valgrind) the in-process FUSE server does not get going: copies only.
-MODES="mount copy"
-if [ -n "${VDS_TEST_VALGRIND:-}" ]; then
-	MODES=copy
-	diag "under valgrind: inputs are copied (--no-mount) only"
-fi
+# copies them and says why once per run. A probe tells which.
 FUSE=false FUSE_NOTE=
 # probe: runs a job with an input without --no-mount, and sets FUSE and FUSE_NOTE
 probe() {
@@ -78,7 +72,7 @@ vds: input p: $PV (copied)"
 			grep -Eqx 'vds: FUSE unavailable \(.+\): inputs are copied read-only'"
 	fi
 }
-[ "$MODES" = copy ] || probe
+probe
 
 # notes MODE NAME=DS:VER...: the lines vds says about the inputs of a run in MODE
 notes() {
@@ -97,7 +91,7 @@ S=$T/src
 mkdir -p "$S"
 printf 'hello from step 1\n' >"$S/expected-a.txt"
 
-for MODE in $MODES; do
+for MODE in mount copy; do
 	OPT=
 	[ $MODE = copy ] && OPT=--no-mount
 	# a fixed work folder, so that messages naming it are known
