@@ -121,6 +121,12 @@ void vds_backend_make_read_only(vds_backend *b);
 /* True if B refuses writes. */
 bool vds_backend_read_only(const vds_backend *b);
 
+/*
+ * The local content cache of remote backend B (its folder and size limit):
+ * true, or false for a backend whose content is on local disk already.
+ */
+bool vds_backend_cache(vds_backend *b, const char **dir, uint64_t *max);
+
 /* The format marker every store holds at its root. */
 #define FORMAT_KEY "VDS-FORMAT"
 #define FORMAT_TEXT "{\"format\":\"vds\",\"version\":1}\n"

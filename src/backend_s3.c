@@ -719,6 +719,17 @@ static const vds_backend_ops s3_ops = {
 	.close = s_close,
 };
 
+bool vds_backend_cache(vds_backend *b, const char **dir, uint64_t *max)
+{
+	const s3_backend *sb = (const s3_backend *)b;
+
+	if (b->ops != &s3_ops)
+		return false;
+	*dir = sb->cache_dir;
+	*max = sb->cache_max;
+	return true;
+}
+
 int vds_backend_s3_open(const s3_config *cfg, const char *cache_dir, uint64_t cache_max,
 			vds_backend **out)
 {

@@ -111,6 +111,49 @@ static bool json_lists(const cJSON *arr, const char *s)
 	return false;
 }
 
+/*
+ * The lineage records of DS:VER: the one that counts (the one the commit
+ * record WINNER names, or a draft's newest) must read; a committed
+ * version's others missed its commit.
+ */
+static void check_lineage(fsck *f, const char *ds, const char *ver, const cJSON *winner)
+{
+	char *prefix = xasprintf("datasets/%s/versions/%s/lineage", ds, ver), **names, *text;
+	const char *named = winner ? json_str(winner, "lineage") : NULL;
+	size_t n = 0, len;
+	bool found = false;
+
+	if (list_names(f->b, prefix, &names, &n) < 0) {
+		finding(f, false, "%s", vds_errmsg());
+		free(prefix);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char *key = xasprintf("%s/%s", prefix, names[i]);
+		if (named && strcmp(names[i], named) != 0) {
+			leftover(f, key, false, "lineage record that missed its commit:");
+		} else if (named || i + 1 == n) {
+			char *what = xasprintf("%s:%s", ds, ver);
+			vds_lineage l = {0};
+			found = true;
+			int r = f->b->ops->read(f->b, key, &text, &len);
+			if (r == 0) {
+				r = lineage_parse(text, len, what, &l);
+				free(text);
+			}
+			if (r < 0)
+				finding(f, false, "%s", vds_errmsg());
+			vds_lineage_release(&l);
+			free(what);
+		}
+		free(key);
+	}
+	if (named && *named && !found)
+		finding(f, false, "lineage record of %s:%s is missing", ds, ver);
+	names_free(names, n);
+	free(prefix);
+}
+
 static void check_version(fsck *f, const char *ds, const char *ver)
 {
 	char *base = xasprintf("datasets/%s/versions/%s", ds, ver), *key, **names;
@@ -169,6 +212,8 @@ static void check_version(fsck *f, const char *ds, const char *ver)
 			}
 		names_free(names, n);
 	}
+	if (!unreadable)
+		check_lineage(f, ds, ver, winner);
 	cJSON_Delete(winner);
 	if (!unreadable)
 		check_tree(f, ds, ver);

@@ -436,6 +436,21 @@ int vds_tree_lookup(vds_tree *t, const char *path, vds_entry *e)
 	return vds_err(VDS_ENOTFOUND, "no such file %s", q(path));
 }
 
+int tree_find(vds_tree *t, const char *path, uint64_t *index)
+{
+	size_t n = strlen(path);
+	uint64_t i = lower_bound(t, path, n);
+
+	if (i < t->n) {
+		const char *end = line_end(t, i), *p = line_path(t->data + t->off[i], end);
+		if (cmp_esc_raw(p, (size_t)(end - p), path, n) == 0) {
+			*index = i;
+			return 0;
+		}
+	}
+	return VDS_ENOTFOUND;
+}
+
 void vds_tree_range(vds_tree *t, const char *path, uint64_t *first, uint64_t *end)
 {
 	size_t n = strlen(path);

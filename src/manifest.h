@@ -42,6 +42,9 @@ int tree_from_text(char *data, size_t len, int owned, const char *what, vds_tree
 /* Maps the manifest file at PATH read-only into a tree. */
 int tree_from_file(const char *path, const char *what, vds_tree **out);
 
+/* Sets *INDEX to the entry of the file at PATH; VDS_ENOTFOUND (no message) if none. */
+int tree_find(vds_tree *t, const char *path, uint64_t *index);
+
 /* True if the text under tree T has SHA-256 SHA. */
 bool tree_hash_matches(const vds_tree *t, const unsigned char sha[32]);
 

@@ -9,6 +9,7 @@
  *   datasets/DS/versions/VER/version.json        version record
  *   datasets/DS/versions/VER/changes/STAMP       change records of a draft
  *   datasets/DS/versions/VER/commit/STAMP.json   commit records (earliest wins)
+ *   datasets/DS/versions/VER/lineage/STAMP.json  lineage records (the commit names one)
  *   datasets/DS/tags/NAME/STAMP.json             tag records (newest wins)
  */
 #ifndef VDS_STORE_H
@@ -92,9 +93,23 @@ int version_state(vds_backend *b, const char *ds, const char *ver, bool *committ
 int version_require_draft(vds_backend *b, const char *ds, const char *ver);
 /* Like version_require_draft(), and refuses a draft whose commit has begun. */
 int version_require_open_draft(vds_backend *b, const char *ds, const char *ver);
+/*
+ * After a write to draft DS:VER, waits out a commit that sealed it meanwhile
+ * and hands its record over in *COMMIT (NULL: not committed).
+ */
+int version_settle(vds_backend *b, const char *ds, const char *ver, cJSON **commit);
 /* Appends change record TEXT to draft DS:VER, guarding against a racing commit. */
 int version_add_changes(vds_backend *b, const char *ds, const char *ver, const char *text,
 			size_t len);
+/* The newest lineage record of draft DS:VER ("STAMP.json", malloc'd), or *NAME NULL. */
+int lineage_latest(vds_backend *b, const char *ds, const char *ver, char **name);
+/*
+ * Reads the lineage of DS:VER: 1 if it has one (in OUT), 0 if vds run did
+ * not make it, VDS_ENOTFOUND if the version does not exist.
+ */
+int lineage_read(vds_backend *b, const char *ds, const char *ver, vds_lineage *out);
+/* Parses lineage record TEXT into OUT; VDS_ECORRUPT naming WHAT if it is malformed. */
+int lineage_parse(const char *text, size_t len, const char *what, vds_lineage *out);
 /* Reads the version tag NAME points at; VDS_ENOTFOUND if none or deleted. */
 int tag_current(vds_backend *b, const char *ds, const char *name, char ver[VDS_VERID_LEN + 1]);
 /* Writes the key-safe form of tag NAME into SB. */

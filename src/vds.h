@@ -434,6 +434,131 @@ typedef void (*vds_fsck_fn)(const char *finding, bool repaired, void *ud);
 int vds_fsck(vds_ctx *ctx, const char *provider_id, bool repair, vds_fsck_fn fn, void *ud,
 	     vds_fsck_result *res);
 
+/* ---- mounts ------------------------------------------------------------ */
+
+/* A read-only FUSE mount of one version, served by threads of this process. */
+typedef struct vds_mount vds_mount;
+
+/* True if FUSE mounts can be made here; else false, the reason in vds_errmsg(). */
+bool vds_mount_possible(void);
+/*
+ * Mounts committed version DS:VER read-only at DIR (an empty folder) with
+ * a context of its own opened from CONFIG_PATH (NULL: the default);
+ * contents are read on demand. Returns once the mount is visible. A draft
+ * is refused (VDS_ECONFLICT): its files may still change.
+ */
+int vds_mount_new(const char *config_path, const char *ds, const char *ver, const char *dir,
+		  vds_mount **out);
+/* Blocks until M is unmounted from outside (vds umount, fusermount3 -u). */
+int vds_mount_wait(vds_mount *m);
+/*
+ * Unmounts M if it is still mounted, and frees it. A mount in use is
+ * detached and its connection ended; where that cannot be ended (no fuse
+ * control file system), its threads serve the files still open until they
+ * are closed, and M is freed only with the process.
+ */
+void vds_mount_free(vds_mount *m);
+/* Unmounts the mount at DIR, also a stale one whose process died. */
+int vds_umount(const char *dir);
+
+/* ---- lineage ------------------------------------------------------------ */
+
+/* One input of a job: the name it had and the exact version it read. */
+typedef struct vds_lineage_input {
+	char *name;
+	char dataset[VDS_DSID_LEN + 1];
+	char version[VDS_VERID_LEN + 1];
+} vds_lineage_input;
+
+/* How a version was made by vds run. Owns its strings. */
+typedef struct vds_lineage {
+	vds_lineage_input *inputs;
+	size_t ninputs;
+	char *output;     /* the output name the version was written as */
+	char **command;   /* the command's argv */
+	size_t ncommand;
+	int64_t started_us, ended_us;
+	int exit_status;
+	char *host;
+} vds_lineage;
+
+/* Records how draft DS:VER was made (before it is committed). */
+int vds_lineage_set(vds_ctx *ctx, const char *ds, const char *ver, const vds_lineage *l);
+/* Reads how DS:VER was made; VDS_ENOTFOUND if vds run did not make it. */
+int vds_lineage_get(vds_ctx *ctx, const char *ds, const char *ver, vds_lineage *out);
+/* Frees what L owns. */
+void vds_lineage_release(vds_lineage *l);
+/* The command of L as one line, each word shell-quoted when it needs it (caller frees). */
+char *vds_lineage_command(const vds_lineage *l);
+
+/* One version met by vds_lineage_walk(); valid during the callback only. */
+typedef struct vds_lineage_node {
+	int depth;                  /* 0: the version the walk starts at */
+	const char *via;            /* input name(s) joining it to the line above; NULL at depth 0 */
+	const char *dataset, *version;
+	const vds_lineage *lineage; /* how vds run made it, or NULL */
+	bool missing;               /* the version (or its dataset) no longer exists */
+	bool repeated;              /* met before in this walk: what lies beyond is not walked again */
+} vds_lineage_node;
+
+/* Called for each version of a walk, depth first; non-zero stops the walk with that status. */
+typedef int (*vds_lineage_fn)(const vds_lineage_node *n, void *ud);
+
+/*
+ * Walks the lineage of DS:VER up to DEPTH levels (<0: all): up, input by
+ * input (what it was made from), or with DOWNSTREAM down (the committed
+ * versions of every dataset whose lineage names it as an input, oldest
+ * first; their records are read in parallel).
+ */
+int vds_lineage_walk(vds_ctx *ctx, const char *ds, const char *ver, bool downstream, int depth,
+		     vds_lineage_fn fn, void *ud);
+
+/* ---- running commands on datasets --------------------------------------- */
+
+/* A named dataset of a job: an input NAME=DS:REF or an output NAME=DS. */
+typedef struct vds_run_binding {
+	const char *name;
+	const char *ref;
+} vds_run_binding;
+
+/* What vds_run() runs. */
+typedef struct vds_run_job {
+	const vds_run_binding *inputs;  /* read-only at WORKDIR/inputs/NAME */
+	size_t ninputs;
+	const vds_run_binding *outputs; /* WORKDIR/outputs/NAME: a new version of the dataset */
+	size_t noutputs;
+	char *const *command;           /* argv; the program is searched in $PATH */
+	size_t ncommand;
+	const char *message;            /* message of the versions committed, or NULL */
+	const char *workdir;            /* NULL: a new folder under $TMPDIR */
+	bool no_mount;                  /* copy inputs even where FUSE mounts work */
+	void (*note)(const char *line, void *ud); /* a line for the user, or NULL */
+	void *note_ud;
+} vds_run_job;
+
+/* What vds_run() did. */
+typedef struct vds_run_result {
+	int status;         /* the command's exit status (128+N: signal N); -1 if it never ran */
+	int signal;         /* the signal that interrupted vds itself, or 0 */
+	char *workdir;      /* the work folder */
+	bool kept;          /* the work folder is still there (the outputs, for inspection) */
+	char **committed;   /* "DS:VER" of each output committed, in order */
+	size_t ncommitted;
+} vds_run_result;
+
+/*
+ * Runs JOB: resolves its inputs to exact committed versions, mounts them
+ * read-only (or copies them read-only where FUSE cannot), runs the command
+ * with VDS_INPUTS and VDS_OUTPUTS set and, if it exits 0, commits each
+ * output folder as a new version recording its lineage. Handles SIGINT,
+ * SIGTERM and SIGHUP while it runs (forwarded to the command); call it
+ * from a program's main thread. Returns 0 once the command ran and ended
+ * (its status in RES; nothing is committed unless it is 0).
+ */
+int vds_run(vds_ctx *ctx, const vds_run_job *job, const vds_opts *o, vds_run_result *res);
+/* Frees what R owns. */
+void vds_run_result_release(vds_run_result *r);
+
 /* ---- background jobs ---------------------------------------------------- */
 
 /*

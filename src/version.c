@@ -171,7 +171,7 @@ int version_require_open_draft(vds_backend *b, const char *ds, const char *ver)
  * reads the write. With a seal, waits a little for the commit record and
  * hands it over in *COMMIT; VDS_ECONFLICT if the commit has not finished.
  */
-static int settle(vds_backend *b, const char *ds, const char *ver, cJSON **commit)
+int version_settle(vds_backend *b, const char *ds, const char *ver, cJSON **commit)
 {
 	bool committed;
 	int r;
@@ -581,7 +581,7 @@ int vds_version_update(vds_ctx *ctx, const char *ds, const char *ver, const char
 			       json_str(j, "base"));
 	cJSON_Delete(j);
 	cJSON *commit = NULL;
-	if (r == 0 && (r = settle(b, ds, ver, &commit)) == 0 && commit &&
+	if (r == 0 && (r = version_settle(b, ds, ver, &commit)) == 0 && commit &&
 	    strcmp(json_str(commit, "message"), message) != 0)
 		r = vds_err(VDS_ECOMMITTED,
 			    "dataset version %s:%s was committed meanwhile; its message was not changed",
@@ -611,7 +611,7 @@ int version_add_changes(vds_backend *b, const char *ds, const char *ver, const c
 	key = xasprintf("datasets/%s/versions/%s/changes/%s", ds, ver, stamp);
 	if ((r = b->ops->write(b, key, text, len)) < 0)
 		goto out;
-	if ((r = settle(b, ds, ver, &commit)) == 0 && commit &&
+	if ((r = version_settle(b, ds, ver, &commit)) == 0 && commit &&
 	    !json_has_string(cJSON_GetObjectItem(commit, "changes"), stamp))
 		r = vds_err(VDS_ECOMMITTED,
 			    "dataset version %s:%s was committed meanwhile; nothing was changed", ds, ver);
@@ -629,7 +629,7 @@ out:
 int vds_version_commit(vds_ctx *ctx, const char *ds, const char *ver)
 {
 	vds_backend *b;
-	char **changes = NULL, *text = NULL, *key = NULL, stamp[26], t[40], hex[65];
+	char **changes = NULL, *text = NULL, *key = NULL, *lineage = NULL, stamp[26], t[40], hex[65];
 	size_t nchanges = 0, len;
 	unsigned char sha[32];
 	vds_tree *tree = NULL;
@@ -649,7 +649,8 @@ int vds_version_commit(vds_ctx *ctx, const char *ds, const char *ver)
 	key = vkey(ds, ver, "version.json");
 	if ((r = json_read(b, key, &vj)) < 0)
 		goto out;
-	if ((r = draft_text(b, ds, ver, &text, &len, &changes, &nchanges)) < 0)
+	if ((r = draft_text(b, ds, ver, &text, &len, &changes, &nchanges)) < 0 ||
+	    (r = lineage_latest(b, ds, ver, &lineage)) < 0)
 		goto out;
 	char *what = xasprintf("%s:%s", ds, ver);
 	r = tree_from_text(text, len, 0, what, &tree);
@@ -667,6 +668,8 @@ int vds_version_commit(vds_ctx *ctx, const char *ds, const char *ver)
 	cJSON *arr = cJSON_AddArrayToObject(rec, "changes");
 	for (size_t i = 0; i < nchanges; i++)
 		cJSON_AddItemToArray(arr, cJSON_CreateString(changes[i]));
+	if (lineage) /* how vds run made it: the record named here, for good */
+		cJSON_AddStringToObject(rec, "lineage", lineage);
 	vds_stamp(stamp);
 	free(key);
 	key = xasprintf("datasets/%s/versions/%s/commit/%s.json", ds, ver, stamp);
@@ -687,6 +690,7 @@ out:
 	vds_tree_free(tree);
 	free(text);
 	free(key);
+	free(lineage);
 	names_free(changes, nchanges);
 	return r;
 }

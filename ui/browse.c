@@ -373,6 +373,8 @@ void ui_draw(ui *u)
 		picker_draw(u);
 	if (u->diff)
 		diff_view_draw(u);
+	if (u->details)
+		details_view_draw(u);
 	if (u->jobs_view)
 		jobs_view_draw(u);
 	if (u->help)
@@ -462,6 +464,10 @@ bool ui_handle_key(ui *u, int key)
 	}
 	if (u->diff) {
 		diff_view_key(u, key);
+		return true;
+	}
+	if (u->details) {
+		details_view_key(u, key);
 		return true;
 	}
 	if (u->filtering) {
@@ -575,6 +581,9 @@ bool ui_handle_key(ui *u, int key)
 		break;
 	case ACT_DIFF:
 		diff_view_open(u);
+		break;
+	case ACT_DETAILS:
+		details_view_open(u);
 		break;
 	case ACT_CREATE_DATASET:
 	case ACT_NEW_VERSION:
@@ -735,6 +744,7 @@ int vds_browse(vds_ctx *ctx, const char *ref)
 	form_close(&u.form);
 	picker_free(&u);
 	diff_view_free(&u);
+	details_view_free(&u);
 	endwin();
 	delscreen(scr);
 	if (devnull)

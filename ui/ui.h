@@ -46,6 +46,7 @@
 	X(JOBS, "jobs", "b", "background jobs: progress, errors; K there cancels one")    \
 	X(MARK, "mark", "m", "mark the version to compare with (then d on another)")      \
 	X(DIFF, "diff", "d", "show what changed from the marked version to this one")     \
+	X(DETAILS, "details", "I", "version details: message, counts, times and lineage") \
 	X(HELP, "help", "?", "show this help")                                            \
 	X(CANCEL, "cancel", "<Esc>", "close help or full screen, clear the filter")       \
 	X(QUIT, "quit", "q", "quit")
@@ -257,6 +258,19 @@ void diff_view_draw(ui *u);
 /* Frees the diff view. */
 void diff_view_free(ui *u);
 
+/* ---- details_view.c: the selected version's details and lineage ------------- */
+
+typedef struct ui_details ui_details;
+
+/* Opens the details of the selected version. */
+void details_view_open(ui *u);
+/* Handles a key in the details view: moving keys scroll, others close it. */
+void details_view_key(ui *u, int key);
+/* Draws the details view. */
+void details_view_draw(ui *u);
+/* Frees the details view. */
+void details_view_free(ui *u);
+
 /* ---- the browser state ---------------------------------------------------- */
 
 enum ui_pane_id { PANE_DATASETS, PANE_VERSIONS, PANE_TAGS, PANE_FILES, PANE_PREVIEW, PANE_COUNT };
@@ -280,6 +294,7 @@ struct ui {
 	ui_picker *picker;
 	bool jobs_view;
 	ui_diff *diff;                     /* the diff view, when open */
+	ui_details *details;               /* the details view, when open */
 	char mark_ds[VDS_DSID_LEN + 1];    /* the version marked with m */
 	char mark_ver[VDS_VERID_LEN + 1];
 	size_t jobs_cursor;

@@ -16,6 +16,15 @@ static const cli_opt *find_opt(const cli_opt *spec, const char *name, size_t len
 	return NULL;
 }
 
+/* The OPT_REST entry of SPEC, or NULL: whether the command takes words after "--". */
+static const cli_opt *find_rest(const cli_opt *spec)
+{
+	for (const cli_opt *o = spec; o && o->name; o++)
+		if (o->kind == OPT_REST)
+			return o;
+	return NULL;
+}
+
 static void push(cli_args *a, const char *name, const char *value)
 {
 	a->name = xrealloc(a->name, (a->n + 1) * sizeof(*a->name));
@@ -32,13 +41,26 @@ int args_parse(cli_args *a, const char *cmd, const cli_opt *spec, int argc, char
 	for (int i = 0; i < argc; i++) {
 		const char *arg = argv[i];
 
-		if (strncmp(arg, "--", 2) != 0 || !arg[2])
-			return vds_err(VDS_EUSAGE, "unexpected argument %s for 'vds %s'", q(arg), cmd);
+		if (!strcmp(arg, "--") && find_rest(spec)) {
+			a->rest = argv + i + 1;
+			a->nrest = (size_t)(argc - i - 1);
+			break;
+		}
+		if (strncmp(arg, "--", 2) != 0 || !arg[2]) {
+			const cli_opt *w = spec;
+			while (w && w->name && (w->kind != OPT_ARG || arg_str(a, w->name)))
+				w++;
+			if (!w || !w->name)
+				return vds_err(VDS_EUSAGE, "unexpected argument %s for 'vds %s'", q(arg),
+					       cmd);
+			push(a, w->name, arg);
+			continue;
+		}
 		const char *eq = strchr(arg + 2, '=');
 		size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
 		const cli_opt *o = find_opt(spec, arg + 2, len);
 
-		if (!o)
+		if (!o || o->kind == OPT_ARG || o->kind == OPT_REST)
 			return vds_err(VDS_EUSAGE, "unknown option %s for 'vds %s' (see 'vds %s --help')",
 				       q(arg), cmd, cmd);
 		const char *value;
@@ -62,7 +84,10 @@ int args_parse(cli_args *a, const char *cmd, const cli_opt *spec, int argc, char
 	}
 	for (const cli_opt *o = spec; o && o->name; o++)
 		if (o->required && !arg_str(a, o->name))
-			return vds_err(VDS_EUSAGE, "missing option '--%s' for 'vds %s'", o->name, cmd);
+			return o->kind == OPT_ARG
+				       ? vds_err(VDS_EUSAGE, "missing %s for 'vds %s'", o->arg, cmd)
+				       : vds_err(VDS_EUSAGE, "missing option '--%s' for 'vds %s'",
+						 o->name, cmd);
 	return 0;
 }
 
@@ -108,6 +133,14 @@ void cli_print_help(const cli_cmd *c)
 {
 	printf("Usage: vds %s", c->path);
 	for (const cli_opt *o = c->opts; o && o->name; o++) {
+		if (o->kind == OPT_ARG) {
+			printf(" %s%s%s", o->required ? "" : "[", o->arg, o->required ? "" : "]");
+			continue;
+		}
+		if (o->kind == OPT_REST) {
+			printf(" [-- %s]", o->arg);
+			continue;
+		}
 		printf(" %s--%s%s%s%s", o->required ? "" : "[", o->name, o->kind == OPT_BOOL ? "" : " ",
 		       o->kind == OPT_BOOL ? "" : o->arg, o->required ? "" : "]");
 		if (o->kind == OPT_MULTI)
@@ -118,8 +151,13 @@ void cli_print_help(const cli_cmd *c)
 		printf("\nOptions:\n");
 		for (const cli_opt *o = c->opts; o->name; o++) {
 			char left[64];
-			snprintf(left, sizeof(left), "--%s%s%s", o->name, o->kind == OPT_BOOL ? "" : " ",
-				 o->kind == OPT_BOOL ? "" : o->arg);
+			if (o->kind == OPT_ARG)
+				snprintf(left, sizeof(left), "%s", o->arg);
+			else if (o->kind == OPT_REST)
+				snprintf(left, sizeof(left), "-- %s", o->arg);
+			else
+				snprintf(left, sizeof(left), "--%s%s%s", o->name,
+					 o->kind == OPT_BOOL ? "" : " ", o->kind == OPT_BOOL ? "" : o->arg);
 			printf("  %-28s %s\n", left, o->help);
 		}
 	}

@@ -11,7 +11,9 @@
 
 #include "vds.h"
 
-enum opt_kind { OPT_STR, OPT_MULTI, OPT_BOOL, OPT_TRUEFALSE };
+/* OPT_REST: the words after "--" (its arg is shown in help, e.g. "COMMAND"). */
+enum opt_kind { OPT_STR, OPT_MULTI, OPT_BOOL, OPT_TRUEFALSE, OPT_ARG /* a word without -- */,
+		OPT_REST };
 
 /* One --option a command accepts. */
 typedef struct cli_opt {
@@ -29,6 +31,8 @@ typedef struct cli_args {
 	const char **name;      /* option name per given value */
 	const char **value;
 	size_t n;
+	char **rest;            /* the words after "--" (OPT_REST commands only) */
+	size_t nrest;
 } cli_args;
 
 /* Runs a command; returns a vds status. */
@@ -45,6 +49,12 @@ typedef struct cli_cmd {
 /* Command tables of each group, each ended by an entry with path NULL. */
 extern const cli_cmd datasets_cmds[], versions_cmds[], tags_cmds[], files_cmds[],
 	providers_cmds[], cache_cmds[], diff_cmds[], file_diff_cmds[], maintain_cmds[];
+extern const cli_cmd mount_cmds[];
+/* vds run, and vds datasets versions lineage (cmd_run.c, cmd_lineage.c). */
+extern const cli_cmd run_cmds[], lineage_cmds[];
+
+/* Set by a command whose exit status is not a vds status (vds run: the command's); else -1. */
+extern int cli_exit;
 
 /* Parses ARGV against SPEC; VDS_EUSAGE with a message on bad input. */
 int args_parse(cli_args *a, const char *cmd, const cli_opt *spec, int argc, char **argv);
@@ -96,6 +106,11 @@ int cli_sources(vds_ctx *ctx, const cli_args *a, vds_source **out, size_t *n);
 	{"extract", OPT_BOOL, false, "", "unpack downloaded tar and zip archives"},                  \
 	{"sha256", OPT_MULTI, false, "HEX", "SHA-256 each download must have (one per URL)"},        \
 	{"storageProviderId", OPT_STR, false, "SP", "reach s3:// URLs with this provider's keys"}
+
+/* The lineage of a version as JSON (cmd_lineage.c). */
+cJSON *lineage_json(const vds_lineage *l);
+/* Prints the lineage of a version as a table, its inputs' datasets named. */
+void lineage_table(vds_ctx *ctx, const vds_lineage *l);
 
 /* Resolves --id to a dataset only ("DS"); refuses DS:VER. */
 int need_dataset(vds_ctx *ctx, const char *ref, vds_dataset *out);

@@ -87,7 +87,8 @@ static int v_details(vds_ctx *ctx, cli_args *a)
 {
 	vds_resolved res;
 	vds_version v;
-	int r;
+	vds_lineage l;
+	int r, lr;
 
 	if ((r = need_version(ctx, arg_str(a, "id"), false, &res)) < 0)
 		return r;
@@ -95,8 +96,17 @@ static int v_details(vds_ctx *ctx, cli_args *a)
 		vds_resolved_release(&res);
 		return r;
 	}
+	/* how vds run made it, if it did */
+	if ((lr = vds_lineage_get(ctx, res.dataset.id, res.version, &l)) < 0 && lr != VDS_ENOTFOUND) {
+		vds_version_release(&v);
+		vds_resolved_release(&res);
+		return lr;
+	}
 	if (arg_flag(a, "json")) {
-		json_print(version_json(res.dataset.id, &v));
+		cJSON *j = version_json(res.dataset.id, &v);
+		if (lr == 0)
+			cJSON_AddItemToObject(j, "lineage", lineage_json(&l));
+		json_print(j);
 	} else {
 		char id[64], files[32], size[64], human[32], t[32], *tags = join_tags(&v);
 		snprintf(id, sizeof(id), "%s:%s", res.dataset.id, v.id);
@@ -117,7 +127,11 @@ static int v_details(vds_ctx *ctx, cli_args *a)
 		}
 		table_print(tb);
 		free(tags);
+		if (lr == 0)
+			lineage_table(ctx, &l);
 	}
+	if (lr == 0)
+		vds_lineage_release(&l);
 	vds_version_release(&v);
 	vds_resolved_release(&res);
 	return 0;

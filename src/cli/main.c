@@ -12,9 +12,11 @@
 #include "cli.h"
 #include "util.h"
 
-static const cli_cmd *const groups[] = {datasets_cmds, versions_cmds, diff_cmds,
-					 tags_cmds, files_cmds, file_diff_cmds,
-					 providers_cmds, cache_cmds, maintain_cmds};
+static const cli_cmd *const groups[] = {datasets_cmds, versions_cmds, lineage_cmds, diff_cmds,
+					 tags_cmds, files_cmds, file_diff_cmds, run_cmds,
+					 providers_cmds, cache_cmds, maintain_cmds, mount_cmds};
+
+int cli_exit = -1;
 
 static void usage(FILE *f)
 {
@@ -187,7 +189,7 @@ int main(int argc, char **argv)
 		free(word);
 		return 2;
 	}
-	for (int i = words; cmd && i < argc; i++)
+	for (int i = words; cmd && i < argc && strcmp(argv[i], "--"); i++) /* not the command's */
 		if (!strcmp(argv[i], "--help")) {
 			cli_print_help(cmd);
 			return 0;
@@ -206,5 +208,7 @@ int main(int argc, char **argv)
 		perror("vds: cannot write output");
 		return 1;
 	}
-	return r < 0 ? fail(r) : 0;
+	if (r < 0)
+		return fail(r);
+	return cli_exit >= 0 ? cli_exit : 0;
 }

@@ -26,6 +26,7 @@ Commands:
   datasets versions update           Change a draft's message
   datasets versions commit           Commit a draft: its files become immutable
   datasets versions delete           Delete a version
+  datasets versions lineage          Show what a version was made from, or what was made from it
   datasets versions diff             Show what changed between two versions (from file lists alone)
   datasets versions verify           Re-read every file of a version and check its SHA-256
   datasets tags list                 List a dataset's tags
@@ -36,6 +37,7 @@ Commands:
   datasets files put                 Add or replace files in a draft
   datasets files delete              Remove files or folders from a draft
   datasets files diff                Compare one file between two versions
+  run                                Run a command on datasets: inputs read-only, outputs committed
   storageProviders list              List storage providers
   storageProviders details           Show one storage provider
   storageProviders create local      Add a local-directory storage provider
@@ -47,6 +49,8 @@ Commands:
   cache limit                        Set the cache's size limit (applied after downloads)
   fsck                               Check every dataset, version, tag and draft of a store
   gc                                 Delete content that no version or draft references
+  mount                              Mount a committed version read-only at a folder
+  umount                             Unmount a mounted version
 
 References: DATASET, DATASET:latest, DATASET:VERSION, DATASET:TAG.
 Run 'vds COMMAND --help' for a command's options; see vds(1).
@@ -208,6 +212,7 @@ Commands:
   datasets versions update           Change a draft's message
   datasets versions commit           Commit a draft: its files become immutable
   datasets versions delete           Delete a version
+  datasets versions lineage          Show what a version was made from, or what was made from it
   datasets versions diff             Show what changed between two versions (from file lists alone)
   datasets versions verify           Re-read every file of a version and check its SHA-256
   datasets tags list                 List a dataset's tags
@@ -235,6 +240,7 @@ Commands:
   datasets versions update           Change a draft's message
   datasets versions commit           Commit a draft: its files become immutable
   datasets versions delete           Delete a version
+  datasets versions lineage          Show what a version was made from, or what was made from it
   datasets versions diff             Show what changed between two versions (from file lists alone)
   datasets versions verify           Re-read every file of a version and check its SHA-256
 EOF

@@ -1,10 +1,11 @@
 /*
  * fuzz_metadata.c - the readers of a store's JSON records and file lists,
  * through the public API over a store held in memory: dataset.json,
- * version.json, commit records, tag records, change records, the format
- * marker (vds_format_check) and the manifests they name. Datasets,
- * versions and tags are listed and read, references resolved, trees opened
- * and compared, and fsck and a dry-run gc look at everything.
+ * version.json, commit records, tag records, change records, lineage
+ * records, the format marker (vds_format_check) and the manifests they
+ * name. Datasets, versions and tags are listed and read, references
+ * resolved, trees opened and compared, lineage read and walked up and
+ * down, and fsck and a dry-run gc look at everything.
  *
  * Input: parts split at NUL bytes, each the content of one key of the
  * store (an empty or missing part: no such key):
@@ -17,6 +18,8 @@
  *   6  datasets/DS/versions/bbbbbbb/changes/STAMP
  *   7  a content object (a manifest) at objects/ under its SHA-256
  *   8  datasets/DS/tags/v1/STAMP2.json (a newer tag record)
+ *   9  datasets/DS/versions/aaaaaaa/lineage/STAMP.json (the commit may name it)
+ *  10  datasets/DS/versions/bbbbbbb/lineage/STAMP.json (a draft's)
  * with DS = dsfuzz000000001. Reading never writes: the memory backend
  * aborts on any write. local_path() gives a file in a private folder under
  * $TMPDIR.
@@ -33,7 +36,7 @@
 #define DS "dsfuzz000000001"
 #define V1 "aaaaaaa"
 #define V2 "bbbbbbb"
-#define NPARTS 9
+#define NPARTS 11
 
 static const char *const keys[NPARTS] = {
 	FORMAT_KEY,
@@ -45,6 +48,8 @@ static const char *const keys[NPARTS] = {
 	"datasets/" DS "/versions/" V2 "/changes/0000000000000001-aaaaaaaa",
 	NULL, /* objects/XX/... of the part's hash */
 	"datasets/" DS "/tags/v1/0000000000000002-bbbbbbbb.json",
+	"datasets/" DS "/versions/" V1 "/lineage/0000000000000001-aaaaaaaa.json",
+	"datasets/" DS "/versions/" V2 "/lineage/0000000000000001-aaaaaaaa.json",
 };
 
 static char *tmp, *file;
@@ -424,6 +429,45 @@ static void trees(vds_ctx *ctx)
 	vds_tree_free(b);
 }
 
+static void lineage_check(const vds_lineage *l)
+{
+	FUZZ_CHECK(l->output && l->host && l->ncommand > 0);
+	for (size_t i = 0; i < l->ninputs; i++)
+		FUZZ_CHECK(l->inputs[i].name && vds_is_version_id(l->inputs[i].version));
+	char *cmd = vds_lineage_command(l);
+	FUZZ_CHECK(cmd && *cmd);
+	free(cmd);
+}
+
+static int on_node(const vds_lineage_node *n, void *ud)
+{
+	int *count = ud;
+
+	FUZZ_CHECK(n->depth >= 0 && (n->depth == 0) == (n->via == NULL));
+	FUZZ_CHECK(n->dataset && n->version);
+	if (n->lineage)
+		lineage_check(n->lineage);
+	return ++*count > 1000; /* a walk ends: every version is walked once */
+}
+
+static void lineage(vds_ctx *ctx)
+{
+	static const char *const v[] = {V1, V2};
+	vds_lineage l;
+
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
+		if (vds_lineage_get(ctx, DS, v[i], &l) == 0) {
+			lineage_check(&l);
+			vds_lineage_release(&l);
+		}
+		for (int down = 0; down < 2; down++) {
+			int count = 0;
+			(void)vds_lineage_walk(ctx, DS, v[i], down, -1, on_node, &count);
+			FUZZ_CHECK(count <= 1000);
+		}
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	fuzz_part parts[NPARTS] = {{NULL, 0}};
@@ -441,6 +485,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	versions(ctx, &parts[3]);
 	refs(ctx);
 	trees(ctx);
+	lineage(ctx);
 	(void)vds_fsck(ctx, NULL, false, on_finding, NULL, &fr);
 	(void)vds_gc(ctx, NULL, 3600, true, &gr);
 	vds_ctx_free(ctx);

@@ -1,0 +1,234 @@
+/*
+ * details_view.c - the version details (I): message, state, counts, times
+ * and tags of the selected version, and its lineage when vds run made it
+ * (the output it was, each input at its exact version, the command, the
+ * times, the exit status and the host). The lines are made once when the
+ * view opens; moving keys scroll them, any other key closes the view.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "ui.h"
+#include "util.h"
+
+struct ui_details {
+	char title[128];
+	char **lines; /* raw: escaped when drawn */
+	size_t n, top;
+};
+
+static void add(ui_details *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(ui_details *d, const char *fmt, ...)
+{
+	va_list ap;
+	char *line;
+
+	va_start(ap, fmt);
+	if (vasprintf(&line, fmt, ap) < 0)
+		line = xstrdup("");
+	va_end(ap);
+	d->lines = xrealloc(d->lines, (d->n + 1) * sizeof(*d->lines));
+	d->lines[d->n++] = line;
+}
+
+/* The name of dataset ID as the Datasets pane has it, or NULL. */
+static const char *dataset_name(ui *u, const char *id)
+{
+	for (size_t i = 0; i < u->ndatasets; i++)
+		if (!strcmp(u->datasets[i].id, id))
+			return u->datasets[i].name;
+	return NULL;
+}
+
+/* Writes "YYYY-MM-DD HH:MM:SS.mmm" of US into BUF. */
+static void time_ms(int64_t us, char buf[40])
+{
+	char t[32];
+
+	vds_format_time(us, t);
+	snprintf(buf, 40, "%s.%03d", t, (int)((us % 1000000 + 1000000) % 1000000 / 1000));
+}
+
+static void add_lineage(ui *u, ui_details *d)
+{
+	vds_lineage l;
+	char a[40], b[40];
+	int r = vds_lineage_get(u->ctx, u->ds, u->ver, &l);
+
+	add(d, "%s", "");
+	if (r == VDS_ENOTFOUND) {
+		add(d, "Lineage:   none (not made by vds run)");
+		return;
+	}
+	if (r < 0) {
+		add(d, "Lineage:   %s", vds_errmsg());
+		return;
+	}
+	add(d, "Lineage:   output %s of vds run", l.output);
+	for (size_t i = 0; i < l.ninputs; i++) {
+		const char *name = dataset_name(u, l.inputs[i].dataset);
+		add(d, "  input    %s = %s:%s (%s)", l.inputs[i].name, l.inputs[i].dataset,
+		    l.inputs[i].version, name ? name : "deleted");
+	}
+	if (!l.ninputs)
+		add(d, "  inputs   none");
+	char *cmd = vds_lineage_command(&l);
+	add(d, "  command  %s", cmd);
+	free(cmd);
+	time_ms(l.started_us, a);
+	time_ms(l.ended_us, b);
+	add(d, "  started  %s", a);
+	add(d, "  ended    %s (%.3f s)", b, (double)(l.ended_us - l.started_us) / 1e6);
+	add(d, "  exit     %d", l.exit_status);
+	add(d, "  host     %s", l.host);
+	vds_lineage_release(&l);
+}
+
+void details_view_open(ui *u)
+{
+	const vds_version *v = NULL;
+	char t[32], size[32];
+
+	for (size_t i = 0; *u->ver && i < u->nversions; i++)
+		if (!strcmp(u->versions[i].id, u->ver))
+			v = &u->versions[i];
+	if (!v) {
+		ui_message(u, true, "select a version to see its details");
+		return;
+	}
+	details_view_free(u);
+	ui_details *d = u->details = xcalloc(1, sizeof(*d));
+	snprintf(d->title, sizeof(d->title), "Version %s:%s (Esc: close)", u->ds, u->ver);
+	add(d, "Message:   %s", v->message);
+	add(d, "State:     %s", v->committed ? "committed" : "draft");
+	strbuf tags = STRBUF_INIT;
+	for (size_t i = 0; i < v->ntags; i++)
+		sb_addf(&tags, "%s%s", i ? ", " : "", v->tags[i]);
+	add(d, "Tags:      %s", tags.len ? tags.buf : "none");
+	sb_release(&tags);
+	vds_format_size(v->total_size, false, size);
+	add(d, "Files:     %llu, %s", (unsigned long long)v->file_count, size);
+	vds_format_time(v->created_us, t);
+	add(d, "Created:   %s", t);
+	if (v->committed) {
+		vds_format_time(v->committed_us, t);
+		add(d, "Committed: %s", t);
+	}
+	add_lineage(u, d);
+}
+
+void details_view_free(ui *u)
+{
+	if (!u->details)
+		return;
+	for (size_t i = 0; i < u->details->n; i++)
+		free(u->details->lines[i]);
+	free(u->details->lines);
+	free(u->details);
+	u->details = NULL;
+}
+
+#define INDENT 11 /* continued rows start below the value of their line */
+
+/* Columns the character at P takes once escaped (draw_text's way); *N gets its bytes. */
+static int char_cols(const unsigned char *p, int *n)
+{
+	uint32_t cp;
+	int cw;
+
+	if ((*n = vds_utf8_seq(p, &cp)) == 0) {
+		*n = 1;
+		return 4; /* \xHH */
+	}
+	if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
+		return 4;
+	if (cp == '\\')
+		return 2;
+	cw = wcwidth((wchar_t)cp);
+	return cw < 0 ? 1 : cw;
+}
+
+/* A row on screen: part of a line. */
+typedef struct row {
+	const char *text; /* into the line */
+	size_t len;
+	bool continued;   /* not the line's first row: indented */
+} row;
+
+/* The rows the lines make in WIDTH columns, each line wrapped (free the array). */
+static size_t wrap(ui_details *d, int width, row **out)
+{
+	size_t n = 0;
+
+	*out = NULL;
+	for (size_t i = 0; i < d->n; i++) {
+		const unsigned char *p = (const unsigned char *)d->lines[i];
+		bool first = true;
+		do {
+			int room = first || width <= 2 * INDENT ? width : width - INDENT, cols = 0, k;
+			const unsigned char *start = p;
+			while (*p) {
+				int cw = char_cols(p, &k);
+				if (cols + cw > room && cols > 0)
+					break;
+				cols += cw;
+				p += k;
+			}
+			*out = xrealloc(*out, (n + 1) * sizeof(**out));
+			(*out)[n++] = (row){(const char *)start, (size_t)(p - start), !first};
+			first = false;
+		} while (*p);
+	}
+	return n;
+}
+
+/* Rows of text the view shows at once. */
+/* Rows of text the view shows at once. */
+static size_t rows(void)
+{
+	return LINES - 4 > 1 ? (size_t)(LINES - 4) : 1;
+}
+
+void details_view_key(ui *u, int key)
+{
+	ui_details *d = u->details;
+	row *r;
+	size_t n = wrap(d, COLS - 4, &r), page = rows(), last = n > page ? n - page : 0;
+
+	free(r);
+	switch (keys_action(key)) {
+	case ACT_UP:
+	case ACT_PREVIEW_UP: d->top = d->top ? d->top - 1 : 0; break;
+	case ACT_DOWN:
+	case ACT_PREVIEW_DOWN: d->top = d->top < last ? d->top + 1 : last; break;
+	case ACT_PAGE_UP: d->top = d->top > page ? d->top - page : 0; break;
+	case ACT_PAGE_DOWN: d->top = d->top + page < last ? d->top + page : last; break;
+	case ACT_HOME: d->top = 0; break;
+	case ACT_END: d->top = last; break;
+	default: details_view_free(u); break;
+	}
+}
+
+void details_view_draw(ui *u)
+{
+	ui_details *d = u->details;
+	WINDOW *win = ui_overlay(LINES - 2, COLS, d->title);
+	row *r;
+	size_t n = wrap(d, COLS - 4, &r);
+
+	for (size_t y = 0; y < rows() && d->top + y < n; y++) {
+		const row *w = &r[d->top + y];
+		int x = w->continued && COLS - 4 > 2 * INDENT ? INDENT : 0;
+		char *text = xstrndup(w->text, w->len);
+		draw_text(win, (int)y + 1, 2 + x, COLS - 4 - x, text, A_NORMAL);
+		free(text);
+	}
+	free(r);
+	wnoutrefresh(win);
+	delwin(win);
+}
