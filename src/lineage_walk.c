@@ -231,9 +231,7 @@ int vds_lineage_walk(vds_ctx *ctx, const char *ds, const char *ver, bool downstr
 	if ((r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0)
 		return r;
 	if ((r = version_state(b, ds, ver, &committed, NULL)) < 0)
-		return r == VDS_ENOTFOUND ? vds_err(VDS_ENOTFOUND, "no such dataset version %s:%s", ds,
-						    q(ver))
-					  : r;
+		return r;
 	for (size_t i = 0; downstream && depth != 0 && i < ctx->nprov && r == 0; i++)
 		r = scan_provider(&w, i);
 	if (r == 0)

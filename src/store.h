@@ -86,7 +86,10 @@ bool is_object_id(const char *s, const char *prefix);
 /* Reads the manifest text of DS:VER (drafts: materialised) into memory. */
 int version_manifest_text(vds_backend *b, const char *ds, const char *ver, char **out,
 			  size_t *len);
-/* Tells whether DS:VER exists and is committed; fills the commit record. */
+/*
+ * Tells whether DS:VER is committed, and fills its commit record;
+ * VDS_ENOTFOUND ("no such dataset version DS:VER") if it does not exist.
+ */
 int version_state(vds_backend *b, const char *ds, const char *ver, bool *committed,
 		  cJSON **commit);
 /* Fails with VDS_ECOMMITTED unless DS:VER is an existing draft. */

@@ -222,9 +222,7 @@ int vds_tag_set(vds_ctx *ctx, const char *ds, const char *ver, const char *name)
 	if ((r = vds_tag_name_check(name)) < 0 || (r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0)
 		return r;
 	if ((r = version_state(b, ds, ver, &committed, NULL)) < 0)
-		return r == VDS_ENOTFOUND ? vds_err(VDS_ENOTFOUND, "no such dataset version %s:%s", ds,
-						    q(ver))
-					  : r;
+		return r;
 	if (!committed)
 		return vds_err(VDS_ECONFLICT, "dataset version %s:%s is a draft: commit it before tagging",
 			       ds, ver);

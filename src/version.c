@@ -108,7 +108,7 @@ int version_state(vds_backend *b, const char *ds, const char *ver, bool *committ
 	if (commit)
 		*commit = NULL;
 	if (r == VDS_ENOTFOUND)
-		return vds_err(VDS_ENOTFOUND, "no such dataset version %s", q(ver));
+		return vds_err(VDS_ENOTFOUND, "no such dataset version %s:%s", ds, q(ver));
 	if (r < 0)
 		return r;
 	key = vkey(ds, ver, "commit");
@@ -131,8 +131,6 @@ int version_require_draft(vds_backend *b, const char *ds, const char *ver)
 	bool committed;
 	int r = version_state(b, ds, ver, &committed, NULL);
 
-	if (r == VDS_ENOTFOUND)
-		return vds_err(VDS_ENOTFOUND, "no such dataset version %s:%s", ds, q(ver));
 	if (r < 0)
 		return r;
 	if (committed)
@@ -707,9 +705,7 @@ int vds_version_delete(vds_ctx *ctx, const char *ds, const char *ver, bool force
 	if ((r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0)
 		return r;
 	if ((r = version_state(b, ds, ver, &committed, NULL)) < 0)
-		return r == VDS_ENOTFOUND ? vds_err(VDS_ENOTFOUND, "no such dataset version %s:%s", ds,
-						    q(ver))
-					  : r;
+		return r;
 	if ((r = vds_tag_list(ctx, ds, &tags, &ntags)) < 0)
 		return r;
 	for (size_t i = 0; i < ntags; i++)

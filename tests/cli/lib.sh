@@ -10,7 +10,20 @@ set -u
 : "${VDS_TEST_TMP:=${TMPDIR:-/tmp}}"
 mkdir -p "$VDS_TEST_TMP"
 T=$(mktemp -d "$VDS_TEST_TMP/t.XXXXXX")
-trap 'chmod -R u+rwX "$T" 2>/dev/null; rm -rf "$T"' EXIT
+# PIDS: processes a test started that must not outlive it
+PIDS=
+# cleanup: kills PIDS, undoes the mounts below $T (left by the tests of
+# mount and run when they fail), then removes $T
+cleanup() {
+	for _p in $PIDS; do kill -9 "$_p" 2>/dev/null; done
+	awk -v t="$T/" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo 2>/dev/null |
+		sort -r | while read -r _m; do
+			umount -l "$_m" 2>/dev/null || fusermount3 -u -z "$_m" 2>/dev/null
+		done
+	chmod -R u+rwX "$T" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
 export VDS_HOME="$T/home" HOME="$T/userhome" TZ=UTC LC_ALL=C.UTF-8
 unset XDG_CONFIG_HOME XDG_DATA_HOME XDG_CACHE_HOME VDS_DATADIR
 mkdir -p "$HOME"

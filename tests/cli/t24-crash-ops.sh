@@ -365,7 +365,7 @@ NG=$(($(files_of "$GB" | wc -l) + 1))
 	done
 ) &
 gcpid=$!
-trap 'touch "$T/g.stop"; wait "$gcpid"; chmod -R u+rwX "$T" 2>/dev/null; rm -rf "$T"' EXIT
+trap 'touch "$T/g.stop"; wait "$gcpid"; cleanup' EXIT
 seen=" "
 cspan=
 while budget 14 80; do
@@ -415,7 +415,7 @@ while budget 14 80; do
 done
 touch "$T/g.stop"
 wait "$gcpid"
-trap 'chmod -R u+rwX "$T" 2>/dev/null; rm -rf "$T"' EXIT
+trap cleanup EXIT
 gcruns=$(wc -l <"$T/g.log" | tr -d ' ')
 gcfreed=$(sed -n 's/^0 Freed \([0-9]*\) .*/\1/p' "$T/g.log" | awk '{ n += $1 } END { print n + 0 }')
 diag "gc beside the creates: $gcruns runs freeing $gcfreed objects"

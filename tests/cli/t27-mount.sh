@@ -8,19 +8,6 @@
 # checked before they enter the cache.
 . "$VDS_SRCDIR/tests/cli/lib.sh"
 
-PIDS=
-# the mounts of this test are undone before its folder goes
-cleanup() {
-	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
-	awk -v t="$T/" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
-		while read -r m; do
-			umount -l "$m" 2>/dev/null || fusermount3 -u -z "$m" 2>/dev/null
-		done
-	chmod -R u+rwX "$T" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
 # mounted DIR: true if a vds mount is at DIR
 mounted() { awk -v d="$1" '$5 == d { f = 1 } END { exit !f }' /proc/self/mountinfo; }
 

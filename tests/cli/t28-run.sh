@@ -8,19 +8,6 @@
 # note), and with --no-mount.
 . "$VDS_SRCDIR/tests/cli/lib.sh"
 
-# the mounts of this test are undone before its folder goes
-PIDS=
-cleanup() {
-	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
-	awk -v t="$T/" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
-		while read -r m; do
-			umount -l "$m" 2>/dev/null || fusermount3 -u -z "$m" 2>/dev/null
-		done
-	chmod -R u+rwX "$T" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
 # no_mounts: nothing is mounted below $T
 no_mounts() { ! awk -v t="$T/" 'index($5, t) == 1 { f = 1 } END { exit !f }' /proc/self/mountinfo; }
 # committed_ref: the DS:VER of the last "Committed dataset version" line of the last run

@@ -9,16 +9,6 @@
 . "$VDS_SRCDIR/tests/cli/lib.sh"
 . "$VDS_SRCDIR/tests/ui/lib.sh"
 
-cleanup() {
-	awk -v t="$T/" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
-		while read -r m; do
-			umount -l "$m" 2>/dev/null || fusermount3 -u -z "$m" 2>/dev/null
-		done
-	chmod -R u+rwX "$T" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
 HOST=$(uname -n)
 mkdir -p "$T/tmp"
 export TMPDIR="$T/tmp"
