@@ -154,14 +154,31 @@ static int complete(s3_backend *sb, const char *key, const char *id, char (*etag
 	return r;
 }
 
+/*
+ * Aborts upload ID of KEY, keeping the error message that led here. A part
+ * the server was still writing can bring an aborted upload back (S3 says to
+ * abort again): so the upload is looked for afterwards, and aborted again
+ * while its parts are still listed, three times at most.
+ */
 static void abort_upload(s3_backend *sb, const char *key, const char *id)
 {
 	char *uq = upload_query(id, 0);
-	s3_req rq = {.method = "DELETE", .key = key, .query = uq};
 	char saved[1024];
 
-	snprintf(saved, sizeof(saved), "%s", vds_errmsg()); /* keep the first error's message */
-	s3_do(sb->c, &rq);
+	snprintf(saved, sizeof(saved), "%s", vds_errmsg());
+	for (int i = 0; i < 3; i++) {
+		s3_req del = {.method = "DELETE", .key = key, .query = uq};
+		strbuf body = STRBUF_INIT;
+		s3_req parts = {.method = "GET", .key = key, .query = uq, .out = &body};
+
+		if (i)
+			usleep(200000 * i);
+		s3_do(sb->c, &del);
+		int r = s3_do(sb->c, &parts); /* 404 NoSuchUpload: gone */
+		sb_release(&body);
+		if (r < 0)
+			break;
+	}
 	vds_err(0, "%s", saved);
 	free(uq);
 }
