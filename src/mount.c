@@ -64,6 +64,8 @@ static _Thread_local char fuse_msg[256];
 
 /* Keeps libfuse's last message for errors, and shows them with --debug. */
 static void fuse_log_line(enum fuse_log_level level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+static void fuse_log_line(enum fuse_log_level level, const char *fmt, va_list ap)
 {
 	(void)level;
 	vsnprintf(fuse_msg, sizeof(fuse_msg), fmt, ap);
