@@ -157,29 +157,30 @@ static int check_name(const char *kind, const char *name)
 	return 0;
 }
 
+/* Checks the names of N bindings of KIND ("input", "output"): valid, each once. */
+static int check_bindings(const char *kind, const vds_run_binding *v, size_t n)
+{
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		if ((r = check_name(kind, v[i].name)) < 0)
+			return r;
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(v[k].name, v[i].name))
+				return vds_err(VDS_EINVAL, "%s %s is named twice", kind, q(v[i].name));
+	}
+	return 0;
+}
+
 static int check_job(const vds_run_job *job)
 {
 	int r;
 
 	if (job->ncommand == 0 || !job->command[0] || !*job->command[0])
 		return vds_err(VDS_EUSAGE, "no command to run");
-	for (size_t i = 0; i < job->ninputs; i++) {
-		if ((r = check_name("input", job->inputs[i].name)) < 0)
-			return r;
-		for (size_t k = 0; k < i; k++)
-			if (!strcmp(job->inputs[k].name, job->inputs[i].name))
-				return vds_err(VDS_EINVAL, "input %s is named twice",
-					       q(job->inputs[i].name));
-	}
-	for (size_t i = 0; i < job->noutputs; i++) {
-		if ((r = check_name("output", job->outputs[i].name)) < 0)
-			return r;
-		for (size_t k = 0; k < i; k++)
-			if (!strcmp(job->outputs[k].name, job->outputs[i].name))
-				return vds_err(VDS_EINVAL, "output %s is named twice",
-					       q(job->outputs[i].name));
-	}
-	return 0;
+	if ((r = check_bindings("input", job->inputs, job->ninputs)) < 0)
+		return r;
+	return check_bindings("output", job->outputs, job->noutputs);
 }
 
 /* Resolves every input to an exact committed version and finds every output's dataset. */
@@ -420,58 +421,15 @@ static char **command_env(run *R)
 	return env;
 }
 
-/*
- * Finds program NAME as a shell would: a path as it is, a name in $PATH.
- * Returns the path to run (malloc'd), or NULL with errno saying why not.
- */
-static char *find_program(const char *name)
-{
-	const char *path = getenv("PATH");
-	int why = ENOENT;
-
-	if (strchr(name, '/')) {
-		if (access(name, X_OK) == 0)
-			return xstrdup(name);
-		return NULL;
-	}
-	if (!path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (const char *p = path;; p++) {
-		const char *end = strchr(p, ':');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		char *cand = xasprintf("%.*s%s%s", (int)len, p, len ? "/" : "", name);
-		struct stat st;
-
-		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode)) {
-			if (access(cand, X_OK) == 0)
-				return cand;
-			why = EACCES; /* found, but not runnable: say so unless another one is */
-		}
-		free(cand);
-		if (!end)
-			break;
-		p = end;
-	}
-	errno = why;
-	return NULL;
-}
-
 /* Runs the command and waits for it; its exit status goes to *STATUS. */
 static int execute(run *R, int *status)
 {
-	char **env, **argv, *prog = find_program(R->job->command[0]);
+	char **env, **argv;
 	posix_spawnattr_t attr;
 	sigset_t none;
 	pid_t pid;
 	int e, ws;
 
-	if (!prog) {
-		e = errno;
-		R->started_us = R->ended_us = vds_now_us();
-		note(R, "cannot run %s: %s", q(R->job->command[0]), strerror(e));
-		*status = e == ENOENT ? 127 : 126; /* as a shell says it */
-		return 0;
-	}
 	env = command_env(R);
 	argv = xcalloc(R->job->ncommand + 1, sizeof(*argv));
 	for (size_t i = 0; i < R->job->ncommand; i++)
@@ -482,8 +440,7 @@ static int execute(run *R, int *status)
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
 	fflush(NULL); /* what the caller printed comes before the command's output */
 	R->started_us = vds_now_us();
-	e = posix_spawn(&pid, prog, NULL, &attr, argv, env);
-	free(prog);
+	e = posix_spawnp(&pid, argv[0], NULL, &attr, argv, env); /* searches $PATH as a shell does */
 	posix_spawnattr_destroy(&attr);
 	for (size_t i = 0; env[i]; i++)
 		free(env[i]);
