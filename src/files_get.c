@@ -171,32 +171,43 @@ static int copy_checked(pool *p, int in, int out, const vds_entry *e)
 }
 
 /*
- * Checks that OUT, a reflink of content E, holds it: reads it back through
- * the hash. VDS_ECORRUPT if the stored content is not what its name says.
+ * Reads IN to its end through the hash, writing what it reads to OUT too
+ * unless OUT is -1; VDS_ECORRUPT if it was not content E.
  */
-static int check_clone(pool *p, int out, const vds_entry *e)
+static int hash_copy(pool *p, int in, int out, const vds_entry *e)
 {
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	char *buf = xmalloc(COPY_BUF);
 	unsigned char got[32];
-	uint64_t off = 0;
 	int r = 0;
 
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
 	for (;;) {
 		if (pool_stopping(p)) {
 			r = vds_err(VDS_ECANCELED, "cancelled");
 			break;
 		}
-		ssize_t n = pread(out, buf, COPY_BUF, (off_t)off);
+		ssize_t n = read(in, buf, COPY_BUF);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			r = vds_err_errno(errno, "read", e->path);
-		if (n <= 0)
+		if (n <= 0) {
+			if (n < 0)
+				r = vds_err_errno(errno, "read content of", e->path);
 			break;
+		}
 		EVP_DigestUpdate(md, buf, (size_t)n);
-		off += (uint64_t)n;
+		for (ssize_t off = 0; out >= 0 && off < n;) {
+			ssize_t w = write(out, buf + off, (size_t)(n - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				r = vds_err_errno(errno, "write", e->path);
+				break;
+			}
+			off += w;
+		}
+		if (r < 0)
+			break;
 		atomic_fetch_add(&p->bytes_done, (uint64_t)n);
 	}
 	EVP_DigestFinal_ex(md, got, NULL);
@@ -211,7 +222,6 @@ static int check_clone(pool *p, int out, const vds_entry *e)
 static int fetch_file(pool *p, get_job *j, int dirfd, const vds_entry *e, const char *tmp)
 {
 	char key[80], *src = NULL;
-	unsigned char got[32];
 	struct stat st;
 	int r, in, out;
 
@@ -251,50 +261,14 @@ static int fetch_file(pool *p, get_job *j, int dirfd, const vds_entry *e, const 
 		goto done;
 	}
 #ifdef FICLONE
-	/* on the store's own file system, share its blocks where it can (btrfs, XFS) */
-	if (e->size > 0 && ioctl(out, FICLONE, in) == 0) {
-		close(in);
-		r = check_clone(p, out, e);
-		goto done;
-	}
+	/* on the store's own file system, share its blocks where it can (btrfs, XFS),
+	   then read them back through the hash */
+	if (e->size > 0 && ioctl(out, FICLONE, in) == 0)
+		r = hash_copy(p, out, -1, e);
+	else
 #endif
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	char *buf = xmalloc(COPY_BUF);
-	for (;;) {
-		if (pool_stopping(p)) {
-			r = vds_err(VDS_ECANCELED, "cancelled");
-			break;
-		}
-		ssize_t n = read(in, buf, COPY_BUF);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n < 0)
-				r = vds_err_errno(errno, "read content of", e->path);
-			break;
-		}
-		EVP_DigestUpdate(md, buf, (size_t)n);
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(out, buf + off, (size_t)(n - off));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				r = vds_err_errno(errno, "write", e->path);
-				break;
-			}
-			off += w;
-		}
-		if (r < 0)
-			break;
-		atomic_fetch_add(&p->bytes_done, (uint64_t)n);
-	}
-	EVP_DigestFinal_ex(md, got, NULL);
-	EVP_MD_CTX_free(md);
-	free(buf);
+		r = hash_copy(p, in, out, e);
 	close(in);
-	if (r == 0 && memcmp(got, e->sha256, 32) != 0)
-		r = vds_err(VDS_ECORRUPT, "content of %s does not match its SHA-256", q(e->path));
 done:
 	if (r == 0 && (fstat(out, &st) < 0 || (uint64_t)st.st_size != e->size))
 		r = vds_err(VDS_ECORRUPT, "content of %s is not the %llu bytes its file list says",
@@ -405,37 +379,6 @@ static void select_range(vds_tree *t, uint64_t first, uint64_t end, vds_entry **
 	}
 }
 
-/*
- * Refuses a file list that names a path both as a file and as a folder,
- * before anything is written: no folder of a selected file may be a file.
- */
-static int check_folders(vds_tree *t, const vds_entry *sel, size_t n, const char *ds,
-			 const char *ver)
-{
-	strbuf last = STRBUF_INIT; /* the folder checked last: sorted files share it */
-	int r = 0;
-
-	for (size_t i = 0; i < n && r == 0; i++) {
-		const char *path = sel[i].path, *slash = strrchr(path, '/');
-		size_t len = slash ? (size_t)(slash - path) : 0;
-		if (!slash || (last.len == len && !memcmp(last.buf, path, len)))
-			continue;
-		sb_reset(&last);
-		sb_add(&last, path, len);
-		for (const char *s = strchr(path, '/'); s && r == 0; s = strchr(s + 1, '/')) {
-			char *dir = xstrndup(path, (size_t)(s - path));
-			vds_entry e;
-			if (vds_tree_lookup(t, dir, &e) == 0)
-				r = vds_err(VDS_ECORRUPT,
-					    "the file list of %s:%s names %s both as a file and as a folder",
-					    ds, ver, q(dir));
-			free(dir);
-		}
-	}
-	sb_release(&last);
-	return r;
-}
-
 int vds_files_get(vds_ctx *ctx, const char *ds, const char *ver, const char *const *paths,
 		  size_t npaths, const char *dir, const vds_opts *o, vds_get_result *res)
 {
@@ -478,7 +421,7 @@ int vds_files_get(vds_ctx *ctx, const char *ds, const char *ver, const char *con
 		}
 		free(path);
 	}
-	if (r < 0 || (r = check_folders(t, sel, nsel, ds, ver)) < 0)
+	if (r < 0)
 		goto out;
 	if ((r = vds_mkdirs(dir)) < 0)
 		goto out;
