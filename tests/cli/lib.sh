@@ -182,6 +182,14 @@ store_put() {
 		cp "$2" "$VDS_HOME/store/$1"; fi
 }
 
+# store_put_record KEY: writes the metadata record read from standard input
+# (JSON, or a change record's text) as object KEY of the default store, the
+# way vds writes records (tests that forge or damage records use this)
+store_put_record() {
+	cat >"$T/.record"
+	store_put "$1" "$T/.record"
+}
+
 # store_rm KEY: removes object KEY (or every key below KEY/) of the default store
 store_rm() {
 	if is_s3; then
