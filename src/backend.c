@@ -21,16 +21,39 @@ void vds_content_key(const unsigned char sha[32], char key[80])
 	memcpy(key + 11, hex + 2, 63);
 }
 
-int vds_format_check(const char *text, size_t len, const char *where)
+int vds_format_check(vds_backend *b, const char *text, size_t len, const char *where)
 {
 	cJSON *j = cJSON_ParseWithLength(text, len);
-	cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "version");
-	bool ok = cJSON_IsNumber(v) && v->valueint == 1;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "version"),
+		    *from = cJSON_GetObjectItemCaseSensitive(j, "upgradedFrom"),
+		    *features = cJSON_GetObjectItemCaseSensitive(j, "features");
+	int version = cJSON_IsNumber(v) ? v->valueint : 0;
+	bool ok = version == 1 || version == 2;
 
+	/* features name later additions that a reader must know to read the store */
+	if (features && (!cJSON_IsArray(features) || cJSON_GetArraySize(features) > 0))
+		ok = false;
+	b->format = version;
+	b->legacy = version == 1 || (cJSON_IsNumber(from) && from->valueint == 1);
 	cJSON_Delete(j);
 	if (!ok)
-		return vds_err(VDS_ECORRUPT, "store %s has an unknown format version", q(where));
+		return vds_err(VDS_ECORRUPT,
+			       "store %s has a format this vds does not know (a newer vds wrote it)",
+			       q(where));
 	return 0;
+}
+
+int vds_format_upgrade(vds_backend *b)
+{
+	int r;
+
+	if (b->format != 1)
+		return 0;
+	if ((r = b->ops->write(b, FORMAT_KEY, FORMAT_TEXT_UPGRADED,
+			       strlen(FORMAT_TEXT_UPGRADED))) < 0)
+		return r;
+	b->format = FORMAT_VERSION;
+	return 1;
 }
 
 /* The operations of a read-only backend: its own, with every write refused. */
@@ -45,6 +68,12 @@ static int refuse(vds_backend *b)
 }
 
 static int ro_write(vds_backend *b, const char *key, const void *data, size_t len)
+{
+	(void)key, (void)data, (void)len;
+	return refuse(b);
+}
+
+static int ro_create(vds_backend *b, const char *key, const void *data, size_t len)
 {
 	(void)key, (void)data, (void)len;
 	return refuse(b);
@@ -94,6 +123,7 @@ void vds_backend_make_read_only(vds_backend *b)
 	ro->own = b->ops;
 	ro->ops = *b->ops;
 	ro->ops.write = ro_write;
+	ro->ops.create = ro_create;
 	ro->ops.remove = ro_remove;
 	ro->ops.remove_tree = ro_remove;
 	ro->ops.touch = ro_remove;

@@ -29,6 +29,13 @@ typedef struct vds_backend_ops {
 	int (*read)(vds_backend *b, const char *key, char **out, size_t *len);
 	/* Writes object KEY atomically and durably (replacing any old one). */
 	int (*write)(vds_backend *b, const char *key, const void *data, size_t len);
+	/*
+	 * Writes KEY only if no object has that name, decided atomically by the
+	 * provider against every other writer: 0 if created (or KEY holds
+	 * exactly these bytes, a retried request), CREATE_EXISTS if KEY holds
+	 * other bytes, CREATE_UNSUPPORTED if the provider cannot arbitrate.
+	 */
+	int (*create)(vds_backend *b, const char *key, const void *data, size_t len);
 	/* Removes object KEY; VDS_ENOTFOUND if it was not there. */
 	int (*remove)(vds_backend *b, const char *key);
 	/* Removes every object under PREFIX/ (missing is not an error). */
@@ -94,11 +101,18 @@ typedef struct vds_backend_ops {
 	void (*close)(vds_backend *b);
 } vds_backend_ops;
 
+/* What create() answers besides 0 and errors. */
+#define CREATE_EXISTS 1
+#define CREATE_UNSUPPORTED 2
+
 struct vds_backend {
 	const vds_backend_ops *ops;
 	char *provider_id;
 	int concurrency; /* transfers in flight by default; 0: one per processor */
 	bool uncached;   /* local_path() reads the provider itself, not a cache (fsck) */
+	int format;      /* the store's format version, from its marker */
+	int64_t lease_s; /* without create(): how long a begun commit may hold its draft */
+	bool legacy;     /* format 1 records may be present (a store upgraded from 1) */
 };
 
 /* Opens a local-directory backend rooted at ROOT, creating the layout. */
@@ -127,11 +141,21 @@ bool vds_backend_read_only(const vds_backend *b);
  */
 bool vds_backend_cache(vds_backend *b, const char **dir, uint64_t *max);
 
-/* The format marker every store holds at its root. */
+/* The format marker every store holds at its root: a new store's, an upgraded one's. */
 #define FORMAT_KEY "VDS-FORMAT"
-#define FORMAT_TEXT "{\"format\":\"vds\",\"version\":1}\n"
-/* Checks the text of a format marker; VDS_ECORRUPT naming WHERE if unknown. */
-int vds_format_check(const char *text, size_t len, const char *where);
+#define FORMAT_VERSION 2
+#define FORMAT_TEXT "{\"format\":\"vds\",\"version\":2}\n"
+#define FORMAT_TEXT_UPGRADED "{\"format\":\"vds\",\"version\":2,\"upgradedFrom\":1}\n"
+/*
+ * Checks the text of a format marker and notes its version in B;
+ * VDS_ECORRUPT naming WHERE if it is not one this vds reads.
+ */
+int vds_format_check(vds_backend *b, const char *text, size_t len, const char *where);
+/*
+ * Upgrades a format 1 store to format 2 in place (B writable); 1 if it did,
+ * 0 if there was nothing to do.
+ */
+int vds_format_upgrade(vds_backend *b);
 
 /* Writes the content key of SHA ("objects/ab/cdef...") into KEY. */
 void vds_content_key(const unsigned char sha[32], char key[80]);

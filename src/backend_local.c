@@ -5,7 +5,12 @@
  * fsync'ed and renamed into place, so a reader sees the old object or the
  * new one, never a partial one. Content is copied while hashed, then made
  * durable in one batch (syncfs) before any renaming, so a content object
- * that exists under its name always holds its full content.
+ * that exists under its name always holds its full content. create() makes
+ * its key with link(2), which fails if the name exists: the file system
+ * arbitrates between writers.
+ *
+ * For the suite's delay tests, VDS_TEST_HOLD="WHAT=MS,..." holds each
+ * rename, link or sync whose key (or "sync") contains WHAT for MS ms first.
  */
 #include "config.h"
 
@@ -51,6 +56,28 @@ static char *tmp_path(local_backend *lb)
 
 	vds_random_base36(r, 12);
 	return xasprintf("%s/tmp/%s", lb->root, r);
+}
+
+/* Sleeps as VDS_TEST_HOLD asks before the step on KEY (a test hook). */
+static void test_hold(const char *key)
+{
+	const char *spec = getenv("VDS_TEST_HOLD");
+	char item[256];
+
+	while (spec && *spec) {
+		size_t n = strcspn(spec, ",");
+		snprintf(item, sizeof(item), "%.*s", (int)(n < 255 ? n : 255), spec);
+		char *eq = strrchr(item, '=');
+		if (eq) {
+			*eq = '\0';
+			if (*item && strstr(key, item)) {
+				long ms = atol(eq + 1);
+				struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+				nanosleep(&ts, NULL);
+			}
+		}
+		spec += n + (spec[n] == ',');
+	}
 }
 
 static int write_all(int fd, const void *data, size_t len)
@@ -105,38 +132,86 @@ static int l_read(vds_backend *b, const char *key, char **out, size_t *len)
 	return r;
 }
 
-static int l_write(vds_backend *b, const char *key, const void *data, size_t len)
+/* Writes DATA into a new durable file in tmp/; sets *TMP (malloc'd). */
+static int write_tmp(local_backend *lb, const char *key, const void *data, size_t len,
+		     char **tmp)
 {
-	local_backend *lb = (local_backend *)b;
-	char *tmp = tmp_path(lb), *path = full_path(lb, key);
 	mode_t mode = strncmp(key, "objects/", 8) ? 0644 : 0444; /* content is read-only */
-	int r = 0, fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	int fd;
 
-	if (fd < 0) {
-		r = vds_err_errno(errno, "create", tmp);
-		goto out;
-	}
+	*tmp = tmp_path(lb);
+	if ((fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)) < 0)
+		return vds_err_errno(errno, "create", *tmp);
 	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-		r = vds_err_errno(errno, "write", path);
+		int e = errno;
 		close(fd);
-		unlink(tmp);
-		goto out;
+		unlink(*tmp);
+		return vds_err_errno(e, "write", key);
 	}
 	close(fd);
-	if ((r = ensure_parent(path)) < 0) {
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, path) < 0) {
-		r = vds_err_errno(errno, "rename into", path);
-		unlink(tmp);
-		goto out;
-	}
+	return 0;
+}
+
+/* Makes the new name PATH durable by syncing its folder. */
+static int sync_parent(char *path)
+{
 	char *slash = strrchr(path, '/');
+	int r = 0;
+
 	*slash = '\0';
 	if (fsync_dir(path) < 0)
 		r = vds_err_errno(errno, "sync", path);
-out:
+	*slash = '/';
+	return r;
+}
+
+static int l_write(vds_backend *b, const char *key, const void *data, size_t len)
+{
+	local_backend *lb = (local_backend *)b;
+	char *tmp, *path = full_path(lb, key);
+	int r;
+
+	if ((r = write_tmp(lb, key, data, len, &tmp)) < 0) {
+		free(path);
+		return r;
+	}
+	if ((r = ensure_parent(path)) == 0) {
+		test_hold(key);
+		if (rename(tmp, path) < 0)
+			r = vds_err_errno(errno, "rename into", path);
+	}
+	if (r < 0)
+		unlink(tmp);
+	else
+		r = sync_parent(path);
+	free(tmp);
+	free(path);
+	return r;
+}
+
+static int l_create(vds_backend *b, const char *key, const void *data, size_t len)
+{
+	local_backend *lb = (local_backend *)b;
+	char *tmp, *path = full_path(lb, key), *cur;
+	size_t curlen;
+	int r;
+
+	if ((r = write_tmp(lb, key, data, len, &tmp)) < 0) {
+		free(path);
+		return r;
+	}
+	if ((r = ensure_parent(path)) == 0) {
+		test_hold(key);
+		if (link(tmp, path) == 0)
+			r = sync_parent(path);
+		else if (errno != EEXIST)
+			r = vds_err_errno(errno, "create", path);
+		else if ((r = l_read(b, key, &cur, &curlen)) == 0) {
+			r = curlen == len && !memcmp(cur, data, len) ? 0 : CREATE_EXISTS;
+			free(cur);
+		}
+	}
+	unlink(tmp);
 	free(tmp);
 	free(path);
 	return r;
@@ -443,6 +518,8 @@ static int l_flush(vds_backend *b)
 	int r = 0;
 
 	pthread_mutex_lock(&lb->lock);
+	if (lb->npend)
+		test_hold("sync");
 	if (lb->npend && syncfs(lb->rootfd) < 0)
 		r = vds_err_errno(errno, "sync", lb->root);
 	for (size_t i = 0; i < lb->npend && r == 0; i++) {
@@ -495,6 +572,7 @@ static const vds_backend_ops local_ops = {
 	.type = "local",
 	.read = l_read,
 	.write = l_write,
+	.create = l_create,
 	.remove = l_remove,
 	.remove_tree = l_remove_tree,
 	.stat = l_stat,
@@ -585,13 +663,14 @@ int vds_backend_local_open(const char *root, vds_backend **out)
 		free(tmpdir);
 		if (r < 0 || (r = l_write(&lb->base, FORMAT_KEY, FORMAT_TEXT, strlen(FORMAT_TEXT))) < 0)
 			goto fail;
+		lb->base.format = FORMAT_VERSION;
 	} else {
 		char *fmt = NULL;
 		size_t len;
 
 		if ((r = l_read(&lb->base, FORMAT_KEY, &fmt, &len)) < 0)
 			goto fail;
-		r = vds_format_check(fmt, len, root);
+		r = vds_format_check(&lb->base, fmt, len, root);
 		free(fmt);
 		if (r < 0)
 			goto fail;

@@ -42,6 +42,8 @@ static int s_read(vds_backend *b, const char *key, char **out, size_t *len)
 	return 0;
 }
 
+#define LEASE_SKEW_S 10 /* how far the clocks of writers may disagree */
+
 /* True for keys that are never overwritten: content and stamped records. */
 static bool write_once(const char *key)
 {
@@ -89,6 +91,28 @@ static int s_write(vds_backend *b, const char *key, const void *data, size_t len
 	if (rc == 0 && once)
 		atomic_store(&sb->cond_put, 1);
 	return rc;
+}
+
+static int s_create(vds_backend *b, const char *key, const void *data, size_t len)
+{
+	s3_backend *sb = (s3_backend *)b;
+	static const char *const guard[] = {"If-None-Match: *", NULL};
+	s3_req r = {.method = "PUT", .key = key, .body = data, .body_len = len,
+		    .headers = guard, .allow_412 = true, .allow_501 = true};
+	int rc;
+
+	if (atomic_load(&sb->cond_put) == 0)
+		return CREATE_UNSUPPORTED;
+	if ((rc = s3_do(sb->c, &r)) < 0)
+		return rc;
+	if (r.status == 501) {
+		atomic_store(&sb->cond_put, 0);
+		return CREATE_UNSUPPORTED;
+	}
+	atomic_store(&sb->cond_put, 1);
+	if (r.status == 412) /* ours, if an earlier attempt arrived unseen */
+		return same_object(b, key, data, len) == 0 ? 0 : CREATE_EXISTS;
+	return 0;
 }
 
 static int s_remove(vds_backend *b, const char *key)
@@ -699,6 +723,7 @@ static const vds_backend_ops s3_ops = {
 	.type = "s3",
 	.read = s_read,
 	.write = s_write,
+	.create = s_create,
 	.remove = s_remove,
 	.remove_tree = s_remove_tree,
 	.stat = s_stat,
@@ -740,6 +765,8 @@ int vds_backend_s3_open(const s3_config *cfg, const char *cache_dir, uint64_t ca
 
 	sb->base.ops = &s3_ops;
 	sb->base.concurrency = DEFAULT_CONCURRENCY;
+	/* a commit's requests end within attempts x stall time: twice that, and clock skew */
+	sb->base.lease_s = 2 * (int64_t)net_attempts() * net_stall_seconds() + LEASE_SKEW_S;
 	sb->c = s3_client_new(cfg);
 	sb->cache_dir = xstrdup(cache_dir);
 	sb->cache_max = cache_max;
@@ -749,23 +776,29 @@ int vds_backend_s3_open(const s3_config *cfg, const char *cache_dir, uint64_t ca
 	char *where = xasprintf("s3://%s/%s", cfg->bucket, cfg->prefix ? cfg->prefix : "");
 	r = s_read(&sb->base, FORMAT_KEY, &fmt, &len);
 	if (r == 0) {
-		r = vds_format_check(fmt, len, where);
+		r = vds_format_check(&sb->base, fmt, len, where);
 	} else if (r == VDS_ENOTFOUND && cfg->read_only) {
 		r = vds_err(VDS_ENOTFOUND, "%s is not a vds store", q(where));
 	} else if (r == VDS_ENOTFOUND && !strstr(vds_errmsg(), "no such bucket")) {
 		/* a new store: only where nothing else lives */
 		s3_listing l = {0};
 		if ((r = s3_list_all(sb->c, "", "/", &l, 1)) == 0) {
-			bool empty = true;
+			bool empty = true, records = false;
 			for (size_t i = 0; i < l.nobj; i++)
 				empty &= !strcmp(l.obj[i].key, FORMAT_KEY);
-			for (size_t i = 0; i < l.nprefix; i++)
+			for (size_t i = 0; i < l.nprefix; i++) {
+				records |= !strcmp(l.prefixes[i], "datasets/");
 				empty &= !strcmp(l.prefixes[i], "objects/") ||
 					 !strcmp(l.prefixes[i], "datasets/");
+			}
+			/* records copied in without their marker may be of format 1 */
+			const char *marker = records ? FORMAT_TEXT_UPGRADED : FORMAT_TEXT;
 			if (!empty)
 				r = vds_err(VDS_EINVAL, "%s is not empty and is not a vds store", q(where));
-			else
-				r = s_write(&sb->base, FORMAT_KEY, FORMAT_TEXT, strlen(FORMAT_TEXT));
+			else if ((r = s_write(&sb->base, FORMAT_KEY, marker, strlen(marker))) == 0) {
+				sb->base.format = FORMAT_VERSION;
+				sb->base.legacy = records;
+			}
 		}
 		s3_listing_release(&l);
 	}

@@ -57,6 +57,7 @@ typedef struct records_job {
 	vds_backend *b;
 	char **ids;
 	cJSON **rec; /* parallel to ids; NULL: not a dataset, or being deleted */
+	char **why;  /* parallel to ids: why a damaged one was skipped, or NULL */
 } records_job;
 
 static int read_record(size_t i, void *ud)
@@ -74,7 +75,7 @@ static int read_record(size_t i, void *ud)
 		j->rec[i] = NULL;
 		return 0;
 	}
-	return r;
+	return listing_skip(r, &j->why[i]);
 }
 
 int vds_dataset_list(vds_ctx *ctx, vds_dataset **out, size_t *n)
@@ -96,8 +97,13 @@ int vds_dataset_list(vds_ctx *ctx, vds_dataset **out, size_t *n)
 				    ctx->prov[i].id, msg);
 			break;
 		}
-		records_job job = {b, ids, xcalloc(nids + 1, sizeof(cJSON *))};
+		records_job job = {b, ids, xcalloc(nids + 1, sizeof(cJSON *)),
+				   xcalloc(nids + 1, sizeof(char *))};
 		r = each_parallel(b, nids, read_record, &job);
+		listing_warn(ctx, "dataset", NULL, ids, job.why, r == 0 ? nids : 0);
+		for (size_t k = 0; k < nids; k++)
+			free(job.why[k]);
+		free(job.why);
 		for (size_t k = 0; k < nids; k++) {
 			cJSON *j = job.rec[k];
 

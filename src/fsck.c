@@ -2,8 +2,10 @@
  * fsck.c - checking a store: every record readable, every file list whole
  * and its content present, tags naming versions that exist, and leftovers
  * of interrupted or deleted writes found (and, with repair, removed).
- * Repair never touches what a committed version references, and leaves
- * anything younger than an hour alone: a writer may be at work on it.
+ * Damage is a problem; a leftover is a note, a normal state after a kill
+ * or a lost race. Repair never touches what a committed version
+ * references, and leaves anything younger than an hour alone: a writer may
+ * be at work on it.
  */
 #include "config.h"
 
@@ -25,8 +27,10 @@ typedef struct fsck {
 	vds_fsck_result *res;
 } fsck;
 
-static void finding(fsck *f, bool repaired, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void finding(fsck *f, bool repaired, const char *fmt, ...)
+/* Reports damage (or, with NOTE, a leftover of normal life), mended if REPAIRED. */
+static void report(fsck *f, bool note, bool repaired, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void report(fsck *f, bool note, bool repaired, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -34,11 +38,16 @@ static void finding(fsck *f, bool repaired, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	f->res->problems++;
+	if (note)
+		f->res->notes++;
+	else
+		f->res->problems++;
 	f->res->repaired += repaired;
 	if (f->fn)
-		f->fn(msg, repaired, f->ud);
+		f->fn(msg, note, repaired, f->ud);
 }
+
+#define finding(f, ...) report(f, false, false, __VA_ARGS__)
 
 /* Seconds since anything at or below KEY was written (the youngest file decides). */
 static int64_t youngest(fsck *f, const char *key)
@@ -74,7 +83,7 @@ static void leftover(fsck *f, const char *key, bool tree, const char *what)
 		    (tree ? f->b->ops->remove_tree(f->b, key) : f->b->ops->remove(f->b, key)) == 0;
 	char *esc = vds_display_escape(key); /* names on disk are untrusted */
 
-	finding(f, mend, "%s %s", what, esc);
+	report(f, true, mend, "%s %s", what, esc);
 	free(esc);
 }
 
@@ -89,7 +98,7 @@ static void check_tree(fsck *f, const char *ds, const char *ver)
 	int r = vds_tree_open(f->ctx, ds, ver, &t);
 	f->b->uncached = false;
 	if (r < 0) {
-		finding(f, false, "%s", vds_errmsg());
+		finding(f, "%s", vds_errmsg());
 		return;
 	}
 	for (uint64_t i = 0; i < vds_tree_count(t); i++) {
@@ -98,7 +107,7 @@ static void check_tree(fsck *f, const char *ds, const char *ver)
 		f->res->files++;
 		vds_content_key(e.sha256, key);
 		if (f->b->ops->stat(f->b, key, NULL) == VDS_ENOTFOUND)
-			finding(f, false, "%s:%s: content of %s is missing", ds, ver, q(e.path));
+			finding(f, "%s:%s: content of %s is missing", ds, ver, q(e.path));
 	}
 	vds_tree_free(t);
 }
@@ -124,7 +133,7 @@ static void check_lineage(fsck *f, const char *ds, const char *ver, const cJSON 
 	bool found = false;
 
 	if (list_names(f->b, prefix, &names, &n) < 0) {
-		finding(f, false, "%s", vds_errmsg());
+		finding(f, "%s", vds_errmsg());
 		free(prefix);
 		return;
 	}
@@ -136,20 +145,20 @@ static void check_lineage(fsck *f, const char *ds, const char *ver, const cJSON 
 			char *what = xasprintf("%s:%s", ds, ver);
 			vds_lineage l = {0};
 			found = true;
-			int r = f->b->ops->read(f->b, key, &text, &len);
+			int r = record_read(f->b, key, &text, &len);
 			if (r == 0) {
 				r = lineage_parse(text, len, what, &l);
 				free(text);
 			}
 			if (r < 0)
-				finding(f, false, "%s", vds_errmsg());
+				finding(f, "%s", vds_errmsg());
 			vds_lineage_release(&l);
 			free(what);
 		}
 		free(key);
 	}
 	if (named && *named && !found)
-		finding(f, false, "lineage record of %s:%s is missing", ds, ver);
+		finding(f, "lineage record of %s:%s is missing", ds, ver);
 	names_free(names, n);
 	free(prefix);
 }
@@ -168,25 +177,30 @@ static void check_version(fsck *f, const char *ds, const char *ver)
 		goto out;
 	}
 	if (json_read(f->b, key, &j) < 0) {
-		finding(f, false, "%s", vds_errmsg());
+		finding(f, "%s", vds_errmsg());
 		goto out;
 	}
 	cJSON_Delete(j);
 	free(key);
-	key = xasprintf("%s/commit", base);
+	key = xasprintf("%s/commit.json", base);
+	int r = json_read(f->b, key, &winner);
+	if (r < 0 && r != VDS_ENOTFOUND) {
+		finding(f, "%s", vds_errmsg());
+		unreadable = true;
+	}
+	free(key);
+	key = xasprintf("%s/commit", base); /* commit records of format 1 */
 	if (list_names(f->b, key, &names, &n) == 0) {
 		for (size_t i = 0; i < n; i++) {
 			char *ck = xasprintf("%s/%s", key, names[i]);
 			cJSON *rec;
-			if (json_read(f->b, ck, &rec) < 0) {
-				finding(f, false, "%s", vds_errmsg());
-				unreadable = true;
-			} else if (!winner)
-				winner = rec; /* the earliest record is the commit */
-			else { /* one that lost a race of two commits */
-				cJSON_Delete(rec);
+			if (winner || unreadable) /* commit.json decides, or a format 1 race lost */
 				leftover(f, ck, false, "extra commit record:");
-			}
+			else if (json_read(f->b, ck, &rec) < 0) {
+				finding(f, "%s", vds_errmsg());
+				unreadable = true;
+			} else
+				winner = rec; /* the earliest record is the commit */
 			free(ck);
 		}
 		names_free(names, n);
@@ -201,6 +215,11 @@ static void check_version(fsck *f, const char *ds, const char *ver)
 		}
 		names_free(names, n);
 	}
+	free(key);
+	key = xasprintf("%s/delete.json", base);
+	if (f->b->ops->stat(f->b, key, NULL) == 0)
+		report(f, true, false, "interrupted deletion (delete the version again to finish it): %s",
+		       base);
 	free(key);
 	key = xasprintf("%s/changes", base);
 	if (winner && list_names(f->b, key, &names, &n) == 0) {
@@ -222,21 +241,34 @@ out:
 	free(base);
 }
 
+/* A tag that the listing skipped is a problem: a damaged record. */
+static void tag_skipped(const char *msg, void *ud)
+{
+	finding((fsck *)ud, "%s", msg);
+}
+
 static void check_tags(fsck *f, const char *ds)
 {
 	vds_tag *tags;
 	size_t n;
 	bool committed;
+	vds_warn_fn warn = f->ctx->warn;
+	void *warn_ud = f->ctx->warn_ud;
 
-	if (vds_tag_list(f->ctx, ds, &tags, &n) < 0) {
-		finding(f, false, "%s", vds_errmsg());
+	f->ctx->warn = tag_skipped;
+	f->ctx->warn_ud = f;
+	int r = vds_tag_list(f->ctx, ds, &tags, &n);
+	f->ctx->warn = warn;
+	f->ctx->warn_ud = warn_ud;
+	if (r < 0) {
+		finding(f, "%s", vds_errmsg());
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
 		f->res->tags++;
 		if (version_state(f->b, ds, tags[i].version, &committed, NULL) < 0) {
 			char *esc = vds_display_escape(tags[i].version); /* as the record says */
-			finding(f, false, "tag %s of %s names missing version %s", q(tags[i].name), ds,
+			finding(f, "tag %s of %s names missing version %s", q(tags[i].name), ds,
 				esc);
 			free(esc);
 		}
@@ -253,12 +285,12 @@ static void check_dataset(fsck *f, const char *ds)
 	f->res->datasets++;
 	if (!is_object_id(ds, "ds")) {
 		char *esc = vds_display_escape(base); /* a name nobody checked */
-		finding(f, false, "not a dataset: %s", esc);
+		finding(f, "not a dataset: %s", esc);
 		free(esc);
 	} else if (f->b->ops->stat(f->b, key, NULL) == VDS_ENOTFOUND) {
 		leftover(f, base, true, "leftover of a deleted dataset:");
 	} else if (json_read(f->b, key, &j) < 0) {
-		finding(f, false, "%s", vds_errmsg());
+		finding(f, "%s", vds_errmsg());
 	} else {
 		cJSON_Delete(j);
 		char *prefix = xasprintf("%s/versions", base);
@@ -268,7 +300,7 @@ static void check_dataset(fsck *f, const char *ds)
 					check_version(f, ds, vers[i]);
 				else {
 					char *esc = vds_display_escape(vers[i]);
-					finding(f, false, "not a version: %s/%s", prefix, esc);
+					finding(f, "not a version: %s/%s", prefix, esc);
 					free(esc);
 				}
 			}

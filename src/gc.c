@@ -94,7 +94,15 @@ static int mark_version(vds_ctx *ctx, vds_backend *b, const char *ds, const char
 		names_free(recs, n);
 	}
 	free(prefix);
-	char *key = xasprintf("datasets/%s/versions/%s/version.json", ds, ver);
+	char *key = xasprintf("datasets/%s/versions/%s/commit.json", ds, ver);
+	if (r == 0 && (r = json_read(b, key, &j)) == 0) {
+		if (vds_sha256_parse(json_str(j, "manifest"), sha) == 0)
+			add(s, sha);
+		cJSON_Delete(j);
+	}
+	r = r == VDS_ENOTFOUND ? 0 : r;
+	free(key);
+	key = xasprintf("datasets/%s/versions/%s/version.json", ds, ver);
 	if (r == 0 && (r = json_read(b, key, &j)) == 0) {
 		if (vds_sha256_parse(json_str(j, "base"), sha) == 0)
 			add(s, sha);

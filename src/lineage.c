@@ -220,7 +220,7 @@ int lineage_read(vds_backend *b, const char *ds, const char *ver, vds_lineage *o
 		return r;
 	key = xasprintf("datasets/%s/versions/%s/lineage/%s", ds, ver, name);
 	what = xasprintf("%s:%s", ds, ver);
-	if ((r = b->ops->read(b, key, &text, &len)) == 0) {
+	if ((r = record_read(b, key, &text, &len)) == 0) {
 		r = lineage_parse(text, len, what, out);
 		free(text);
 	} else if (r == VDS_ENOTFOUND) { /* named by the commit, or listed a moment ago */

@@ -59,8 +59,13 @@ static int latest_version(vds_backend *b, const char *ds, char ver[VDS_VERID_LEN
 		bool committed;
 		cJSON *commit;
 
-		if (!vds_is_version_id(ids[i]) ||
-		    version_state(b, ds, ids[i], &committed, &commit) < 0 || !committed)
+		if (!vds_is_version_id(ids[i]))
+			continue;
+		if ((r = version_state(b, ds, ids[i], &committed, &commit)) == VDS_ECORRUPT) {
+			names_free(ids, n); /* latest cannot be told without it */
+			return r;
+		}
+		if (r < 0 || !committed)
 			continue;
 		int64_t t = vds_parse_time(json_str(commit, "committed"));
 		cJSON_Delete(commit);
@@ -93,8 +98,10 @@ int vds_ref_resolve(vds_ctx *ctx, const char *ref, bool need_version, vds_resolv
 		goto out;
 	if (!name || !strcmp(name, "latest")) {
 		r = latest_version(b, id, out->version);
-	} else if (vds_is_version_id(name) && version_state(b, id, name, &committed, NULL) == 0) {
-		memcpy(out->version, name, VDS_VERID_LEN + 1);
+	} else if (vds_is_version_id(name) &&
+		   (r = version_state(b, id, name, &committed, NULL)) != VDS_ENOTFOUND) {
+		if (r == 0)
+			memcpy(out->version, name, VDS_VERID_LEN + 1);
 	} else if ((r = tag_current(b, id, name, out->version)) == 0) {
 		out->tag = xstrdup(name);
 		if (version_state(b, id, out->version, &committed, NULL) == VDS_ENOTFOUND)

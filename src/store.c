@@ -1,43 +1,13 @@
 /* store.c - shared helpers of the store logic: JSON objects, listings, backends. */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pool.h"
 #include "store.h"
-
-int json_read(vds_backend *b, const char *key, cJSON **out)
-{
-	char *text;
-	size_t len;
-	int r = b->ops->read(b, key, &text, &len);
-
-	if (r < 0)
-		return r;
-	*out = cJSON_ParseWithLength(text, len);
-	free(text);
-	if (!*out || !cJSON_IsObject(*out)) {
-		cJSON_Delete(*out);
-		*out = NULL;
-		return vds_err(VDS_ECORRUPT, "corrupt metadata in %s", q(key));
-	}
-	return 0;
-}
-
-int json_write(vds_backend *b, const char *key, const cJSON *j)
-{
-	char *text = cJSON_Print(j);
-	strbuf sb = STRBUF_INIT;
-
-	sb_adds(&sb, text);
-	sb_addc(&sb, '\n');
-	cJSON_free(text);
-	int r = b->ops->write(b, key, sb.buf, sb.len);
-	sb_release(&sb);
-	return r;
-}
 
 const char *json_str(const cJSON *j, const char *name)
 {
@@ -101,6 +71,58 @@ bool is_object_id(const char *s, const char *prefix)
 	return true;
 }
 
+void vds_ctx_set_warn(vds_ctx *ctx, vds_warn_fn fn, void *ud)
+{
+	ctx->warn = fn;
+	ctx->warn_ud = ud;
+}
+
+void ctx_warn(vds_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	if (!ctx->warn)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) >= 0) {
+		ctx->warn(msg, ctx->warn_ud);
+		free(msg);
+	}
+	va_end(ap);
+}
+
+int listing_skip(int r, char **why)
+{
+	if (r != VDS_ECORRUPT)
+		return r;
+	*why = xstrdup(vds_errmsg());
+	return 0;
+}
+
+void listing_warn(vds_ctx *ctx, const char *kind, const char *ds, char *const *items,
+		  char **why, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!why[i])
+			continue;
+		char *esc = vds_display_escape(items[i]); /* a name from the store */
+		ctx->skipped++;
+		if (ds)
+			ctx_warn(ctx, "skipped %s %s of dataset %s: %s", kind, esc, ds, why[i]);
+		else
+			ctx_warn(ctx, "skipped %s %s: %s", kind, esc, why[i]);
+		free(esc);
+		free(why[i]);
+		why[i] = NULL;
+	}
+}
+
+uint64_t vds_ctx_skipped(const vds_ctx *ctx)
+{
+	return ctx->skipped;
+}
+
 int ctx_backend_at(vds_ctx *ctx, size_t i, vds_backend **out)
 {
 	if (!ctx->be[i]) {
@@ -117,6 +139,12 @@ int ctx_backend_at(vds_ctx *ctx, size_t i, vds_backend **out)
 		if (r < 0)
 			return r;
 		ctx->be[i]->provider_id = xstrdup(p->id);
+		/* a store of format 1 is read as it is and upgraded where vds may write */
+		if (!vds_backend_read_only(ctx->be[i]) && (r = vds_format_upgrade(ctx->be[i])) > 0)
+			ctx_warn(ctx, "the store of storage provider %s was upgraded to format %d "
+				      "(vds before 0.2 can no longer use it)", p->id, FORMAT_VERSION);
+		else if (r < 0)
+			return r;
 	}
 	*out = ctx->be[i];
 	return 0;

@@ -30,7 +30,24 @@ struct vds_ctx {
 	size_t nprov;
 	char default_id[VDS_SPID_LEN + 1];
 	uint64_t cache_max; /* limit of the content cache, in bytes */
+	vds_warn_fn warn;   /* where warnings go (vds_ctx_set_warn), or NULL */
+	void *warn_ud;
+	uint64_t skipped;   /* damaged records that listings skipped */
 };
+
+/*
+ * For an item of a listing that failed with R: a damaged one (VDS_ECORRUPT)
+ * gets its reason in *WHY (malloc'd) and counts as read (0); R otherwise.
+ */
+int listing_skip(int r, char **why);
+/*
+ * Warns that item ITEMS[i] (of KIND, in dataset DS) was skipped for WHY[i],
+ * for every I below N with a reason, and frees the reasons.
+ */
+void listing_warn(vds_ctx *ctx, const char *kind, const char *ds, char *const *items,
+		  char **why, size_t n);
+/* Passes a warning to the context's warning function, if it has one. */
+void ctx_warn(vds_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Adds a provider to the context (not yet saved); writes its new ID. */
 vds_provider *ctx_add_provider(vds_ctx *ctx, const char *name, const char *type, const char *path,
@@ -63,10 +80,23 @@ int ctx_dataset_backend(vds_ctx *ctx, const char *ds, vds_backend **out, vds_dat
 /* Writes the configuration file (0600, atomically). */
 int ctx_save(vds_ctx *ctx);
 
-/* Reads and parses JSON object KEY; VDS_ECORRUPT names KEY if malformed. */
+/* ---- records with checksums (record.c) ---- */
+/* Checks the checksum of record TEXT read from KEY; VDS_ECORRUPT naming KEY. */
+int record_check(vds_backend *b, const char *key, const char *text, size_t len);
+/* Reads record KEY and checks it, reading again what was damaged in transit. */
+int record_read(vds_backend *b, const char *key, char **out, size_t *len);
+/* The text of record J with its checksum (malloc'd). */
+char *record_json_text(const cJSON *j, size_t *len);
+/* Change record TEXT (starting "vds-changes 1") as stored, with its checksum (malloc'd). */
+char *record_changes_text(const char *text, size_t len, size_t *outlen);
+/* Turns a stored change record back into the "vds-changes 1" text, in place. */
+void record_changes_plain(char *text, size_t *len);
+/* Reads and parses JSON record KEY; VDS_ECORRUPT names KEY if damaged or malformed. */
 int json_read(vds_backend *b, const char *key, cJSON **out);
-/* Serialises J and writes it to KEY. */
+/* Writes J as record KEY (replacing it), with its checksum. */
 int json_write(vds_backend *b, const char *key, const cJSON *j);
+/* Writes J as record KEY only if KEY does not exist (see backend create()). */
+int json_create(vds_backend *b, const char *key, const cJSON *j);
 /* String member NAME of J, or "" if absent. */
 const char *json_str(const cJSON *j, const char *name);
 /* Sorted child names of PREFIX; free with names_free(). */
@@ -83,6 +113,18 @@ int each_parallel(vds_backend *b, size_t n, int (*fn)(size_t i, void *ud), void 
 /* True if S is "ds" or "sp" followed by 13 base36 characters. */
 bool is_object_id(const char *s, const char *prefix);
 
+/* Reads content object SHA into memory and checks its hash. */
+int read_verified(vds_backend *b, const unsigned char sha[32], char **out, size_t *len);
+/* Stores TEXT as a content object (or renews the one there); writes its hash to SHA. */
+int store_text(vds_backend *b, const char *text, size_t len, unsigned char sha[32]);
+/*
+ * Materialises draft DS:VER into *OUT; CHANGE_NAMES and CHANGE_TEXTS (if not
+ * NULL) receive the change records used, in order (free with names_free()).
+ */
+int draft_text(vds_backend *b, const char *ds, const char *ver, char **out, size_t *len,
+	       char ***change_names, char ***change_texts, size_t *nchanges);
+/* The manifest hash commit record COMMIT of DS:VER names. */
+int commit_manifest(const cJSON *commit, const char *ds, const char *ver, unsigned char sha[32]);
 /* Reads the manifest text of DS:VER (drafts: materialised) into memory. */
 int version_manifest_text(vds_backend *b, const char *ds, const char *ver, char **out,
 			  size_t *len);

@@ -75,20 +75,27 @@ static char *tag_prefix(const char *ds, const char *name)
 	return sb_detach(&sb, NULL);
 }
 
-/* Reads the newest record under tags/KEYNAME; *rec is NULL if there is none. */
-static int newest_record(vds_backend *b, const char *prefix, cJSON **rec)
+/*
+ * Reads the newest record under tags/KEYNAME; *rec is NULL if there is
+ * none. NAME (if not NULL) receives its name (malloc'd), NULL if none.
+ */
+static int newest_record(vds_backend *b, const char *prefix, cJSON **rec, char **name)
 {
 	char **names;
 	size_t n;
 	int r = list_names(b, prefix, &names, &n);
 
 	*rec = NULL;
+	if (name)
+		*name = NULL;
 	if (r < 0)
 		return r;
 	for (size_t i = n; i-- > 0;) {
 		char *key = xasprintf("%s/%s", prefix, names[i]);
 		r = json_read(b, key, rec);
 		free(key);
+		if (r == 0 && name)
+			*name = xstrdup(names[i]);
 		if (r != VDS_ENOTFOUND) /* removed by a concurrent writer: try the next */
 			break;
 		r = 0;
@@ -101,7 +108,7 @@ int tag_current(vds_backend *b, const char *ds, const char *name, char ver[VDS_V
 {
 	char *prefix = tag_prefix(ds, name);
 	cJSON *rec;
-	int r = newest_record(b, prefix, &rec);
+	int r = newest_record(b, prefix, &rec, NULL);
 
 	free(prefix);
 	if (r < 0)
@@ -129,17 +136,25 @@ typedef struct tags_job {
 	vds_backend *b;
 	const char *prefix;
 	char **keys;
-	cJSON **rec; /* parallel to keys */
+	cJSON **rec;  /* parallel to keys */
+	char **damaged; /* parallel to keys: why the tag was skipped, or NULL */
 } tags_job;
 
 static int read_tag(size_t i, void *ud)
 {
 	tags_job *j = ud;
 	char *p = xasprintf("%s/%s", j->prefix, j->keys[i]);
-	int r = newest_record(j->b, p, &j->rec[i]);
+	int r = newest_record(j->b, p, &j->rec[i], NULL);
 
 	free(p);
-	return r;
+	const char *v = json_str(j->rec[i], "version");
+	if (r == 0 && j->rec[i] && *v && !vds_is_version_id(v))
+		r = vds_err(VDS_ECORRUPT, "record of tag %s names no version", q(j->keys[i]));
+	if (r < 0) {
+		cJSON_Delete(j->rec[i]);
+		j->rec[i] = NULL;
+	}
+	return listing_skip(r, &j->damaged[i]); /* one bad record hides its own tag only */
 }
 
 int vds_tag_list(vds_ctx *ctx, const char *ds, vds_tag **out, size_t *n)
@@ -157,7 +172,8 @@ int vds_tag_list(vds_ctx *ctx, const char *ds, vds_tag **out, size_t *n)
 		free(prefix);
 		return r;
 	}
-	tags_job job = {b, prefix, keys, xcalloc(nkeys + 1, sizeof(cJSON *))};
+	tags_job job = {b, prefix, keys, xcalloc(nkeys + 1, sizeof(cJSON *)),
+			xcalloc(nkeys + 1, sizeof(char *))};
 	r = each_parallel(b, nkeys, read_tag, &job);
 	for (size_t i = 0; i < nkeys; i++) {
 		cJSON *rec = job.rec[i];
@@ -170,6 +186,10 @@ int vds_tag_list(vds_ctx *ctx, const char *ds, vds_tag **out, size_t *n)
 		cJSON_Delete(rec);
 	}
 	free(job.rec);
+	listing_warn(ctx, "tag", ds, keys, job.damaged, r == 0 ? nkeys : 0);
+	for (size_t i = 0; i < nkeys; i++)
+		free(job.damaged[i]);
+	free(job.damaged);
 	free(prefix);
 	names_free(keys, nkeys);
 	if (r < 0) {
@@ -183,20 +203,53 @@ int vds_tag_list(vds_ctx *ctx, const char *ds, vds_tag **out, size_t *n)
 	return 0;
 }
 
-/* Writes a new newest record for tag NAME and drops the ones before it. */
-static int write_record(vds_backend *b, const char *ds, const char *name, const char *ver)
+/*
+ * After writing a record that sets a tag on DS:VER, checks that VER is
+ * still a committed version that no deletion has begun for. A deletion
+ * writes its marker before it lists the tags: if this finds no marker,
+ * that listing sees this record and deletes the tag.
+ */
+static int tag_target_check(vds_backend *b, const char *ds, const char *ver)
+{
+	bool committed;
+	char *key = xasprintf("datasets/%s/versions/%s/delete.json", ds, ver);
+	int r = version_state(b, ds, ver, &committed, NULL);
+
+	if (r == 0) { /* the marker turns the answer round */
+		r = b->ops->stat(b, key, NULL);
+		r = r == 0 ? VDS_ENOTFOUND : r == VDS_ENOTFOUND ? 0 : r;
+	}
+	free(key);
+	if (r == VDS_ENOTFOUND)
+		return vds_err(VDS_ENOTFOUND, "dataset version %s:%s was deleted meanwhile; the tag "
+					      "was not set",
+			       ds, ver);
+	return r;
+}
+
+/*
+ * Writes a new newest record for tag NAME, named after AFTER (the record
+ * it replaces) if given, and drops the ones before it once it stands.
+ */
+static int write_record(vds_backend *b, const char *ds, const char *name, const char *ver,
+			const char *after)
 {
 	char *prefix = tag_prefix(ds, name), *key, stamp[26], **names;
 	cJSON *rec = cJSON_CreateObject();
 	size_t n;
 	int r;
 
-	vds_stamp(stamp);
+	if (after)
+		vds_stamp_after(after, stamp);
+	else
+		vds_stamp(stamp);
 	cJSON_AddStringToObject(rec, "name", name);
 	cJSON_AddStringToObject(rec, "version", ver);
 	key = xasprintf("%s/%s.json", prefix, stamp);
 	r = json_write(b, key, rec);
 	cJSON_Delete(rec);
+	if (r == 0 && *ver && (r = tag_target_check(b, ds, ver)) < 0)
+		b->ops->remove(b, key); /* withdrawn: the version is going */
 	free(key);
 	if (r == 0 && list_names(b, prefix, &names, &n) == 0) {
 		char mine[40];
@@ -232,20 +285,27 @@ int vds_tag_set(vds_ctx *ctx, const char *ds, const char *ver, const char *name)
 			return vds_err(VDS_EINVAL, "tag name %s is the id of a version of dataset %s",
 				       q(name), ds);
 	}
-	return write_record(b, ds, name, ver);
+	return write_record(b, ds, name, ver, NULL);
 }
 
 int vds_tag_delete(vds_ctx *ctx, const char *ds, const char *name)
 {
 	vds_backend *b;
-	char ver[VDS_VERID_LEN + 1];
+	char *prefix, *newest;
+	cJSON *rec;
 	int r;
 
 	if ((r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0)
 		return r;
-	if ((r = tag_current(b, ds, name, ver)) == VDS_ENOTFOUND)
-		return vds_err(VDS_ENOTFOUND, "no such tag %s in dataset %s", q(name), ds);
-	if (r < 0)
-		return r;
-	return write_record(b, ds, name, "");
+	prefix = tag_prefix(ds, name);
+	r = newest_record(b, prefix, &rec, &newest);
+	free(prefix);
+	if (r == 0 && !*json_str(rec, "version"))
+		r = vds_err(VDS_ENOTFOUND, "no such tag %s in dataset %s", q(name), ds);
+	cJSON_Delete(rec);
+	/* the deleting record is named after the one it replaces, whatever the clocks */
+	if (r == 0)
+		r = write_record(b, ds, name, "", newest);
+	free(newest);
+	return r;
 }

@@ -196,6 +196,30 @@ void vds_stamp(char out[26])
 	vds_random_base36(out + 17, 8);
 }
 
+int64_t vds_stamp_time(const char *name)
+{
+	uint64_t t = 0;
+
+	for (int i = 0; i < 16; i++) {
+		char c = name[i];
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return -1;
+		t = t * 16 + (uint64_t)(c <= '9' ? c - '0' : c - 'a' + 10);
+	}
+	return name[16] == '-' && t < (uint64_t)INT64_MAX ? (int64_t)t : -1;
+}
+
+void vds_stamp_after(const char *name, char out[26])
+{
+	int64_t after = vds_stamp_time(name);
+
+	vds_stamp(out);
+	if (after >= 0 && vds_stamp_time(out) <= after) { /* its clock is ahead of ours */
+		snprintf(out, 18, "%016llx-", (unsigned long long)(after + 1));
+		vds_random_base36(out + 17, 8);
+	}
+}
+
 void vds_iso_time(int64_t us, char buf[40])
 {
 	time_t t = (time_t)(us / 1000000);

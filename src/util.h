@@ -66,6 +66,10 @@ void vds_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vds_random_base36(char *out, size_t n);
 /* A record stamp: 16 hex digits of microseconds, '-', 8 random chars. */
 void vds_stamp(char out[26]);
+/* A new stamp greater than the stamp that NAME starts with (another writer's). */
+void vds_stamp_after(const char *name, char out[26]);
+/* The time in microseconds of the stamp NAME starts with, or -1 if it has none. */
+int64_t vds_stamp_time(const char *name);
 /* Parses "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" into microseconds; -1 if malformed. */
 int64_t vds_parse_time(const char *s);
 /* Formats microseconds as "YYYY-MM-DDTHH:MM:SS.uuuuuuZ". */

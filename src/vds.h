@@ -117,6 +117,13 @@ typedef struct vds_provider {
 int vds_ctx_open(vds_ctx **out, const char *config_path);
 /* Closes backends and frees the context. */
 void vds_ctx_free(vds_ctx *ctx);
+/*
+ * Sends the context's warnings to FN: a store upgraded to the current
+ * format, a damaged record skipped by a listing. Without it they are dropped.
+ */
+void vds_ctx_set_warn(vds_ctx *ctx, vds_warn_fn fn, void *ud);
+/* How many damaged records listings have skipped (with a warning) so far. */
+uint64_t vds_ctx_skipped(const vds_ctx *ctx);
 /* Path of the configuration file in use. */
 const char *vds_ctx_config_path(const vds_ctx *ctx);
 /* Number of configured providers. */
@@ -418,11 +425,16 @@ int vds_gc(vds_ctx *ctx, const char *provider_id, int64_t grace, bool dry_run, v
 /* What vds_fsck() looked at and found. */
 typedef struct vds_fsck_result {
 	uint64_t datasets, versions, tags, files; /* checked */
-	uint64_t problems, repaired;
+	uint64_t problems; /* damage */
+	uint64_t notes;    /* leftovers of interrupted or racing writes: normal states */
+	uint64_t repaired; /* of either */
 } vds_fsck_result;
 
-/* Called for each finding (escaped for display); REPAIRED says whether it was mended. */
-typedef void (*vds_fsck_fn)(const char *finding, bool repaired, void *ud);
+/*
+ * Called for each finding (escaped for display): damage, or with NOTE a
+ * leftover of normal life; REPAIRED says whether it was mended.
+ */
+typedef void (*vds_fsck_fn)(const char *finding, bool note, bool repaired, void *ud);
 
 /*
  * Checks every dataset, version, tag and draft of provider PROVIDER_ID

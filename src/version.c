@@ -65,8 +65,7 @@ static int check_message(const char *m)
 	return 0;
 }
 
-/* Reads content object SHA into memory and checks its hash. */
-static int read_verified(vds_backend *b, const unsigned char sha[32], char **out, size_t *len)
+int read_verified(vds_backend *b, const unsigned char sha[32], char **out, size_t *len)
 {
 	char key[80], hex[65];
 	unsigned char got[32];
@@ -85,8 +84,7 @@ static int read_verified(vds_backend *b, const unsigned char sha[32], char **out
 	return 0;
 }
 
-/* Stores TEXT as a content object; writes its hash to SHA. */
-static int store_text(vds_backend *b, const char *text, size_t len, unsigned char sha[32])
+int store_text(vds_backend *b, const char *text, size_t len, unsigned char sha[32])
 {
 	char key[80];
 
@@ -95,98 +93,6 @@ static int store_text(vds_backend *b, const char *text, size_t len, unsigned cha
 	if (b->ops->stat(b, key, NULL) == 0)
 		return b->ops->touch(b, key); /* reused: fresh for gc */
 	return b->ops->write(b, key, text, len);
-}
-
-int version_state(vds_backend *b, const char *ds, const char *ver, bool *committed,
-		  cJSON **commit)
-{
-	char *key = vkey(ds, ver, "version.json"), **names;
-	size_t n;
-	int r = b->ops->stat(b, key, NULL);
-
-	free(key);
-	if (commit)
-		*commit = NULL;
-	if (r == VDS_ENOTFOUND)
-		return vds_err(VDS_ENOTFOUND, "no such dataset version %s:%s", ds, q(ver));
-	if (r < 0)
-		return r;
-	key = vkey(ds, ver, "commit");
-	r = list_names(b, key, &names, &n);
-	free(key);
-	if (r < 0)
-		return r;
-	*committed = n > 0;
-	if (n && commit) {
-		char *ck = xasprintf("datasets/%s/versions/%s/commit/%s", ds, ver, names[0]);
-		r = json_read(b, ck, commit);
-		free(ck);
-	}
-	names_free(names, n);
-	return r;
-}
-
-int version_require_draft(vds_backend *b, const char *ds, const char *ver)
-{
-	bool committed;
-	int r = version_state(b, ds, ver, &committed, NULL);
-
-	if (r < 0)
-		return r;
-	if (committed)
-		return vds_err(VDS_ECOMMITTED, "dataset version %s:%s is committed and cannot be changed",
-			       ds, ver);
-	return 0;
-}
-
-/* True if a commit of DS:VER has begun (sealed the draft). */
-static bool version_sealed(vds_backend *b, const char *ds, const char *ver)
-{
-	char *prefix = vkey(ds, ver, "seal"), **names;
-	size_t n = 0;
-
-	if (list_names(b, prefix, &names, &n) == 0)
-		names_free(names, n);
-	free(prefix);
-	return n > 0;
-}
-
-int version_require_open_draft(vds_backend *b, const char *ds, const char *ver)
-{
-	int r = version_require_draft(b, ds, ver);
-
-	if (r == 0 && version_sealed(b, ds, ver))
-		r = vds_err(VDS_ECONFLICT,
-			    "a commit of dataset version %s:%s is in progress or was interrupted; "
-			    "run 'vds datasets versions commit --id %s:%s' to finish it",
-			    ds, ver, ds, ver);
-	return r;
-}
-
-/*
- * After a write to draft DS:VER, tells whether a commit may have missed it.
- * A commit seals the draft before it reads it: with no seal now, any commit
- * reads the write. With a seal, waits a little for the commit record and
- * hands it over in *COMMIT; VDS_ECONFLICT if the commit has not finished.
- */
-int version_settle(vds_backend *b, const char *ds, const char *ver, cJSON **commit)
-{
-	bool committed;
-	int r;
-
-	for (int waited = 0;; waited += WAIT_STEP_MS) {
-		if ((r = version_state(b, ds, ver, &committed, commit)) < 0)
-			return r;
-		if (committed || !version_sealed(b, ds, ver))
-			return 0;
-		if (waited >= SEAL_WAIT_MS)
-			return vds_err(VDS_ECONFLICT,
-				       "a commit of dataset version %s:%s began meanwhile and has not "
-				       "finished; whether it includes this change will show when it does",
-				       ds, ver);
-		struct timespec ts = {0, WAIT_STEP_MS * 1000000L};
-		nanosleep(&ts, NULL);
-	}
 }
 
 /* Reads the change records of a draft, in order; names go to *NAMES. */
@@ -206,8 +112,10 @@ static int read_changes(vds_backend *b, const char *ds, const char *ver, char **
 	*lens = xcalloc(*n + 1, sizeof(**lens));
 	for (size_t i = 0; i < *n && r == 0; i++) {
 		char *key = xasprintf("%s/%s", prefix, (*names)[i]);
-		r = b->ops->read(b, key, &(*texts)[i], &(*lens)[i]);
+		r = record_read(b, key, &(*texts)[i], &(*lens)[i]);
 		free(key);
+		if (r == 0)
+			record_changes_plain((*texts)[i], &(*lens)[i]);
 		if (r == VDS_ENOTFOUND) { /* withdrawn by its put since the listing */
 			(*texts)[i] = xstrdup(CHANGES_HEADER);
 			(*lens)[i] = strlen(CHANGES_HEADER);
@@ -218,9 +126,8 @@ static int read_changes(vds_backend *b, const char *ds, const char *ver, char **
 	return r;
 }
 
-/* Materialises a draft; CHANGE_NAMES (if not NULL) receives the records used. */
-static int draft_text(vds_backend *b, const char *ds, const char *ver, char **out, size_t *len,
-		      char ***change_names, size_t *nchanges)
+int draft_text(vds_backend *b, const char *ds, const char *ver, char **out, size_t *len,
+	       char ***change_names, char ***change_texts, size_t *nchanges)
 {
 	char *key = vkey(ds, ver, "version.json"), **names = NULL, **texts = NULL, *base = NULL;
 	size_t n = 0, *lens = NULL, base_len = 0;
@@ -247,10 +154,14 @@ static int draft_text(vds_backend *b, const char *ds, const char *ver, char **ou
 		free(what);
 	}
 	free(base);
-	for (size_t i = 0; texts && i < n; i++)
-		free(texts[i]);
-	free(texts);
 	free(lens);
+	if (r == 0 && change_texts) {
+		*change_texts = texts;
+	} else {
+		for (size_t i = 0; texts && i < n; i++)
+			free(texts[i]);
+		free(texts);
+	}
 	if (r == 0 && change_names) {
 		*change_names = names;
 		*nchanges = n;
@@ -260,8 +171,7 @@ static int draft_text(vds_backend *b, const char *ds, const char *ver, char **ou
 	return r;
 }
 
-/* The manifest hash a commit record names. */
-static int commit_manifest(const cJSON *commit, const char *ds, const char *ver,
+int commit_manifest(const cJSON *commit, const char *ds, const char *ver,
 			   unsigned char sha[32])
 {
 	if (vds_sha256_parse(json_str(commit, "manifest"), sha) < 0)
@@ -280,7 +190,7 @@ int version_manifest_text(vds_backend *b, const char *ds, const char *ver, char 
 	if (r < 0)
 		return r;
 	if (!committed)
-		return draft_text(b, ds, ver, out, len, NULL, NULL);
+		return draft_text(b, ds, ver, out, len, NULL, NULL, NULL);
 	r = commit_manifest(commit, ds, ver, sha);
 	cJSON_Delete(commit);
 	return r < 0 ? r : read_verified(b, sha, out, len);
@@ -322,7 +232,7 @@ int vds_tree_open(vds_ctx *ctx, const char *ds, const char *ver, vds_tree **out)
 		}
 		free(path);
 		cJSON_Delete(commit);
-	} else if ((r = draft_text(b, ds, ver, &text, &len, NULL, NULL)) == 0) {
+	} else if ((r = draft_text(b, ds, ver, &text, &len, NULL, NULL, NULL)) == 0) {
 		if ((r = tree_from_text(text, len, 1, what, out)) < 0)
 			free(text);
 	}
@@ -372,7 +282,7 @@ static int version_read(vds_backend *b, const char *ds, const char *ver, vds_ver
 		size_t len;
 		vds_tree *t;
 
-		if ((r = draft_text(b, ds, ver, &text, &len, NULL, NULL)) < 0)
+		if ((r = draft_text(b, ds, ver, &text, &len, NULL, NULL, NULL)) < 0)
 			return r;
 		char *what = xasprintf("%s:%s", ds, ver);
 		r = tree_from_text(text, len, 1, what, &t);
@@ -410,8 +320,9 @@ typedef struct list_job {
 	vds_backend *b;
 	const char *ds;
 	char **ids;
-	vds_version *v; /* parallel to ids */
-	bool *have;     /* v[i] was read */
+	vds_version *v;  /* parallel to ids */
+	bool *have;      /* v[i] was read */
+	char **damaged;  /* parallel to ids: why version i was skipped, or NULL */
 } list_job;
 
 static int read_listed(size_t i, void *ud)
@@ -426,7 +337,8 @@ static int read_listed(size_t i, void *ud)
 		return 0;
 	}
 	vds_version_release(&j->v[i]);
-	return r == VDS_ENOTFOUND ? 0 : r; /* not found: being deleted */
+	/* not found: being deleted; damaged: hides itself, not the others */
+	return r == VDS_ENOTFOUND ? 0 : listing_skip(r, &j->damaged[i]);
 }
 
 int vds_version_list(vds_ctx *ctx, const char *ds, vds_version **out, size_t *n)
@@ -445,10 +357,13 @@ int vds_version_list(vds_ctx *ctx, const char *ds, vds_version **out, size_t *n)
 	free(prefix);
 	/* each version is a few reads: a remote store answers them in parallel */
 	list_job job = {.b = b, .ds = ds, .ids = ids, .v = xcalloc(nids + 1, sizeof(vds_version)),
-			.have = xcalloc(nids + 1, sizeof(bool))};
+			.have = xcalloc(nids + 1, sizeof(bool)),
+			.damaged = xcalloc(nids + 1, sizeof(char *))};
 	if (r == 0)
 		r = each_parallel(b, nids, read_listed, &job);
+	listing_warn(ctx, "version", ds, ids, job.damaged, r == 0 ? nids : 0);
 	for (size_t i = 0; i < nids; i++) {
+		free(job.damaged[i]);
 		if (!job.have[i])
 			continue;
 		if (r == 0) {
@@ -461,6 +376,7 @@ int vds_version_list(vds_ctx *ctx, const char *ds, vds_version **out, size_t *n)
 	names_free(ids, nids);
 	vds_tag_list_free(tags, ntags);
 	free(job.have);
+	free(job.damaged);
 	if (r < 0) {
 		free(job.v);
 		return r;
@@ -588,118 +504,15 @@ int vds_version_update(vds_ctx *ctx, const char *ds, const char *ver, const char
 	return r;
 }
 
-static bool json_has_string(const cJSON *arr, const char *s)
-{
-	const cJSON *it;
-
-	cJSON_ArrayForEach(it, arr) if (cJSON_IsString(it) && !strcmp(it->valuestring, s)) return true;
-	return false;
-}
-
-int version_add_changes(vds_backend *b, const char *ds, const char *ver, const char *text,
-			size_t len)
-{
-	char stamp[26], *key;
-	cJSON *commit = NULL;
-	int r;
-
-	if ((r = version_require_open_draft(b, ds, ver)) < 0)
-		return r;
-	vds_stamp(stamp);
-	key = xasprintf("datasets/%s/versions/%s/changes/%s", ds, ver, stamp);
-	if ((r = b->ops->write(b, key, text, len)) < 0)
-		goto out;
-	if ((r = version_settle(b, ds, ver, &commit)) == 0 && commit &&
-	    !json_has_string(cJSON_GetObjectItem(commit, "changes"), stamp))
-		r = vds_err(VDS_ECOMMITTED,
-			    "dataset version %s:%s was committed meanwhile; nothing was changed", ds, ver);
-	cJSON_Delete(commit);
-	if (r == VDS_ENOTFOUND)
-		r = vds_err(VDS_ENOTFOUND, "dataset version %s:%s was deleted meanwhile", ds, ver);
-	/* a record no commit read is withdrawn; one a commit may still read stays */
-	if (r < 0 && r != VDS_ECONFLICT)
-		b->ops->remove(b, key);
-out:
-	free(key);
-	return r;
-}
-
-int vds_version_commit(vds_ctx *ctx, const char *ds, const char *ver)
-{
-	vds_backend *b;
-	char **changes = NULL, *text = NULL, *key = NULL, *lineage = NULL, stamp[26], t[40], hex[65];
-	size_t nchanges = 0, len;
-	unsigned char sha[32];
-	vds_tree *tree = NULL;
-	cJSON *vj = NULL, *rec = NULL, *winner = NULL;
-	bool committed;
-	int r;
-
-	if ((r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0 ||
-	    (r = version_require_draft(b, ds, ver)) < 0)
-		return r;
-	/* seal first: a put or update that lands after the reads below will know */
-	vds_stamp(stamp);
-	key = xasprintf("datasets/%s/versions/%s/seal/%s", ds, ver, stamp);
-	if ((r = b->ops->write(b, key, "{}\n", 3)) < 0)
-		goto out;
-	free(key);
-	key = vkey(ds, ver, "version.json");
-	if ((r = json_read(b, key, &vj)) < 0)
-		goto out;
-	if ((r = draft_text(b, ds, ver, &text, &len, &changes, &nchanges)) < 0 ||
-	    (r = lineage_latest(b, ds, ver, &lineage)) < 0)
-		goto out;
-	char *what = xasprintf("%s:%s", ds, ver);
-	r = tree_from_text(text, len, 0, what, &tree);
-	free(what);
-	if (r < 0 || (r = store_text(b, text, len, sha)) < 0)
-		goto out;
-	vds_sha256_hex(sha, hex);
-	vds_iso_time(vds_now_us(), t);
-	rec = cJSON_CreateObject();
-	cJSON_AddStringToObject(rec, "committed", t);
-	cJSON_AddStringToObject(rec, "message", json_str(vj, "message"));
-	cJSON_AddStringToObject(rec, "manifest", hex);
-	cJSON_AddNumberToObject(rec, "files", (double)vds_tree_count(tree));
-	cJSON_AddNumberToObject(rec, "size", (double)vds_tree_size(tree));
-	cJSON *arr = cJSON_AddArrayToObject(rec, "changes");
-	for (size_t i = 0; i < nchanges; i++)
-		cJSON_AddItemToArray(arr, cJSON_CreateString(changes[i]));
-	if (lineage) /* how vds run made it: the record named here, for good */
-		cJSON_AddStringToObject(rec, "lineage", lineage);
-	vds_stamp(stamp);
-	free(key);
-	key = xasprintf("datasets/%s/versions/%s/commit/%s.json", ds, ver, stamp);
-	if ((r = json_write(b, key, rec)) < 0)
-		goto out;
-	/* the earliest commit record wins; step back if another one is first */
-	if ((r = version_state(b, ds, ver, &committed, &winner)) < 0)
-		goto out;
-	if (strcmp(json_str(winner, "manifest"), hex) != 0) {
-		b->ops->remove(b, key);
-		r = vds_err(VDS_ECONFLICT,
-			    "dataset version %s:%s was committed meanwhile by another process", ds, ver);
-	}
-out:
-	cJSON_Delete(winner);
-	cJSON_Delete(rec);
-	cJSON_Delete(vj);
-	vds_tree_free(tree);
-	free(text);
-	free(key);
-	free(lineage);
-	names_free(changes, nchanges);
-	return r;
-}
-
 int vds_version_delete(vds_ctx *ctx, const char *ds, const char *ver, bool force)
 {
 	vds_backend *b;
-	vds_tag *tags;
-	size_t ntags;
+	vds_tag *tags = NULL;
+	size_t ntags = 0;
 	bool committed;
 	strbuf names = STRBUF_INIT;
+	cJSON *mark = NULL;
+	char *key;
 	int r;
 
 	if ((r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0)
@@ -719,12 +532,29 @@ int vds_version_delete(vds_ctx *ctx, const char *ds, const char *ver, bool force
 			    ds, ver, names.buf);
 		goto out;
 	}
+	/*
+	 * The deletion marker first: a tag set that writes its record before
+	 * the listing below is seen and deleted; one that writes it after
+	 * finds the marker and withdraws (see tag.c).
+	 */
+	char t[40];
+	vds_iso_time(vds_now_us(), t);
+	mark = cJSON_CreateObject();
+	cJSON_AddStringToObject(mark, "deleted", t);
+	key = vkey(ds, ver, "delete.json");
+	r = json_write(b, key, mark);
+	free(key);
+	vds_tag_list_free(tags, ntags);
+	tags = NULL;
+	ntags = 0;
+	if (r < 0 || (r = vds_tag_list(ctx, ds, &tags, &ntags)) < 0)
+		goto out;
 	for (size_t i = 0; i < ntags && r == 0; i++)
 		if (!strcmp(tags[i].version, ver))
 			r = vds_tag_delete(ctx, ds, tags[i].name);
 	if (r < 0)
 		goto out;
-	char *key = vkey(ds, ver, "version.json");
+	key = vkey(ds, ver, "version.json");
 	r = b->ops->remove(b, key);
 	free(key);
 	if (r == 0) {
@@ -733,6 +563,7 @@ int vds_version_delete(vds_ctx *ctx, const char *ds, const char *ver, bool force
 		free(key);
 	}
 out:
+	cJSON_Delete(mark);
 	sb_release(&names);
 	vds_tag_list_free(tags, ntags);
 	return r;

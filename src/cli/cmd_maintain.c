@@ -61,10 +61,10 @@ static int gc(vds_ctx *ctx, cli_args *a)
 	return 0;
 }
 
-static void print_finding(const char *what, bool repaired, void *ud)
+static void print_finding(const char *what, bool note, bool repaired, void *ud)
 {
 	(void)ud; /* findings come escaped from the core */
-	printf("%s %s\n", repaired ? "repaired:" : "problem: ", what);
+	printf("%s %s\n", repaired ? "repaired:" : note ? "note:    " : "problem: ", what);
 }
 
 static int fsck(vds_ctx *ctx, cli_args *a)
@@ -76,16 +76,17 @@ static int fsck(vds_ctx *ctx, cli_args *a)
 	if (r < 0)
 		return r;
 	printf("Checked %llu dataset%s, %llu version%s, %llu tag%s, %llu file%s: %llu problem%s, %llu "
-	       "repaired\n",
+	       "note%s, %llu repaired\n",
 	       (unsigned long long)res.datasets, res.datasets == 1 ? "" : "s",
 	       (unsigned long long)res.versions, res.versions == 1 ? "" : "s",
 	       (unsigned long long)res.tags, res.tags == 1 ? "" : "s", (unsigned long long)res.files,
 	       res.files == 1 ? "" : "s", (unsigned long long)res.problems,
-	       res.problems == 1 ? "" : "s", (unsigned long long)res.repaired);
-	if (res.problems > res.repaired)
-		return vds_err(VDS_ECORRUPT, "%llu problem%s left: see above",
-			       (unsigned long long)(res.problems - res.repaired),
-			       res.problems - res.repaired == 1 ? "" : "s");
+	       res.problems == 1 ? "" : "s", (unsigned long long)res.notes, res.notes == 1 ? "" : "s",
+	       (unsigned long long)res.repaired);
+	/* leftovers are normal life: only damage fails the check */
+	if (res.problems)
+		return vds_err(VDS_ECORRUPT, "%llu problem%s found: see above",
+			       (unsigned long long)res.problems, res.problems == 1 ? "" : "s");
 	return 0;
 }
 

@@ -200,9 +200,14 @@ int main(int argc, char **argv)
 		args_release(&a);
 		return fail(r);
 	}
-	if ((r = vds_ctx_open(&ctx, config)) == 0)
+	if ((r = vds_ctx_open(&ctx, config)) == 0) {
+		vds_ctx_set_warn(ctx, cli_warn, NULL);
 		r = cmd ? cmd->run(ctx, &a) : cmd_home(ctx);
+	}
 	args_release(&a);
+	/* a listing that skipped damaged records shows the rest, and says so */
+	if (r == 0 && ctx && vds_ctx_skipped(ctx) && cli_exit < 0)
+		cli_exit = vds_exit_code(VDS_ECORRUPT);
 	vds_ctx_free(ctx);
 	if (fflush(stdout) != 0 && r == 0) {
 		perror("vds: cannot write output");

@@ -183,10 +183,23 @@ store_put() {
 }
 
 # store_put_record KEY: writes the metadata record read from standard input
-# (JSON, or a change record's text) as object KEY of the default store, the
-# way vds writes records (tests that forge or damage records use this)
+# (JSON, or a change record's text starting "vds-changes 1") as object KEY
+# of the default store the way vds writes records: with its checksum
+# (vds-format(5)), which makes whatever text follows it reach the parser
 store_put_record() {
-	cat >"$T/.record"
+	cat >"$T/.record.in"
+	_z=0000000000000000000000000000000000000000000000000000000000000000
+	if [ "$(head -n 1 "$T/.record.in")" = "vds-changes 1" ]; then
+		{ echo "vds-changes 2 $_z"; tail -n +2 "$T/.record.in"; } >"$T/.record"
+	elif [ "$(head -c 1 "$T/.record.in")" = "{" ]; then
+		_c=,
+		[ "$(tail -c +2 "$T/.record.in" | tr -d ' \t\n' | head -c 1)" != "}" ] || _c=
+		{ printf '{"sum":"%s"%s' "$_z" "$_c"; tail -c +2 "$T/.record.in"; } >"$T/.record"
+	else
+		{ printf '{"sum":"%s"}' "$_z"; cat "$T/.record.in"; } >"$T/.record"
+	fi
+	_s=$(sha256sum "$T/.record" | cut -c 1-64)
+	sed -i "0,/$_z/s//$_s/" "$T/.record"
 	store_put "$1" "$T/.record"
 }
 

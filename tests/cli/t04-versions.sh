@@ -130,7 +130,7 @@ expect "update without --message" 2 "" \
 
 run vds datasets versions commit --id "$v1"
 expect "commit a draft" 0 "Committed dataset version: $v1" ""
-check "a commit record is written" test -n "$(store_ls "datasets/$ds/versions/${v1#*:}/commit")"
+check "a commit record is written" store_has "datasets/$ds/versions/${v1#*:}/commit.json"
 run vds datasets versions details --id "$v1"
 norm_times
 committed_v1=$(cat <<EOF

@@ -20,7 +20,9 @@
  *   8  datasets/DS/tags/v1/STAMP2.json (a newer tag record)
  *   9  datasets/DS/versions/aaaaaaa/lineage/STAMP.json (the commit may name it)
  *  10  datasets/DS/versions/bbbbbbb/lineage/STAMP.json (a draft's)
- * with DS = dsfuzz000000001. Reading never writes: the memory backend
+ *  11  datasets/DS/versions/aaaaaaa/commit.json (the commit record of format 2)
+ * with DS = dsfuzz000000001. Records are checked against their checksums
+ * unless the marker says format 1 (or a store upgraded from it). Reading never writes: the memory backend
  * aborts on any write. local_path() gives a file in a private folder under
  * $TMPDIR.
  */
@@ -36,7 +38,7 @@
 #define DS "dsfuzz000000001"
 #define V1 "aaaaaaa"
 #define V2 "bbbbbbb"
-#define NPARTS 11
+#define NPARTS 12
 
 static const char *const keys[NPARTS] = {
 	FORMAT_KEY,
@@ -50,6 +52,7 @@ static const char *const keys[NPARTS] = {
 	"datasets/" DS "/tags/v1/0000000000000002-bbbbbbbb.json",
 	"datasets/" DS "/versions/" V1 "/lineage/0000000000000001-aaaaaaaa.json",
 	"datasets/" DS "/versions/" V2 "/lineage/0000000000000001-aaaaaaaa.json",
+	"datasets/" DS "/versions/" V1 "/commit.json",
 };
 
 static char *tmp, *file;
@@ -224,6 +227,11 @@ static int mem_write(vds_backend *b, const char *key, const void *data, size_t l
 	abort();
 }
 
+static int mem_create(vds_backend *b, const char *key, const void *data, size_t len)
+{
+	return mem_write(b, key, data, len);
+}
+
 static int mem_remove(vds_backend *b, const char *key)
 {
 	return mem_write(b, key, NULL, 0);
@@ -275,6 +283,7 @@ static const vds_backend_ops mem_ops = {
 	.type = "memory",
 	.read = mem_read,
 	.write = mem_write,
+	.create = mem_create,
 	.remove = mem_remove,
 	.remove_tree = mem_remove,
 	.stat = mem_stat,
@@ -331,9 +340,9 @@ static vds_ctx *open_ctx(const fuzz_part *parts, size_t n)
 
 /* ---- what reads a store ------------------------------------------------ */
 
-static void on_finding(const char *finding, bool repaired, void *ud)
+static void on_finding(const char *finding, bool note, bool repaired, void *ud)
 {
-	(void)ud;
+	(void)ud, (void)note;
 	FUZZ_CHECK(*finding && !repaired);
 }
 
@@ -478,9 +487,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!tmp)
 		setup();
-	(void)vds_format_check(format, parts[0].size, "fuzz");
-	free(format);
 	vds_ctx *ctx = open_ctx(parts, n);
+	(void)vds_format_check(ctx->be[0], format, parts[0].size, "fuzz");
+	free(format);
 	datasets(ctx);
 	versions(ctx, &parts[3]);
 	refs(ctx);
