@@ -10,7 +10,8 @@
  * arbitrates between writers.
  *
  * For the suite's delay tests, VDS_TEST_HOLD="WHAT=MS,..." holds each
- * rename, link or sync whose key (or "sync") contains WHAT for MS ms first.
+ * rename, link or sync whose key (or "sync") contains WHAT for MS ms first,
+ * and appends a line naming the key to the file $VDS_TEST_HOLD_LOG if set.
  */
 #include "config.h"
 
@@ -72,6 +73,12 @@ static void test_hold(const char *key)
 			*eq = '\0';
 			if (*item && strstr(key, item)) {
 				long ms = atol(eq + 1);
+				const char *log = getenv("VDS_TEST_HOLD_LOG");
+				FILE *f = log ? fopen(log, "a") : NULL;
+				if (f) {
+					fprintf(f, "hold %ld %s\n", ms, key);
+					fclose(f);
+				}
 				struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 				nanosleep(&ts, NULL);
 			}

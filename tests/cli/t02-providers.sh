@@ -70,7 +70,7 @@ check "the new provider id is sp + 13 base36" matches "$sp2" 'sp[0-9a-z]{13}'
 check "the new provider id differs from the default one" test "$sp2" != "$sp1"
 check "the path was created" test -d "$T/cwd/two/store"
 check "the path holds a store marker" test -f "$T/cwd/two/store/VDS-FORMAT"
-is "the store marker's content" "$(cat "$T/cwd/two/store/VDS-FORMAT")" '{"format":"vds","version":1}'
+is "the store marker's content" "$(cat "$T/cwd/two/store/VDS-FORMAT")" '{"format":"vds","version":2}'
 check "the store has its tmp folder" test -d "$T/cwd/two/store/tmp"
 
 abs2=$(cd "$T/cwd/two/store" && pwd -P)

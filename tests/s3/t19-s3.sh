@@ -24,7 +24,7 @@ run vds storageProviders create s3 --name team --bucket "$B" --endpoint "$EP" \
 keep
 SP=$(created_sp)
 check "create s3 succeeds" [ "$rc" = 0 ] && [ -n "$SP" ]
-is "the prefix holds a store marker" "$(s3curl GET ../team/VDS-FORMAT -f)" '{"format":"vds","version":1}'
+is "the prefix holds a store marker" "$(s3curl GET ../team/VDS-FORMAT -f)" '{"format":"vds","version":2}'
 is "the configuration stays private" "$(stat -c %a "$CFG")" 600
 
 run vds storageProviders details --id "$SP"

@@ -1,0 +1,207 @@
+#!/bin/sh
+# t32-races: the store protocol under delay. One chosen request (S3: held by
+# the test proxy) or rename (local store: held by VDS_TEST_HOLD) of one
+# command is held while another command runs, and the invariants of
+# vds-format(5) CONCURRENCY must hold exactly:
+#   I1  a version read as committed never changes its file list
+#   I2  a put that exits 0 is in the version that commits it; a put that is
+#       not in it exits non-zero
+#   I3  no tag names a deleted version once both commands have exited
+# First the scenario that broke the old protocol, with its exact outcome per
+# backend; then every pairing of put, commit, tag set, tag delete, version
+# delete and gc with the first one's decisive write held.
+. "$VDS_SRCDIR/tests/cli/lib.sh"
+
+HOLD_MS=$((1500 * TIME_SCALE))
+# ---------------------------------------------------------------- holding
+# On S3 the default provider reaches the server through the proxy, whose
+# rules file says which request to hold; the store_* helpers go straight
+# to the server.
+if is_s3; then
+	PROXY=${VDS_FAULTPROXY:-$(dirname "$VDS_BIN")/tests/s3/faultproxy}
+	"$PROXY" --listen-port-file "$T/port" --upstream "${VDS_TEST_S3_ENDPOINT#http://}" \
+		--rules "$T/rules" --log "$T/proxy.log" 2>"$T/proxy.err" &
+	PIDS="$PIDS $!"
+	n=0
+	while [ ! -s "$T/port" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+	(VDS_TEST_S3_ENDPOINT="http://127.0.0.1:$(cat "$T/port")" && s3_home)
+fi
+
+# held WHAT MS CMD...: runs vds CMD in the background with its first
+# request WHAT ("METHOD TEXT": a request whose target holds TEXT; on the
+# local store, the rename or link of a key holding TEXT) held MS
+# milliseconds; its pid goes to $!, its stderr to the file $held_err.
+# Rules add up until unhold.
+held_n=0
+held() {
+	_w=$1 _ms=$2; shift 2
+	held_n=$((held_n + 1)) held_err="$T/held$held_n.err"
+	if is_s3; then
+		{ cat "$T/rules" 2>/dev/null; printf 'hold %s %s 1\n' "$_w" "$_ms"; } >"$T/rules.tmp"
+		mv "$T/rules.tmp" "$T/rules"
+		vds "$@" >/dev/null 2>"$held_err" &
+	else
+		VDS_TEST_HOLD="${_w#* }=$_ms" VDS_TEST_HOLD_LOG="$T/proxy.log" vds "$@" \
+			>/dev/null 2>"$held_err" &
+	fi
+}
+# unhold: no rule left for what follows
+unhold() { if is_s3; then : >"$T/rules.tmp" && mv "$T/rules.tmp" "$T/rules"; fi; }
+# holds: how many requests (renames) have been held so far: the proxy logs
+# them, and so does vds on a local store (VDS_TEST_HOLD_LOG)
+holds() { if [ -f "$T/proxy.log" ]; then grep -c 'hold' "$T/proxy.log"; else echo 0; fi; }
+# wait_held N [PID]: waits (up to 10 s) until more than N have been held,
+# or process PID has ended
+wait_held() {
+	_n=0
+	while [ "$(holds)" -le "$1" ] && [ $_n -lt $((200 * TIME_SCALE)) ]; do
+		[ -z "${2:-}" ] || kill -0 "$2" 2>/dev/null || break
+		sleep 0.05
+		_n=$((_n + 1))
+	done
+}
+
+# files REF: the sorted paths of a version, or "error N"
+files() {
+	_o=$(vds datasets files list --id "$1" --recursive --json 2>/dev/null) || { echo "error $?"; return; }
+	printf '%s\n' "$_o" | sed -n 's/.*"path":[^"]*"\([^"]*\)".*/\1/p' | sort | tr '\n' ' '
+}
+# committed DS:VER: true if the version is committed
+committed() { vds datasets versions details --id "$1" --json 2>/dev/null | grep -q '"committed":[^a-z]*true'; }
+mkdir -p "$T/src"
+for i in 0 1 2 3 4 5 6 7 8 9; do printf 'file %s\n' "$i" >"$T/src/f$i.txt"; done
+
+# ---------------------------------------------------------------- the scenario
+# A draft holds f0.txt. P puts f1.txt with its change record held; A commits
+# meanwhile, with its commit record held for longer; B commits once P's
+# record has arrived, while A's is still held.
+DS=$(new_dataset race)
+D=$(new_version "$DS")
+vds datasets files put --id "$D" --source-path "$T/src/f0.txt" >/dev/null
+h=$(holds)
+held "PUT changes/" $((4000 * TIME_SCALE)) datasets files put --id "$D" --source-path "$T/src/f1.txt"
+P=$!
+wait_held "$h"
+held "PUT commit.json" $((9000 * TIME_SCALE)) datasets versions commit --id "$D"
+A=$!
+wait_held $((h + 1))
+unhold
+CH="datasets/${D%%:*}/versions/${D#*:}/changes"
+n=0
+while [ "$(store_ls "$CH" | wc -l)" -lt 2 ] && [ $n -lt $((200 * TIME_SCALE)) ]; do
+	sleep 0.05
+	n=$((n + 1))
+done
+run vds datasets versions commit --id "$D"
+brc=$rc
+seen_b=$(files "$D")
+wait $P; prc=$?
+wait $A; arc=$?
+final=$(files "$D")
+diag "put $prc, commit A $arc, commit B $brc; B saw: $seen_b; at the end: $final"
+if [ "$brc" = 0 ]; then
+	is "I1: what B's commit showed is what the version holds at the end" "$final" "$seen_b"
+else
+	ok "I1: B did not commit"
+fi
+case "$final" in
+*f1.txt*) is "I2: the put is in the version: it exited 0" "$prc" 0 ;;
+*) check "I2: the put is not in the version: it exited non-zero" test "$prc" != 0 ;;
+esac
+if [ "${VDS_TEST_S3:-}" = swift ]; then
+	# no conditional writes: the lease lets A finish and refuses B
+	is "swift: A's commit wins (exit 0)" "$arc" 0
+	is "swift: B is refused while A holds the draft (exit 6)" "$brc" 6
+	check "swift: B says why" grep -q "cannot arbitrate between commits" "$T/err"
+	is "swift: the put missed A's commit (exit 5)" "$prc" 5
+	is "swift: the version holds f0.txt" "$final" "f0.txt "
+else
+	is "B's commit wins (exit 0)" "$brc" 0
+	is "A's late commit record loses (exit 6)" "$arc" 6
+	is "A says so" "$(cat "$held_err")" "vds: dataset version $D was committed meanwhile by another process"
+	is "the put is in B's commit (exit 0)" "$prc" 0
+	is "the version holds f0.txt and f1.txt" "$final" "f0.txt f1.txt "
+fi
+run vds fsck
+is "fsck after the race: no damage (exit 0)" "$rc" 0
+
+# ---------------------------------------------------------------- every pairing
+# A fresh dataset per pairing: C committed (tag t on it), V committed (the
+# one deleted and tagged), D a draft holding f0.txt.
+# op NAME: the command of operation NAME; what: the key text of its decisive write
+op() {
+	case $1 in
+	put) echo "datasets files put --id $D --source-path $T/src/f$2.txt" ;;
+	commit) echo "datasets versions commit --id $D" ;;
+	tagset) echo "datasets tags set --id $V --name t" ;;
+	tagdel) echo "datasets tags delete --id $DS:t" ;;
+	vdel) echo "datasets versions delete --id $V --force" ;;
+	gc) echo "gc" ;;
+	esac
+}
+what() {
+	case $1 in
+	put) echo PUT changes/ ;;
+	commit) echo PUT commit.json ;;
+	tagset | tagdel) echo PUT /tags/ ;;
+	vdel) echo PUT delete.json ;;
+	gc) echo GET list-type ;; # S3 only: gc renames nothing on a local store
+	esac
+}
+OPS="put commit tagset tagdel vdel gc"
+pairs=0 bad=0
+for x in $OPS; do
+	for y in $OPS; do
+		DS=$(new_dataset "pair-$x-$y")
+		C=$(new_version "$DS" --source-path "$T/src/f9.txt")
+		V=$(new_version "$DS" --source-path "$T/src/f8.txt")
+		vds datasets tags set --id "$C" --name t >/dev/null
+		D=$(new_version "$DS")
+		vds datasets files put --id "$D" --source-path "$T/src/f0.txt" >/dev/null
+		cfiles=$(files "$C") vfiles=$(files "$V")
+		h=$(holds)
+		# shellcheck disable=SC2046
+		held "$(what "$x")" "$HOLD_MS" $(op "$x" 1)
+		X=$!
+		is_s3 || [ "$x" != gc ] || h=-1 # gc renames nothing on a local store
+		wait_held "$h" "$X"
+		# shellcheck disable=SC2046
+		vds $(op "$y" 2) >"$T/y.out" 2>"$T/y.err"
+		yrc=$?
+		# reads right after the second command: what it showed as committed
+		yd=$(files "$D"); ydc=false
+		! committed "$D" || ydc=true
+		wait $X; xrc=$?
+		unhold
+		why=
+		# I1: committed versions keep their file lists
+		[ "$(files "$C")" = "$cfiles" ] || why="$why C changed;"
+		if [ "$(files "$V")" != "$vfiles" ] && vds datasets versions details --id "$V" >/dev/null 2>&1; then
+			why="$why V changed;"
+		fi
+		if [ "$ydc" = true ] && [ "$(files "$D")" != "$yd" ]; then why="$why D changed after it was read committed;"; fi
+		# I2: every put that exited 0 is in D once committed
+		committed "$D" || vds datasets versions commit --id "$D" >/dev/null 2>&1
+		dfinal=$(files "$D")
+		[ "$x" != put ] || [ "$xrc" != 0 ] || case $dfinal in *f1.txt*) ;; *) why="$why put 1 lost;" ;; esac
+		[ "$y" != put ] || [ "$yrc" != 0 ] || case $dfinal in *f2.txt*) ;; *) why="$why put 2 lost;" ;; esac
+		# I3: no tag names a deleted version
+		tv=$(vds datasets tags list --id "$DS" --json 2>/dev/null | sed -n 's/.*"version":[^"]*"\([^"]*\)".*/\1/p')
+		for v in $tv; do
+			vds datasets versions details --id "$DS:$v" >/dev/null 2>&1 || why="$why tag on deleted $v;"
+		done
+		pairs=$((pairs + 1))
+		if [ -n "$why" ]; then
+			bad=$((bad + 1))
+			not_ok "$x held, $y meanwhile: exits $xrc and $yrc;$why"
+			diag "$(cat "$held_err" "$T/y.err")"
+		else
+			ok "$x held, $y meanwhile: exits $xrc and $yrc"
+		fi
+	done
+done
+diag "pairings: $pairs, invariants broken: $bad"
+run vds fsck
+is "fsck after the pairings: no damage (exit 0)" "$rc" 0
+
+done_testing

@@ -1,0 +1,3 @@
+#!/bin/sh
+# tests/cli/t32-races.sh against a real Swift of its own.
+exec sh "$VDS_SRCDIR/tests/s3/run.sh" swift tests/cli/t32-races.sh
