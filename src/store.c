@@ -142,7 +142,7 @@ int ctx_backend_at(vds_ctx *ctx, size_t i, vds_backend **out)
 		/* a store of format 1 is read as it is and upgraded where vds may write */
 		if (!vds_backend_read_only(ctx->be[i]) && (r = vds_format_upgrade(ctx->be[i])) > 0)
 			ctx_warn(ctx, "the store of storage provider %s was upgraded to format %d "
-				      "(vds before 0.2 can no longer use it)", p->id, FORMAT_VERSION);
+				      "(older versions of vds refuse it)", p->id, FORMAT_VERSION);
 		else if (r < 0)
 			return r;
 	}

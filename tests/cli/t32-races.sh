@@ -9,7 +9,9 @@
 #   I3  no tag names a deleted version once both commands have exited
 # First the scenario that broke the old protocol, with its exact outcome per
 # backend; then every pairing of put, commit, tag set, tag delete, version
-# delete and gc with the first one's decisive write held.
+# delete and gc with the first one's decisive write held (with a
+# $VDS_TEST_BUDGET below 100 percent, as in the sanitizer pass, each
+# unordered pair once).
 . "$VDS_SRCDIR/tests/cli/lib.sh"
 
 HOLD_MS=$((1500 * TIME_SCALE))
@@ -152,6 +154,9 @@ OPS="put commit tagset tagdel vdel gc"
 pairs=0 bad=0
 for x in $OPS; do
 	for y in $OPS; do
+		if [ "${VDS_TEST_BUDGET:-100}" -lt 100 ]; then # y before x: that pair ran as x, y
+			case " $OPS " in *" $y "*" $x "*) continue ;; esac
+		fi
 		DS=$(new_dataset "pair-$x-$y")
 		C=$(new_version "$DS" --source-path "$T/src/f9.txt")
 		V=$(new_version "$DS" --source-path "$T/src/f8.txt")

@@ -1,6 +1,7 @@
 #!/bin/sh
 # t33-campaign: a randomized campaign against the store protocol for a
-# bounded time ($VDS_TEST_BUDGET seconds, 60 by default). Each round runs two
+# bounded time ($VDS_CAMPAIGN_SECONDS, 60 by default, times the percentage
+# $VDS_TEST_BUDGET, 100 by default). Each round runs two
 # or three of put, commit, tag set, tag delete and version delete at once on
 # one dataset, with random requests (S3: through the test proxy) or renames
 # (local store) held, record and content downloads damaged in transit (S3),
@@ -10,7 +11,7 @@
 # must be 0.
 . "$VDS_SRCDIR/tests/cli/lib.sh"
 
-BUDGET=${VDS_TEST_BUDGET:-60}
+BUDGET=$((${VDS_CAMPAIGN_SECONDS:-60} * ${VDS_TEST_BUDGET:-100} / 100))
 if is_s3; then
 	PROXY=${VDS_FAULTPROXY:-$(dirname "$VDS_BIN")/tests/s3/faultproxy}
 	"$PROXY" --listen-port-file "$T/port" --upstream "${VDS_TEST_S3_ENDPOINT#http://}" \
