@@ -92,6 +92,10 @@ void json_print(cJSON *j);
 void cli_progress(const vds_progress *p, void *ud);
 /* Prints a warning on stderr (a vds_warn_fn). */
 void cli_warn(const char *msg, void *ud);
+/* Keeps a warning for cli_warn_flush() (a vds_warn_fn for while the browser runs). */
+void cli_warn_later(const char *msg, void *ud);
+/* Prints the warnings kept by cli_warn_later() on stderr. */
+void cli_warn_flush(void);
 /* Fills O with the CLI's progress bar, warnings and --concurrency. */
 int cli_opts(const cli_args *a, vds_opts *o);
 /*

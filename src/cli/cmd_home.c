@@ -66,8 +66,12 @@ int cmd_home(vds_ctx *ctx)
 	if (r < 0)
 		return r;
 	const char *script = getenv("VDS_UI_SCRIPT");
-	if ((script && *script) || (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)))
-		return vds_browse(ctx, NULL);
+	if ((script && *script) || (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))) {
+		vds_ctx_set_warn(ctx, cli_warn_later, NULL); /* the terminal is the browser's */
+		r = vds_browse(ctx, NULL);
+		cli_warn_flush();
+		return r;
+	}
 	if (*id)
 		printf("Created demo dataset: %s\n", id);
 	if ((r = vds_dataset_list(ctx, &v, &n)) < 0)

@@ -152,8 +152,11 @@ int main(int argc, char **argv)
 			fputs("vds: usage: vds browse [REF]\n", stderr);
 			return 2;
 		}
-		if ((r = vds_ctx_open(&ctx, config)) == 0)
+		if ((r = vds_ctx_open(&ctx, config)) == 0) {
+			vds_ctx_set_warn(ctx, cli_warn_later, NULL); /* the terminal is the browser's */
 			r = vds_browse(ctx, argc == 2 ? argv[1] : NULL);
+			cli_warn_flush();
+		}
 		vds_ctx_free(ctx);
 		return r < 0 ? fail(r) : 0;
 	}

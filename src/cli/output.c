@@ -56,6 +56,22 @@ void cli_warn(const char *msg, void *ud)
 	fprintf(stderr, "vds: warning: %s\n", msg);
 }
 
+/* Warnings that arrive while the browser owns the terminal, printed after it. */
+static strbuf later = STRBUF_INIT;
+
+void cli_warn_later(const char *msg, void *ud)
+{
+	(void)ud;
+	sb_addf(&later, "vds: warning: %s\n", msg);
+}
+
+void cli_warn_flush(void)
+{
+	if (later.len)
+		fputs(later.buf, stderr);
+	sb_release(&later);
+}
+
 static atomic_int interrupted;
 
 /* The first Ctrl-C cancels cleanly; a second one kills. */
