@@ -6,6 +6,7 @@
  *              [--drop P] [--error503 P] [--stall P] [--stall-ms MS]
  *              [--corrupt P] [--truncate-body P] [--huge-xml KIND] [--xml-mb N]
  *              [--only-after N] [--only-path TEXT] [--log FILE]
+ *              [--rules FILE] [--latency-ms MS] [--rate KBPS]
  *
  * It listens on 127.0.0.1 on a port chosen by the system, writes that port
  * number (and a newline) to FILE (through FILE.tmp and a rename, so a reader
@@ -66,10 +67,47 @@
  *
  * and closes the connection after it. Its log lines say xml-KIND.
  *
+ * --rules FILE names a file of faults aimed at chosen requests, read at the
+ * start and again whenever it changes (its modification time, size or inode
+ * is looked at for every request), so that a test can change the faults
+ * between commands while the proxy runs (write it through a rename). A
+ * missing FILE holds no rules. One rule per line; blank lines and lines
+ * starting with '#' are ignored; fields are separated by blanks:
+ *
+ *   hold METHOD TEXT MS [COUNT]       hold the request MS milliseconds, then
+ *                                     forward it upstream (the client is not
+ *                                     watched meanwhile: a request it gave up
+ *                                     on still reaches the server)
+ *   flip-request METHOD TEXT [COUNT]  flip one byte (all its bits) of the
+ *                                     request body, at a random position,
+ *                                     on its way upstream
+ *   flip-response METHOD TEXT [COUNT] flip one byte of a 200 or 206 response
+ *                                     body of known length (Content-Length)
+ *   drop METHOD TEXT [COUNT]          close both connections (FIN) before
+ *                                     forwarding the request
+ *
+ * A rule matches a request whose method is METHOD ('*': any) and whose
+ * target (path and query) contains TEXT. COUNT is how many matching requests
+ * it applies to (default 1; 0: every one); a rule's count survives a re-read
+ * as long as its line is unchanged. The first rule that matches and has
+ * requests left applies, and the random faults below are not tried for that
+ * request. A flip that finds no body to flip (a request without a body of
+ * known length, a response that is not 200 or 206 or has no body) is logged
+ * as ok and does not use up the rule's count. A bad rule is an error at
+ * startup (exit 2); in a re-read it is skipped with a message on stderr.
+ *
+ * --latency-ms MS delays every request MS milliseconds before forwarding it
+ * and every response MS milliseconds before passing it back (a round trip of
+ * 2 x MS), each connection on its own, so that concurrent requests are not
+ * serialised. --rate KBPS trickles request and response bodies: every body is
+ * sent at no more than KBPS kilobytes (1000 bytes) per second, a few bytes
+ * at a time.
+ *
  * --log FILE appends one line per request: "N METHOD PATH -> FAULT", FAULT
  * being ok, drop-before, drop-request, drop-response, 503, stall, corrupt,
- * truncate or xml-KIND (corrupt and truncate lines are written once the
- * response's head shows whether the fault applies). Headers
+ * truncate or xml-KIND, or the rule applied: "hold MS", "flip-request",
+ * "flip-response" or "drop" (corrupt, truncate and flip-response lines are
+ * written once the response's head shows whether the fault applies). Headers
  * are never logged; signature and credential query parameters are redacted.
  *
  * Exit status: 0 after SIGTERM/SIGINT, 1 on a startup error, 2 on bad usage.
@@ -94,6 +132,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -103,11 +142,14 @@
 #define TARGET_MAX 2048         /* request target kept for the log */
 #define SPLIT_UNKNOWN 65536     /* fault position range in a body of unknown length */
 #define DRAIN_MS 2000           /* how long a closing client may still send */
+#define RULE_MAX 1024           /* longest line of a rules file */
 
 enum fault { FAULT_OK, FAULT_DROP_BEFORE, FAULT_DROP_REQUEST, FAULT_DROP_RESPONSE, FAULT_503, FAULT_STALL,
-             FAULT_CORRUPT, FAULT_TRUNCATE, FAULT_XML };
+             FAULT_CORRUPT, FAULT_TRUNCATE, FAULT_XML, FAULT_HOLD, FAULT_FLIP_REQUEST, FAULT_FLIP_RESPONSE,
+             FAULT_DROP };
 static const char *const fault_name[] = {
-    "ok", "drop-before", "drop-request", "drop-response", "503", "stall", "corrupt", "truncate", "xml"
+    "ok", "drop-before", "drop-request", "drop-response", "503", "stall", "corrupt", "truncate", "xml",
+    "hold", "flip-request", "flip-response", "drop"
 };
 
 enum xml_kind { XML_NONE, XML_WIDE, XML_LONG, XML_DEEP, XML_BLANK, XML_LAUGHS, XML_MALFORMED, XML_GARBAGE,
@@ -133,7 +175,21 @@ static struct {
     unsigned long long xml_mb;
     unsigned long long only_after;
     const char *only_path;
+    const char *rules_file;
+    long latency_ms;
+    unsigned long long rate;     /* bytes per second, 0: no limit */
 } opt = { .seed = 1, .stall_ms = 3000, .xml_mb = 200 };
+
+/* One line of the rules file. */
+struct rule {
+    char line[RULE_MAX];         /* as written (trailing blanks cut): its identity */
+    enum fault kind;             /* FAULT_HOLD, FAULT_FLIP_REQUEST, FAULT_FLIP_RESPONSE or FAULT_DROP */
+    char method[16];
+    char text[TARGET_MAX];
+    long ms;
+    unsigned long long count;    /* 0: every matching request */
+    unsigned long long used;
+};
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER; /* all below */
 static pthread_cond_t g_idle = PTHREAD_COND_INITIALIZER;
@@ -141,6 +197,9 @@ static int g_threads;
 static uint64_t g_rng;
 static unsigned long long g_requests;
 static FILE *g_log;
+static struct rule *g_rules;
+static size_t g_nrules;
+static struct stat g_rules_st;   /* of the file as last read; st_ino 0: absent */
 
 /* Written to by the signal handler and never drained: once readable, every
  * wait in every thread returns and the connections wind down. */
@@ -166,6 +225,185 @@ static unsigned long long rng_below(unsigned long long n)
     unsigned long long v = n ? rng_next() % n : 0;
     pthread_mutex_unlock(&g_lock);
     return v;
+}
+
+/* ---- rules (--rules) ---- */
+
+/* Parse one line of the rules file into r: 1 a rule, 0 blank or comment,
+ * -1 bad (why set). */
+static int rule_parse(const char *line, struct rule *r, const char **why)
+{
+    char buf[RULE_MAX], *save = NULL, *f[6];
+    int n = 0;
+    size_t len = strlen(line);
+    while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t' || line[len - 1] == '\r'))
+        len--;
+    memset(r, 0, sizeof *r);
+    memcpy(r->line, line, len);
+    r->line[len] = '\0';
+    memcpy(buf, r->line, len + 1);
+    for (char *t = strtok_r(buf, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+        if (n == 0 && t[0] == '#')
+            return 0;
+        if (n == 6) {
+            *why = "too many fields";
+            return -1;
+        }
+        f[n++] = t;
+    }
+    if (n == 0)
+        return 0;
+    static const struct { const char *name; enum fault kind; } kinds[] = {
+        { "hold", FAULT_HOLD }, { "flip-request", FAULT_FLIP_REQUEST },
+        { "flip-response", FAULT_FLIP_RESPONSE }, { "drop", FAULT_DROP },
+    };
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+        if (strcmp(f[0], kinds[i].name) == 0)
+            r->kind = kinds[i].kind;
+    if (r->kind == FAULT_OK) {
+        *why = "unknown rule (hold, flip-request, flip-response or drop)";
+        return -1;
+    }
+    int fixed = r->kind == FAULT_HOLD ? 4 : 3;   /* fields before COUNT */
+    if (n < fixed || n > fixed + 1) {
+        *why = r->kind == FAULT_HOLD ? "want: hold METHOD TEXT MS [COUNT]" : "want: RULE METHOD TEXT [COUNT]";
+        return -1;
+    }
+    if (strlen(f[1]) >= sizeof r->method || strlen(f[2]) >= sizeof r->text) {
+        *why = "method or text too long";
+        return -1;
+    }
+    strcpy(r->method, f[1]);
+    strcpy(r->text, f[2]);
+    r->count = 1;
+    for (int i = 3; i < n; i++) {
+        char *end;
+        errno = 0;
+        unsigned long long x = strtoull(f[i], &end, 10);
+        if (errno || end == f[i] || *end || f[i][0] == '-' || (i == 3 && fixed == 4 && x > 1000000000)) {
+            *why = i == 3 && fixed == 4 ? "bad MS" : "bad COUNT";
+            return -1;
+        }
+        if (i == 3 && fixed == 4)
+            r->ms = (long)x;
+        else
+            r->count = x;
+    }
+    return 1;
+}
+
+/* Read the rules file into a new array (*out, *count). A bad line is fatal
+ * when fatal is set, else skipped with a message. 0 ok, -1 unreadable. */
+static int rules_read(int fatal, struct rule **out, size_t *count)
+{
+    FILE *f = fopen(opt.rules_file, "r");
+    *out = NULL;
+    *count = 0;
+    if (!f)
+        return errno == ENOENT ? 0 : -1;
+    char line[RULE_MAX + 2];
+    size_t cap = 0;
+    unsigned lineno = 0;
+    while (fgets(line, sizeof line, f)) {
+        size_t len = strlen(line);
+        lineno++;
+        int too_long = len > RULE_MAX && line[len - 1] != '\n';
+        if (len > 0 && line[len - 1] == '\n')
+            line[--len] = '\0';
+        struct rule r;
+        const char *why = "line too long";
+        int got = too_long ? -1 : rule_parse(line, &r, &why);
+        if (too_long)   /* skip the rest of the line */
+            for (int c = 0; c != '\n' && c != EOF;)
+                c = fgetc(f);
+        if (got < 0) {
+            fprintf(stderr, "faultproxy: %s:%u: %s\n", opt.rules_file, lineno, why);
+            if (fatal)
+                exit(2);
+            continue;
+        }
+        if (got == 0)
+            continue;
+        if (*count == cap) {
+            cap = cap ? 2 * cap : 8;
+            struct rule *grown = realloc(*out, cap * sizeof **out);
+            if (!grown) {
+                fclose(f);
+                free(*out);
+                *out = NULL;
+                *count = 0;
+                return -1;
+            }
+            *out = grown;
+        }
+        (*out)[(*count)++] = r;
+    }
+    fclose(f);
+    return 0;
+}
+
+/* Re-read the rules file if it changed, keeping the counts of unchanged
+ * lines (the k-th copy of a line takes over the k-th copy's count).
+ * g_lock held. */
+static void rules_refresh(void)
+{
+    struct stat st;
+    if (stat(opt.rules_file, &st) < 0)
+        memset(&st, 0, sizeof st);
+    if (st.st_ino == g_rules_st.st_ino && st.st_dev == g_rules_st.st_dev && st.st_size == g_rules_st.st_size
+        && st.st_mtim.tv_sec == g_rules_st.st_mtim.tv_sec && st.st_mtim.tv_nsec == g_rules_st.st_mtim.tv_nsec)
+        return;
+    struct rule *fresh;
+    size_t n;
+    if (rules_read(0, &fresh, &n) < 0) {
+        fprintf(stderr, "faultproxy: %s: %s\n", opt.rules_file, strerror(errno));
+        return;             /* keep the old rules; try again next time */
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;       /* copies of this line before it */
+        for (size_t j = 0; j < i; j++)
+            k += strcmp(fresh[j].line, fresh[i].line) == 0;
+        for (size_t j = 0; j < g_nrules; j++)
+            if (strcmp(g_rules[j].line, fresh[i].line) == 0 && k-- == 0) {
+                fresh[i].used = g_rules[j].used;
+                break;
+            }
+    }
+    free(g_rules);
+    g_rules = fresh;
+    g_nrules = n;
+    g_rules_st = st;
+}
+
+/* The first rule matching req with requests left, its count used up by one
+ * (copied to *out); 0 if none. g_lock held. */
+static int rules_match(const char *method, const char *target, struct rule *out)
+{
+    if (!opt.rules_file)
+        return 0;
+    rules_refresh();
+    for (size_t i = 0; i < g_nrules; i++) {
+        struct rule *r = &g_rules[i];
+        if ((r->count == 0 || r->used < r->count) && (strcmp(r->method, "*") == 0 || strcmp(r->method, method) == 0)
+            && strstr(target, r->text)) {
+            r->used++;
+            *out = *r;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Give back the count a rule used for a request it found nothing to do to. */
+static void rules_unuse(const char *line)
+{
+    pthread_mutex_lock(&g_lock);
+    for (size_t i = 0; i < g_nrules; i++)
+        if (strcmp(g_rules[i].line, line) == 0 && g_rules[i].used > 0) {
+            g_rules[i].used--;
+            break;
+        }
+    pthread_mutex_unlock(&g_lock);
 }
 
 /* ---- socket I/O; every wait also watches g_stop ---- */
@@ -535,6 +773,11 @@ struct conn {
     int armed;
     unsigned long long pos, sent;
     unsigned long long reqno; /* request whose log line waits for its response */
+    struct rule rule;         /* the rule applied to the current request, if any */
+    long hold_ms;             /* hold the current request this long */
+    int pacing;               /* the stream being written is a body (--rate) */
+    struct timespec pace_t0;  /* when that body started */
+    unsigned long long pace_bytes;   /* and how much of it went out */
 };
 
 static long long ms_since(const struct timespec *t0)
@@ -542,6 +785,47 @@ static long long ms_since(const struct timespec *t0)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (t.tv_sec - t0->tv_sec) * 1000LL + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Sleep ms milliseconds: 0, or -1 if the proxy is stopping. */
+static int pause_ms(long long ms)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (long long left = ms; left > 0; left = ms - ms_since(&t0))
+        if (wait_fd(-1, 0, left > INT_MAX ? INT_MAX : (int)left) < 0)
+            return -1;
+    return 0;
+}
+
+/* Start pacing a body (--rate), or stop when on is 0. */
+static void pace_start(struct conn *k, int on)
+{
+    k->pacing = on && opt.rate > 0;
+    k->pace_bytes = 0;
+    clock_gettime(CLOCK_MONOTONIC, &k->pace_t0);
+}
+
+/* send_all, at no more than --rate while a body is being paced. */
+static int send_out(struct conn *k, int fd, const char *p, size_t n)
+{
+    if (!k->pacing)
+        return send_all(fd, p, n);
+    size_t step = (size_t)(opt.rate / 100);   /* 10 ms worth */
+    if (step == 0)
+        step = 1;
+    while (n > 0) {
+        size_t take = n < step ? n : step;
+        if (send_all(fd, p, take) < 0)
+            return -1;
+        p += take;
+        n -= take;
+        k->pace_bytes += take;
+        long long due = (long long)(k->pace_bytes * 1000 / opt.rate) - ms_since(&k->pace_t0);
+        if (due > 0 && pause_ms(due) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 /* Wait until the stall is over: 0 go on, -1 the client closed or stop. */
@@ -578,7 +862,7 @@ static int emit(struct conn *k, int fd, const char *p, size_t n)
 {
     if (k->armed && k->sent + n > k->pos) {
         size_t first = (size_t)(k->pos - k->sent);
-        if (send_all(fd, p, first) < 0)
+        if (send_out(k, fd, p, first) < 0)
             return -1;
         k->sent += first;
         p += first;
@@ -595,7 +879,7 @@ static int emit(struct conn *k, int fd, const char *p, size_t n)
         if (stall(k) < 0)
             return -1;
     }
-    if (send_all(fd, p, n) < 0)
+    if (send_out(k, fd, p, n) < 0)
         return -1;
     k->sent += n;
     return 0;
@@ -621,10 +905,13 @@ static void request_framer(struct framer *f, const struct head *req)
 /* Forward the request body from the client to upstream, relaying interim
  * responses meanwhile. A final response arriving before the body is complete
  * is left parsed in *resp with *early set. 0 ok, -1 the connection ends. */
-static int forward_request_body(struct conn *k, struct framer *f, struct head *resp, int *early)
+static int forward_request_body(struct conn *k, struct framer *f, struct head *resp, int *early,
+                                unsigned long long flip)
 {
     int done = 0;
+    unsigned long long body_at = 0;   /* body bytes forwarded so far */
     *early = 0;
+    pace_start(k, 1);
     while (!done) {
         if (k->cin.len > 0) {
             ssize_t m = fr_feed(f, buf_data(&k->cin), k->cin.len, &done);
@@ -632,6 +919,9 @@ static int forward_request_body(struct conn *k, struct framer *f, struct head *r
                 return -1;
             if (done)
                 clamp_fault(k, (size_t)m);
+            if (flip >= body_at && flip < body_at + (unsigned long long)m)
+                buf_data(&k->cin)[flip - body_at] ^= (char)0xff;
+            body_at += (unsigned long long)m;
             if (emit(k, k->u, buf_data(&k->cin), (size_t)m) < 0)
                 return -1;
             buf_consume(&k->cin, (size_t)m);
@@ -656,6 +946,7 @@ static int forward_request_body(struct conn *k, struct framer *f, struct head *r
             while ((r = head_ready(&k->uin, resp, 1)) == 1) {
                 if (resp->status >= 200) {
                     *early = 1;
+                    pace_start(k, 0);
                     return 0;
                 }
                 if (send_all(k->c, buf_data(&k->uin), resp->len) < 0)
@@ -668,6 +959,7 @@ static int forward_request_body(struct conn *k, struct framer *f, struct head *r
         if (p[2].revents && buf_fill(k->c, &k->cin) <= 0)
             return -1;
     }
+    pace_start(k, 0);
     return 0;
 }
 
@@ -694,16 +986,20 @@ static int forward_response(struct conn *k, const struct head *req, struct head 
     else
         fr_init(&f, FR_CLOSE, 0);
 
-    if (fault == FAULT_CORRUPT || fault == FAULT_TRUNCATE) {
-        /* only a GET's body of known length is corrupted or cut */
-        if (strcmp(req->method, "GET") != 0 || (resp->status != 200 && resp->status != 206)
-            || f.kind != FR_LENGTH || resp->clen <= 0)
+    if (fault == FAULT_CORRUPT || fault == FAULT_TRUNCATE || fault == FAULT_FLIP_RESPONSE) {
+        /* only a body of known length is flipped or cut; the random faults
+         * take only a GET's */
+        if ((fault != FAULT_FLIP_RESPONSE && strcmp(req->method, "GET") != 0)
+            || (resp->status != 200 && resp->status != 206) || f.kind != FR_LENGTH || resp->clen <= 0) {
+            if (fault == FAULT_FLIP_RESPONSE)
+                rules_unuse(k->rule.line);
             fault = FAULT_OK;
+        }
         if (g_log)
             log_request(k->reqno, req, fault_name[fault]);
     }
-    unsigned long long flip = fault == FAULT_CORRUPT ? rng_below((unsigned long long)resp->clen)
-                                                     : ULLONG_MAX;
+    unsigned long long flip = fault == FAULT_CORRUPT || fault == FAULT_FLIP_RESPONSE
+                                  ? rng_below((unsigned long long)resp->clen) : ULLONG_MAX;
     unsigned long long body_at = 0;   /* body bytes forwarded so far */
 
     k->sent = 0;
@@ -717,11 +1013,14 @@ static int forward_response(struct conn *k, const struct head *req, struct head 
         else
             k->pos = rng_below(resp->len);
     }
+    if (opt.latency_ms > 0 && pause_ms(opt.latency_ms) < 0)
+        return -1;
     if (emit(k, k->c, buf_data(&k->uin), resp->len) < 0)
         return -1;
     buf_consume(&k->uin, resp->len);
 
     int done = f.kind == FR_NONE || (f.kind == FR_LENGTH && resp->clen == 0);
+    pace_start(k, !done);
     while (!done) {
         if (k->uin.len == 0) {
             ssize_t r = buf_fill(k->u, &k->uin);
@@ -743,6 +1042,7 @@ static int forward_response(struct conn *k, const struct head *req, struct head 
         buf_consume(&k->uin, (size_t)m);
     }
     k->armed = 0;
+    pace_start(k, 0);
     *close_after = resp->close || (resp->http10 && !resp->keepalive) || f.kind == FR_CLOSE;
     return 0;
 }
@@ -804,6 +1104,9 @@ static int answer_503(struct conn *k, const struct head *req)
 
 static int proxy_request(struct conn *k, const struct head *req, enum fault fault)
 {
+    long long wait = (fault == FAULT_HOLD ? k->hold_ms : 0) + opt.latency_ms;
+    if (wait > 0 && pause_ms(wait) < 0)
+        return -1;
     /* an idle upstream connection that became readable was closed (or is confused) */
     if (k->u >= 0 && (k->uin.len > 0 || wait_fd(k->u, POLLIN, 0) != 0)) {
         close(k->u);
@@ -826,7 +1129,9 @@ static int proxy_request(struct conn *k, const struct head *req, enum fault faul
         k->armed = fault == FAULT_DROP_REQUEST;
         if (k->armed)
             k->pos = rng_below(req->chunked ? SPLIT_UNKNOWN : (unsigned long long)req->clen);
-        if (forward_request_body(k, &f, &resp, &early) < 0)
+        unsigned long long flip = fault == FAULT_FLIP_REQUEST ? rng_below((unsigned long long)req->clen)
+                                                              : ULLONG_MAX;
+        if (forward_request_body(k, &f, &resp, &early, flip) < 0)
             return -1;
         k->armed = 0;
     }
@@ -1060,11 +1365,19 @@ static void log_request(unsigned long long n, const struct head *req, const char
 /* 0 the connection goes on, -1 it ends. */
 static int handle_request(struct conn *k, const struct head *req)
 {
-    int body = request_has_body(req);
+    int body = request_has_body(req), give_back = 0;
     enum fault fault = FAULT_OK;
+    k->rule.line[0] = '\0';
     pthread_mutex_lock(&g_lock);
     unsigned long long n = ++g_requests;
-    if (n > opt.only_after && (!opt.only_path || strstr(req->target, opt.only_path))) {
+    if (rules_match(req->method, req->target, &k->rule)) {
+        fault = k->rule.kind;
+        k->hold_ms = k->rule.ms;
+        if (fault == FAULT_FLIP_REQUEST && (req->chunked || req->clen <= 0)) {
+            give_back = 1;          /* nothing to flip */
+            fault = FAULT_OK;
+        }
+    } else if (n > opt.only_after && (!opt.only_path || strstr(req->target, opt.only_path))) {
         if (opt.xml && strcmp(req->method, "GET") == 0 && strstr(req->target, "list-type=2")) {
             fault = FAULT_XML;
         } else if (rng_chance(opt.p_drop)) {
@@ -1082,19 +1395,25 @@ static int handle_request(struct conn *k, const struct head *req)
         }
     }
     pthread_mutex_unlock(&g_lock);
+    if (give_back)
+        rules_unuse(k->rule.line);
     k->reqno = n;
     if (g_log && fault == FAULT_XML) {
         char what[32];
         snprintf(what, sizeof what, "xml-%s", xml_kind_name[opt.xml]);
         log_request(n, req, what);
-    } else if (g_log && fault != FAULT_CORRUPT && fault != FAULT_TRUNCATE) {
-        log_request(n, req, fault_name[fault]);   /* those two: once the response is known */
+    } else if (g_log && fault == FAULT_HOLD) {
+        char what[32];
+        snprintf(what, sizeof what, "hold %ld", k->hold_ms);
+        log_request(n, req, what);
+    } else if (g_log && fault != FAULT_CORRUPT && fault != FAULT_TRUNCATE && fault != FAULT_FLIP_RESPONSE) {
+        log_request(n, req, fault_name[fault]);   /* those: once the response is known */
     }
     if (fault == FAULT_XML)
         return answer_xml(k, req);
 
-    if (fault == FAULT_DROP_BEFORE) {
-        k->rst = k->drop_rst;
+    if (fault == FAULT_DROP_BEFORE || fault == FAULT_DROP) {
+        k->rst = fault == FAULT_DROP_BEFORE && k->drop_rst;
         return -1;
     }
     if (fault == FAULT_503)
@@ -1198,6 +1517,7 @@ static void usage(int status)
             "                  [--drop P] [--error503 P] [--stall P] [--stall-ms MS]\n"
             "                  [--corrupt P] [--truncate-body P] [--huge-xml KIND] [--xml-mb N]\n"
             "                  [--only-after N] [--only-path TEXT] [--log FILE]\n"
+            "                  [--rules FILE] [--latency-ms MS] [--rate KBPS]\n"
             "KIND: wide, long, deep, blank, laughs, malformed, garbage or endless\n");
     exit(status);
 }
@@ -1309,6 +1629,15 @@ static void parse_args(int argc, char **argv)
             opt.only_path = v;
         else if (strcmp(name, "--log") == 0)
             opt.log_file = v;
+        else if (strcmp(name, "--rules") == 0)
+            opt.rules_file = v;
+        else if (strcmp(name, "--latency-ms") == 0)
+            opt.latency_ms = (long)parse_count(name, v, 1000000000);
+        else if (strcmp(name, "--rate") == 0) {
+            opt.rate = parse_count(name, v, 1000000000) * 1000;
+            if (opt.rate == 0)
+                bad_value(name, v);
+        }
         else {
             fprintf(stderr, "faultproxy: unknown option '%s'\n", name);
             usage(2);
@@ -1348,6 +1677,13 @@ int main(int argc, char **argv)
 {
     parse_args(argc, argv);
     g_rng = opt.seed;
+    if (opt.rules_file) {   /* a bad rule is fatal at startup */
+        struct rule *r;
+        size_t n;
+        if (rules_read(1, &r, &n) < 0)
+            die(opt.rules_file);
+        free(r);
+    }
 
     if (pipe(g_stop) < 0)
         die("pipe");
