@@ -115,6 +115,15 @@ else
 fi
 rules
 
+# ---- versions verify reads the bucket: a damaged read is read again ----------
+: >"$T/proxy.log"
+rules "flip-response GET /$k"
+run vds datasets versions verify --id "$v1"
+expect "verify reads a file damaged on its way again: all intact" 0 \
+	"Verified 1 file of $v1: all intact" ""
+is "... the proxy flipped one read" "$(log_for "$k" | grep -c '^GET .* -> flip-response')" 1
+rules
+
 # ---- a cached copy that went bad where it lies -------------------------------
 run vds datasets files get --id "$v1" --target-path "$T/get4"
 check "a get fills the cache" [ "$rc" = 0 ] && [ -f "$VDS_HOME/cache/$k" ]
