@@ -470,10 +470,12 @@ static int download_to(s3_backend *sb, const char *key, int fd, uint64_t *size)
 		if (r != VDS_ECORRUPT)
 			return r;
 		if (attempt == DAMAGED_TRIES)
-			return vds_err(VDS_ECORRUPT, "content %s in bucket %s does not match its SHA-256 "
-						     "(downloaded %d times)",
+			return vds_err(VDS_ECORRUPT,
+				       "content %s in bucket %s does not match its SHA-256 "
+				       "(downloaded %d times)",
 				       q(key), q(s3_bucket(sb->c)), attempt);
-		vds_debug("s3: %s arrived damaged (download %d): downloading it again", key, attempt);
+		vds_debug("s3: %s arrived damaged (download %d): downloading it again", key,
+			  attempt);
 		if (ftruncate(fd, 0) < 0)
 			return vds_err(VDS_EIO, "cannot write to the cache: %s", strerror(errno));
 	}

@@ -282,8 +282,9 @@ again:
 		char *cached = cache_object_path(cache_dir, key);
 		unlink(cached);
 		free(cached);
-		pool_warn(p, "the cached copy of %s does not match its SHA-256: removed from the cache, "
-			     "downloading it again",
+		pool_warn(p,
+			  "the cached copy of %s does not match its SHA-256: removed from the "
+			  "cache, downloading it again",
 			  q(e->path));
 		if (ftruncate(out, 0) < 0 || lseek(out, 0, SEEK_SET) < 0) {
 			r = vds_err_errno(errno, "write", e->path);

@@ -65,10 +65,11 @@ static void report(pool *p, data_job *j, bool removed, const char *key)
 	char msg[256];
 
 	if (removed)
-		snprintf(msg, sizeof(msg), "removed content object %s: its bytes do not match its name",
-			 key);
+		snprintf(msg, sizeof(msg),
+			 "removed content object %s: its bytes do not match its name", key);
 	else
-		snprintf(msg, sizeof(msg), "content object %s does not match its name (SHA-256)", key);
+		snprintf(msg, sizeof(msg), "content object %s does not match its name (SHA-256)",
+			 key);
 	pthread_mutex_lock(&p->lock);
 	j->res->damaged++;
 	j->res->removed += removed;
@@ -123,7 +124,8 @@ static int list_content(vds_backend *b, char ***keys, size_t *n, size_t *cap)
 				char hex[80];
 				unsigned char sha[32];
 				snprintf(hex, sizeof(hex), "%s%s", dirs[i], names[k]);
-				if (strlen(dirs[i]) != 2 || strlen(hex) != 64 || vds_sha256_parse(hex, sha) < 0)
+				if (strlen(dirs[i]) != 2 || strlen(hex) != 64 ||
+				    vds_sha256_parse(hex, sha) < 0)
 					continue; /* not content: plain fsck's business */
 				if (*n == *cap) {
 					*cap = *cap ? *cap * 2 : 256;

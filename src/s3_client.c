@@ -512,7 +512,8 @@ static int body_md5(const s3_req *r, char *hex, char *b64)
 	} else if (r->body_size) {
 		char *buf = xmalloc(1 << 20);
 		for (uint64_t done = 0; done < r->body_size && rc == 0;) {
-			size_t want = r->body_size - done < (1 << 20) ? (size_t)(r->body_size - done) : (1 << 20);
+			size_t want = r->body_size - done < (1 << 20) ? (size_t)(r->body_size - done)
+								      : (1 << 20);
 			ssize_t n = pread(r->body_fd, buf, want, (off_t)(r->body_off + done));
 			if (n < 0 && errno == EINTR)
 				continue;
@@ -632,8 +633,9 @@ int s3_do(s3_client *c, s3_req *r)
 			if (attempt < c->max_attempts && net_backoff(attempt, r->cancel))
 				continue;
 			char *w = what(c, r);
-			rc = vds_err(VDS_EIO, "%s %s failed after %d attempt%s: the server's ETag %s "
-					      "is not the MD5 of what was sent (%s)",
+			rc = vds_err(VDS_EIO,
+				     "%s %s failed after %d attempt%s: the server's ETag %s is not the "
+				     "MD5 of what was sent (%s)",
 				     r->method, w, attempt, attempt == 1 ? "" : "s",
 				     *r->etag ? r->etag : "(none)", md5);
 			free(w);
@@ -657,8 +659,8 @@ int s3_do(s3_client *c, s3_req *r)
 		s3_xml_error(x.err.buf ? x.err.buf : "", x.err.len, code, sizeof(code), msg,
 			     sizeof(msg));
 		/* a body damaged on its way: the server refused it, send it again */
-		bool damaged = r->status == 400 &&
-			       (!strcmp(code, "BadDigest") || !strcmp(code, "XAmzContentSHA256Mismatch"));
+		bool damaged = r->status == 400 && (!strcmp(code, "BadDigest") ||
+						    !strcmp(code, "XAmzContentSHA256Mismatch"));
 		if ((net_retryable_status(r->status) || damaged) && attempt < c->max_attempts &&
 		    net_backoff(attempt, r->cancel))
 			continue;

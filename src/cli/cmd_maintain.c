@@ -124,7 +124,7 @@ static int fsck(vds_ctx *ctx, cli_args *a)
 static const cli_opt fsck_opts[] = {
 	{"storageProviderId", OPT_STR, false, "SP", "only this provider (default: all)"},
 	{"repair", OPT_BOOL, false, "", "remove leftovers older than an hour (never committed data)"},
-	{"read-data", OPT_BOOL, false, "", "read every content object and check it against its name"},
+	{"read-data", OPT_BOOL, false, "", "read every content object, check it against its name"},
 	{"concurrency", OPT_STR, false, "N", "objects read at once with --read-data"},
 	{0},
 };

@@ -124,6 +124,26 @@ expect "verify reads a file damaged on its way again: all intact" 0 \
 is "... the proxy flipped one read" "$(log_for "$k" | grep -c '^GET .* -> flip-response')" 1
 rules
 
+# ---- the mount fetches a one-block file damaged on its way again -------------
+rm -rf "$VDS_HOME/cache/objects"
+mkdir "$T/mnt"
+: >"$T/proxy.log"
+rules "flip-response GET /$k 1" # another line than verify's: a count of its own
+run vds mount --id "$v1" "$T/mnt"
+case $(cat "$T/err") in
+*"FUSE is not available here"* | *"cannot mount"*)
+	ok "# SKIP $(cat "$T/err")"
+	ok "# SKIP $(cat "$T/err")"
+	;;
+*)
+	check "a file of the mount read through a damaged fetch has the right bytes" \
+		cmp -s "$T/small.bin" "$T/mnt/small.bin"
+	is "... the proxy flipped one fetch" "$(log_for "$k" | grep -c '^GET .* -> flip-response')" 1
+	vds umount "$T/mnt" >/dev/null
+	;;
+esac
+rules
+
 # ---- a cached copy that went bad where it lies -------------------------------
 run vds datasets files get --id "$v1" --target-path "$T/get4"
 check "a get fills the cache" [ "$rc" = 0 ] && [ -f "$VDS_HOME/cache/$k" ]
