@@ -450,14 +450,13 @@ static int fetch_ranges(s3_backend *sb, const char *key, fill *first)
 	return r;
 }
 
-/* Downloads content KEY into the empty file FD, checking its SHA-256; sets *SIZE. */
-static int download_to(s3_backend *sb, const char *key, int fd, uint64_t *size)
+/* Downloads content KEY (WANT) into the empty file FD once, checking its SHA-256; sets *SIZE. */
+static int download_once(s3_backend *sb, const char *key, const unsigned char want[32], int fd,
+			 uint64_t *size)
 {
-	unsigned char want[32], got[32];
+	unsigned char got[32];
 	int r;
 
-	if ((r = key_sha(key, want)) < 0)
-		return r;
 	fill f = {.fd = fd, .md = EVP_MD_CTX_new(), .key = key};
 	EVP_DigestInit_ex(f.md, EVP_sha256(), NULL);
 	/* the first part tells the size: small objects arrive whole */
@@ -476,6 +475,34 @@ static int download_to(s3_backend *sb, const char *key, int fd, uint64_t *size)
 			    q(s3_bucket(sb->c)));
 	*size = f.total;
 	return r;
+}
+
+/*
+ * Downloads content KEY into the empty file FD, checking its SHA-256; sets
+ * *SIZE. Bytes damaged on their way are a transient fault: the object is
+ * downloaded again, DAMAGED_TRIES times at most.
+ */
+static int download_to(s3_backend *sb, const char *key, int fd, uint64_t *size)
+{
+	unsigned char want[32];
+	int r;
+
+	if ((r = key_sha(key, want)) < 0)
+		return r;
+	for (int attempt = 1;; attempt++) {
+		r = download_once(sb, key, want, fd, size);
+		if (r != VDS_ECORRUPT)
+			return r;
+		if (attempt == DAMAGED_TRIES)
+			return vds_err(VDS_ECORRUPT,
+				       "content %s in bucket %s does not match its SHA-256 "
+				       "(downloaded %d times)",
+				       q(key), q(s3_bucket(sb->c)), attempt);
+		vds_debug("s3: %s arrived damaged (download %d): downloading it again", key,
+			  attempt);
+		if (ftruncate(fd, 0) < 0)
+			return vds_err(VDS_EIO, "cannot write to the cache: %s", strerror(errno));
+	}
 }
 
 /* Downloads content KEY into the cache, checking its SHA-256. */

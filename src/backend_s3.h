@@ -18,6 +18,7 @@
 #define HASH_BUF (1 << 20)
 #define RANGES_PER_STREAM 4     /* ranged reads of a large object, per stream */
 #define READ_STREAMS 4          /* ranged reads of one large object in flight, at most */
+#define DAMAGED_TRIES 3         /* downloads of an object that arrives damaged, at most */
 #define DEFAULT_CONCURRENCY 16
 
 /* One content object known to exist, from a listing. */

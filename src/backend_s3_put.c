@@ -2,12 +2,15 @@
  * backend_s3_put.c - putting content into an S3 bucket. A file is hashed
  * first; content the bucket has is only refreshed (for gc's grace), never
  * sent again. Small files go up in one PUT that the server checks against
- * the SHA-256; large ones in parallel parts, streamed from the file. An
- * upload interrupted by a cancel or a crash is found again by its key and
- * only its missing parts are sent; one that failed is aborted.
+ * the SHA-256 and the Content-MD5; large ones in parallel parts, streamed
+ * from the file, each checked by its Content-MD5 and its ETag, and the
+ * completed object by its size and multipart ETag. An upload interrupted by
+ * a cancel or a crash is found again by its key and only its missing parts
+ * are sent; one that failed is aborted.
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -128,6 +131,68 @@ static bool part_matches(int fd, uint64_t off, uint64_t len, const s3_object *pa
 	return done == len && !strcmp(hex, part->etag);
 }
 
+/* The ETag S3 gives an object completed from parts with hex MD5s ETAGS[0..N):
+ * the MD5 of their binary MD5s, "-", N. False if a part's ETag is no MD5. */
+static bool multipart_etag(char (*etags)[80], uint64_t n, char *out, size_t outsz)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char d[16];
+	bool ok = true;
+
+	EVP_DigestInit_ex(md, EVP_md5(), NULL);
+	for (uint64_t i = 0; i < n && ok; i++) {
+		unsigned char part[16];
+		ok = strlen(etags[i]) == 32;
+		for (int k = 0; k < 16 && ok; k++) {
+			unsigned v;
+			ok = isxdigit((unsigned char)etags[i][2 * k]) &&
+			     isxdigit((unsigned char)etags[i][2 * k + 1]) &&
+			     sscanf(etags[i] + 2 * k, "%2x", &v) == 1;
+			part[k] = (unsigned char)v;
+		}
+		if (ok)
+			EVP_DigestUpdate(md, part, 16);
+	}
+	EVP_DigestFinal_ex(md, d, NULL);
+	EVP_MD_CTX_free(md);
+	for (int i = 0; i < 16; i++)
+		snprintf(out + 2 * i, outsz - 2 * (size_t)i, "%02x", d[i]);
+	snprintf(out + 32, outsz - 32, "-%llu", (unsigned long long)n);
+	return ok;
+}
+
+/*
+ * Confirms that the object KEY completed from parts is what was sent: SIZE
+ * bytes and the multipart ETag of the parts' MD5s (a HEAD: radosgw answers
+ * the completion with an empty ETag). An object that is not is removed, and
+ * *REDO set: the upload is to be made again.
+ */
+static int confirm_complete(s3_backend *sb, const char *key, uint64_t size, char (*etags)[80],
+			    uint64_t n, bool *redo)
+{
+	char want[48];
+	s3_req rq = {.method = "HEAD", .key = key};
+	int r;
+
+	if (!multipart_etag(etags, n, want, sizeof(want)))
+		return vds_err(VDS_EIO, "bucket %s sent a part ETag of %s that is no MD5",
+			       q(s3_bucket(sb->c)), q(key));
+	if ((r = s3_do(sb->c, &rq)) < 0)
+		return r;
+	if (rq.length == size && !strcmp(rq.etag, want))
+		return 0;
+	vds_debug("s3: %s holds %llu bytes with ETag %s, not %llu bytes with ETag %s: removed", key,
+		  (unsigned long long)rq.length, rq.etag, (unsigned long long)size, want);
+	s3_req del = {.method = "DELETE", .key = key};
+	if ((r = s3_do(sb->c, &del)) < 0)
+		return r;
+	*redo = true;
+	return vds_err(VDS_EIO, "bucket %s completed %s as %llu bytes with ETag %s, not the %llu "
+				   "bytes with ETag %s that were sent",
+		       q(s3_bucket(sb->c)), q(key), (unsigned long long)rq.length,
+		       *rq.etag ? rq.etag : "(none)", (unsigned long long)size, want);
+}
+
 static int complete(s3_backend *sb, const char *key, const char *id, char (*etags)[80], uint64_t n)
 {
 	strbuf xml = STRBUF_INIT, body = STRBUF_INIT;
@@ -189,7 +254,7 @@ static void abort_upload(s3_backend *sb, const char *key, const char *id)
  * putting the same content right now: its parts are the same bytes).
  */
 static int upload_parts(s3_backend *sb, const char *key, int fd, uint64_t size, bool resume,
-			_Atomic uint64_t *counter, atomic_int *cancel)
+			bool *redo, _Atomic uint64_t *counter, atomic_int *cancel)
 {
 	uint64_t ps = PART_SIZE, n;
 	s3_listing have = {0};
@@ -246,8 +311,8 @@ static int upload_parts(s3_backend *sb, const char *key, int fd, uint64_t size, 
 		queries[nreq] = upload_query(id, i + 1);
 		which[nreq] = i;
 		reqs[nreq] = (s3_req){.method = "PUT", .key = key, .query = queries[nreq], .body_fd = fd,
-				      .body_off = off, .body_size = len, .counter = counter,
-				      .cancel = cancel};
+				      .body_off = off, .body_size = len, .check_md5 = true,
+				      .counter = counter, .cancel = cancel};
 		nreq++;
 	}
 	atomic_fetch_add(&sb->big, 1);
@@ -261,8 +326,11 @@ static int upload_parts(s3_backend *sb, const char *key, int fd, uint64_t size, 
 	}
 	if (r == 0)
 		r = complete(sb, key, id, etags, n);
-	/* a cancel keeps the parts for the rerun; another's upload is theirs to end */
-	if (r < 0 && r != VDS_ECANCELED && !adopted)
+	if (r == 0)
+		r = confirm_complete(sb, key, size, etags, n, redo);
+	/* a cancel keeps the parts for the rerun; another's upload is theirs to end;
+	 * a completed one is gone */
+	if (r < 0 && r != VDS_ECANCELED && !*redo && !adopted)
 		abort_upload(sb, key, id);
 	for (size_t k = 0; k < nreq; k++)
 		free(queries[k]);
@@ -279,13 +347,18 @@ static int upload_parts(s3_backend *sb, const char *key, int fd, uint64_t size, 
 static int multipart(s3_backend *sb, const char *key, int fd, uint64_t size,
 		     _Atomic uint64_t *counter, atomic_int *cancel)
 {
-	int r = upload_parts(sb, key, fd, size, true, counter, cancel);
+	bool redo = false;
+	int r = upload_parts(sb, key, fd, size, true, &redo, counter, cancel);
 
 	/* the upload taken over was completed (or ended) by its owner meanwhile */
 	if (r == VDS_ENOTFOUND && sb->base.ops->stat(&sb->base, key, NULL) == 0)
 		return 0;
-	if (r == VDS_ENOTFOUND) /* start one of our own */
-		r = upload_parts(sb, key, fd, size, false, counter, cancel);
+	/* start one of our own; a completed object that was not what was sent
+	 * (removed) is sent again, a few times */
+	for (int again = 0; r == VDS_ENOTFOUND || (redo && again < 3); again++) {
+		redo = false;
+		r = upload_parts(sb, key, fd, size, false, &redo, counter, cancel);
+	}
 	return r;
 }
 
@@ -444,7 +517,8 @@ static int put_claimed(s3_backend *sb, const char *key, int fd, uint64_t size,
 	} else {
 		vds_sha256_hex(sha, hex);
 		s3_req rq = {.method = "PUT", .key = key, .body_fd = fd, .body_size = size,
-			     .payload_sha = hex, .counter = counter, .cancel = cancel};
+			     .payload_sha = hex, .check_md5 = true, .counter = counter,
+			     .cancel = cancel};
 		r = s3_do(sb->c, &rq);
 	}
 	*stored = r == 0;

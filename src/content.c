@@ -15,8 +15,9 @@
  * own, so that a file read through streams at the speed of several GETs.
  * A ranged read of an object not yet whole is not checked (that is what
  * on demand means), but an object that fits in one block is checked before
- * any of its bytes is handed out, and one that does not match its hash is
- * never cached and fails every read from then on.
+ * any of its bytes is handed out (and fetched again, twice at most, when
+ * it arrived damaged), and one that does not match its hash is never
+ * cached and fails every read from then on.
  */
 #include "config.h"
 
@@ -36,6 +37,7 @@
 #define SLOTS 4     /* blocks of an uncached object kept in memory */
 #define AHEAD 3     /* blocks fetched ahead of reads in order */
 #define IDLE_MAX 16 /* partly fetched objects kept after their last close */
+#define REFETCHES 2 /* fetches again of a one-block object that arrived damaged */
 
 enum mode { WHOLE, SPARSE, MEMORY };
 enum { ABSENT, ARRIVING, HERE };
@@ -68,6 +70,7 @@ struct content {
 	EVP_MD_CTX *md;  /* hash of blocks [0, hashed) */
 	uint64_t hashed;
 	bool hashing;    /* a thread is hashing (SPARSE) */
+	int refetched;   /* times a damaged one-block object was fetched again */
 	slot slot[SLOTS]; /* MEMORY */
 	uint64_t tick;
 	uint64_t last; /* the last block read, if READ_ANY */
@@ -185,6 +188,16 @@ static void finish(content *c)
 	char *path = NULL;
 
 	EVP_DigestFinal_ex(c->md, got, NULL);
+	if (memcmp(got, c->sha, 32) && c->mode == SPARSE && c->nblocks == 1 &&
+	    c->refetched < REFETCHES) {
+		/* none of its bytes was handed out yet: damaged on its way, fetch it again */
+		vds_debug("mount: %s arrived damaged: fetching it again", c->key);
+		c->refetched++;
+		c->state[0] = ABSENT;
+		c->here = c->hashed = 0;
+		EVP_DigestInit_ex(c->md, EVP_sha256(), NULL);
+		return;
+	}
 	if (memcmp(got, c->sha, 32)) {
 		vds_err(VDS_ECORRUPT, "content object %s does not match its SHA-256", c->key);
 		fail(c, VDS_ECORRUPT);

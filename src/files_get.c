@@ -1,6 +1,7 @@
 /*
  * files_get.c - writing a version's files into a local folder. Every file
- * is written to a temporary name, checked against its SHA-256 and renamed;
+ * is written to a temporary name, checked against its SHA-256 and renamed
+ * (a cached copy that fails the check is removed and downloaded again);
  * files already present with the right content are skipped, so an
  * interrupted get resumes. Folders are opened one component at a time
  * without following links, so nothing is ever written outside the target.
@@ -17,12 +18,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "manifest.h"
 #include "pool.h"
 #include "store.h"
 #include "walk.h"
 
 #define COPY_BUF (1 << 20)
+#define LINK_READS 3 /* reads of a link target that does not match, at most */
 
 typedef struct get_job {
 	vds_backend *b;
@@ -237,6 +240,8 @@ static int fetch_file(pool *p, get_job *j, int dirfd, const vds_entry *e, const 
 	}
 	if (r == 1)
 		r = j->b->ops->local_path(j->b, key, &src, &checked);
+	bool dropped = false; /* the cache's copy was found damaged and removed */
+again:
 	if (r == VDS_ECORRUPT) /* arrived damaged: named as on a local store */
 		r = vds_err(VDS_ECORRUPT, "content of %s does not match its SHA-256", q(e->path));
 	if (r < 0) {
@@ -269,6 +274,25 @@ static int fetch_file(pool *p, get_job *j, int dirfd, const vds_entry *e, const 
 #endif
 		r = hash_copy(p, in, out, e);
 	close(in);
+	const char *cache_dir;
+	uint64_t cache_max;
+	if (r == VDS_ECORRUPT && !dropped && vds_backend_cache(j->b, &cache_dir, &cache_max)) {
+		dropped = true;
+		/* the cache's copy went bad where it lies: drop it, download it again */
+		char *cached = cache_object_path(cache_dir, key);
+		unlink(cached);
+		free(cached);
+		pool_warn(p,
+			  "the cached copy of %s does not match its SHA-256: removed from the "
+			  "cache, downloading it again",
+			  q(e->path));
+		if (ftruncate(out, 0) < 0 || lseek(out, 0, SEEK_SET) < 0) {
+			r = vds_err_errno(errno, "write", e->path);
+		} else {
+			r = j->b->ops->local_path(j->b, key, &src, &checked);
+			goto again;
+		}
+	}
 done:
 	if (r == 0 && (fstat(out, &st) < 0 || (uint64_t)st.st_size != e->size))
 		r = vds_err(VDS_ECORRUPT, "content of %s is not the %llu bytes its file list says",
@@ -293,12 +317,18 @@ static int get_link(pool *p, get_job *j, int dirfd, const char *name, const vds_
 	vds_content_key(e->sha256, key);
 	if (e->size >= sizeof(target))
 		return vds_err(VDS_ECORRUPT, "link %s has an over-long target", q(e->path));
-	if ((r = j->b->ops->read_range(j->b, key, 0, target, sizeof(target) - 1, &got)) < 0)
-		return r;
-	target[got] = '\0';
-	EVP_Digest(target, got, sha, NULL, EVP_sha256(), NULL);
-	if (memcmp(sha, e->sha256, 32) != 0 || strlen(target) != got)
-		return vds_err(VDS_ECORRUPT, "target of link %s does not match its SHA-256", q(e->path));
+	/* a target that does not match may have been damaged on its way: read it again */
+	for (int n = 0;; n++) {
+		if ((r = j->b->ops->read_range(j->b, key, 0, target, sizeof(target) - 1, &got)) < 0)
+			return r;
+		target[got] = '\0';
+		EVP_Digest(target, got, sha, NULL, EVP_sha256(), NULL);
+		if (memcmp(sha, e->sha256, 32) == 0 && strlen(target) == got)
+			break;
+		if (n == LINK_READS - 1)
+			return vds_err(VDS_ECORRUPT, "target of link %s does not match its SHA-256",
+				       q(e->path));
+	}
 	if (!link_inside(e->path, target)) {
 		pool_warn(p, "skipping link %s: it points outside the target folder", q(e->path));
 		return 0;

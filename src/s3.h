@@ -73,6 +73,9 @@ struct s3_req {
 	bool allow_412; /* a 412 answer is a result, not an error */
 	bool allow_501; /* a 501 answer is a result, not an error */
 	bool allow_416; /* a 416 answer (range past the end) is a result */
+	/* send the body's Content-MD5, and take a 2xx answer only if its ETag is
+	 * that MD5 (else it is retried like a transient fault) */
+	bool check_md5;
 	void (*done)(struct s3_req *r, void *ud); /* called once it succeeded */
 	void *done_ud;
 	/* results */

@@ -6,6 +6,9 @@
  * are kept in a stack so their connections are reused by whichever thread
  * asks next. Connection errors, timeouts, 429 and 5xx are retried with
  * exponential backoff and jitter; every attempt starts the body over.
+ * A body that arrived damaged (the server's BadDigest or
+ * XAmzContentSHA256Mismatch, or an ETag that is not the MD5 sent with
+ * check_md5) is retried the same way.
  */
 #include "config.h"
 
@@ -496,6 +499,42 @@ bool net_backoff(int attempt, atomic_int *cancel)
 	return true;
 }
 
+/* The MD5 of R's body, as hex (33 bytes) and base64 (25 bytes); 0, or -1 (errno set). */
+static int body_md5(const s3_req *r, char *hex, char *b64)
+{
+	unsigned char d[16];
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int rc = 0;
+
+	EVP_DigestInit_ex(md, EVP_md5(), NULL);
+	if (r->body) {
+		EVP_DigestUpdate(md, r->body, r->body_len);
+	} else if (r->body_size) {
+		char *buf = xmalloc(1 << 20);
+		for (uint64_t done = 0; done < r->body_size && rc == 0;) {
+			size_t want = r->body_size - done < (1 << 20) ? (size_t)(r->body_size - done)
+								      : (1 << 20);
+			ssize_t n = pread(r->body_fd, buf, want, (off_t)(r->body_off + done));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				errno = n < 0 ? errno : EIO;
+				rc = -1;
+				break;
+			}
+			EVP_DigestUpdate(md, buf, (size_t)n);
+			done += (uint64_t)n;
+		}
+		free(buf);
+	}
+	EVP_DigestFinal_ex(md, d, NULL);
+	EVP_MD_CTX_free(md);
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	EVP_EncodeBlock((unsigned char *)b64, d, 16);
+	return rc;
+}
+
 /* What to call the object in messages: "KEY in bucket 'B'". */
 static char *what(s3_client *c, const s3_req *r)
 {
@@ -515,8 +554,22 @@ int s3_do(s3_client *c, s3_req *r)
 	char *url = request_url(c, r);
 	struct curl_slist *hl = request_headers(c, r);
 	xfer x = {.c = c, .r = r};
+	char md5[33] = "", md5b64[32];
 	int rc = 0;
 
+	if (r->check_md5) {
+		if (body_md5(r, md5, md5b64) < 0) {
+			char *w = what(c, r);
+			rc = vds_err(VDS_EIO, "cannot read the body of %s: %s", w, strerror(errno));
+			free(w);
+			curl_slist_free_all(hl);
+			free(url);
+			return rc;
+		}
+		char *line = xasprintf("Content-MD5: %s", md5b64);
+		hl = curl_slist_append(hl, line);
+		free(line);
+	}
 	x.h = handle_get(c);
 	for (int attempt = 1;; attempt++) {
 		struct timespec t0, t1;
@@ -575,6 +628,19 @@ int s3_do(s3_client *c, s3_req *r)
 			free(w);
 			break;
 		}
+		if (r->status >= 200 && r->status < 300 && *md5 && strcmp(r->etag, md5)) {
+			/* what the server stored is not what was sent: send it again */
+			if (attempt < c->max_attempts && net_backoff(attempt, r->cancel))
+				continue;
+			char *w = what(c, r);
+			rc = vds_err(VDS_EIO,
+				     "%s %s failed after %d attempt%s: the server's ETag %s is not the "
+				     "MD5 of what was sent (%s)",
+				     r->method, w, attempt, attempt == 1 ? "" : "s",
+				     *r->etag ? r->etag : "(none)", md5);
+			free(w);
+			break;
+		}
 		if ((r->status >= 200 && r->status < 300) || (r->status == 412 && r->allow_412) ||
 		    (r->status == 501 && r->allow_501) || (r->status == 416 && r->allow_416))
 			break;
@@ -590,11 +656,14 @@ int s3_do(s3_client *c, s3_req *r)
 			free(w);
 			break;
 		}
-		if (net_retryable_status(r->status) && attempt < c->max_attempts &&
-		    net_backoff(attempt, r->cancel))
-			continue;
 		s3_xml_error(x.err.buf ? x.err.buf : "", x.err.len, code, sizeof(code), msg,
 			     sizeof(msg));
+		/* a body damaged on its way: the server refused it, send it again */
+		bool damaged = r->status == 400 && (!strcmp(code, "BadDigest") ||
+						    !strcmp(code, "XAmzContentSHA256Mismatch"));
+		if ((net_retryable_status(r->status) || damaged) && attempt < c->max_attempts &&
+		    net_backoff(attempt, r->cancel))
+			continue;
 		char *w = what(c, r);
 		/* a bucket over its quota is full, like a disk */
 		int kind = !strcmp(code, "QuotaExceeded") || r->status == 507 ? VDS_ENOSPC : VDS_EIO;

@@ -446,6 +446,22 @@ typedef void (*vds_fsck_fn)(const char *finding, bool note, bool repaired, void 
 int vds_fsck(vds_ctx *ctx, const char *provider_id, bool repair, vds_fsck_fn fn, void *ud,
 	     vds_fsck_result *res);
 
+/* What vds_fsck_read_data() read and found. */
+typedef struct vds_fsck_data_result {
+	uint64_t objects, bytes; /* content objects read */
+	uint64_t damaged, removed;
+} vds_fsck_data_result;
+
+/*
+ * Reads every content object of provider PROVIDER_ID (NULL: every provider)
+ * again, in parallel with progress through O, and checks it against its
+ * name; an object that does not match is read again before it counts as
+ * damaged. REPAIR removes the damaged ones, so that the next upload of
+ * their content stores it again. Findings go to FN.
+ */
+int vds_fsck_read_data(vds_ctx *ctx, const char *provider_id, bool repair, const vds_opts *o,
+		       vds_fsck_fn fn, void *ud, vds_fsck_data_result *res);
+
 /* ---- mounts ------------------------------------------------------------ */
 
 /* A read-only FUSE mount of one version, served by threads of this process. */

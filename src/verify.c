@@ -1,4 +1,8 @@
-/* verify.c - re-reading every file of a version and checking its SHA-256. */
+/*
+ * verify.c - re-reading every file of a version and checking its SHA-256.
+ * A file that does not match is read again (twice at most) before it
+ * counts as damaged: its bytes may have been damaged on their way.
+ */
 #include "config.h"
 
 #include <errno.h>
@@ -10,6 +14,8 @@
 
 #include "pool.h"
 #include "store.h"
+
+#define READS 3 /* reads of a file that does not match before it counts as damaged */
 
 typedef struct verify_job {
 	vds_backend *b;
@@ -55,10 +61,15 @@ static int verify_one(pool *p, size_t i)
 
 	pool_set_current(p, e->path);
 	vds_content_key(e->sha256, key);
-	EVP_DigestInit_ex(h.md, EVP_sha256(), NULL);
-	/* read from the provider itself, never from a cache */
-	r = j->b->ops->stream(j->b, key, hash_chunk, &h, p->opts ? p->opts->cancel : NULL);
-	EVP_DigestFinal_ex(h.md, got, NULL);
+	for (int n = 0; n < READS; n++) {
+		h.size = 0;
+		EVP_DigestInit_ex(h.md, EVP_sha256(), NULL);
+		/* read from the provider itself, never from a cache */
+		r = j->b->ops->stream(j->b, key, hash_chunk, &h, p->opts ? p->opts->cancel : NULL);
+		EVP_DigestFinal_ex(h.md, got, NULL);
+		if (r < 0 || (h.size == e->size && !memcmp(got, e->sha256, 32)))
+			break;
+	}
 	EVP_MD_CTX_free(h.md);
 	if (r == VDS_ECANCELED || pool_stopping(p))
 		return vds_err(VDS_ECANCELED, "cancelled");

@@ -67,13 +67,37 @@ static void print_finding(const char *what, bool note, bool repaired, void *ud)
 	printf("%s %s\n", repaired ? "repaired:" : note ? "note:    " : "problem: ", what);
 }
 
+/* fsck --read-data: every content object read again; exit 9 for any damage found. */
+static int read_data(vds_ctx *ctx, cli_args *a, const vds_opts *o)
+{
+	vds_fsck_data_result res;
+	char human[32];
+	int r;
+
+	if ((r = vds_fsck_read_data(ctx, arg_str(a, "storageProviderId"), arg_flag(a, "repair"), o,
+				    print_finding, NULL, &res)) < 0)
+		return r;
+	vds_format_size(res.bytes, false, human);
+	printf("Read %llu content object%s (%llu bytes, %s): %llu damaged, %llu removed\n",
+	       (unsigned long long)res.objects, res.objects == 1 ? "" : "s",
+	       (unsigned long long)res.bytes, human, (unsigned long long)res.damaged,
+	       (unsigned long long)res.removed);
+	if (res.damaged) /* removing an object does not bring its content back */
+		return vds_err(VDS_ECORRUPT, "%llu content object%s damaged: see above",
+			       (unsigned long long)res.damaged, res.damaged == 1 ? "" : "s");
+	return 0;
+}
+
 static int fsck(vds_ctx *ctx, cli_args *a)
 {
 	vds_fsck_result res;
-	int r = vds_fsck(ctx, arg_str(a, "storageProviderId"), arg_flag(a, "repair"), print_finding,
-			 NULL, &res);
+	vds_opts o;
+	int r;
 
-	if (r < 0)
+	if (arg_flag(a, "read-data") && (r = cli_opts(a, &o)) < 0)
+		return r;
+	if ((r = vds_fsck(ctx, arg_str(a, "storageProviderId"), arg_flag(a, "repair"), print_finding,
+			  NULL, &res)) < 0)
 		return r;
 	printf("Checked %llu dataset%s, %llu version%s, %llu tag%s, %llu file%s: %llu problem%s, %llu "
 	       "note%s, %llu repaired\n",
@@ -85,14 +109,24 @@ static int fsck(vds_ctx *ctx, cli_args *a)
 	       (unsigned long long)res.repaired);
 	/* leftovers are normal life: only damage fails the check */
 	if (res.problems)
-		return vds_err(VDS_ECORRUPT, "%llu problem%s found: see above",
-			       (unsigned long long)res.problems, res.problems == 1 ? "" : "s");
-	return 0;
+		r = vds_err(VDS_ECORRUPT, "%llu problem%s found: see above",
+			    (unsigned long long)res.problems, res.problems == 1 ? "" : "s");
+	if (arg_flag(a, "read-data")) {
+		char saved[1024];
+		snprintf(saved, sizeof(saved), "%s", r < 0 ? vds_errmsg() : "");
+		int d = read_data(ctx, a, &o);
+		if (r == 0 || (d < 0 && d != VDS_ECORRUPT)) /* the first problem's message stays */
+			return d;
+		return vds_err(r, "%s", saved);
+	}
+	return r;
 }
 
 static const cli_opt fsck_opts[] = {
 	{"storageProviderId", OPT_STR, false, "SP", "only this provider (default: all)"},
 	{"repair", OPT_BOOL, false, "", "remove leftovers older than an hour (never committed data)"},
+	{"read-data", OPT_BOOL, false, "", "read every content object, check it against its name"},
+	{"concurrency", OPT_STR, false, "N", "objects read at once with --read-data"},
 	{0},
 };
 

@@ -89,7 +89,9 @@
  * A rule matches a request whose method is METHOD ('*': any) and whose
  * target (path and query) contains TEXT. COUNT is how many matching requests
  * it applies to (default 1; 0: every one); a rule's count survives a re-read
- * as long as its line is unchanged. The first rule that matches and has
+ * as long as its line is unchanged (the file is looked at only when a
+ * request arrives: a line removed and written again before the next request
+ * keeps its count; write "... 1" to start afresh). The first rule that matches and has
  * requests left applies, and the random faults below are not tried for that
  * request. A flip that finds no body to flip (a request without a body of
  * known length, a response that is not 200 or 206 or has no body) is logged
