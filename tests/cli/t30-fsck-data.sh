@@ -21,17 +21,17 @@ n=$(content_bytes)
 
 run vds fsck --read-data
 expect "fsck --read-data of a sound store (the file list is content too)" 0 \
-	"Checked 1 dataset, 1 version, 0 tags, 2 files: 0 problems, 0 repaired
+	"Checked 1 dataset, 1 version, 0 tags, 2 files: 0 problems, 0 notes, 0 repaired
 Read 3 content objects ($n bytes, $n B): 0 damaged, 0 removed" ""
 
 printf 'alphA\n' >"$T/bad"
 store_put "$ka" "$T/bad"
 run vds fsck
 expect "plain fsck does not read content" 0 \
-	"Checked 1 dataset, 1 version, 0 tags, 2 files: 0 problems, 0 repaired" ""
+	"Checked 1 dataset, 1 version, 0 tags, 2 files: 0 problems, 0 notes, 0 repaired" ""
 run vds fsck --read-data
 expect "fsck --read-data finds the damaged object (exit 9)" 9 \
-	"Checked 1 dataset, 1 version, 0 tags, 2 files: 0 problems, 0 repaired
+	"Checked 1 dataset, 1 version, 0 tags, 2 files: 0 problems, 0 notes, 0 repaired
 problem:  content object $ka does not match its name (SHA-256)
 Read 3 content objects ($n bytes, $n B): 1 damaged, 0 removed" \
 	"vds: 1 content object damaged: see above"
@@ -39,7 +39,7 @@ check "... and leaves it" store_has "$ka"
 
 run vds fsck --read-data --repair --concurrency 2
 expect "--repair removes it (exit 9: the content is not back)" 9 \
-	"Checked 1 dataset, 1 version, 0 tags, 2 files: 0 problems, 0 repaired
+	"Checked 1 dataset, 1 version, 0 tags, 2 files: 0 problems, 0 notes, 0 repaired
 repaired: removed content object $ka: its bytes do not match its name
 Read 3 content objects ($n bytes, $n B): 1 damaged, 1 removed" \
 	"vds: 1 content object damaged: see above"
