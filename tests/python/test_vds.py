@@ -12,6 +12,7 @@ import io
 import os
 import sys
 import threading
+import time
 import unittest
 
 import vds
@@ -276,6 +277,37 @@ class Damaged(unittest.TestCase):
         with self.assertRaises(vds.Corrupt):
             f.seek(0)
             f.read(10)
+
+
+    @unittest.skipIf(os.environ.get("VDS_TEST_S3"), "a local store's object files")
+    def test_found_good_then_damaged(self):
+        # an object file read and found good is not hashed again while unchanged,
+        # but a write to it (even one that keeps its mtime) is seen
+        time.sleep(1.1)  # files changed within a second are never taken as good
+        data = Fixture.files["small.bin"]
+        sha = hashlib.sha256(data).hexdigest()
+        obj = os.path.join(os.environ["VDS_HOME"], "store", "objects", sha[:2], sha[2:])
+        verified = os.path.join(os.environ["VDS_HOME"], "cache", "verified")
+        v = vds.Store().open(Fixture.ref)
+        self.assertEqual(v.read("small.bin"), data)
+        del v
+        self.assertTrue(os.path.getsize(verified) > 0)
+        self.assertEqual(vds.Store().open(Fixture.ref).read("small.bin"), data)
+        st = os.stat(obj)
+        os.chmod(obj, 0o644)
+        with open(obj, "r+b") as f:
+            f.seek(100)
+            f.write(bytes([data[100] ^ 1]))
+        os.utime(obj, ns=(st.st_atime_ns, st.st_mtime_ns))
+        try:
+            with self.assertRaises(vds.Corrupt):
+                vds.Store().open(Fixture.ref).open("small.bin")
+        finally:
+            with open(obj, "r+b") as f:
+                f.seek(100)
+                f.write(data[100:101])
+            os.chmod(obj, st.st_mode)
+        self.assertEqual(vds.Store().open(Fixture.ref).read("small.bin"), data)
 
 
 class Fsspec(unittest.TestCase):
