@@ -51,7 +51,7 @@ smoke() {
 	printf 'city,people\nOslo,709000\nLyon,522000\n' >"$h/src/cities.csv"
 	ref=$(/usr/bin/vds datasets versions create --id "$ds" --message smoke \
 		--source-path "$h/src/" | sed -n 's/^C[a-z]* dataset version: //p' | tail -n 1)
-	/usr/bin/vds datasets versions commit --id "$ref"
+	/usr/bin/vds datasets versions details --id "$ref" | grep -q 'Committed *| true'
 	for f in /usr/share/bash-completion/completions/vds /usr/share/zsh/vendor-completions/_vds \
 		/usr/share/fish/vendor_completions.d/vds.fish /usr/share/man/man1/vds.1.gz \
 		/usr/share/man/man5/vds-format.5.gz /usr/share/man/man7/vds-python.7.gz; do
@@ -72,7 +72,8 @@ except vds.NotFound as e:
 print("python3-vds: read", v.ref, "through vds.open and pandas")
 '
 }
-(smoke) >"$out/smoke.log" 2>&1 || status=1
+(smoke) >"$out/smoke.log" 2>&1
+[ $? = 0 ] || status=1
 cat "$out/smoke.log"
 rm -rf "$h"
 [ "$status" = 0 ] || echo "package.sh: the smoke test of the installed packages failed"
