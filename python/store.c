@@ -121,6 +121,18 @@ static void Store_dealloc(StoreObject *self)
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
+/* Finds dataset DS (a name or an id) and writes its id; a status. */
+static int dataset_of(vds_ctx *ctx, const char *ds, char id[VDS_DSID_LEN + 1])
+{
+	vds_dataset d = {0};
+	int r = vds_dataset_get(ctx, ds, &d);
+
+	if (r == 0)
+		memcpy(id, d.id, VDS_DSID_LEN + 1);
+	vds_dataset_release(&d);
+	return r;
+}
+
 /* A dict of dataset D. */
 static PyObject *dataset_dict(const vds_dataset *d)
 {
@@ -185,9 +197,8 @@ static PyObject *Store_versions(StoreObject *self, PyObject *args)
 
 	if (!PyArg_ParseTuple(args, "s:versions", &ds))
 		return NULL;
-	CORE(self, vds_dataset d = {0}; if ((r = vds_dataset_get(ctx, ds, &d)) == 0) r =
-			   vds_version_list(ctx, d.id, &v, &n);
-	     vds_dataset_release(&d));
+	CORE(self, char id[VDS_DSID_LEN + 1];
+	     if ((r = dataset_of(ctx, ds, id)) == 0) r = vds_version_list(ctx, id, &v, &n));
 	if (r < 0)
 		return vdspy_raise(r);
 	PyObject *list = PyList_New(0);
@@ -211,9 +222,8 @@ static PyObject *Store_tags(StoreObject *self, PyObject *args)
 
 	if (!PyArg_ParseTuple(args, "s:tags", &ds))
 		return NULL;
-	CORE(self, vds_dataset d = {0}; if ((r = vds_dataset_get(ctx, ds, &d)) == 0) r =
-			   vds_tag_list(ctx, d.id, &t, &n);
-	     vds_dataset_release(&d));
+	CORE(self, char id[VDS_DSID_LEN + 1];
+	     if ((r = dataset_of(ctx, ds, id)) == 0) r = vds_tag_list(ctx, id, &t, &n));
 	if (r < 0)
 		return vdspy_raise(r);
 	PyObject *dict = PyDict_New();
@@ -246,6 +256,32 @@ static PyObject *Store_create_dataset(StoreObject *self, PyObject *args, PyObjec
 	return o;
 }
 
+/* Creates a draft of dataset DS (with the files of version BASE, or none); writes ID. */
+static int draft_create(vds_ctx *ctx, const char *ds, const char *msg, const char *base,
+			char id[VDS_VERID_LEN + 1])
+{
+	vds_resolved res = {0};
+	int r;
+
+	if (!base) {
+		vds_dataset d = {0};
+		if ((r = vds_dataset_get(ctx, ds, &d)) == 0)
+			r = vds_version_create(ctx, d.id, msg, NULL, id);
+		vds_dataset_release(&d);
+		return r;
+	}
+	size_t n = strlen(ds) + strlen(base) + 2;
+	char *ref = malloc(n);
+	if (!ref)
+		return VDS_ERR;
+	snprintf(ref, n, "%s:%s", ds, base);
+	if ((r = vds_ref_resolve(ctx, ref, true, &res)) == 0)
+		r = vds_version_create(ctx, res.dataset.id, msg, res.version, id);
+	vds_resolved_release(&res);
+	free(ref);
+	return r;
+}
+
 PyDoc_STRVAR(create_draft_doc, "create_draft(dataset, message='', base=None) -> version id of "
 			       "a new draft (BASE: a version whose files it starts with).");
 static PyObject *Store_create_draft(StoreObject *self, PyObject *args, PyObject *kw)
@@ -257,36 +293,10 @@ static PyObject *Store_create_draft(StoreObject *self, PyObject *args, PyObject 
 
 	if (!PyArg_ParseTupleAndKeywords(args, kw, "s|sz:create_draft", kwl, &ds, &msg, &base))
 		return NULL;
-	CORE(self, vds_resolved res = {0}; char *ref = NULL;
-	     if (!base) {
-		     vds_dataset d = {0};
-		     if ((r = vds_dataset_get(ctx, ds, &d)) == 0)
-			     r = vds_version_create(ctx, d.id, msg, NULL, id);
-		     vds_dataset_release(&d);
-	     } else if (!(ref = malloc(strlen(ds) + strlen(base) + 2))) {
-		     r = VDS_ERR;
-	     } else {
-		     sprintf(ref, "%s:%s", ds, base);
-		     if ((r = vds_ref_resolve(ctx, ref, true, &res)) == 0)
-			     r = vds_version_create(ctx, res.dataset.id, msg, res.version, id);
-		     vds_resolved_release(&res);
-		     free(ref);
-	     });
+	CORE(self, r = draft_create(ctx, ds, msg, base, id));
 	if (r < 0)
 		return vdspy_raise(r);
 	return PyUnicode_FromString(id);
-}
-
-/* Resolves DS and VER (a draft's id) into the dataset's id; a status. */
-static int draft_of(vds_ctx *ctx, const char *ds, char id[VDS_DSID_LEN + 1])
-{
-	vds_dataset d = {0};
-	int r = vds_dataset_get(ctx, ds, &d);
-
-	if (r == 0)
-		memcpy(id, d.id, VDS_DSID_LEN + 1);
-	vds_dataset_release(&d);
-	return r;
 }
 
 PyDoc_STRVAR(put_doc, "put(dataset, draft, sources, target='/') -> dict (files, bytes, "
@@ -322,7 +332,7 @@ static PyObject *Store_put(StoreObject *self, PyObject *args, PyObject *kw)
 			goto out;
 		v[i].location = PyBytes_AS_STRING(bytes[i]);
 	}
-	CORE(self, char id[VDS_DSID_LEN + 1]; if ((r = draft_of(ctx, ds, id)) == 0) r =
+	CORE(self, char id[VDS_DSID_LEN + 1]; if ((r = dataset_of(ctx, ds, id)) == 0) r =
 			   vds_files_add(ctx, id, ver, v, (size_t)n, target, NULL, &res));
 	if (r < 0) {
 		vdspy_raise(r);
@@ -352,7 +362,7 @@ static PyObject *Store_commit(StoreObject *self, PyObject *args)
 	if (!PyArg_ParseTuple(args, "ss:commit", &ds, &ver))
 		return NULL;
 	CORE(self, char id[VDS_DSID_LEN + 1];
-	     if ((r = draft_of(ctx, ds, id)) == 0) r = vds_version_commit(ctx, id, ver));
+	     if ((r = dataset_of(ctx, ds, id)) == 0) r = vds_version_commit(ctx, id, ver));
 	if (r < 0)
 		return vdspy_raise(r);
 	Py_RETURN_NONE;
@@ -368,7 +378,7 @@ static PyObject *Store_set_tag(StoreObject *self, PyObject *args)
 	if (!PyArg_ParseTuple(args, "sss:set_tag", &ds, &ver, &name))
 		return NULL;
 	CORE(self, char id[VDS_DSID_LEN + 1];
-	     if ((r = draft_of(ctx, ds, id)) == 0) r = vds_tag_set(ctx, id, ver, name));
+	     if ((r = dataset_of(ctx, ds, id)) == 0) r = vds_tag_set(ctx, id, ver, name));
 	if (r < 0)
 		return vdspy_raise(r);
 	Py_RETURN_NONE;

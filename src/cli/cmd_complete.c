@@ -93,13 +93,11 @@ static int print_refs(vds_ctx *ctx, const char *word)
 		vds_dataset_list_free(v, n);
 		return 0;
 	}
-	char *ds = strndup(word, (size_t)(colon - word));
+	char *ds = xstrndup(word, (size_t)(colon - word));
 	vds_dataset d = {0};
 	vds_version *vv = NULL;
 	vds_tag *t = NULL;
 	size_t nv = 0, nt = 0;
-	if (!ds)
-		return VDS_ERR;
 	if ((r = vds_dataset_get(ctx, ds, &d)) == 0 && (r = vds_version_list(ctx, d.id, &vv, &nv)) == 0 &&
 	    (r = vds_tag_list(ctx, d.id, &t, &nt)) == 0) {
 		printf("%s:latest\n", ds);
