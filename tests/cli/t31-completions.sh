@@ -7,6 +7,10 @@
 . "$VDS_SRCDIR/tests/cli/lib.sh"
 C=$VDS_SRCDIR/share/completions
 
+# the completions call "vds" from $PATH
+mkdir -p "$T/bin"
+printf '#!/bin/sh\nexec "%s" "$@"\n' "$VDS_BIN" >"$T/bin/vds"
+chmod +x "$T/bin/vds"
 run vds __complete tables
 expect "__complete tables: exit 0" 0 "$(cat "$T/out")" ""
 cp "$T/out" "$T/tables"
@@ -63,8 +67,6 @@ expect "zsh: every option of every command" 0 ""
 
 # fish: asked as a person's Tab would ask it
 if command -v fish >/dev/null; then
-	mkdir -p "$T/bin"
-	ln -s "$VDS_BIN" "$T/bin/vds"
 	while read -r p; do
 		PATH="$T/bin:$PATH" fish -c "source '$C/vds.fish'; complete -C'vds $p --'" |
 			cut -f1 | grep -v '^--help$' | sed "s|^|$p	|"
@@ -97,6 +99,24 @@ run vds __complete providers
 expect "providers: the ids" 0 "$(vds storageProviders list --json | sed -n 's/^[[:space:]]*"id":[[:space:]]*"\(.*\)",*$/\1/p')" ""
 run vds __complete refs
 expect "usage: one line, exit 2" 2 "" "vds: usage: vds __complete tables|providers|refs WORD"
+# bash: COMP_WORDS as readline splits them (COMP_WORDBREAKS holds = and :)
+if command -v bash >/dev/null; then
+	cat >"$T/bashcomp" <<'EOS'
+. "$1"
+t() { COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _vds; printf '%s\n' "${COMPREPLY[@]}"; }
+t vds mount --id pe
+t vds datasets versions details --id pets :
+t vds datasets tags list --id = pets : go
+EOS
+	run env PATH="$T/bin:$PATH" bash "$T/bashcomp" "$C/vds"
+	expect "bash: a dataset, then its versions and tags, also after --id=" 0 "pets
+latest
+$v1
+good
+good" ""
+else
+	ok "# SKIP bash is not installed"
+fi
 if command -v fish >/dev/null; then
 	run env PATH="$T/bin:$PATH" fish -c "source '$C/vds.fish'; complete -C'vds mount --id pets:g'"
 	expect "fish: a tag completes from the store" 0 "pets:good	committed version: DS, DS:latest, DS:VERSION or DS:TAG" ""
