@@ -15,7 +15,8 @@
 # through the module and through the mount. Targets: the module within
 # 1.5x of the plain folder warm; faster than the mount cold on S3.
 #
-# Usage: bench/python.sh [--files N] [--size-kb N] [--runs N] [--keep] [OUTDIR]
+# Usage: bench/python.sh [--files N] [--size-kb N] [--runs N] [--s3 0|1] [--keep] [OUTDIR]
+#   --s3 0 leaves the radosgw part out.
 #   OUTDIR defaults to ./bench/out; everything is written below OUTDIR/python.
 #   VDS_BIN names the vds binary (default: ../vds next to this script);
 #   the module is taken from python/lib beside it (VDS_PYTHON_LIB), run by
@@ -25,12 +26,13 @@ set -euo pipefail
 FILES=10000
 SIZE_KB=16
 RUNS=3
+S3=1
 KEEP=0
 OUT=./bench/out
 
 . "$(dirname "$0")/lib.sh"
-bench_args python.sh "files:FILES size-kb:SIZE_KB runs:RUNS" "$@"
-case $FILES$SIZE_KB$RUNS in '' | *[!0-9]*) echo "python.sh: --files, --size-kb and --runs take numbers" >&2; exit 2 ;; esac
+bench_args python.sh "files:FILES size-kb:SIZE_KB runs:RUNS s3:S3" "$@"
+case $FILES$SIZE_KB$RUNS$S3 in '' | *[!0-9]*) echo "python.sh: --files, --size-kb and --runs take numbers" >&2; exit 2 ;; esac
 
 here=$(cd "$(dirname "$0")" && pwd)
 VDS=${VDS_BIN:-$here/../vds}
@@ -138,6 +140,7 @@ warm() { # WORKERS: one line of figures, each source read once before
 } | tee "$W/result.txt"
 "$VDS" umount "$W/mnt" >/dev/null
 
+[ "$S3" = 1 ] || exit 0
 if ! sh "$here/../tests/s3/rgw.sh" available; then
 	echo "python.sh: radosgw is not installed: no cold S3 figures (tests/s3/rgw.sh install)" | tee -a "$W/result.txt"
 	exit 0
