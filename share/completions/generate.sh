@@ -99,6 +99,13 @@ function zsh(   c, i, p, k, n, spec, o, vk, action, child) {
 		p = cpath[c]
 		printf "  \"%s\")\n", p
 		print "    (( CURRENT -= i - 2 )); words=(vds \"${(@)words[i,-1]}\")"
+		for (k = 1; k <= no[p]; k++)
+			if (okind[p, k] == "rest") {
+				print "    local k=${words[(I)--]}"
+				print "    if (( k > 0 && k < CURRENT )); then"
+				print "      words=(\"${(@)words[k+1,-1]}\"); (( CURRENT -= k )); _normal; return"
+				print "    fi"
+			}
 		printf "    _arguments -s \\\n"
 		for (k = 1; k <= no[p]; k++) {
 			o = oname[p, k]; vk = value_kind(oarg[p, k])
@@ -109,7 +116,7 @@ function zsh(   c, i, p, k, n, spec, o, vk, action, child) {
 			else if (okind[p, k] == "arg")
 				spec = ":" zhelp(oarg[p, k]) ":" action
 			else if (okind[p, k] == "rest")
-				spec = "*::" zhelp(oarg[p, k]) ":_normal"
+				continue
 			else
 				spec = (okind[p, k] == "multi" ? "*" : "") o "=[" zhelp(ohelp[p, k]) "]:" \
 					zhelp(oarg[p, k]) ":" action
@@ -216,6 +223,13 @@ function fish(   c, i, p, k, o, vk, child, cond, line) {
 	print "    $vds (__vds_global) __complete providers 2>/dev/null"
 	print "end"
 	print ""
+	print "# after \"vds run ... --\": the command and its arguments, as fish completes them"
+	print "function __vds_rest"
+	print "    set -l toks (commandline -opc)"
+	print "    set -l i (contains -i -- -- $toks)"
+	print "    complete -C (string join \" \" -- $toks[(math $i + 1)..-1] (commandline -ct))"
+	print "end"
+	print ""
 	print "complete -c vds -f"
 	for (i = 1; i <= ng; i++) {
 		line = "complete -c vds -n \"__vds_at \\\"\\\"\" -l " substr(gname[i], 3)
@@ -232,7 +246,15 @@ function fish(   c, i, p, k, o, vk, child, cond, line) {
 	}
 	for (c = 1; c <= nc; c++) {
 		p = cpath[c]
-		cond = "-n \"__vds_at \\\"" p "\\\"\""
+		cond = "-n \"__vds_at \\\"" p "\\\""
+		rest = 0
+		for (k = 1; k <= no[p]; k++)
+			if (okind[p, k] == "rest") rest = 1
+		if (rest) {
+			print "complete -c vds " cond "; and contains -- -- (commandline -opc)\" -a \"(__vds_rest)\""
+			cond = cond "; and not contains -- -- (commandline -opc)"
+		}
+		cond = cond "\""
 		for (k = 1; k <= no[p]; k++) {
 			o = oname[p, k]; vk = value_kind(oarg[p, k])
 			if (okind[p, k] == "rest") continue

@@ -50,6 +50,13 @@ function __vds_providers
     $vds (__vds_global) __complete providers 2>/dev/null
 end
 
+# after "vds run ... --": the command and its arguments, as fish completes them
+function __vds_rest
+    set -l toks (commandline -opc)
+    set -l i (contains -i -- -- $toks)
+    complete -C (string join " " -- $toks[(math $i + 1)..-1] (commandline -ct))
+end
+
 complete -c vds -f
 complete -c vds -n "__vds_at \"\"" -l config -r -F -d 'configuration file'
 complete -c vds -n "__vds_at \"\"" -l debug -d 'one stderr line per request'
@@ -188,14 +195,15 @@ complete -c vds -n "__vds_at \"datasets files diff\"" -l id -x -a "(__vds_refs)"
 complete -c vds -n "__vds_at \"datasets files diff\"" -l to -x -a "(__vds_refs)" -d 'the version to compare to (any dataset)'
 complete -c vds -n "__vds_at \"datasets files diff\"" -l path -x -d 'the file to compare'
 complete -c vds -n "__vds_at \"datasets files diff\"" -l help -d 'show the help'
-complete -c vds -n "__vds_at \"run\"" -l input -x -d 'a committed version, read-only at $VDS_INPUTS/NAME'
-complete -c vds -n "__vds_at \"run\"" -l output -x -d 'what the command writes to $VDS_OUTPUTS/NAME: a new version'
-complete -c vds -n "__vds_at \"run\"" -l message -x -d 'message of the versions committed'
-complete -c vds -n "__vds_at \"run\"" -l workdir -x -a "(__fish_complete_directories)" -d 'work folder (default: a new one under $TMPDIR)'
-complete -c vds -n "__vds_at \"run\"" -l spec -r -F -d 'job spec (JSON): inputs, outputs, command, message, workdir'
-complete -c vds -n "__vds_at \"run\"" -l no-mount -d 'copy the inputs read-only instead of mounting them'
-complete -c vds -n "__vds_at \"run\"" -l concurrency -x -d 'parallel file workers'
-complete -c vds -n "__vds_at \"run\"" -l help -d 'show the help'
+complete -c vds -n "__vds_at \"run\"; and contains -- -- (commandline -opc)" -a "(__vds_rest)"
+complete -c vds -n "__vds_at \"run\"; and not contains -- -- (commandline -opc)" -l input -x -d 'a committed version, read-only at $VDS_INPUTS/NAME'
+complete -c vds -n "__vds_at \"run\"; and not contains -- -- (commandline -opc)" -l output -x -d 'what the command writes to $VDS_OUTPUTS/NAME: a new version'
+complete -c vds -n "__vds_at \"run\"; and not contains -- -- (commandline -opc)" -l message -x -d 'message of the versions committed'
+complete -c vds -n "__vds_at \"run\"; and not contains -- -- (commandline -opc)" -l workdir -x -a "(__fish_complete_directories)" -d 'work folder (default: a new one under $TMPDIR)'
+complete -c vds -n "__vds_at \"run\"; and not contains -- -- (commandline -opc)" -l spec -r -F -d 'job spec (JSON): inputs, outputs, command, message, workdir'
+complete -c vds -n "__vds_at \"run\"; and not contains -- -- (commandline -opc)" -l no-mount -d 'copy the inputs read-only instead of mounting them'
+complete -c vds -n "__vds_at \"run\"; and not contains -- -- (commandline -opc)" -l concurrency -x -d 'parallel file workers'
+complete -c vds -n "__vds_at \"run\"; and not contains -- -- (commandline -opc)" -l help -d 'show the help'
 complete -c vds -n "__vds_at \"storageProviders list\"" -l json -d 'print JSON'
 complete -c vds -n "__vds_at \"storageProviders list\"" -l help -d 'show the help'
 complete -c vds -n "__vds_at \"storageProviders details\"" -l id -x -a "(__vds_providers)" -d 'storage provider id'
