@@ -76,8 +76,11 @@ if command -v fish >/dev/null; then
 	run env PATH="$T/bin:$PATH" fish -c "source '$C/vds.fish'; complete -C'vds datasets versions ' | cut -f1"
 	expect "fish: the words of datasets versions" 0 "$(printf '%s\n' commit create delete \
 		details diff lineage list update verify)" ""
+	run env PATH="$T/bin:$PATH" fish -c "source '$C/vds.fish'; complete -C'vds run --message m -- ech' | cut -f1 | grep -x echo; complete -C'vds run -- echo --mes'"
+	expect "fish: after run's --, the command's own completion, not vds's options" 0 "echo" ""
 else
 	ok "# SKIP fish is not installed"; ok "# SKIP fish is not installed"
+	ok "# SKIP fish is not installed"
 fi
 
 # references: from an existing store only
