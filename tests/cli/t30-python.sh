@@ -5,7 +5,7 @@
 . "$VDS_SRCDIR/tests/cli/lib.sh"
 
 if [ -z "${VDS_PYTHON_LIB:-}" ] || [ ! -d "$VDS_PYTHON_LIB/vds" ]; then
-	echo "1..0 # SKIP the Python module is not built (configure found no python3-dev)"
+	echo "1..0 # SKIP the Python module is not built (no python3-dev, or --disable-python)"
 	exit 0
 fi
 
