@@ -367,6 +367,38 @@ int vds_files_delete(vds_ctx *ctx, const char *ds, const char *ver, const char *
 int vds_content_read(vds_ctx *ctx, const char *ds, const unsigned char sha[32], uint64_t off,
 		     void *buf, size_t len, size_t *got);
 
+/* ---- reading files at any offset (the mount's reads, checked) ------------ */
+
+/* The content of one dataset open for reading from many threads at once. */
+typedef struct vds_reader vds_reader;
+/* One file of a version open for reading; its reads may come from any thread. */
+typedef struct vds_file vds_file;
+
+/*
+ * Opens a reader of dataset DS's content: the store's object files, or a
+ * remote provider's cache and ranged reads of its bucket. CTX must outlive
+ * it; only the reads themselves may run on other threads.
+ */
+int vds_reader_new(vds_ctx *ctx, const char *ds, vds_reader **out);
+/* Frees a reader whose files are all closed. */
+void vds_reader_free(vds_reader *rd);
+/*
+ * Opens file E of a version of the reader's dataset. A file of at most
+ * 8 MiB is read and checked against its SHA-256 here (VDS_ECORRUPT if it
+ * does not match); a larger one is hashed as it is read in order.
+ */
+int vds_file_open(vds_reader *rd, const vds_entry *e, vds_file **out);
+/* Size of F in bytes. */
+uint64_t vds_file_size(const vds_file *f);
+/*
+ * Reads up to LEN bytes at OFF of F (*GOT bytes, 0 at the end). The read
+ * that completes an in-order pass over a damaged file fails with
+ * VDS_ECORRUPT, as does every read after it.
+ */
+int vds_file_pread(vds_file *f, uint64_t off, void *buf, size_t len, size_t *got);
+/* Closes F. */
+void vds_file_close(vds_file *f);
+
 /* ---- comparing and checking versions ----------------------------------- */
 
 enum vds_change { VDS_ADDED = 'A', VDS_REMOVED = 'D', VDS_MODIFIED = 'M', VDS_RENAMED = 'R' };

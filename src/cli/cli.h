@@ -53,6 +53,10 @@ extern const cli_cmd mount_cmds[];
 /* vds run, and vds datasets versions lineage (cmd_run.c, cmd_lineage.c). */
 extern const cli_cmd run_cmds[], lineage_cmds[];
 
+/* vds __complete ARGV: tables, refs and provider ids for shell completions (cmd_complete.c). */
+int cmd_complete(const char *config, int argc, char **argv, const cli_cmd *const *groups,
+		 size_t ngroups);
+
 /* Set by a command whose exit status is not a vds status (vds run: the command's); else -1. */
 extern int cli_exit;
 

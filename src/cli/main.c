@@ -141,6 +141,8 @@ int main(int argc, char **argv)
 	argc -= first;
 	argv += first;
 
+	if (argc > 0 && !strcmp(argv[0], "__complete")) /* hidden: for shell completions */
+		return cmd_complete(config, argc, argv, groups, sizeof(groups) / sizeof(groups[0]));
 	if (argc > 0 && !strcmp(argv[0], "browse")) {
 		if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
 			if (argc == 2 && !strcmp(argv[1], "--help")) {
