@@ -247,6 +247,8 @@ complete -c vds -n "__vds_at \"cache limit\"" -l max-size -x -d 'the cache\'s si
 complete -c vds -n "__vds_at \"cache limit\"" -l help -d 'show the help'
 complete -c vds -n "__vds_at \"fsck\"" -l storageProviderId -x -a "(__vds_providers)" -d 'only this provider (default: all)'
 complete -c vds -n "__vds_at \"fsck\"" -l repair -d 'remove leftovers older than an hour (never committed data)'
+complete -c vds -n "__vds_at \"fsck\"" -l read-data -d 'read every content object, check it against its name'
+complete -c vds -n "__vds_at \"fsck\"" -l concurrency -x -d 'objects read at once with --read-data'
 complete -c vds -n "__vds_at \"fsck\"" -l help -d 'show the help'
 complete -c vds -n "__vds_at \"gc\"" -l storageProviderId -x -a "(__vds_providers)" -d 'only this provider (default: all)'
 complete -c vds -n "__vds_at \"gc\"" -l dry-run -d 'count what would be freed, delete nothing'
