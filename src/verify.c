@@ -1,13 +1,18 @@
-/* verify.c - re-reading every file of a version and checking its SHA-256. */
+/*
+ * verify.c - re-reading every file of a version and checking its SHA-256;
+ * a link's target must also be one files get would write (linkres.h).
+ */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "linkres.h"
 #include "pool.h"
 #include "store.h"
 
@@ -32,6 +37,7 @@ typedef struct hashing {
 	pool *p;
 	EVP_MD_CTX *md;
 	uint64_t size;
+	char *target; /* a link's: its first LINK_TARGET_MAX + 1 bytes */
 } hashing;
 
 static int hash_chunk(const void *data, size_t len, void *ud)
@@ -39,6 +45,10 @@ static int hash_chunk(const void *data, size_t len, void *ud)
 	hashing *h = ud;
 
 	EVP_DigestUpdate(h->md, data, len);
+	if (h->target && h->size <= LINK_TARGET_MAX) {
+		size_t n = LINK_TARGET_MAX + 1 - h->size < len ? LINK_TARGET_MAX + 1 - h->size : len;
+		memcpy(h->target + h->size, data, n);
+	}
 	h->size += len;
 	atomic_fetch_add(&h->p->bytes_done, (uint64_t)len);
 	return 0;
@@ -51,15 +61,21 @@ static int verify_one(pool *p, size_t i)
 	char key[80];
 	unsigned char got[32];
 	hashing h = {.p = p, .md = EVP_MD_CTX_new()};
+	const char *why = NULL;
 	int r;
 
 	pool_set_current(p, e->path);
 	vds_content_key(e->sha256, key);
 	EVP_DigestInit_ex(h.md, EVP_sha256(), NULL);
+	if (e->type == VDS_LINK)
+		h.target = xmalloc(LINK_TARGET_MAX + 1);
 	/* read from the provider itself, never from a cache */
 	r = j->b->ops->stream(j->b, key, hash_chunk, &h, p->opts ? p->opts->cancel : NULL);
 	EVP_DigestFinal_ex(h.md, got, NULL);
 	EVP_MD_CTX_free(h.md);
+	if (h.target)
+		why = link_target_problem(h.target, h.size);
+	free(h.target);
 	if (r == VDS_ECANCELED || pool_stopping(p))
 		return vds_err(VDS_ECANCELED, "cancelled");
 	if (r == VDS_ENOTFOUND)
@@ -68,6 +84,11 @@ static int verify_one(pool *p, size_t i)
 		report(p, j, e->path, vds_errmsg());
 	else if (h.size != e->size || memcmp(got, e->sha256, 32))
 		report(p, j, e->path, "content does not match its SHA-256");
+	else if (why) {
+		char msg[96];
+		snprintf(msg, sizeof(msg), "link target %s", why);
+		report(p, j, e->path, msg);
+	}
 	atomic_fetch_add(&p->files_done, 1);
 	return 0;
 }
