@@ -493,7 +493,7 @@ static int check_local(content *c, uint64_t off, size_t len)
 		to = c->size;
 	else if (off > c->checked_to || to <= c->checked_to)
 		return 0; /* out of order, or hashed already: checked at the end */
-	buf = xmalloc(CONTENT_BLOCK);
+	buf = xmalloc(to - c->checked_to < CONTENT_BLOCK ? (size_t)(to - c->checked_to) : CONTENT_BLOCK);
 	while (c->checked_to < to && r == 0) {
 		size_t n = to - c->checked_to < CONTENT_BLOCK ? (size_t)(to - c->checked_to) : CONTENT_BLOCK;
 		if ((r = pread_all(c->fd, buf, n, c->checked_to, c->key)) == 0) {

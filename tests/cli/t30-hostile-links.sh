@@ -193,47 +193,49 @@ draft() {
 	printf "vds-changes 1\\n$1" | store_put_record "datasets/$DS/versions/${_v#*:}/changes/0006620000000000-crafted1"
 	echo "$_v"
 }
-D=$(draft "F $HELLO 6 644 1577934245 f\\nL $ABS 4 777 1577934245 abs\\nL $ABS 4 777 1577934245 d/abs\\n")
-run vds datasets versions commit --id "$D"
-expect "a draft with absolute links commits" 0 "Committed dataset version: $D" ""
-run vds datasets files get --id "$D" --target-path "$T/g/abs" --concurrency 1
+DR=$(draft "F $HELLO 6 644 1577934245 f\\nL $ABS 4 777 1577934245 abs\\nL $ABS 4 777 1577934245 d/abs\\n")
+run vds datasets versions commit --id "$DR"
+expect "a draft with absolute links commits" 0 "Committed dataset version: $DR" ""
+run vds datasets files get --id "$DR" --target-path "$T/g/abs" --concurrency 1
 expect "files get skips absolute links" 0 \
-	"Downloaded dataset version $D to $T/g/abs: 1 file written, 0 already present" \
+	"Downloaded dataset version $DR to $T/g/abs: 1 file written, 0 already present" \
 	"vds: warning: skipping link 'abs': it points to an absolute path
 vds: warning: skipping link 'd/abs': it points to an absolute path"
 is "... and creates only the file" "$(tree "$T/g/abs")" "f ./f"
-run vds mount --id "$D" "$M"
+run vds mount --id "$DR" "$M"
 is "the mount hides absolute links" "$(tree "$M")" "d ./d
 f ./f"
 vds umount "$M" >/dev/null
 
-D=$(draft "L $NUL 3 777 1577934245 nul\\n")
-vds datasets versions commit --id "$D" >/dev/null
-run vds datasets files get --id "$D" --target-path "$T/g/nul"
+DR=$(draft "L $NUL 3 777 1577934245 nul\\n")
+vds datasets versions commit --id "$DR" >/dev/null
+run vds datasets files get --id "$DR" --target-path "$T/g/nul"
 expect "files get refuses a link target holding NUL" 9 "" \
 	"vds: target of link 'nul' holds a NUL byte"
-run vds datasets versions verify --id "$D"
+run vds datasets versions verify --id "$DR"
 expect "verify refuses it too" 9 "BAD  nul: link target holds a NUL byte" \
-	"vds: 1 of 1 files of $D are damaged or missing"
-D=$(draft "L $LONG 102400 777 1577934245 long\\n")
-vds datasets versions commit --id "$D" >/dev/null
-run vds datasets files get --id "$D" --target-path "$T/g/long"
+	"vds: 1 of 1 files of $DR are damaged or missing"
+DR=$(draft "L $LONG 102400 777 1577934245 long\\n")
+vds datasets versions commit --id "$DR" >/dev/null
+run vds datasets files get --id "$DR" --target-path "$T/g/long"
 expect "files get refuses a 100 kB link target" 9 "" \
 	"vds: target of link 'long' is longer than 4095 bytes"
-run vds datasets versions verify --id "$D"
+run vds datasets versions verify --id "$DR"
 expect "verify refuses it too" 9 "BAD  long: link target is longer than 4095 bytes" \
-	"vds: 1 of 1 files of $D are damaged or missing"
+	"vds: 1 of 1 files of $DR are damaged or missing"
 run vds datasets versions verify --id "$V"
 expect "verify passes the version whose links only resolve outside (files get skips them)" 0 \
 	"Verified 14 files of $V: all intact" ""
 
-D=$(draft "F $HELLO 6 644 1577934245 ok\\nF $HELLO 6 77777 1577934245 bad\\n")
-run vds datasets files list --id "$D"
+DR=$(draft "F $HELLO 6 644 1577934245 ok\\nF $HELLO 6 77777 1577934245 bad\\n")
+run vds datasets files list --id "$DR"
 expect "mode 77777 in a change record is malformed" 9 "" \
-	"vds: corrupt file list of $D: line 3: mode above 7777"
-run vds datasets versions commit --id "$D"
+	"vds: corrupt file list of $DR: line 3: mode above 7777"
+run vds datasets versions commit --id "$DR"
 expect "... and the draft does not commit" 9 "" \
-	"vds: corrupt file list of $D: line 3: mode above 7777"
+	"vds: corrupt file list of $DR: line 3: mode above 7777"
+run vds datasets versions delete --id "$DR"
+expect "the draft can be deleted" 0 "Deleted dataset version: $DR" ""
 is "nothing was written outside (the targets refused stay empty)" "$(ls "$T/g"; ls -A "$T/g/nul" "$T/g/long")" "abs
 long
 nul
@@ -299,9 +301,22 @@ iso\u2066x'
 run sh -c "'$VDS_BIN' datasets files list --id '$NV' --json | python3 -c 'import json, sys; print(sorted(e[\"path\"].encode(\"utf-8\", \"surrogateescape\").hex() for e in json.load(sys.stdin))[0])'"
 is "... which stays valid JSON, the byte recoverable" "$(cat "$T/out")" "$(printf 'bad\377x' | od -An -tx1 | tr -d ' \n')"
 run vds datasets versions list --id "$DS" --json
-check "no raw bidirectional control in --json" sh -c "! grep -q \"\$(printf '\342\200\256')\" '$T/out'"
+check "versions list --json" test "$rc" = 0
+check "... escapes a bidirectional control in a message" grep -qF '"names \u202e here"' "$T/out"
+check "... and never shows it raw" sh -c "! grep -q \"\$(printf '\342\200\256')\" '$T/out'"
 run vds datasets versions details --id "$NV"
 check "a message with a bidirectional control is escaped in details" grep -qF 'names \xe2\x80\xae here' "$T/out"
+
+# the browser draws them through the same escaping
+. "$VDS_SRCDIR/tests/ui/lib.sh"
+keys <<EOF
+:dump $D/names
+EOF
+run ui browse "$NV"
+check "the browser starts on the version" test "$rc" = 0
+check "the browser shows a bidirectional control escaped" grep -qF 'bidi\xe2\x80\xae' "$D/names"
+check "... and the others" grep -qF 'iso\xe2\x81\xa6x' "$D/names"
+check "... never raw" sh -c "! grep -q \"\$(printf '\342\200\256')\" '$D/names'"
 
 # ---- no core dumps: a vds process turns them off at start
 (ulimit -c unlimited 2>/dev/null || ulimit -c 1000000; exec "$VDS_BIN" mount --foreground --id "$V" "$M" >"$T/fg.out" 2>&1) &
