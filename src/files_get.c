@@ -24,7 +24,6 @@
 #include "manifest.h"
 #include "pool.h"
 #include "store.h"
-#include "walk.h"
 
 #define COPY_BUF (1 << 20)
 

@@ -431,12 +431,8 @@ static int dir_read(vds_mount *m, fuse_ino_t ino, dir_list *l)
 		}
 		const char *rest = e.path + plen, *slash = strchr(rest, '/');
 		if (!slash) {
-			int hide = link_hidden(m, &e);
-			if (hide > 1) {
-				err = hide;
-				break;
-			}
-			if (!hide && vds_tree_at(m->tree, i, &e) == 0) {
+			/* a link that cannot be read is left out too: looking it up says why */
+			if (link_hidden(m, &e) == 0 && vds_tree_at(m->tree, i, &e) == 0) {
 				rest = e.path + plen;
 				file_stat(m, i, &e, &st);
 				dir_add(l, rest, strlen(rest), &st);
