@@ -480,37 +480,46 @@ static void start_ahead(content *c, ahead *v, int n)
 
 /*
  * Checks a local store's object as far as a read of [OFF, OFF + LEN) needs
- * (lock held): the bytes next in line are hashed, and the whole before its
- * end, or any byte of an object of one block, is handed out.
+ * (lock held, released while hashing): the bytes next in line are hashed,
+ * and the whole before its end, or any byte of an object of one block, is
+ * handed out. One thread hashes at a time; the others read on meanwhile.
  */
 static int check_local(content *c, uint64_t off, size_t len)
 {
 	uint64_t to = off + len;
-	char *buf;
-	int r = 0;
 
 	if (c->size <= CONTENT_BLOCK || to == c->size)
 		to = c->size;
 	else if (off > c->checked_to || to <= c->checked_to)
 		return 0; /* out of order, or hashed already: checked at the end */
-	buf = xmalloc(to - c->checked_to < CONTENT_BLOCK ? (size_t)(to - c->checked_to) : CONTENT_BLOCK);
-	while (c->checked_to < to && r == 0) {
-		size_t n = to - c->checked_to < CONTENT_BLOCK ? (size_t)(to - c->checked_to) : CONTENT_BLOCK;
-		if ((r = pread_all(c->fd, buf, n, c->checked_to, c->key)) == 0) {
-			EVP_DigestUpdate(c->md, buf, n);
-			c->checked_to += n;
+	while (c->verify && c->checked_to < to && !c->failed) {
+		if (c->hashing) {
+			pthread_cond_wait(&c->cond, &c->lock);
+			continue;
 		}
+		uint64_t from = c->checked_to;
+		size_t n = to - from < CONTENT_BLOCK ? (size_t)(to - from) : CONTENT_BLOCK;
+		char *buf = xmalloc(n);
+		c->hashing = true;
+		pthread_mutex_unlock(&c->lock);
+		int r = pread_all(c->fd, buf, n, from, c->key);
+		if (r == 0)
+			EVP_DigestUpdate(c->md, buf, n);
+		free(buf);
+		pthread_mutex_lock(&c->lock);
+		c->hashing = false;
+		if (r < 0) {
+			fail(c, r);
+			break;
+		}
+		c->checked_to += n;
+		if (c->checked_to == c->size) {
+			finish(c);
+			c->verify = false;
+		}
+		pthread_cond_broadcast(&c->cond);
 	}
-	free(buf);
-	if (r < 0)
-		return fail(c, r);
-	if (c->checked_to == c->size) {
-		finish(c);
-		if (c->failed)
-			return refail(c);
-		c->verify = false;
-	}
-	return 0;
+	return c->failed ? refail(c) : 0;
 }
 
 int content_read(content *c, uint64_t off, size_t len, void *buf, int *fd, size_t *got)
