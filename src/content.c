@@ -17,7 +17,9 @@
  * on demand means), but an object that fits in one block is checked before
  * any of its bytes is handed out (and fetched again, twice at most, when
  * it arrived damaged), and one that does not match its hash is never
- * cached and fails every read from then on.
+ * cached and fails every read from then on. A local store's object is
+ * checked the same way: hashed as it is read in order, and whole before
+ * its last bytes (or any byte of one that fits in a block) are handed out.
  */
 #include "config.h"
 
@@ -75,6 +77,8 @@ struct content {
 	uint64_t tick;
 	uint64_t last; /* the last block read, if READ_ANY */
 	bool read_any;
+	bool verify;         /* WHOLE: a local store's object, not checked yet */
+	uint64_t checked_to; /* WHOLE with VERIFY: bytes [0, checked_to) hashed */
 };
 
 struct content_set {
@@ -487,6 +491,50 @@ static void start_ahead(content *c, ahead *v, int n)
 	pthread_attr_destroy(&at);
 }
 
+/*
+ * Checks a local store's object as far as a read of [OFF, OFF + LEN) needs
+ * (lock held, released while hashing): the bytes next in line are hashed,
+ * and the whole before its end, or any byte of an object of one block, is
+ * handed out. One thread hashes at a time; the others read on meanwhile.
+ */
+static int check_local(content *c, uint64_t off, size_t len)
+{
+	uint64_t to = off + len;
+
+	if (c->size <= CONTENT_BLOCK || to == c->size)
+		to = c->size;
+	else if (off > c->checked_to || to <= c->checked_to)
+		return 0; /* out of order, or hashed already: checked at the end */
+	while (c->verify && c->checked_to < to && !c->failed) {
+		if (c->hashing) {
+			pthread_cond_wait(&c->cond, &c->lock);
+			continue;
+		}
+		uint64_t from = c->checked_to;
+		size_t n = to - from < CONTENT_BLOCK ? (size_t)(to - from) : CONTENT_BLOCK;
+		char *buf = xmalloc(n);
+		c->hashing = true;
+		pthread_mutex_unlock(&c->lock);
+		int r = pread_all(c->fd, buf, n, from, c->key);
+		if (r == 0)
+			EVP_DigestUpdate(c->md, buf, n);
+		free(buf);
+		pthread_mutex_lock(&c->lock);
+		c->hashing = false;
+		if (r < 0) {
+			fail(c, r);
+			break;
+		}
+		c->checked_to += n;
+		if (c->checked_to == c->size) {
+			finish(c);
+			c->verify = false;
+		}
+		pthread_cond_broadcast(&c->cond);
+	}
+	return c->failed ? refail(c) : 0;
+}
+
 int content_read(content *c, uint64_t off, size_t len, void *buf, int *fd, size_t *got)
 {
 	ahead v[AHEAD];
@@ -516,7 +564,7 @@ int content_read(content *c, uint64_t off, size_t len, void *buf, int *fd, size_
 		for (uint64_t i = off / CONTENT_BLOCK; i <= (off + len - 1) / CONTENT_BLOCK && r == 0; i++)
 			r = need_block(c, i);
 		*fd = r == 0 ? c->fd : -1;
-	} else {
+	} else if (!c->verify || (r = check_local(c, off, len)) == 0) {
 		*fd = c->fd;
 	}
 	if (r == 0 && c->mode != WHOLE)
@@ -577,6 +625,11 @@ static int setup(content_set *s, content *c)
 		if ((r = b->ops->local_path(b, c->key, &path, &checked)) == 0)
 			r = open_whole(c, path);
 		free(path);
+		if (r == 0 && !checked) { /* read straight from the store: hashed as it is read */
+			c->verify = true;
+			c->md = EVP_MD_CTX_new();
+			EVP_DigestInit_ex(c->md, EVP_sha256(), NULL);
+		}
 		return r == VDS_ENOTFOUND ? vds_err(VDS_ECORRUPT, "content object %s is missing", c->key)
 					  : r;
 	}

@@ -28,6 +28,11 @@ int vds_utf8_seq(const unsigned char *s, uint32_t *cp)
 	return n;
 }
 
+bool vds_bidi_control(uint32_t cp)
+{
+	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
 char *vds_display_escape(const char *s)
 {
 	strbuf sb = STRBUF_INIT;
@@ -44,6 +49,9 @@ char *vds_display_escape(const char *s)
 		} else if (cp == '\\') {
 			sb_adds(&sb, "\\\\");
 			p++;
+		} else if (vds_bidi_control(cp)) { /* would reorder what follows it on the line */
+			for (int i = 0; i < n; i++)
+				sb_addf(&sb, "\\x%02x", *p++);
 		} else {
 			sb_add(&sb, p, (size_t)n);
 			p += n;

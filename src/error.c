@@ -84,7 +84,7 @@ void sb_add_quoted(strbuf *sb, const char *s)
 		int n = vds_utf8_seq(p, &cp);
 
 		if (n == 0 || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) || cp == '\\' ||
-		    cp == '\'') {
+		    cp == '\'' || vds_bidi_control(cp)) { /* the rest of a character follows as bytes */
 			sb_adds(sb, "\\x");
 			sb_addc(sb, hex[*p >> 4]);
 			sb_addc(sb, hex[*p & 15]);

@@ -4,7 +4,10 @@
  * (a cached copy that fails the check is removed and downloaded again);
  * files already present with the right content are skipped, so an
  * interrupted get resumes. Folders are opened one component at a time
- * without following links, so nothing is ever written outside the target.
+ * without following links, so nothing is ever written outside the target;
+ * a link whose resolution against the version's own tree leaves it is
+ * skipped (src/linkres.c). Modes lose their set-id and sticky bits and go
+ * through the umask.
  */
 #include "config.h"
 
@@ -19,10 +22,10 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "linkres.h"
 #include "manifest.h"
 #include "pool.h"
 #include "store.h"
-#include "walk.h"
 
 #define COPY_BUF (1 << 20)
 #define LINK_READS 3 /* reads of a link target that does not match, at most */
@@ -33,6 +36,8 @@ typedef struct get_job {
 	int rootfd;
 	const char *dir;
 	pthread_mutex_t mkdir_lock;
+	linkres_tree *links; /* link targets resolved against the whole version */
+	mode_t umask;
 	_Atomic uint64_t present, written;
 } get_job;
 
@@ -299,7 +304,7 @@ done:
 			    q(e->path), (unsigned long long)e->size);
 	if (r == 0) {
 		struct timespec ts[2] = {{e->mtime, 0}, {e->mtime, 0}};
-		if (fchmod(out, (mode_t)(e->mode & 0777)) < 0 || futimens(out, ts) < 0)
+		if (fchmod(out, (mode_t)(e->mode & 0777 & ~j->umask)) < 0 || futimens(out, ts) < 0)
 			r = vds_err_errno(errno, "set attributes of", e->path);
 	}
 	if (close(out) < 0 && r == 0)
@@ -307,36 +312,69 @@ done:
 	return r;
 }
 
-static int get_link(pool *p, get_job *j, int dirfd, const char *name, const vds_entry *e)
+/* Reads the target of link E from B into BUF (LINK_TARGET_MAX + 1 bytes), checked. */
+static int read_target(vds_backend *b, const vds_entry *e, char *buf)
 {
-	char key[80], target[4097];
-	size_t got;
+	char key[80];
 	unsigned char sha[32];
+	const char *why;
+	size_t got;
 	int r;
 
 	vds_content_key(e->sha256, key);
-	if (e->size >= sizeof(target))
-		return vds_err(VDS_ECORRUPT, "link %s has an over-long target", q(e->path));
+	if (e->size > LINK_TARGET_MAX)
+		return vds_err(VDS_ECORRUPT, "target of link %s is longer than %d bytes", q(e->path),
+			       LINK_TARGET_MAX);
 	/* a target that does not match may have been damaged on its way: read it again */
 	for (int n = 0;; n++) {
-		if ((r = j->b->ops->read_range(j->b, key, 0, target, sizeof(target) - 1, &got)) < 0)
-			return r;
-		target[got] = '\0';
-		EVP_Digest(target, got, sha, NULL, EVP_sha256(), NULL);
-		if (memcmp(sha, e->sha256, 32) == 0 && strlen(target) == got)
+		if ((r = b->ops->read_range(b, key, 0, buf, LINK_TARGET_MAX, &got)) < 0)
+			return r == VDS_ENOTFOUND
+				       ? vds_err(VDS_ECORRUPT, "target of link %s is missing from the store",
+						 q(e->path))
+				       : r;
+		buf[got] = '\0';
+		EVP_Digest(buf, got, sha, NULL, EVP_sha256(), NULL);
+		if (got == e->size && memcmp(sha, e->sha256, 32) == 0)
 			break;
 		if (n == LINK_READS - 1)
 			return vds_err(VDS_ECORRUPT, "target of link %s does not match its SHA-256",
 				       q(e->path));
 	}
-	if (!link_inside(e->path, target)) {
-		pool_warn(p, "skipping link %s: it points outside the target folder", q(e->path));
+	if ((why = link_target_problem(buf, got)))
+		return vds_err(VDS_ECORRUPT, "target of link %s %s", q(e->path), why);
+	return 0;
+}
+
+/* linkres_read over the job's backend. */
+static int read_target_cb(void *ud, const vds_entry *e, char *buf)
+{
+	return read_target(((get_job *)ud)->b, e, buf);
+}
+
+/* Writes link E, unless its resolution leaves the version (nothing is created then). */
+static int get_link(pool *p, get_job *j, const vds_entry *e)
+{
+	char target[LINK_TARGET_MAX + 1];
+	const char *name = NULL;
+	size_t got;
+	int dirfd = -1, r;
+
+	if ((r = read_target(j->b, e, target)) < 0)
+		return r;
+	got = strlen(target);
+	if ((r = linkres_tree_check(j->links, e->path, target, NULL)) < 0)
+		return r;
+	if (r != LINKRES_INSIDE) {
+		pool_warn(p, "skipping link %s: it %s", q(e->path), linkres_why(r));
 		return 0;
 	}
-	char cur[4097];
+	if ((r = open_parent(j, e->path, &name, &dirfd)) < 0)
+		return r;
+	char cur[LINK_TARGET_MAX + 2];
 	ssize_t n = readlinkat(dirfd, name, cur, sizeof(cur) - 1);
 	if (n >= 0 && (size_t)n == got && !memcmp(cur, target, got)) {
 		atomic_fetch_add(&j->present, 1);
+		close(dirfd);
 		return 0;
 	}
 	char *tmp = tmp_name(name);
@@ -348,6 +386,7 @@ static int get_link(pool *p, get_job *j, int dirfd, const char *name, const vds_
 		atomic_fetch_add(&j->written, 1);
 	}
 	free(tmp);
+	close(dirfd);
 	return r;
 }
 
@@ -359,11 +398,14 @@ static int get_one(pool *p, size_t i)
 	int dirfd = -1, r;
 
 	pool_set_current(p, e->path);
+	if (e->type == VDS_LINK) {
+		if ((r = get_link(p, j, e)) == 0)
+			atomic_fetch_add(&p->files_done, 1);
+		return r;
+	}
 	if ((r = open_parent(j, e->path, &name, &dirfd)) < 0)
 		return r;
-	if (e->type == VDS_LINK) {
-		r = get_link(p, j, dirfd, name, e);
-	} else if (already_there(dirfd, name, e)) {
+	if (already_there(dirfd, name, e)) {
 		atomic_fetch_add(&j->present, 1);
 		atomic_fetch_add(&p->bytes_done, e->size);
 	} else {
@@ -463,6 +505,8 @@ int vds_files_get(vds_ctx *ctx, const char *ds, const char *ver, const char *con
 	job.b = b;
 	job.e = sel;
 	job.dir = dir;
+	job.umask = vds_umask();
+	job.links = linkres_tree_new(t, read_target_cb, &job);
 	pthread_mutex_init(&job.mkdir_lock, NULL);
 	p.nitems = nsel;
 	p.work = get_one;
@@ -474,6 +518,7 @@ int vds_files_get(vds_ctx *ctx, const char *ds, const char *ver, const char *con
 		b->concurrency = o->concurrency;
 	r = pool_run(&p, b->concurrency);
 	pthread_mutex_destroy(&job.mkdir_lock);
+	linkres_tree_free(job.links);
 	close(job.rootfd);
 	if (res) {
 		res->files = atomic_load(&job.written);

@@ -180,7 +180,8 @@ static int cmp_esc_raw(const char *a, size_t an, const char *b, size_t bn)
 
 /*
  * Parses one F/L line [p, end) (no newline) into E; the decoded path goes
- * into PATH. Returns 0, or -1 if the line is malformed or unsafe.
+ * into PATH. Returns 0, -2 if its mode is above 07777, or -1 if the line is
+ * otherwise malformed or unsafe.
  */
 static int parse_entry(const char *p, const char *end, vds_entry *e, strbuf *path,
 		       const char **path_at)
@@ -202,9 +203,13 @@ static int parse_entry(const char *p, const char *end, vds_entry *e, strbuf *pat
 	p = q_ + 1;
 	if (*p < '0' || *p > '7')
 		return -1;
-	e->mode = (uint32_t)strtoul(p, &q_, 8);
+	errno = 0;
+	unsigned long mode = strtoul(p, &q_, 8);
 	if (*q_ != ' ')
 		return -1;
+	if (errno || mode > 07777)
+		return -2;
+	e->mode = (uint32_t)mode;
 	p = q_ + 1;
 	if (*p != '-' && (*p < '0' || *p > '9')) /* strtoll() would skip white space, even '\n' */
 		return -1;
@@ -222,6 +227,12 @@ static int parse_entry(const char *p, const char *end, vds_entry *e, strbuf *pat
 	e->path = path->buf;
 	e->nfiles = 1;
 	return 0;
+}
+
+/* What a parse_entry() failure STATUS means, for messages. */
+static const char *entry_problem(int status)
+{
+	return status == -2 ? "mode above 7777" : "malformed or unsafe entry";
 }
 
 /* Where the path of line [p, end) starts (after five fields). */
@@ -301,8 +312,8 @@ int tree_from_text(char *data, size_t len, int owned, const char *what, vds_tree
 			r = corrupt(what, t->n + 2, "truncated");
 			goto fail;
 		}
-		if (parse_entry(data + pos, nl, &e, &scratch, NULL) < 0) {
-			r = corrupt(what, t->n + 2, "malformed or unsafe entry");
+		if ((r = parse_entry(data + pos, nl, &e, &scratch, NULL)) < 0) {
+			r = corrupt(what, t->n + 2, entry_problem(r));
 			goto fail;
 		}
 		if (t->n && strcmp(prev.buf, scratch.buf) >= 0) {
@@ -602,9 +613,10 @@ static int scan_list(const char *data, size_t len, const char *header, bool allo
 			}
 			op_push(dels, xstrdup(path.buf), p, (size_t)(nl - p), ++*seq, DEL_BOTH);
 		} else {
-			if (parse_entry(p, nl, &e, &path, NULL) < 0) {
+			int bad = parse_entry(p, nl, &e, &path, NULL);
+			if (bad < 0) {
 				sb_release(&path);
-				return corrupt(what, lineno + 1, "malformed or unsafe entry");
+				return corrupt(what, lineno + 1, entry_problem(bad));
 			}
 			op_push(adds, xstrdup(path.buf), p, (size_t)(nl - p), ++*seq, 0);
 		}

@@ -8,7 +8,9 @@
  * path is that entry's path cut after DEPTH components. The tree is read
  * under one lock; contents are read through src/content.c, from the store
  * itself or on demand from a remote provider. Nothing here ever writes:
- * the mount is "ro" and every writing operation answers EROFS.
+ * the mount is "ro" and every writing operation answers EROFS. A link whose
+ * resolution against the version leaves it (src/linkres.c) is not shown;
+ * modes lose their write, set-id and sticky bits and go through the umask.
  */
 #include "config.h"
 
@@ -28,6 +30,7 @@
 #include <unistd.h>
 
 #include "content.h"
+#include "linkres.h"
 #include "manifest.h"
 #include "mount.h"
 #include "store.h"
@@ -35,7 +38,6 @@
 #define DEPTH_MAX 2048         /* components of a path, at most (4095 bytes) */
 #define TTL 86400.0            /* a committed version never changes */
 #define MAX_READ (1u << 20)    /* bytes per read request */
-#define LINK_MAX_BYTES 65536   /* a longer link target is refused */
 #define DETACH_WAIT 5          /* seconds a detached mount in use gets to end */
 #define INIT_WAIT 30           /* seconds a new mount gets to start */
 
@@ -45,6 +47,8 @@ struct vds_mount {
 	content_set *cs;
 	pthread_mutex_t tree_lock; /* a tree is read by one thread at a time */
 	vds_tree *tree;
+	linkres_tree *links; /* the tree's links resolved (under the tree lock) */
+	mode_t umask;
 	uint64_t n;
 	int64_t vtime; /* the version's commit time, for folders */
 	uid_t uid;
@@ -110,7 +114,7 @@ static void file_stat(const vds_mount *m, uint64_t i, const vds_entry *e, struct
 {
 	memset(st, 0, sizeof(*st));
 	st->st_ino = i + 2;
-	st->st_mode = e->type == VDS_LINK ? S_IFLNK | 0777 : S_IFREG | (e->mode & 0555);
+	st->st_mode = e->type == VDS_LINK ? S_IFLNK | 0777 : S_IFREG | (e->mode & 0555 & ~m->umask);
 	st->st_nlink = 1;
 	st->st_uid = m->uid;
 	st->st_gid = m->gid;
@@ -118,6 +122,57 @@ static void file_stat(const vds_mount *m, uint64_t i, const vds_entry *e, struct
 	st->st_blocks = (blkcnt_t)((e->size + 511) / 512);
 	st->st_blksize = MAX_READ; /* readers use large buffers */
 	st->st_mtim.tv_sec = st->st_ctim.tv_sec = st->st_atim.tv_sec = (time_t)e->mtime;
+}
+
+/* Reads the target of link E into BUF (LINK_TARGET_MAX + 1 bytes), checked; a status. */
+static int read_target(vds_mount *m, const vds_entry *e, char *buf)
+{
+	content *c = NULL;
+	const char *why;
+	size_t got = 0;
+	int r;
+
+	if (e->size > LINK_TARGET_MAX)
+		return vds_err(VDS_ECORRUPT, "target of link %s is longer than %d bytes", q(e->path),
+			       LINK_TARGET_MAX);
+	if ((r = content_open(m->cs, e->sha256, e->size, &c)) == 0)
+		r = content_pread(c, 0, (size_t)e->size, buf, &got);
+	content_close(c);
+	if (r < 0)
+		return r;
+	buf[got] = '\0';
+	if ((why = link_target_problem(buf, got)))
+		return vds_err(VDS_ECORRUPT, "target of link %s %s", q(e->path), why);
+	return 0;
+}
+
+/* linkres_read over the mount's contents. */
+static int read_target_cb(void *ud, const vds_entry *e, char *buf)
+{
+	return read_target(ud, e, buf);
+}
+
+/*
+ * Whether entry E (tree lock held; E's path may be clobbered) is a link to
+ * hide: 1 if its resolution leaves the version, 0 if it is shown, or an errno.
+ */
+static int link_hidden(vds_mount *m, const vds_entry *e)
+{
+	char *target;
+	int r;
+
+	if (e->type != VDS_LINK)
+		return 0;
+	vds_entry f = *e;
+	f.path = xstrdup(e->path);
+	target = xmalloc(LINK_TARGET_MAX + 1);
+	if ((r = read_target(m, &f, target)) == 0)
+		r = linkres_tree_check(m->links, f.path, target, NULL);
+	if (r > 0)
+		vds_debug("mount: hiding link %s: it %s", q(f.path), linkres_why(r));
+	free(target);
+	free((char *)f.path);
+	return r < 0 ? (r == VDS_ENOTFOUND ? ENOENT : EIO) : r > 0;
 }
 
 /* What an inode is: its path (into PATH), attributes, and the entry of a file. */
@@ -207,7 +262,9 @@ static int child_get(vds_mount *m, fuse_ino_t parent, const char *name, struct f
 		vds_entry f;
 		if (vds_tree_at(m->tree, i, &f) < 0)
 			err = EIO;
-		else
+		else if ((err = link_hidden(m, &f)) == 1)
+			err = ENOENT;
+		else if (err == 0 && vds_tree_at(m->tree, i, &f) == 0)
 			file_stat(m, i, &f, &e->attr);
 	} else {
 		vds_tree_range(m->tree, path.buf, &first, &end);
@@ -293,32 +350,23 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 {
 	vds_mount *m = mount_of(req);
-	node nd;
-	content *c = NULL;
-	char *target = NULL;
-	size_t got = 0;
+	vds_entry e;
+	char *target = xmalloc(LINK_TARGET_MAX + 1);
+	int err = 0, r;
 
 	pthread_mutex_lock(&m->tree_lock);
-	int err = node_get(m, ino, &nd, NULL);
-	pthread_mutex_unlock(&m->tree_lock);
-	if (!err && (nd.dir || nd.e.type != VDS_LINK))
+	if (!is_file_ino(m, ino) || vds_tree_at(m->tree, ino - 2, &e) < 0 || e.type != VDS_LINK)
 		err = EINVAL;
-	if (!err && nd.e.size >= LINK_MAX_BYTES)
-		err = ENAMETOOLONG;
-	if (!err) {
-		int r;
-		target = xmalloc((size_t)nd.e.size + 1);
-		if ((r = content_open(m->cs, nd.e.sha256, nd.e.size, &c)) < 0 ||
-		    (r = content_pread(c, 0, (size_t)nd.e.size, target, &got)) < 0)
-			err = errno_of(r);
-		content_close(c);
-	}
-	if (err) {
+	else if ((err = link_hidden(m, &e)) == 1)
+		err = ENOENT;
+	else if (err == 0 && vds_tree_at(m->tree, ino - 2, &e) == 0 &&
+		 (r = read_target(m, &e, target)) < 0)
+		err = errno_of(r);
+	pthread_mutex_unlock(&m->tree_lock);
+	if (err)
 		fuse_reply_err(req, err);
-	} else {
-		target[got] = '\0';
+	else
 		fuse_reply_readlink(req, target);
-	}
 	free(target);
 }
 
@@ -383,8 +431,12 @@ static int dir_read(vds_mount *m, fuse_ino_t ino, dir_list *l)
 		}
 		const char *rest = e.path + plen, *slash = strchr(rest, '/');
 		if (!slash) {
-			file_stat(m, i, &e, &st);
-			dir_add(l, rest, strlen(rest), &st);
+			/* a link that cannot be read is left out too: looking it up says why */
+			if (link_hidden(m, &e) == 0 && vds_tree_at(m->tree, i, &e) == 0) {
+				rest = e.path + plen;
+				file_stat(m, i, &e, &st);
+				dir_add(l, rest, strlen(rest), &st);
+			}
 			i++;
 			continue;
 		}
@@ -701,6 +753,7 @@ static void mount_release(vds_mount *m)
 {
 	if (m->se)
 		fuse_session_destroy(m->se);
+	linkres_tree_free(m->links);
 	content_set_free(m->cs);
 	vds_tree_free(m->tree);
 	vds_ctx_free(m->ctx);
@@ -734,6 +787,8 @@ static int mount_open(vds_mount *m, const char *config_path, const char *ds, con
 	if (m->n > (UINT64_MAX - 2) / DEPTH_MAX / 2)
 		return vds_err(VDS_EINVAL, "dataset version %s:%s has too many files to mount", ds, ver);
 	m->cs = content_set_new(b);
+	m->links = linkres_tree_new(m->tree, read_target_cb, m);
+	m->umask = vds_umask();
 	return 0;
 }
 

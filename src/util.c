@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -338,6 +340,36 @@ int vds_read_file(const char *path, char **out, size_t *len)
 	sb.buf[sb.len] = '\0';
 	*out = sb_detach(&sb, len);
 	return 0;
+}
+
+void vds_no_core_dumps(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_CORE, &rl) == 0) {
+		rl.rlim_cur = 0; /* the hard limit stays: a command run by vds run may raise it */
+		setrlimit(RLIMIT_CORE, &rl);
+	}
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+mode_t vds_umask(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	unsigned um;
+	mode_t m;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Umask: %o", &um) == 1) {
+			fclose(f);
+			return (mode_t)(um & 0777);
+		}
+	if (f)
+		fclose(f);
+	m = umask(022);
+	umask(m);
+	return m;
 }
 
 int vds_mkdirs(const char *path)

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "vds.h"
 
@@ -81,6 +82,10 @@ int vds_sha256_parse(const char *hex, unsigned char sha[32]);
 int vds_read_file(const char *path, char **out, size_t *len);
 /* Creates directory PATH and its parents (mode 0755). */
 int vds_mkdirs(const char *path);
+/* The process's umask, read without changing it (a umask() round trip if /proc cannot say). */
+mode_t vds_umask(void);
+/* Turns core dumps of this process off (a process may hold keys): core size 0, not dumpable. */
+void vds_no_core_dumps(void);
 /* Number of online processors, at least 1. */
 int vds_ncpu(void);
 

@@ -692,14 +692,17 @@ int64_t vds_now_us(void);
 /* Normalises a version path: strips '/' runs and edges; rejects "." and "..". */
 int vds_path_normalize(const char *in, char **out);
 /*
- * Escapes untrusted S for a terminal: control characters, DEL, C1 controls
- * and invalid UTF-8 become \xHH, a backslash becomes \\. Caller frees.
+ * Escapes untrusted S for a terminal: control characters, DEL, C1 controls,
+ * bidirectional controls and invalid UTF-8 become \xHH (each byte), a
+ * backslash becomes \\. Caller frees.
  */
 char *vds_display_escape(const char *s);
 /* Formats BYTES for people: "1.5 MiB", or COMPACT "1.5M" (at most 6 columns). */
 void vds_format_size(unsigned long long bytes, bool compact, char buf[32]);
 /* Columns that escaped text S takes on a terminal. */
 size_t vds_display_width(const char *s);
+/* True for the bidirectional controls U+202A-U+202E and U+2066-U+2069. */
+bool vds_bidi_control(uint32_t cp);
 /* Length of the valid UTF-8 sequence at S (its code point in *CP), or 0. */
 int vds_utf8_seq(const unsigned char *s, uint32_t *cp);
 /* Creates the demo dataset from DATA_DIR when the store has no datasets. */

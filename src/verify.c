@@ -1,17 +1,20 @@
 /*
- * verify.c - re-reading every file of a version and checking its SHA-256.
- * A file that does not match is read again (twice at most) before it
- * counts as damaged: its bytes may have been damaged on their way.
+ * verify.c - re-reading every file of a version and checking its SHA-256;
+ * a link's target must also be one files get would write (linkres.h). A
+ * file that does not match is read again (twice at most) before it counts
+ * as damaged: its bytes may have been damaged on their way.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "linkres.h"
 #include "pool.h"
 #include "store.h"
 
@@ -38,6 +41,7 @@ typedef struct hashing {
 	pool *p;
 	EVP_MD_CTX *md;
 	uint64_t size;
+	char *target; /* a link's: its first LINK_TARGET_MAX + 1 bytes */
 } hashing;
 
 static int hash_chunk(const void *data, size_t len, void *ud)
@@ -45,6 +49,10 @@ static int hash_chunk(const void *data, size_t len, void *ud)
 	hashing *h = ud;
 
 	EVP_DigestUpdate(h->md, data, len);
+	if (h->target && h->size <= LINK_TARGET_MAX) {
+		size_t n = LINK_TARGET_MAX + 1 - h->size < len ? LINK_TARGET_MAX + 1 - h->size : len;
+		memcpy(h->target + h->size, data, n);
+	}
 	h->size += len;
 	atomic_fetch_add(&h->p->bytes_done, (uint64_t)len);
 	return 0;
@@ -57,10 +65,13 @@ static int verify_one(pool *p, size_t i)
 	char key[80];
 	unsigned char got[32];
 	hashing h = {.p = p, .md = EVP_MD_CTX_new()};
+	const char *why = NULL;
 	int r;
 
 	pool_set_current(p, e->path);
 	vds_content_key(e->sha256, key);
+	if (e->type == VDS_LINK)
+		h.target = xmalloc(LINK_TARGET_MAX + 1);
 	for (int n = 0; n < READS; n++) {
 		h.size = 0;
 		EVP_DigestInit_ex(h.md, EVP_sha256(), NULL);
@@ -71,6 +82,9 @@ static int verify_one(pool *p, size_t i)
 			break;
 	}
 	EVP_MD_CTX_free(h.md);
+	if (h.target)
+		why = link_target_problem(h.target, h.size);
+	free(h.target);
 	if (r == VDS_ECANCELED || pool_stopping(p))
 		return vds_err(VDS_ECANCELED, "cancelled");
 	if (r == VDS_ENOTFOUND)
@@ -79,6 +93,11 @@ static int verify_one(pool *p, size_t i)
 		report(p, j, e->path, vds_errmsg());
 	else if (h.size != e->size || memcmp(got, e->sha256, 32))
 		report(p, j, e->path, "content does not match its SHA-256");
+	else if (why) {
+		char msg[96];
+		snprintf(msg, sizeof(msg), "link target %s", why);
+		report(p, j, e->path, msg);
+	}
 	atomic_fetch_add(&p->files_done, 1);
 	return 0;
 }

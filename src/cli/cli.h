@@ -90,6 +90,11 @@ void table_rule(const size_t *w, int n);
 /* Prints one row of already escaped cells padded to widths W. */
 void table_cells(const size_t *w, int n, char *const *c);
 
+/*
+ * Writes JSON text S to stdout with DEL, C1 and bidirectional controls as
+ * \u escapes and each byte that is not UTF-8 as \udcXX (a lone surrogate).
+ */
+void json_out(const char *s);
 /* Prints J to stdout, pretty, and deletes it. */
 void json_print(cJSON *j);
 /* Progress bar on stderr when it is a terminal (a vds_progress_fn). */

@@ -64,7 +64,8 @@ static void print_change(const vds_diff_item *d, void *ud)
 				cJSON_AddNumberToObject(j, "sizeAfter", (double)d->b->size);
 		}
 		char *s = cJSON_PrintUnformatted(j);
-		printf("%s    %s", o->first ? "" : ",\n", s);
+		fputs(o->first ? "    " : ",\n    ", stdout);
+		json_out(s);
 		o->first = false;
 		cJSON_free(s);
 		cJSON_Delete(j);

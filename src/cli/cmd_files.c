@@ -33,7 +33,8 @@ static void json_entry(const vds_entry *e, const char *name, const char *full, b
 		cJSON_AddNumberToObject(j, "mtime", (double)e->mtime);
 	}
 	char *s = cJSON_PrintUnformatted(j);
-	printf("%s  %s", first ? "" : ",\n", s);
+	fputs(first ? "  " : ",\n  ", stdout);
+	json_out(s);
 	cJSON_free(s);
 	cJSON_Delete(j);
 }

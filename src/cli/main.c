@@ -109,6 +109,7 @@ int main(int argc, char **argv)
 	vds_ctx *ctx = NULL;
 	int first = 1, r;
 
+	vds_no_core_dumps(); /* before any key is read */
 	setlocale(LC_ALL, "");
 	if (!strstr(setlocale(LC_CTYPE, NULL), "UTF-8") && !strstr(setlocale(LC_CTYPE, NULL), "utf8"))
 		setlocale(LC_CTYPE, "C.UTF-8");

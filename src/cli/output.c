@@ -11,11 +11,30 @@
 #include "cli.h"
 #include "util.h"
 
+void json_out(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		uint32_t cp;
+		int n = vds_utf8_seq(p, &cp);
+
+		if (n == 0) { /* a byte that is not UTF-8: a lone surrogate keeps it recoverable */
+			printf("\\udc%02x", *p++);
+		} else if (cp == 0x7f || (cp >= 0x80 && cp < 0xa0) || vds_bidi_control(cp)) {
+			printf("\\u%04x", (unsigned)cp);
+			p += n;
+		} else {
+			fwrite(p, 1, (size_t)n, stdout);
+			p += n;
+		}
+	}
+}
+
 void json_print(cJSON *j)
 {
 	char *s = cJSON_Print(j);
 
-	puts(s);
+	json_out(s);
+	putchar('\n');
 	cJSON_free(s);
 	cJSON_Delete(j);
 }

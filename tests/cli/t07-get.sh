@@ -182,7 +182,7 @@ craft_version "$DS" evillnk "$T/manifest" 2 22
 run vds datasets files get --id "$DS:evillnk" --target-path "$T/trav/dir/out"
 expect "a link pointing outside is skipped with a warning" 0 \
 	"Downloaded dataset version $DS:evillnk to $T/trav/dir/out: 1 file written, 0 already present" \
-	"vds: warning: skipping link 'd/evil': it points outside the target folder"
+	"vds: warning: skipping link 'd/evil': it resolves outside the version"
 check "the link was not created" test ! -e "$T/trav/dir/out/d/evil" -a ! -L "$T/trav/dir/out/d/evil"
 store_rm "datasets/$DS/versions/evillnk"
 rm -rf "$T/trav/dir/out"
