@@ -146,6 +146,7 @@ typedef struct ui_preview {
 	char **lines;   /* rendered lines (raw; escaped when drawn) */
 	size_t nlines;
 	bool truncated; /* only the first bytes were read */
+	unsigned requests; /* reads of the content it took (ui/preview/) */
 } ui_preview;
 
 /* Renders a preview of BUF (the first LEN bytes of a file of SIZE bytes). */
@@ -153,6 +154,17 @@ void preview_render(ui_preview *p, const char *name, const unsigned char *buf, s
 		    unsigned long long size);
 /* Frees what P owns. */
 void preview_release(ui_preview *p);
+/* Renders CSV-like text BUF (LEN bytes) as a table of columns split at SEP. */
+void preview_table(ui_preview *p, const char *buf, size_t len, char sep);
+
+/* ---- preview/: previews by kind, read by ranges (no curses here) --------- */
+
+struct pv_src;
+/* Reads the file of S (as few bytes as its kind needs) and renders it into P. */
+void preview_load(ui_preview *p, struct pv_src *s, const unsigned char sha[32]);
+/* Previews entry E (named NAME) of dataset DS into P, reading through CTX. */
+void preview_content(ui_preview *p, vds_ctx *ctx, const char *ds, const vds_entry *e,
+		     const char *name);
 
 /* ---- form.c: forms, prompts and confirmations ------------------------------ */
 

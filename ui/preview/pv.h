@@ -1,0 +1,100 @@
+/*
+ * pv.h - what the preview kinds of ui/preview/ share, and nothing of curses:
+ * a source that reads a file's bytes by ranges and counts its requests, and
+ * the lines a kind adds to a ui_preview. Each kind is a pure function from a
+ * source to lines, so that a worker thread could run it.
+ */
+#ifndef VDS_PV_H
+#define VDS_PV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ui.h"
+
+/* Bytes of a file read first, in one request; most kinds need no more. */
+#define PV_HEAD (64 * 1024)
+/* Most bytes a kind may read in all (images, HDF5 files read whole up to this). */
+#define PV_MAX_READ (32u << 20)
+
+/* Reads up to LEN bytes at OFF into BUF (*GOT bytes); 0 or a negative VDS_E* status. */
+typedef int (*pv_read_fn)(void *arg, uint64_t off, void *buf, size_t len, size_t *got);
+
+/* A file being previewed. */
+typedef struct pv_src {
+	pv_read_fn read;           /* how its bytes are read */
+	void *arg;                 /* passed to read */
+	const char *name;          /* its base name (the extension helps choosing) */
+	uint64_t size;             /* its size */
+	const unsigned char *head; /* its first bytes, already read */
+	size_t headlen;            /* how many */
+	unsigned requests;         /* reads made so far, the head's included */
+	uint64_t bytes;            /* bytes they read */
+} pv_src;
+
+/* Reads [OFF, OFF + LEN) of S into BUF, from the head when it holds them; -1 with *ERR set if short. */
+int pv_read(pv_src *s, uint64_t off, void *buf, size_t len);
+/* The last pv_read() error (a static string or vds_errmsg()). */
+const char *pv_error(void);
+
+/* Adds LINE (malloc'd, now owned by P) to P's lines. */
+void pv_add(ui_preview *p, char *line);
+/* Adds a formatted line to P. */
+void pv_addf(ui_preview *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Sets P's type line and description (copies). */
+void pv_type(ui_preview *p, const char *mime, const char *describe);
+/* Whether NAME ends with SUFFIX, ignoring case. */
+bool pv_ends(const char *name, const char *suffix);
+/* Formats a byte count as "2.1K" into OUT (32 bytes). */
+void pv_size(uint64_t n, char out[32]);
+
+/* Renders S (its head read) into P as the kind libmagic and signatures say. */
+void pv_render(ui_preview *p, pv_src *s);
+
+/* ---- the kinds: each returns false when the file is not of its kind ---- */
+
+/* .npy arrays: dtype, shape, order, first values and their min, max, mean. */
+bool pv_npy(ui_preview *p, pv_src *s);
+/* .npz archives: each member as a .npy. */
+bool pv_npz(ui_preview *p, pv_src *s);
+/* .safetensors: the header's tensors and __metadata__. */
+bool pv_safetensors(ui_preview *p, pv_src *s);
+/* Python pickles: named with their protocol, never unpickled. */
+bool pv_pickle(ui_preview *p, pv_src *s);
+/* HDF5 files: the group and dataset tree with shapes, types and attributes. */
+bool pv_hdf5(ui_preview *p, pv_src *s);
+/* Parquet files: schema, row count, row groups. */
+bool pv_parquet(ui_preview *p, pv_src *s);
+/* tar, zip, 7z and other archives: their members. */
+bool pv_archive(ui_preview *p, pv_src *s, const char *mime);
+/* .gz, .zst, .xz, .bz2: the decompressed head, previewed by what it holds. */
+bool pv_compressed(ui_preview *p, pv_src *s, const char *mime);
+/* Images: dimensions and a thumbnail through libchafa. */
+bool pv_image(ui_preview *p, pv_src *s, const char *mime);
+/* UTF-16 and Latin-1 texts, decoded; streamed JSON; sniffed delimiters; JSON lines. */
+bool pv_text(ui_preview *p, pv_src *s, const char *mime);
+
+/* ---- pure parsers, also reached by the fuzz targets ---- */
+
+/* A parsed .npy header. */
+typedef struct pv_npy_hdr {
+	char descr[16];      /* "<f4" */
+	bool fortran;        /* fortran_order */
+	size_t ndim;         /* at most 8 */
+	uint64_t shape[8];   /* the dimensions */
+	size_t data_off;     /* where the data starts */
+} pv_npy_hdr;
+/* Parses the .npy header at BUF; NULL, or a static message of what is wrong. */
+const char *pv_npy_parse(const unsigned char *buf, size_t len, pv_npy_hdr *h);
+/* Renders an .npy held in BUF (LEN bytes of SIZE) into P; false when BUF is not one. */
+bool pv_npy_render(ui_preview *p, const unsigned char *buf, size_t len, uint64_t size,
+		   const char *indent);
+/* Renders the safetensors header JSON (LEN bytes) of a file of SIZE bytes into P. */
+void pv_safetensors_render(ui_preview *p, const char *json, size_t len, uint64_t size);
+/* The protocol of the pickle in BUF, or -1 if it is not one. */
+int pv_pickle_protocol(const unsigned char *buf, size_t len);
+/* Renders Parquet footer metadata META (LEN bytes, Thrift compact) into P; false if damaged. */
+bool pv_parquet_render(ui_preview *p, const unsigned char *meta, size_t len);
+
+#endif
