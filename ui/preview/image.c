@@ -43,7 +43,7 @@ static void pv_image_blocks(ui_preview *p, const GdkPixbuf *pb)
 	ChafaCanvasConfig *cfg = chafa_canvas_config_new();
 
 	/* a cell is about twice as tall as wide */
-	chafa_calc_canvas_geometry(w, h, &cols, &rows, 0.5f, TRUE, FALSE);
+	chafa_calc_canvas_geometry(w, h, &cols, &rows, 0.5f, FALSE, FALSE);
 	chafa_symbol_map_add_by_tags(map, CHAFA_SYMBOL_TAG_BLOCK | CHAFA_SYMBOL_TAG_SPACE);
 	chafa_symbol_map_remove_by_tags(map, CHAFA_SYMBOL_TAG_WIDE);
 	chafa_canvas_config_set_symbol_map(cfg, map);
