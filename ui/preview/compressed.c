@@ -58,10 +58,13 @@ bool pv_compressed(ui_preview *p, pv_src *s, const char *mime)
 	archive_read_support_filter_all(a);
 	archive_read_support_format_raw(a);
 	if (arcio_open(a, &io, s) != ARCHIVE_OK || archive_read_next_header(a, &e) != ARCHIVE_OK) {
+		pv_type(p, mime, "compressed");
+		pv_addf(p, "damaged compressed file: %s",
+			archive_error_string(a) ? archive_error_string(a) : "it does not decompress");
 		archive_read_free(a);
 		arcio_release(&io);
 		free(out);
-		return false;
+		return true;
 	}
 	const char *filter = archive_filter_name(a, 0);
 	la_ssize_t r = 1;
@@ -87,8 +90,9 @@ bool pv_compressed(ui_preview *p, pv_src *s, const char *mime)
 	else
 		preview_render(&inner, name, out, 0, 0);
 	pv_type(p, mime, "compressed");
-	pv_addf(p, "%s-compressed, holding %s (%s)", filter ? filter : "?", inner.mime ? inner.mime : "?",
-		ended ? "decompressed whole" : "first 64 KiB decompressed");
+	const char *im = inner.mime ? inner.mime : "?";
+	pv_addf(p, "%s-compressed %.*s, %s", filter ? filter : "?", (int)strcspn(im, ";"), im,
+		ended ? "decompressed whole" : "the first 64 KiB decompressed");
 	if (err)
 		pv_addf(p, "damaged: %s (what decompressed before it is shown)", err);
 	for (size_t i = 0; i < inner.nlines; i++)

@@ -135,7 +135,7 @@ static herr_t visit_cb(hid_t root, const char *name, const H5O_info_t *info, voi
 	for (const char *c = name; *c; c++)
 		if (*c == '/')
 			depth++, base = c + 1;
-	for (size_t i = 0; i < depth + 1 && i < 30; i++)
+	for (size_t i = 0; i < depth + 2 && i < 30; i++) /* the name's, then its attributes' */
 		strcat(indent, "  ");
 	hid_t o = H5Oopen(root, name, H5P_DEFAULT);
 	if (o < 0)

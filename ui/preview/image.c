@@ -70,6 +70,20 @@ static void pv_image_blocks(ui_preview *p, const GdkPixbuf *pb)
 	chafa_symbol_map_unref(map);
 }
 
+/* Whether END (the last N bytes of an image) is the end its format FMT must have. */
+static bool trailer_ok(const unsigned char *end, size_t n, const char *fmt)
+{
+	if (!fmt)
+		return true;
+	if (!strcmp(fmt, "png"))
+		return n == 12 && !memcmp(end + 4, "IEND", 4);
+	if (!strcmp(fmt, "jpeg"))
+		return n >= 2 && end[n - 2] == 0xff && end[n - 1] == 0xd9;
+	if (!strcmp(fmt, "gif"))
+		return n >= 1 && end[n - 1] == 0x3b;
+	return true;
+}
+
 bool pv_image(ui_preview *p, pv_src *s, const char *mime)
 {
 	GdkPixbufLoader *l = gdk_pixbuf_loader_new();
@@ -79,6 +93,9 @@ bool pv_image(ui_preview *p, pv_src *s, const char *mime)
 	unsigned char *rest = NULL;
 
 	g_signal_connect(l, "size-prepared", G_CALLBACK(size_prepared), &d);
+	unsigned char tail[12]; /* the file's last bytes */
+	size_t ntail = s->headlen < sizeof(tail) ? s->headlen : sizeof(tail);
+	memcpy(tail, s->head + s->headlen - ntail, ntail);
 	ok = gdk_pixbuf_loader_write(l, s->head, s->headlen, &err);
 	if (ok && s->size > s->headlen && s->size <= PV_MAX_READ) {
 		size_t n = (size_t)(s->size - s->headlen);
@@ -91,6 +108,8 @@ bool pv_image(ui_preview *p, pv_src *s, const char *mime)
 			g_object_unref(l);
 			return true;
 		}
+		if (n >= sizeof(tail))
+			memcpy(tail, rest + n - sizeof(tail), ntail = sizeof(tail));
 		ok = gdk_pixbuf_loader_write(l, rest, n, &err);
 		g_free(rest);
 	}
@@ -116,8 +135,10 @@ bool pv_image(ui_preview *p, pv_src *s, const char *mime)
 			pb ? (gdk_pixbuf_get_bits_per_sample(pb) == 8 ? " 8-bit" : "") : "?", size);
 	else
 		pv_addf(p, "%s image, %s", fname ? fname : "?", size);
-	if (pb) {
-		pv_add(p, xstrdup(""));
+	if (pb && !trailer_ok(tail, ntail, fname)) {
+		pv_add(p, xstrdup("damaged image: its data ends early (what decoded is shown)"));
+		pv_image_blocks(p, pb);
+	} else if (pb) {
 		pv_image_blocks(p, pb);
 	} else if (!whole) {
 		pv_add(p, xstrdup("(larger than 32 MiB: not decoded)"));

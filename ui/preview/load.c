@@ -88,13 +88,13 @@ void preview_load(ui_preview *p, pv_src *s, const unsigned char sha[32])
 	s->bytes = want;
 	if (want) {
 		s->requests = 1;
-		if (s->read(s->arg, 0, head, want, &got) < 0 || got != want) {
-			const char *e = got != want ? "it ended early" : vds_errmsg();
+		int r = s->read(s->arg, 0, head, want, &got);
+		if (r < 0 || got != want) {
+			const char *e = r < 0 ? vds_errmsg() : "it ended early";
 			pv_type(p, "?", "unreadable");
-			pv_addf(p, "%s: %s",
-				strstr(e, "missing") ? "content missing from the store"
-						     : "content could not be read",
-				e);
+			pv_add(p, xstrdup(strstr(e, "missing") ? "content missing from the store"
+							      : "content could not be read"));
+			pv_add(p, xstrdup(e));
 			free(head);
 			return;
 		}

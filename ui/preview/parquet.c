@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -343,7 +344,10 @@ bool pv_parquet_render(ui_preview *p, const unsigned char *meta, size_t len)
 		}
 	}
 	free(p->lines[first]);
-	p->lines[first] = xasprintf("Parquet: %lld rows in %zu row group%s%s%s", (long long)rows, groups,
+	char nrows[32] = "?";
+	if (rows >= 0)
+		snprintf(nrows, sizeof(nrows), "%lld", (long long)rows);
+	p->lines[first] = xasprintf("Parquet: %s rows in %zu row group%s%s%s", nrows, groups,
 				    groups == 1 ? "" : "s", created ? ", written by " : "",
 				    created ? created : "");
 	free(created);
