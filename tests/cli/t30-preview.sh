@@ -44,6 +44,8 @@ printf '\016\000\000\000\000\000\000\000{"a": [1, 2, 3' >"$B/badjson.safetensors
 head -c 4000 "$G/data.h5" >"$B/cut.h5"
 head -c 150 "$G/table.parquet" >"$B/cut.parquet"
 { printf 'PAR1'; printf '\031\374\377'; printf '\003\000\000\000PAR1'; } >"$B/nested.parquet"
+cp "$G/gzip.parquet" "$B/badpage.parquet"
+printf '\000\000\000\000\000\000\000\000' | dd of="$B/badpage.parquet" bs=1 seek=24 conv=notrunc 2>/dev/null
 head -c 100 "$G/shape.png" >"$B/cut.png"
 head -c 500 "$G/shape.jpg" >"$B/cut.jpg"
 head -c 200 "$G/bundle.zip" >"$B/cut.zip"
@@ -60,10 +62,10 @@ standin DS dsDATASET00001 4 '( '
 standin V VERSION1 2 :
 
 # ============================================== every file, full screen (f)
-good="big.json bundle.tar bundle.zip data.h5 labels.npy model.safetensors pair.npz pipes.csv
-rows.jsonl rows.jsonl.zst semicolon.csv shape.bmp shape.gif shape.jpg shape.png shape.tiff
-shape.webp state.pkl table.csv.gz table.parquet utf16.txt weights.npy"
-bad="badjson.safetensors badshape.npy cut.csv.gz cut.h5 cut.jpg cut.npy cut.npz cut.parquet
+good="big.json bundle.tar bundle.zip data.h5 gzip.parquet labels.npy model.safetensors pair.npz
+pipes.csv rows.jsonl rows.jsonl.zst semicolon.csv shape.bmp shape.gif shape.jpg shape.png shape.tiff
+shape.webp snappy.parquet state.pkl table.csv.gz table.parquet utf16.txt weights.npy zstd.parquet"
+bad="badjson.safetensors badpage.parquet badshape.npy cut.csv.gz cut.h5 cut.jpg cut.npy cut.npz cut.parquet
 cut.png cut.safetensors cut.tar cut.zip fake.pkl nested.parquet"
 # the Files pane lists bad/ then good/, each sorted by name
 {
@@ -90,7 +92,7 @@ printf 'id|label\n1|cow\n2|dog\n' >"$T/flipped"
 store_put "$PIPES" "$T/flipped"
 store_rm "$LABELS"
 keys <<EOF
-j <Enter> j j j j f
+j <Enter> j j j j j f
 :dump $D/missing
 f j j j f
 :dump $D/mismatch

@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
 """mkdata.py DIR - writes the files of the preview tests into DIR with
 Debian's own libraries (python3-numpy, python3-h5py, python3-pil), and a
-Parquet file through a small writer of its own (Debian 12 has no pyarrow):
-one PLAIN, uncompressed data page per column, and the footer in Thrift's
-compact protocol. The same bytes on every run."""
+Parquet files through a small writer of its own (Debian 12 has no pyarrow):
+a data page per column, PLAIN or dictionary-encoded (RLE_DICTIONARY), with
+definition levels for the optional column, uncompressed or in snappy
+(literals only), gzip (zlib) or zstd (the zstd program), and the footer in
+Thrift's compact protocol. The same bytes on every run."""
 import json
 import os
 import pickle
 import struct
+import subprocess
 import sys
+import zlib
 
 import h5py
 import numpy as np
@@ -129,72 +133,145 @@ class T:
             self.varint(n)
 
 
-ids = [1, 2, 3]
-names = [b"cat", b"dog", b"emu"]
-cols = [
-    ("id", 2, b"".join(struct.pack("<q", i) for i in ids), None),
-    ("name", 6, b"".join(struct.pack("<I", len(n)) + n for n in names), 0),
-]
-body = bytearray(b"PAR1")
-chunks = []
-for name, ptype, data, conv in cols:
-    ph = T()  # PageHeader: type DATA_PAGE, sizes, DataPageHeader
+def snappy(raw):
+    """Snappy's format with literals only: valid, if not small."""
+    out = T()
+    out.varint(len(raw))
+    for i in range(0, len(raw), 60):
+        lit = raw[i:i + 60]
+        out.b.append((len(lit) - 1) << 2)
+        out.b += lit
+    return bytes(out.b)
+
+
+def compress(codec, raw):
+    if codec == 0:
+        return raw
+    if codec == 1:
+        return snappy(raw)
+    if codec == 2:
+        c = zlib.compressobj(9, zlib.DEFLATED, 31)
+        return c.compress(raw) + c.flush()
+    return subprocess.run(["zstd", "-q", "-c"], input=raw, stdout=subprocess.PIPE, check=True).stdout
+
+
+def rle_runs(values, width):
+    """The RLE/bit-packed hybrid as one RLE run a value."""
+    out = T()
+    for v in values:
+        out.varint(1 << 1)
+        out.b += v.to_bytes((width + 7) // 8, "little")
+    return bytes(out.b)
+
+
+def page(ptype, raw, codec, nvalues, encoding):
+    body = compress(codec, raw)
+    ph = T()
     ph.begin()
-    ph.i32(1, 0)
-    ph.i32(2, len(data))
-    ph.i32(3, len(data))
-    ph.begin(5)
-    ph.i32(1, len(ids))
-    ph.i32(2, 0)
-    ph.i32(3, 3)
-    ph.i32(4, 3)
+    ph.i32(1, ptype)
+    ph.i32(2, len(raw))
+    ph.i32(3, len(body))
+    ph.begin(7 if ptype == 2 else 5)
+    ph.i32(1, nvalues)
+    ph.i32(2, encoding)
+    if ptype == 0:
+        ph.i32(3, 3)
+        ph.i32(4, 3)
     ph.end()
     ph.end()
-    off = len(body)
-    body += ph.b + data
-    chunks.append((name, ptype, off, len(ph.b) + len(data)))
-m = T()  # FileMetaData
-m.begin()
-m.i32(1, 1)
-m.list(2, 1 + len(cols))
-m.begin()
-m.binary(4, b"schema")
-m.i32(5, len(cols))
-m.end()
-for name, ptype, data, conv in cols:
+    return bytes(ph.b) + body
+
+
+def plain(ptype, v):
+    if ptype == 2:
+        return struct.pack("<q", v)
+    if ptype == 5:
+        return struct.pack("<d", v)
+    return struct.pack("<I", len(v)) + v
+
+
+def parquet(name, codec, dictionary, created=b"vds test suite"):
+    """Columns id (INT64), name (UTF8, optional, one null), score (DOUBLE)."""
+    rows = 3
+    cols = [
+        ("id", 2, 0, None, [1, 2, 3]),
+        ("name", 6, 1, 0, [b"cat", None, b"emu"]),
+        ("score", 5, 0, None, [0.5, 1.25, 0.5]),
+    ]
+    body = bytearray(b"PAR1")
+    chunks = []
+    for cname, ptype, rep, conv, vals in cols:
+        start = len(body)
+        dict_off = 0
+        present = [v for v in vals if v is not None]
+        levels = b""
+        if rep == 1:
+            lv = rle_runs([0 if v is None else 1 for v in vals], 1)
+            levels = struct.pack("<I", len(lv)) + lv
+        if dictionary:
+            uniq = []
+            for v in present:
+                if v not in uniq:
+                    uniq.append(v)
+            dict_off = len(body)
+            body += page(2, b"".join(plain(ptype, v) for v in uniq), codec, len(uniq), 0)
+            data_off = len(body)
+            raw = levels + bytes([2]) + rle_runs([uniq.index(v) for v in present], 2)
+            body += page(0, raw, codec, len(vals), 8)
+        else:
+            data_off = len(body)
+            body += page(0, levels + b"".join(plain(ptype, v) for v in present), codec, len(vals), 0)
+        chunks.append((cname, ptype, data_off, dict_off, len(body) - start))
+    m = T()  # FileMetaData
     m.begin()
-    m.i32(1, ptype)
-    m.i32(3, 0)
-    m.binary(4, name.encode())
-    if conv is not None:
-        m.i32(6, conv)
+    m.i32(1, 1)
+    m.list(2, 1 + len(cols))
+    m.begin()
+    m.binary(4, b"schema")
+    m.i32(5, len(cols))
     m.end()
-m.i64(3, len(ids))
-m.list(4, 1)
-m.begin()  # RowGroup
-m.list(1, len(chunks))
-for name, ptype, off, size in chunks:
-    m.begin()  # ColumnChunk
-    m.i64(2, off)
-    m.begin(3)  # ColumnMetaData
-    m.i32(1, ptype)
-    m.list(2, 1, 5)
-    m.zz(0)
-    m.list(3, 1, 8)
-    m.varint(len(name))
-    m.b += name.encode()
-    m.i32(4, 0)
-    m.i64(5, len(ids))
-    m.i64(6, size)
-    m.i64(7, size)
-    m.i64(9, off)
+    for cname, ptype, rep, conv, vals in cols:
+        m.begin()
+        m.i32(1, ptype)
+        m.i32(3, rep)
+        m.binary(4, cname.encode())
+        if conv is not None:
+            m.i32(6, conv)
+        m.end()
+    m.i64(3, rows)
+    m.list(4, 1)
+    m.begin()  # RowGroup
+    m.list(1, len(chunks))
+    for cname, ptype, data_off, dict_off, size in chunks:
+        m.begin()  # ColumnChunk
+        m.i64(2, data_off)
+        m.begin(3)  # ColumnMetaData
+        m.i32(1, ptype)
+        m.list(2, 1, 5)
+        m.zz(8 if dictionary else 0)
+        m.list(3, 1, 8)
+        m.varint(len(cname))
+        m.b += cname.encode()
+        m.i32(4, codec)
+        m.i64(5, rows)
+        m.i64(6, size)
+        m.i64(7, size)
+        m.i64(9, data_off)
+        if dict_off:
+            m.i64(11, dict_off)
+        m.end()
+        m.end()
+    m.i64(2, sum(c[4] for c in chunks))
+    m.i64(3, rows)
     m.end()
+    m.binary(6, created)
     m.end()
-m.i64(2, sum(c[3] for c in chunks))
-m.i64(3, len(ids))
-m.end()
-m.binary(6, b"vds test suite")
-m.end()
-body += m.b + struct.pack("<I", len(m.b)) + b"PAR1"
-with open(path("table.parquet"), "wb") as f:
-    f.write(body)
+    body += m.b + struct.pack("<I", len(m.b)) + b"PAR1"
+    with open(path(name), "wb") as f:
+        f.write(body)
+
+
+parquet("table.parquet", 0, False)
+parquet("snappy.parquet", 1, True)
+parquet("gzip.parquet", 2, False)
+parquet("zstd.parquet", 6, True)

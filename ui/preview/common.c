@@ -86,3 +86,14 @@ void pv_size(uint64_t n, char out[32])
 {
 	vds_format_size(n, true, out);
 }
+
+void pv_csv_cell(strbuf *sb, const char *cell)
+{
+	sb_addc(sb, '"');
+	for (; *cell; cell++) {
+		if (*cell == '"')
+			sb_addc(sb, '"');
+		sb_addc(sb, *cell == '\n' ? ' ' : *cell);
+	}
+	sb_addc(sb, '"');
+}

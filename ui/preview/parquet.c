@@ -12,164 +12,13 @@
 #include <string.h>
 
 #include "pv.h"
+#include "parquet.h"
+#include "thrift.h"
 #include "util.h"
 
 #define PQ_FOOTER_MAX (16u << 20)
-#define PQ_DEPTH 32      /* nesting of Thrift structures followed */
 #define PQ_COLUMNS 1000  /* schema elements shown */
 #define PQ_GROUPS 100    /* row groups shown */
-
-/* Thrift compact types */
-enum { T_STOP, T_TRUE, T_FALSE, T_BYTE, T_I16, T_I32, T_I64, T_DOUBLE, T_BINARY, T_LIST, T_SET, T_MAP, T_STRUCT };
-
-typedef struct tin {
-	const unsigned char *p, *end;
-	bool bad;
-} tin;
-
-static uint64_t varint(tin *t)
-{
-	uint64_t v = 0;
-
-	for (int shift = 0; shift < 64; shift += 7) {
-		if (t->p >= t->end) {
-			t->bad = true;
-			return 0;
-		}
-		unsigned char b = *t->p++;
-		v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80))
-			return v;
-	}
-	t->bad = true;
-	return 0;
-}
-
-static int64_t zigzag(tin *t)
-{
-	uint64_t v = varint(t);
-
-	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
-}
-
-/* Reads a field header: false at STOP (or when damaged). */
-static bool field(tin *t, int *id, int *type)
-{
-	if (t->p >= t->end) {
-		t->bad = true;
-		return false;
-	}
-	unsigned char b = *t->p++;
-	*type = b & 0x0f;
-	if (*type == T_STOP)
-		return false;
-	if (b >> 4)
-		*id += b >> 4;
-	else
-		*id = (int)zigzag(t);
-	return !t->bad;
-}
-
-/* Reads a list header: its element count and type. */
-static uint64_t list_head(tin *t, int *etype)
-{
-	if (t->p >= t->end) {
-		t->bad = true;
-		return 0;
-	}
-	unsigned char b = *t->p++;
-	uint64_t n = b >> 4;
-	*etype = b & 0x0f;
-	if (n == 15)
-		n = varint(t);
-	if (n > (uint64_t)(t->end - t->p)) /* every element takes a byte at least */
-		t->bad = true;
-	return t->bad ? 0 : n;
-}
-
-static void skip(tin *t, int type, int depth);
-
-static void skip_struct(tin *t, int depth)
-{
-	int id = 0, type;
-
-	if (depth > PQ_DEPTH) {
-		t->bad = true;
-		return;
-	}
-	while (!t->bad && field(t, &id, &type))
-		skip(t, type, depth + 1);
-}
-
-static void skip(tin *t, int type, int depth)
-{
-	int et;
-	uint64_t n;
-
-	if (t->bad)
-		return;
-	switch (type) {
-	case T_TRUE:
-	case T_FALSE: break;
-	case T_BYTE:
-		if (t->p >= t->end)
-			t->bad = true;
-		else
-			t->p++;
-		break;
-	case T_I16:
-	case T_I32:
-	case T_I64: varint(t); break;
-	case T_DOUBLE:
-		if (t->end - t->p < 8)
-			t->bad = true;
-		else
-			t->p += 8;
-		break;
-	case T_BINARY:
-		n = varint(t);
-		if (n > (uint64_t)(t->end - t->p))
-			t->bad = true;
-		else
-			t->p += n;
-		break;
-	case T_LIST:
-	case T_SET:
-		n = list_head(t, &et);
-		for (uint64_t i = 0; i < n && !t->bad; i++)
-			skip(t, et == T_TRUE || et == T_FALSE ? T_BYTE : et, depth + 1);
-		break;
-	case T_MAP:
-		n = varint(t);
-		if (n) {
-			if (t->p >= t->end || n > (uint64_t)(t->end - t->p)) {
-				t->bad = true;
-				break;
-			}
-			unsigned char kv = *t->p++;
-			for (uint64_t i = 0; i < n && !t->bad; i++) {
-				skip(t, kv >> 4, depth + 1);
-				skip(t, kv & 0x0f, depth + 1);
-			}
-		}
-		break;
-	case T_STRUCT: skip_struct(t, depth); break;
-	default: t->bad = true;
-	}
-}
-
-static char *binary(tin *t)
-{
-	uint64_t n = varint(t);
-
-	if (t->bad || n > (uint64_t)(t->end - t->p)) {
-		t->bad = true;
-		return xstrdup("");
-	}
-	char *s = xstrndup((const char *)t->p, (size_t)n);
-	t->p += n;
-	return s;
-}
 
 static const char *type_names[] = {"BOOLEAN", "INT32", "INT64", "INT96", "FLOAT", "DOUBLE",
 				   "BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY"};
@@ -184,31 +33,44 @@ static const char *rep_names[] = {"required", "optional", "repeated"};
 #define NAME(tab, i) ((i) >= 0 && (size_t)(i) < sizeof(tab) / sizeof(*tab) ? tab[i] : "?")
 
 /* One SchemaElement: a line of the schema, indented by its depth in the tree. */
-static void schema_element(ui_preview *p, tin *t, int *children, int depth)
+static void schema_element(ui_preview *p, tin *t, int *children, int depth, pq_meta *m,
+			   bool is_root)
 {
 	int id = 0, type, ptype = -1, rep = -1, conv = -1, nchild = 0;
 	int64_t len = 0;
 	char *name = NULL;
 
-	while (field(t, &id, &type)) {
+	while (tin_field(t, &id, &type)) {
 		if (id == 1 && type == T_I32)
-			ptype = (int)zigzag(t);
+			ptype = (int)tin_zigzag(t);
 		else if (id == 2 && type == T_I32)
-			len = zigzag(t);
+			len = tin_zigzag(t);
 		else if (id == 3 && type == T_I32)
-			rep = (int)zigzag(t);
+			rep = (int)tin_zigzag(t);
 		else if (id == 4 && type == T_BINARY && !name)
-			name = binary(t);
+			name = tin_binary(t);
 		else if (id == 5 && type == T_I32)
-			nchild = (int)zigzag(t);
+			nchild = (int)tin_zigzag(t);
 		else if (id == 6 && type == T_I32)
-			conv = (int)zigzag(t);
+			conv = (int)tin_zigzag(t);
 		else
-			skip(t, type, 1);
+			tin_skip(t, type, 1);
 		if (t->bad)
 			break;
 	}
 	*children = nchild < 0 ? 0 : nchild;
+	if (m && !t->bad && !is_root && nchild <= 0) { /* a leaf */
+		if (m->ncols < PQ_LEAVES) {
+			pq_column *c = &m->col[m->ncols++];
+			*c = (pq_column){.name = name ? xstrdup(name) : xstrdup("?"), .ptype = ptype,
+					 .rep = rep, .type_len = (int)len, .flat = depth == 0 && rep != 2,
+					 .codec = -1};
+			if (!c->flat)
+				m->all_flat = false;
+		} else {
+			m->all_flat = false;
+		}
+	}
 	if (!t->bad && depth >= 0) {
 		strbuf sb = STRBUF_INIT;
 		for (int i = 0; i <= depth && i < 16; i++)
@@ -231,44 +93,65 @@ static void schema_element(ui_preview *p, tin *t, int *children, int depth)
 }
 
 /* A RowGroup: its rows, bytes and the codec of its first column. */
-static void row_group(ui_preview *p, tin *t, size_t index, bool show)
+static void row_group(ui_preview *p, tin *t, size_t index, bool show, pq_meta *m)
 {
 	int id = 0, type, codec = -1;
 	int64_t rows = -1, bytes = -1;
 	uint64_t ncols = 0;
 
-	while (field(t, &id, &type)) {
+	while (tin_field(t, &id, &type)) {
 		if (id == 1 && type == T_LIST) {
 			int et;
-			ncols = list_head(t, &et);
+			ncols = tin_list(t, &et);
 			for (uint64_t c = 0; c < ncols && !t->bad; c++) {
 				if (et != T_STRUCT) {
-					skip(t, et, 1);
+					tin_skip(t, et, 1);
 					continue;
 				}
 				int cid = 0, ct; /* ColumnChunk: 3 is its ColumnMetaData, 4 in that the codec */
-				while (field(t, &cid, &ct)) {
+				while (tin_field(t, &cid, &ct)) {
 					if (cid == 3 && ct == T_STRUCT) {
 						int mid = 0, mt;
-						while (field(t, &mid, &mt)) {
-							if (mid == 4 && mt == T_I32 && c == 0)
-								codec = (int)zigzag(t);
-							else
-								skip(t, mt, 2);
+						pq_column *col = m && index == 0 && c < m->ncols ? &m->col[c] : NULL;
+						while (tin_field(t, &mid, &mt)) {
+							if (mid == 4 && mt == T_I32) {
+								int cc = (int)tin_zigzag(t);
+								if (c == 0)
+									codec = cc;
+								if (col)
+									col->codec = cc;
+							} else if (col && mt == T_I64 &&
+								   (mid == 7 || mid == 9 || mid == 11)) {
+								int64_t v = tin_zigzag(t);
+								if (mid == 7)
+									col->size = v;
+								else if (mid == 9)
+									col->data_off = v;
+								else
+									col->dict_off = v;
+							} else {
+								tin_skip(t, mt, 2);
+							}
+						}
+						if (col) {
+							col->chunk = true;
+							m->nchunks = c + 1;
 						}
 					} else {
-						skip(t, ct, 2);
+						tin_skip(t, ct, 2);
 					}
 					if (t->bad)
 						break;
 				}
 			}
 		} else if (id == 2 && type == T_I64) {
-			bytes = zigzag(t);
+			bytes = tin_zigzag(t);
 		} else if (id == 3 && type == T_I64) {
-			rows = zigzag(t);
+			rows = tin_zigzag(t);
+			if (m && index == 0)
+				m->rows0 = rows;
 		} else {
-			skip(t, type, 1);
+			tin_skip(t, type, 1);
 		}
 		if (t->bad)
 			return;
@@ -282,7 +165,7 @@ static void row_group(ui_preview *p, tin *t, size_t index, bool show)
 	}
 }
 
-bool pv_parquet_render(ui_preview *p, const unsigned char *meta, size_t len)
+bool pq_footer(ui_preview *p, const unsigned char *meta, size_t len, pq_meta *m)
 {
 	tin t = {meta, meta + len, false};
 	int id = 0, type;
@@ -290,16 +173,18 @@ bool pv_parquet_render(ui_preview *p, const unsigned char *meta, size_t len)
 	char *created = NULL;
 	size_t first = p->nlines, groups = 0;
 
+	if (m)
+		*m = (pq_meta){.rows0 = -1, .all_flat = true};
 	pv_add(p, xstrdup("Parquet")); /* replaced below */
-	while (!t.bad && field(&t, &id, &type)) {
+	while (!t.bad && tin_field(&t, &id, &type)) {
 		if (id == 2 && type == T_LIST) {
 			int et, nchild;
-			uint64_t n = list_head(&t, &et);
+			uint64_t n = tin_list(&t, &et);
 			if (et != T_STRUCT && n) {
 				t.bad = true;
 				break;
 			}
-			int stack[PQ_DEPTH + 1], depth = -1; /* children left at each level */
+			int stack[TIN_DEPTH + 1], depth = -1; /* children left at each level */
 			pv_add(p, xstrdup("schema:"));
 			for (uint64_t i = 0; i < n && !t.bad; i++) {
 				while (depth >= 0 && stack[depth] == 0)
@@ -309,11 +194,11 @@ bool pv_parquet_render(ui_preview *p, const unsigned char *meta, size_t len)
 					break;
 				}
 				/* the root (the first) has no line of its own */
-				schema_element(p, &t, &nchild, i && i < PQ_COLUMNS ? depth : -1);
+				schema_element(p, &t, &nchild, i && i < PQ_COLUMNS ? depth : -1, m, i == 0);
 				if (depth >= 0)
 					stack[depth]--;
 				if (nchild > 0) {
-					if (depth + 1 > PQ_DEPTH) {
+					if (depth + 1 > TIN_DEPTH) {
 						t.bad = true;
 						break;
 					}
@@ -323,24 +208,24 @@ bool pv_parquet_render(ui_preview *p, const unsigned char *meta, size_t len)
 			if (n > PQ_COLUMNS)
 				pv_addf(p, "  (the first %d columns)", PQ_COLUMNS);
 		} else if (id == 3 && type == T_I64) {
-			rows = zigzag(&t);
+			rows = tin_zigzag(&t);
 		} else if (id == 4 && type == T_LIST) {
 			int et;
-			uint64_t n = list_head(&t, &et);
+			uint64_t n = tin_list(&t, &et);
 			if (et != T_STRUCT && n) {
 				t.bad = true;
 				break;
 			}
 			pv_add(p, xstrdup("row groups:"));
 			for (uint64_t i = 0; i < n && !t.bad; i++)
-				row_group(p, &t, (size_t)i, i < PQ_GROUPS);
+				row_group(p, &t, (size_t)i, i < PQ_GROUPS, m);
 			if (n > PQ_GROUPS)
 				pv_addf(p, "  (the first %d row groups)", PQ_GROUPS);
 			groups = (size_t)n;
 		} else if (id == 6 && type == T_BINARY && !created) {
-			created = binary(&t);
+			created = tin_binary(&t);
 		} else {
-			skip(&t, type, 0);
+			tin_skip(&t, type, 0);
 		}
 	}
 	free(p->lines[first]);
@@ -355,6 +240,40 @@ bool pv_parquet_render(ui_preview *p, const unsigned char *meta, size_t len)
 		pv_add(p, xstrdup("damaged Parquet footer: it ends or nests where it should not"));
 	p->truncated = false;
 	return !t.bad;
+}
+
+/* The first rows of the first row group: its column chunks read in one request (or none). */
+static void first_rows(ui_preview *p, pv_src *s, const pq_meta *m, const unsigned char *tail,
+		       uint64_t toff, size_t tlen)
+{
+	uint64_t start = UINT64_MAX, stop = 0;
+
+	for (size_t i = 0; i < m->ncols; i++) {
+		const pq_column *c = &m->col[i];
+		int64_t a = c->dict_off > 0 && c->dict_off < c->data_off ? c->dict_off : c->data_off;
+		if (a < 4 || c->size <= 0 || (uint64_t)a >= s->size || (uint64_t)c->size > s->size - (uint64_t)a) {
+			pv_add(p, xstrdup("damaged Parquet footer: a column chunk lies outside the file"));
+			return;
+		}
+		if ((uint64_t)a < start)
+			start = (uint64_t)a;
+		if ((uint64_t)(a + c->size) > stop)
+			stop = (uint64_t)(a + c->size);
+	}
+	if (stop - start > PQ_ROWS_READ)
+		stop = start + PQ_ROWS_READ;
+	size_t len = (size_t)(stop - start);
+	if (start >= toff) { /* within the last 64 KiB, already read */
+		pq_rows(p, m, tail + (start - toff), len, start);
+		return;
+	}
+	unsigned char *buf = xmalloc(len);
+	if (pv_read(s, start, buf, len) < 0)
+		pv_addf(p, "rows not read: %s", pv_error());
+	else
+		pq_rows(p, m, buf, len, start);
+	free(buf);
+	(void)tlen;
 }
 
 bool pv_parquet(ui_preview *p, pv_src *s)
@@ -396,8 +315,23 @@ bool pv_parquet(ui_preview *p, pv_src *s)
 			return true;
 		}
 	}
-	pv_parquet_render(p, meta, mlen);
+	pq_meta m;
+	bool ok = pq_footer(p, meta, mlen, &m);
 	free(meta);
+	if (ok && m.all_flat && m.ncols && m.nchunks == m.ncols && m.rows0 > 0 &&
+	    mlen <= tlen - 8) /* the footer took one read: the rows may take the third */
+		first_rows(p, s, &m, end, toff, tlen);
+	else if (ok && m.ncols)
+		pv_add(p, xstrdup(m.all_flat ? "(rows not shown: no rows, or a footer over 64 KiB)"
+					     : "(rows not shown: nested columns)"));
+	pq_meta_release(&m);
 	free(end);
 	return true;
+}
+
+void pq_meta_release(pq_meta *m)
+{
+	for (size_t i = 0; i < m->ncols; i++)
+		free(m->col[i].name);
+	m->ncols = 0;
 }

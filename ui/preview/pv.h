@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "ui.h"
+#include "util.h"
 
 /* Bytes of a file read first, in one request; most kinds need no more. */
 #define PV_HEAD (64 * 1024)
@@ -94,7 +95,7 @@ bool pv_npy_render(ui_preview *p, const unsigned char *buf, size_t len, uint64_t
 void pv_safetensors_render(ui_preview *p, const char *json, size_t len, uint64_t size);
 /* The protocol of the pickle in BUF, or -1 if it is not one. */
 int pv_pickle_protocol(const unsigned char *buf, size_t len);
-/* Renders Parquet footer metadata META (LEN bytes, Thrift compact) into P; false if damaged. */
-bool pv_parquet_render(ui_preview *p, const unsigned char *meta, size_t len);
+/* Writes CELL to SB as a quoted CSV field (for tables made of other formats). */
+void pv_csv_cell(strbuf *sb, const char *cell);
 
 #endif

@@ -90,17 +90,6 @@ static char sniff_delimiter(const char *buf, size_t len)
 	return sep;
 }
 
-static void add_csv_cell(strbuf *sb, const char *cell)
-{
-	sb_addc(sb, '"');
-	for (; *cell; cell++) {
-		if (*cell == '"')
-			sb_addc(sb, '"');
-		sb_addc(sb, *cell == '\n' ? ' ' : *cell);
-	}
-	sb_addc(sb, '"');
-}
-
 /* JSON lines as a table: one column per key (first seen first), one row per line. */
 static bool render_jsonl(ui_preview *p, pv_src *s, const char *mime)
 {
@@ -142,7 +131,7 @@ static bool render_jsonl(ui_preview *p, pv_src *s, const char *mime)
 	for (size_t i = 0; i < nkeys; i++) {
 		if (i)
 			sb_addc(&sb, ',');
-		add_csv_cell(&sb, keys[i]);
+		pv_csv_cell(&sb, keys[i]);
 	}
 	sb_addc(&sb, '\n');
 	for (size_t r = 0; r < nrows; r++) {
@@ -151,10 +140,10 @@ static bool render_jsonl(ui_preview *p, pv_src *s, const char *mime)
 			if (i)
 				sb_addc(&sb, ',');
 			if (cJSON_IsString(v)) {
-				add_csv_cell(&sb, v->valuestring);
+				pv_csv_cell(&sb, v->valuestring);
 			} else if (v) {
 				char *t = cJSON_PrintUnformatted(v);
-				add_csv_cell(&sb, t ? t : "?");
+				pv_csv_cell(&sb, t ? t : "?");
 				cJSON_free(t);
 			}
 		}
