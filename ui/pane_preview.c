@@ -96,6 +96,8 @@ void ui_draw_preview(ui *u, WINDOW *w, bool framed)
 	}
 	size_t rows = bottom > y ? (size_t)(bottom - y) : 0;
 	u->preview_rows = rows;
+	getbegyx(w, u->preview_y, u->preview_x);
+	u->preview_y += y, u->preview_x += x, u->preview_width = inner;
 	if (u->preview.nlines > rows && u->preview_top > u->preview.nlines - rows)
 		u->preview_top = u->preview.nlines - rows;
 	if (u->preview.nlines <= rows)

@@ -290,5 +290,6 @@ void preview_release(ui_preview *p)
 	free(p->lines);
 	free(p->mime);
 	free(p->describe);
+	free(p->graphics);
 	memset(p, 0, sizeof(*p));
 }

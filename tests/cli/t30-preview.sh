@@ -79,6 +79,46 @@ ran "full-screen previews of every file"
 for f in $good; do screen "$f"; done
 for f in $bad; do screen "bad-$f"; done
 
+# ============== pictures for terminals that show them (through a pseudo-terminal)
+# With standard output a terminal, the browser writes the image over its
+# blocks after drawing: the kitty graphics protocol, sixels, or colour
+# blocks; never in TERM=vt100 or under NO_COLOR. script(1) records it.
+keys <<EOF
+j <Enter> /
+:type shape.png
+<Enter> f
+:dump $D/gfx
+EOF
+gfx() { # MODE VAR=VALUE...: the bytes the browser wrote to its terminal, ESC as ^, in $T/tty
+	_m=$1; shift
+	env VDS_GRAPHICS="$_m" "$@" VDS_UI_SCRIPT="$T/script" script -qec \
+		"timeout $((UI_TIMEOUT * TIME_SCALE)) '$VDS_BIN' browse '$DS:$V'" "$T/typescript" \
+		>/dev/null 2>&1 </dev/null
+	rc=$?
+	tr '\033' '^' <"$T/typescript" >"$T/tty"
+}
+# count REGEX or -e REGEX...: how many times the bytes written match (grep -o)
+count() { grep -o "$@" "$T/tty" | wc -l; }
+if command -v script >/dev/null; then
+	gfx kitty TERM=xterm-256color
+	is "kitty: the browser ran" "$rc" 0
+	is "kitty: an image of 40 x 10 cells (400 x 200 pixels) where the blocks start" \
+		"$(count '\^7\^\[7;2H\^_Ga=T,f=32,s=400,v=200,c=40,r=10,m=1\^')" 1
+	is "kitty: the image is deleted when the browser ends" "$(count '\^_Ga=d\^')" 1
+	gfx sixel TERM=xterm-256color
+	is "sixel: a picture of 400 x 198 pixels where the blocks start" \
+		"$(count '\^\[7;2H\^P0;1;0q"1;1;400;198')" 1
+	gfx colour TERM=xterm-256color
+	is "colour: 10 rows of coloured blocks, each at its place" \
+		"$(grep -o '\^\[[0-9]*;2H\^\[' "$T/tty" | sort -u | wc -l)" 10
+	gfx "" TERM=vt100
+	is "TERM=vt100: no picture, no colour blocks" "$(count -e '\^_G' -e '38;2;' -e '\^P0;')" 0
+	gfx kitty TERM=xterm-kitty NO_COLOR=1
+	is "NO_COLOR: no picture, no colour blocks" "$(count -e '\^_G' -e '38;2;' -e '\^P0;')" 0
+else
+	for n in 1 2 3 4 5 6 7; do ok "graphics through a terminal # SKIP no script(1)"; done
+fi
+
 # ======================================= content missing or not matching
 obj() { # PATH: the object key of file PATH of the version
 	vds datasets files list --id "$DS:$V" --recursive --json |

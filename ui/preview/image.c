@@ -56,6 +56,13 @@ static void pv_image_blocks(ui_preview *p, const GdkPixbuf *pb)
 				     gdk_pixbuf_get_has_alpha(pb) ? CHAFA_PIXEL_RGBA8_UNASSOCIATED
 								  : CHAFA_PIXEL_RGB8,
 				     gdk_pixbuf_read_pixels(pb), w, h, gdk_pixbuf_get_rowstride(pb));
+	enum pv_gfx mode = pv_graphics_mode();
+	if (mode != PV_GFX_PLAIN) {
+		p->graphics = pv_graphics(mode, gdk_pixbuf_read_pixels(pb), w, h, gdk_pixbuf_get_rowstride(pb),
+					  gdk_pixbuf_get_has_alpha(pb), cols, rows);
+		p->gfx_mode = (int)mode;
+		p->gfx_cols = cols, p->gfx_rows = rows, p->gfx_line = p->nlines;
+	}
 	for (int y = 0; y < rows; y++) {
 		strbuf sb = STRBUF_INIT;
 		for (int x = 0; x < cols; x++) {

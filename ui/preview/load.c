@@ -76,6 +76,7 @@ static void add_first(ui_preview *p, char *line)
 	pv_add(p, line);
 	memmove(p->lines + 1, p->lines, (p->nlines - 1) * sizeof(*p->lines));
 	p->lines[0] = line;
+	p->gfx_line++;
 }
 
 void preview_load(ui_preview *p, pv_src *s, const unsigned char sha[32])

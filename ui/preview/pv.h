@@ -76,6 +76,29 @@ bool pv_image(ui_preview *p, pv_src *s, const char *mime);
 /* UTF-16 and Latin-1 texts, decoded; streamed JSON; sniffed delimiters; JSON lines. */
 bool pv_text(ui_preview *p, pv_src *s, const char *mime);
 
+/* ---- images beyond plain blocks (graphics.c) ---- */
+
+/* What the terminal is sent for an image, besides the blocks curses draws. */
+enum pv_gfx {
+	PV_GFX_PLAIN,  /* nothing: the blocks alone (NO_COLOR, TERM=vt100, dumb, linux) */
+	PV_GFX_COLOUR, /* the blocks again, in colour */
+	PV_GFX_KITTY,  /* the kitty graphics protocol */
+	PV_GFX_ITERM2, /* iTerm2's inline images */
+	PV_GFX_SIXEL,  /* sixels */
+};
+/* Pixels a cell is taken to have, for pictures of a given number of cells. */
+#define PV_CELL_W 10
+#define PV_CELL_H 20
+/* The mode the environment asks for (VDS_GRAPHICS, NO_COLOR, TERM, TMUX, ...). */
+enum pv_gfx pv_graphics_mode(void);
+/*
+ * What to send the terminal to show the image PIXELS (W x H, STRIDE bytes a
+ * row, RGBA if ALPHA else RGB) on COLS x ROWS cells in MODE: colour blocks
+ * (ROWS lines separated by newlines) or one picture; NULL in PV_GFX_PLAIN.
+ */
+char *pv_graphics(enum pv_gfx mode, const unsigned char *pixels, int w, int h, int stride, bool alpha,
+		  int cols, int rows);
+
 /* ---- pure parsers, also reached by the fuzz targets ---- */
 
 /* A parsed .npy header. */
