@@ -168,7 +168,7 @@ bool pv_hdf5(ui_preview *p, pv_src *s)
 	pv_type(p, "application/x-hdf5", "HDF5");
 	if (s->size > PV_MAX_READ) {
 		pv_addf(p, "HDF5 file, superblock version %u, %s", s->headlen > 8 ? s->head[8] : 0, size);
-		pv_add(p, xstrdup("(larger than 32 MiB: its tree is not read)"));
+		pv_add(p, xstrdup("(larger than 64 MiB: its tree is not read)"));
 		return true;
 	}
 	unsigned char *img = xmalloc((size_t)s->size);

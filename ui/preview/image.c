@@ -148,7 +148,7 @@ bool pv_image(ui_preview *p, pv_src *s, const char *mime)
 	} else if (pb) {
 		pv_image_blocks(p, pb);
 	} else if (!whole) {
-		pv_add(p, xstrdup("(larger than 32 MiB: not decoded)"));
+		pv_add(p, xstrdup("(larger than 64 MiB: not decoded)"));
 	} else {
 		pv_addf(p, "damaged image: %s", err && err->message ? err->message : "it does not decode");
 	}

@@ -16,8 +16,8 @@
 
 /* Bytes of a file read first, in one request; most kinds need no more. */
 #define PV_HEAD (64 * 1024)
-/* Most bytes a kind may read in all (images, HDF5 files read whole up to this). */
-#define PV_MAX_READ (32u << 20)
+/* Most bytes a kind may read in all (images and HDF5 files are read whole up to this). */
+#define PV_MAX_READ (64u << 20)
 
 /* Reads up to LEN bytes at OFF into BUF (*GOT bytes); 0 or a negative VDS_E* status. */
 typedef int (*pv_read_fn)(void *arg, uint64_t off, void *buf, size_t len, size_t *got);
