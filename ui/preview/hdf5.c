@@ -1,16 +1,16 @@
 /*
- * hdf5.c - HDF5 files through libhdf5 (opened as an in-memory file image):
- * the tree of groups and datasets with shapes, types and attributes. Two
- * requests: the head, then the rest of a file up to PV_MAX_READ; a larger
- * file shows its superblock version only.
+ * hdf5.c - HDF5 files through libhdf5 (reading through hdf5_vfd.c): the
+ * tree of groups and datasets with shapes, types and attributes, from the
+ * superblock and object headers only. The head, and at most HDF5_REQUESTS
+ * blocks more; a tree spread wider says where it stopped.
  */
 #include "config.h"
 
 #include <hdf5.h>
-#include <hdf5_hl.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hdf5_vfd.h"
 #include "pv.h"
 #include "util.h"
 
@@ -166,25 +166,11 @@ bool pv_hdf5(ui_preview *p, pv_src *s)
 
 	pv_size(s->size, size);
 	pv_type(p, "application/x-hdf5", "HDF5");
-	if (s->size > PV_MAX_READ) {
-		pv_addf(p, "HDF5 file, superblock version %u, %s", s->headlen > 8 ? s->head[8] : 0, size);
-		pv_add(p, xstrdup("(larger than 64 MiB: its tree is not read)"));
-		return true;
-	}
-	unsigned char *img = xmalloc((size_t)s->size);
-	memcpy(img, s->head, s->headlen);
-	if (s->size > s->headlen &&
-	    pv_read(s, s->headlen, img + s->headlen, (size_t)(s->size - s->headlen)) < 0) {
-		pv_addf(p, "HDF5 file could not be read: %s", pv_error());
-		free(img);
-		return true;
-	}
 	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-	hid_t f = H5LTopen_file_image(img, (size_t)s->size, H5LT_FILE_IMAGE_DONT_COPY |
-								   H5LT_FILE_IMAGE_DONT_RELEASE);
+	hid_t f = pv_hdf5_open(s);
 	if (f < 0) {
-		pv_addf(p, "damaged HDF5 file: libhdf5 cannot open it (%s)", size);
-		free(img);
+		pv_addf(p, "%s HDF5 file: libhdf5 cannot open it (%s)",
+			pv_hdf5_over_budget() ? "unread" : "damaged", size);
 		return true;
 	}
 	walk w = {p, 0};
@@ -192,10 +178,11 @@ bool pv_hdf5(ui_preview *p, pv_src *s)
 	pv_add(p, xstrdup("/"));
 	attributes(p, f, "  ");
 	if (H5Ovisit(f, H5_INDEX_NAME, H5_ITER_INC, visit_cb, &w) < 0)
-		pv_add(p, xstrdup("damaged HDF5 file: its tree could not be read in full"));
+		pv_add(p, xstrdup(pv_hdf5_over_budget()
+					  ? "(the rest of the tree was not read: past the preview's reads)"
+					  : "damaged HDF5 file: its tree could not be read in full"));
 	else if (w.objects > HDF5_OBJECTS)
 		pv_addf(p, "(the first %d objects)", HDF5_OBJECTS);
 	H5Fclose(f);
-	free(img);
 	return true;
 }
