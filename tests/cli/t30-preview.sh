@@ -64,7 +64,7 @@ standin V VERSION1 2 :
 # ============================================== every file, full screen (f)
 good="big.json bundle.tar bundle.zip data.h5 gzip.parquet labels.npy model.safetensors pair.npz
 pipes.csv rows.jsonl rows.jsonl.zst semicolon.csv shape.bmp shape.gif shape.jpg shape.png shape.tiff
-shape.webp snappy.parquet state.pkl table.csv.gz table.parquet utf16.txt weights.npy zstd.parquet"
+shape.webp snappy.parquet spread.h5 state.pkl table.csv.gz table.parquet utf16.txt weights.npy zstd.parquet"
 bad="badjson.safetensors badpage.parquet badshape.npy cut.csv.gz cut.h5 cut.jpg cut.npy cut.npz cut.parquet
 cut.png cut.safetensors cut.tar cut.zip fake.pkl nested.parquet"
 # the Files pane lists bad/ then good/, each sorted by name

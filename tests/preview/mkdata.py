@@ -49,6 +49,13 @@ with h5py.File(path("data.h5"), "w", track_order=False) as f:
     g.create_dataset("labels", data=np.arange(4, dtype="<i8"), track_times=False)
     f.create_dataset("names", data=np.array([b"a", b"bc"]), track_times=False)
 
+# datasets written one after the other: each object header lies after the
+# data before it, 300 KiB apart, beyond what a preview reads (the head and two
+# 256 KiB blocks)
+with h5py.File(path("spread.h5"), "w") as f:
+    for i in range(6):
+        f.create_dataset("part%d" % i, data=np.full(300 * 1024, i, dtype="u1"), track_times=False)
+
 with open(path("state.pkl"), "wb") as f:
     pickle.dump({"epoch": 3, "lr": 0.01}, f, protocol=4)
 
