@@ -13,8 +13,9 @@
 #    an in-memory 80x24 screen) down the Files pane to it and full screen,
 #    with --debug: the GET requests for the file's content object are
 #    counted in its log, and the whole run is timed (median of RUNS), as
-#    is a run that opens only a 1-byte file (the cost of starting, listing
-#    and the previews passed on the way, subtracted).
+#    is a run that opens only a 1-byte file (the cost of starting and
+#    listing, subtracted). Each file is alone in a folder, so that moving
+#    to it previews nothing else.
 #    Target: at most 3 requests for every kind.
 # 2. Key latency while the image decodes: the browser is not asynchronous
 #    yet, so a key pressed while the image preview loads waits for it; the
@@ -111,8 +112,14 @@ awk -v n="$SIZE_MB" 'BEGIN { print "id,name,score"; for (i = 0; i < n * 26000; i
 	head -c "$((SIZE_MB << 20))" | gzip -1 >"$F/big.csv.gz"
 awk -v n="$SIZE_MB" 'BEGIN { printf "{\"items\": ["; for (i = 0; i < n * 24000; i++) printf "{\"id\": %d, \"name\": \"item %d\"},", i, i; print "{}]}" }' >"$F/big.json"
 awk -v n="$SIZE_MB" 'BEGIN { for (i = 0; i < n * 16000; i++) printf "line %d of a large text file\n", i }' >"$F/big.txt"
-printf 'x' >"$F/a-baseline.txt"
+printf 'x' >"$F/big.a-baseline.txt"
 ls -l "$F" >"$W/files.txt"
+# each file alone in a folder named for its kind, so that reaching it previews nothing else
+for f in "$F"/*; do
+	b=${f##*/} k=${b#big.}
+	mkdir "$F/$k.d" && mv "$f" "$F/$k.d/$b"
+done
+for d in "$F"/*.d; do mv "$d" "${d%.d}"; done
 
 # ---- the server and the version ---------------------------------------------------
 RGWDIR=$W/rgw
@@ -132,9 +139,9 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 run_preview() { # NAME: prints "requests milliseconds" of opening NAME full screen
 	local name=$1 key n r t0 t1
 	key=$("$PY" -c 'import json,sys; print([f["sha256"] for f in json.load(open(sys.argv[1])) if f["name"]==sys.argv[2]][0])' "$W/list.json" "$name")
-	# j steps down the Files pane (sorted by name) to the file: one preview of each file passed
-	steps=$(ls "$F" | grep -n -x -F "$name" | cut -d: -f1)
-	{ for r in $(seq 2 "$steps"); do echo j; done; printf 'f\n:dump %s\n' "$W/logs/$name.screen"; } >"$W/script"
+	# each file is alone in a folder: j steps over folders (no reads), Enter shows the file
+	steps=$(ls "$F" | grep -n -x -F "${name#big.}" | cut -d: -f1)
+	{ for r in $(seq 2 "$steps"); do echo j; done; printf '<Enter> f\n:dump %s\n' "$W/logs/$name.screen"; } >"$W/script"
 	for r in $(seq "$RUNS"); do
 		t0=$(date +%s%N)
 		VDS_UI_SCRIPT=$W/script "$VDS" --debug browse big:latest >/dev/null 2>"$W/logs/$name.debug" ||
@@ -145,14 +152,14 @@ run_preview() { # NAME: prints "requests milliseconds" of opening NAME full scre
 	n=$(grep -c "GET .*${key:2}" "$W/logs/$name.debug" || true)
 	echo "$n $(cat "$W/ms")"
 }
-read -r _ base_ms < <(run_preview a-baseline.txt)
+read -r _ base_ms < <(run_preview big.a-baseline.txt)
 printf '%-16s %9s %9s %11s  %s\n' file MiB requests "ms (-base)" "first line of the preview" | tee "$W/results.txt"
 for f in big.npy big.safetensors big.parquet big.h5 big.tar big.zip big.csv.gz big.json big.txt big.jpg; do
 	read -r req ms < <(run_preview "$f")
-	size=$(stat -c %s "$F/$f")
+	size=$(stat -c %s "$F/${f#big.}/$f")
 	first=$(sed -n 6p "$W/logs/$f.screen" | cut -c2-50)
 	printf '%-16s %9s %9s %11s  %s\n' "$f" "$((size >> 20))" "$req" "$((ms - base_ms))" "$first" | tee -a "$W/results.txt"
 done
 echo "baseline (a 1-byte file: start, listing and one read): $base_ms ms" | tee -a "$W/results.txt"
-echo "key latency while the $(($(stat -c %s "$F/big.jpg") >> 20)) MiB image decodes: the big.jpg row (the browser waits for it)" |
+echo "key latency while the $(($(stat -c %s "$F/jpg/big.jpg") >> 20)) MiB image decodes: the big.jpg row (the browser waits for it)" |
 	tee -a "$W/results.txt"
