@@ -87,7 +87,7 @@ with h5py.File(p("big.h5"), "w") as f:
     f.create_dataset("x", shape=(size // 8,), dtype="<f8", fillvalue=0)
     f["x"][-1] = 1.0  # allocates the whole dataset
 # an image of about IMAGE_MB: noise compresses little
-side = int((image_mb * 1.05 * 2**20 / 1.5) ** 0.5)
+side = int((image_mb * 1.05 * 2**20 / 0.78) ** 0.5)
 rng = np.random.default_rng(1)
 Image.fromarray(rng.integers(0, 256, (side, side, 3), dtype=np.uint8)).save(p("big.jpg"), quality=85)
 PYEOF
@@ -123,7 +123,7 @@ for d in "$F"/*.d; do mv "$d" "${d%.d}"; done
 
 # ---- the server and the version ---------------------------------------------------
 RGWDIR=$W/rgw
-mem=$(($(du -sm "$F" | cut -f1) * 2 + 512))
+mem=$(($(du -sm --apparent-size "$F" | cut -f1) * 13 / 10 + 512))
 S3_RGW_MEM_MB=$mem sh "$RGW_SH" start "$RGWDIR" >/dev/null
 . "$RGWDIR/env"
 sp=$("$VDS" storageProviders create s3 --name rgw --bucket "$S3_BUCKET" --endpoint "$S3_ENDPOINT" \
@@ -132,13 +132,13 @@ sp=$("$VDS" storageProviders create s3 --name rgw --bucket "$S3_BUCKET" --endpoi
 "$VDS" datasets create --name big --storageProviderId "$sp" >/dev/null
 echo "preview.sh: committing $(du -sh "$F" | cut -f1) to radosgw" >&2
 "$VDS" datasets versions create --id big --source-path "$F/" --message big >/dev/null
-"$VDS" datasets files list --id big:latest --json >"$W/list.json"
+"$VDS" datasets files list --id big:latest --recursive --json >"$W/list.json"
 
 # ---- previews ------------------------------------------------------------------------
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 run_preview() { # NAME: prints "requests milliseconds" of opening NAME full screen
 	local name=$1 key n r t0 t1
-	key=$("$PY" -c 'import json,sys; print([f["sha256"] for f in json.load(open(sys.argv[1])) if f["name"]==sys.argv[2]][0])' "$W/list.json" "$name")
+	key=$("$PY" -c 'import json,sys; print([f["sha256"] for f in json.load(open(sys.argv[1])) if f["path"].split("/")[-1]==sys.argv[2]][0])' "$W/list.json" "$name")
 	# each file is alone in a folder: j steps over folders (no reads), Enter shows the file
 	steps=$(ls "$F" | grep -n -x -F "${name#big.}" | cut -d: -f1)
 	{ for r in $(seq 2 "$steps"); do echo j; done; printf '<Enter> f\n:dump %s\n' "$W/logs/$name.screen"; } >"$W/script"
