@@ -106,17 +106,21 @@ if command -v script >/dev/null; then
 		"$(count '\^7\^\[7;2H\^_Ga=T,f=32,s=400,v=200,c=40,r=10,m=1\^')" 1
 	is "kitty: the image is deleted when the browser ends" "$(count '\^_Ga=d\^')" 1
 	gfx sixel TERM=xterm-256color
+	is "sixel: the browser ran" "$rc" 0
 	is "sixel: a picture of 400 x 198 pixels where the blocks start" \
 		"$(count '\^\[7;2H\^P0;1;0q"1;1;400;198')" 1
 	gfx colour TERM=xterm-256color
+	is "colour: the browser ran" "$rc" 0
 	is "colour: 10 rows of coloured blocks, each at its place" \
 		"$(grep -o '\^\[[0-9]*;2H\^\[' "$T/tty" | sort -u | wc -l)" 10
 	gfx "" TERM=vt100
 	is "TERM=vt100: no picture, no colour blocks" "$(count -e '\^_G' -e '38;2;' -e '\^P0;')" 0
-	gfx kitty TERM=xterm-kitty NO_COLOR=1
+	is "TERM=vt100: the browser ran" "$rc" 0
+	gfx kitty TERM=xterm-256color NO_COLOR=1
+	is "NO_COLOR: the browser ran" "$rc" 0
 	is "NO_COLOR: no picture, no colour blocks" "$(count -e '\^_G' -e '38;2;' -e '\^P0;')" 0
 else
-	for n in 1 2 3 4 5 6 7; do ok "graphics through a terminal # SKIP no script(1)"; done
+	for n in 1 2 3 4 5 6 7 8 9 10 11; do ok "graphics through a terminal # SKIP no script(1)"; done
 fi
 
 # ======================================= content missing or not matching
