@@ -63,7 +63,7 @@ standin V VERSION1 2 :
 
 # ============================================== every file, full screen (f)
 good="big.json bundle.tar bundle.zip data.h5 gzip.parquet labels.npy model.safetensors pair.npz
-pipes.csv rows.jsonl rows.jsonl.zst semicolon.csv shape.bmp shape.gif shape.jpg shape.png shape.tiff
+photo.jpg pipes.csv rows.jsonl rows.jsonl.zst semicolon.csv shape.bmp shape.gif shape.jpg shape.png shape.tiff
 shape.webp snappy.parquet spread.h5 state.pkl table.csv.gz table.parquet utf16.txt weights.npy zstd.parquet"
 bad="badjson.safetensors badpage.parquet badshape.npy cut.csv.gz cut.h5 cut.jpg cut.npy cut.npz cut.parquet
 cut.png cut.safetensors cut.tar cut.zip fake.pkl nested.parquet"
@@ -132,6 +132,12 @@ run obj good/pipes.csv
 PIPES=$(object_key "$(cat "$T/out")")
 run obj good/labels.npy
 LABELS=$(object_key "$(cat "$T/out")")
+run obj good/photo.jpg
+PHOTO=$(object_key "$(cat "$T/out")")
+# the photo (read whole, beyond the first 64 KiB) with one byte changed near its end
+"$PY" -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[-100] ^= 1; sys.stdout.buffer.write(b)' \
+	"$G/photo.jpg" >"$T/photo"
+store_put "$PHOTO" "$T/photo"
 printf 'id|label\n1|cow\n2|dog\n' >"$T/flipped"
 store_put "$PIPES" "$T/flipped"
 store_rm "$LABELS"
@@ -139,10 +145,13 @@ keys <<EOF
 j <Enter> j j j j j f
 :dump $D/missing
 f j j j f
+:dump $D/mismatch-image
+f j f
 :dump $D/mismatch
 EOF
 run ui browse "$DS:$V"
 ran "previews of damaged content"
 screen missing
 screen mismatch
+screen mismatch-image
 done_testing

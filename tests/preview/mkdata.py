@@ -72,6 +72,10 @@ img.save(path("shape.bmp"))
 img.save(path("shape.tiff"))
 img.save(path("shape.webp"), lossless=True)
 
+# an image larger than a preview's first read (noise compresses little)
+rng = np.random.default_rng(7)
+Image.fromarray(rng.integers(0, 256, (200, 300, 3), dtype=np.uint8)).save(path("photo.jpg"), quality=95)
+
 # ---- texts
 with open(path("utf16.txt"), "wb") as f:
     f.write("caf\u00e9 au lait\nna\u00efve\n".encode("utf-16"))  # with a BOM

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/evp.h>
+
 #include "pv.h"
 #include "util.h"
 
@@ -96,4 +98,28 @@ void pv_csv_cell(strbuf *sb, const char *cell)
 		sb_addc(sb, *cell == '\n' ? ' ' : *cell);
 	}
 	sb_addc(sb, '"');
+}
+
+bool pv_check_whole(ui_preview *p, pv_src *s, const unsigned char *rest, size_t len)
+{
+	unsigned char md[32];
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+
+	if (!s->sha || !c || s->headlen + (uint64_t)len != s->size) {
+		EVP_MD_CTX_free(c);
+		return true; /* nothing to check against: said unchecked */
+	}
+	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+	EVP_DigestUpdate(c, s->head, s->headlen);
+	EVP_DigestUpdate(c, rest, len);
+	EVP_DigestFinal_ex(c, md, NULL);
+	EVP_MD_CTX_free(c);
+	s->checked = true;
+	if (!memcmp(md, s->sha, 32))
+		return true;
+	char hex[65];
+	vds_sha256_hex(md, hex);
+	pv_add(p, xstrdup("content does not match its SHA-256"));
+	pv_addf(p, "the store's object hashes to %s", hex);
+	return false;
 }

@@ -4,7 +4,8 @@
  * where the decoder can (JPEG scales while it decodes), and drawn as a
  * thumbnail of Unicode block characters by libchafa. Dimensions, mode and
  * size come first. Two requests: the head, then the rest of the file (up to
- * PV_MAX_READ; a larger image shows its dimensions only).
+ * PV_MAX_READ, checked against its SHA-256 then; a larger image shows its
+ * dimensions only).
  */
 #include "config.h"
 
@@ -110,6 +111,13 @@ bool pv_image(ui_preview *p, pv_src *s, const char *mime)
 		if (pv_read(s, s->headlen, rest, n) < 0) {
 			pv_type(p, mime, "image");
 			pv_addf(p, "image could not be read: %s", pv_error());
+			g_free(rest);
+			gdk_pixbuf_loader_close(l, NULL);
+			g_object_unref(l);
+			return true;
+		}
+		if (!pv_check_whole(p, s, rest, n)) { /* the lines say so */
+			pv_type(p, "?", "damaged");
 			g_free(rest);
 			gdk_pixbuf_loader_close(l, NULL);
 			g_object_unref(l);

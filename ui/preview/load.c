@@ -115,12 +115,14 @@ void preview_load(ui_preview *p, pv_src *s, const unsigned char sha[32])
 	}
 	s->head = head;
 	s->headlen = want;
+	s->sha = sha;
+	s->checked = false;
 	if (!want)
 		preview_render(p, s->name, head, 0, 0);
 	else
 		pv_render(p, s);
 	p->requests = s->requests;
-	if (want < s->size) {
+	if (want < s->size && !s->checked) {
 		char total[32], read[32];
 		pv_size(s->size, total);
 		pv_size(s->bytes, read);

@@ -32,10 +32,18 @@ typedef struct pv_src {
 	size_t headlen;            /* how many */
 	unsigned requests;         /* reads made so far, the head's included */
 	uint64_t bytes;            /* bytes they read */
+	const unsigned char *sha;  /* the SHA-256 the content must have */
+	bool checked;              /* a kind read it whole and checked it (matching or not) */
 } pv_src;
 
 /* Reads [OFF, OFF + LEN) of S into BUF, from the head when it holds them; -1 with *ERR set if short. */
 int pv_read(pv_src *s, uint64_t off, void *buf, size_t len);
+/*
+ * For a kind that read S whole, in two parts (the head, then REST of LEN
+ * bytes): checks it against its SHA-256 (S is then checked). True if it
+ * matched; false after adding to P the lines that say it does not.
+ */
+bool pv_check_whole(ui_preview *p, pv_src *s, const unsigned char *rest, size_t len);
 /* The last pv_read() error (a static string or vds_errmsg()). */
 const char *pv_error(void);
 
