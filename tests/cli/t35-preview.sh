@@ -1,5 +1,5 @@
 #!/bin/sh
-# t30-preview: the browser's previews by kind (ui/preview/), on files the
+# t35-preview: the browser's previews by kind (ui/preview/), on files the
 # test makes with Debian's tools (python3-numpy, python3-h5py, python3-pil,
 # tar, zip, gzip, zstd; Parquet through tests/preview/mkdata.py's own
 # writer): arrays, tables, archives, compressed files, images as blocks,

@@ -1,3 +1,0 @@
-#!/bin/sh
-# tests/cli/t30-preview.sh against a real radosgw of its own.
-exec sh "$VDS_SRCDIR/tests/s3/run.sh" rgw tests/cli/t30-preview.sh
