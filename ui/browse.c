@@ -382,6 +382,7 @@ void ui_draw(ui *u)
 	if (u->form.active)
 		form_draw(u); /* shows the cursor in its field */
 	doupdate();
+	preview_overlay(u);
 }
 
 /* ---- keys ----------------------------------------------------------------- */
@@ -745,6 +746,7 @@ int vds_browse(vds_ctx *ctx, const char *ref)
 	picker_free(&u);
 	diff_view_free(&u);
 	details_view_free(&u);
+	preview_overlay_end();
 	endwin();
 	delscreen(scr);
 	if (devnull)

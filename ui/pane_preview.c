@@ -37,22 +37,22 @@ void ui_load_preview(ui *u)
 		u->preview.nlines = 1;
 		return;
 	}
+	if (current.type != VDS_LINK) {
+		const char *base = strrchr(u->preview_path, '/');
+		preview_content(&u->preview, u->ctx, u->ds, &current, base ? base + 1 : u->preview_path);
+		return;
+	}
 	size_t want = current.size < PREVIEW_BYTES ? (size_t)current.size : PREVIEW_BYTES;
 	buf = xmalloc(want + 1);
 	if (want && vds_content_read(u->ctx, u->ds, current.sha256, 0, buf, want, &got) < 0) {
 		ui_message(u, true, "%s", vds_errmsg());
 		got = 0;
 	}
-	if (current.type == VDS_LINK) {
-		buf[got] = '\0';
-		u->preview.mime = xstrdup("inode/symlink");
-		u->preview.lines = xcalloc(1, sizeof(char *));
-		u->preview.lines[0] = xasprintf("symbolic link to %s", (char *)buf);
-		u->preview.nlines = 1;
-	} else {
-		const char *base = strrchr(u->preview_path, '/');
-		preview_render(&u->preview, base ? base + 1 : u->preview_path, buf, got, current.size);
-	}
+	buf[got] = '\0';
+	u->preview.mime = xstrdup("inode/symlink");
+	u->preview.lines = xcalloc(1, sizeof(char *));
+	u->preview.lines[0] = xasprintf("symbolic link to %s", (char *)buf);
+	u->preview.nlines = 1;
 	free(buf);
 }
 
@@ -96,6 +96,8 @@ void ui_draw_preview(ui *u, WINDOW *w, bool framed)
 	}
 	size_t rows = bottom > y ? (size_t)(bottom - y) : 0;
 	u->preview_rows = rows;
+	getbegyx(w, u->preview_y, u->preview_x);
+	u->preview_y += y, u->preview_x += x, u->preview_width = inner;
 	if (u->preview.nlines > rows && u->preview_top > u->preview.nlines - rows)
 		u->preview_top = u->preview.nlines - rows;
 	if (u->preview.nlines <= rows)

@@ -278,6 +278,11 @@ void preview_render(ui_preview *p, const char *name, const unsigned char *buf, s
 	render_hex(p, buf, len);
 }
 
+void preview_table(ui_preview *p, const char *buf, size_t len, char sep)
+{
+	render_table(p, buf, len, sep);
+}
+
 void preview_release(ui_preview *p)
 {
 	for (size_t i = 0; i < p->nlines; i++)
@@ -285,5 +290,6 @@ void preview_release(ui_preview *p)
 	free(p->lines);
 	free(p->mime);
 	free(p->describe);
+	free(p->graphics);
 	memset(p, 0, sizeof(*p));
 }

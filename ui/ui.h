@@ -146,6 +146,11 @@ typedef struct ui_preview {
 	char **lines;   /* rendered lines (raw; escaped when drawn) */
 	size_t nlines;
 	bool truncated; /* only the first bytes were read */
+	unsigned requests; /* reads of the content it took (ui/preview/) */
+	char *graphics;    /* an image for the terminal beyond its blocks, or NULL */
+	int gfx_mode;      /* its kind (enum pv_gfx) */
+	int gfx_cols, gfx_rows; /* the cells it covers */
+	size_t gfx_line;   /* the line of lines where it starts */
 } ui_preview;
 
 /* Renders a preview of BUF (the first LEN bytes of a file of SIZE bytes). */
@@ -153,6 +158,17 @@ void preview_render(ui_preview *p, const char *name, const unsigned char *buf, s
 		    unsigned long long size);
 /* Frees what P owns. */
 void preview_release(ui_preview *p);
+/* Renders CSV-like text BUF (LEN bytes) as a table of columns split at SEP. */
+void preview_table(ui_preview *p, const char *buf, size_t len, char sep);
+
+/* ---- preview/: previews by kind, read by ranges (no curses here) --------- */
+
+struct pv_src;
+/* Reads the file of S (as few bytes as its kind needs) and renders it into P. */
+void preview_load(ui_preview *p, struct pv_src *s, const unsigned char sha[32]);
+/* Previews entry E (named NAME) of dataset DS into P, reading through CTX. */
+void preview_content(ui_preview *p, vds_ctx *ctx, const char *ds, const vds_entry *e,
+		     const char *name);
 
 /* ---- form.c: forms, prompts and confirmations ------------------------------ */
 
@@ -328,6 +344,8 @@ struct ui {
 	char preview_path[4096];
 	size_t preview_top;
 	size_t preview_rows; /* text rows the preview showed when last drawn */
+	int preview_y, preview_x; /* where on the screen its first text row was drawn */
+	int preview_width;        /* and how wide */
 	bool datasets_failed; /* the dataset list could not be read */
 };
 
@@ -348,6 +366,10 @@ void ui_select_version(ui *u, const char *ver, const char *tag);
 void ui_load_preview(ui *u);
 /* Draws the preview into W (full-screen or in its pane). */
 void ui_draw_preview(ui *u, WINDOW *w, bool framed);
+/* After the screen is drawn: writes the preview's image over its blocks (preview_overlay.c). */
+void preview_overlay(ui *u);
+/* Before the browser ends: removes a picture the overlay left on the terminal. */
+void preview_overlay_end(void);
 /* Reloads everything, keeping the dataset, version and folder where they are. */
 void ui_refresh(ui *u);
 /* Reloads the panes when a job has ended since the last look. */

@@ -5,8 +5,8 @@
  *   mkarchive FORMAT OUT ENTRY...
  *
  * FORMAT is one of tar (POSIX tar), tgz (tar + gzip), tbz2 (tar + bzip2),
- * txz (tar + xz), zst (tar + zstd, an error where libarchive cannot write it)
- * or zip. OUT is the archive file written. Each ENTRY adds one archive entry,
+ * txz (tar + xz), zst (tar + zstd, an error where libarchive cannot write it),
+ * zip or 7z. OUT is the archive file written. Each ENTRY adds one archive entry,
  * in the order given:
  *
  *   f:NAME=TEXT     a regular file, mode 0644, holding TEXT
@@ -85,9 +85,13 @@ static void set_format(struct archive *a, const char *format)
 		check(a, archive_write_set_format_zip(a), "zip");
 		return;
 	}
+	if (strcmp(format, "7z") == 0) {
+		check(a, archive_write_set_format_7zip(a), "7z");
+		return;
+	}
 	if (strcmp(format, "tar") != 0 && strcmp(format, "tgz") != 0 &&
 	    strcmp(format, "tbz2") != 0 && strcmp(format, "txz") != 0 && strcmp(format, "zst") != 0)
-		fail("unknown format '%s' (use tar, tgz, tbz2, txz, zst or zip)", format);
+		fail("unknown format '%s' (use tar, tgz, tbz2, txz, zst, zip or 7z)", format);
 	check(a, archive_write_set_format_pax_restricted(a), "tar");
 	if (strcmp(format, "tgz") == 0) {
 		r = archive_write_add_filter_gzip(a);

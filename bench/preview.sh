@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# preview.sh - how many requests, and how long, does a preview of each kind
+# take on a large file in an S3 bucket?
+#
+# Starts a private radosgw (tests/s3/rgw.sh, data in RAM) and commits one
+# version holding a file of SIZE MiB of each kind the browser previews (the
+# bytes beyond a kind's structure are zeros or repeated text): .npy,
+# .safetensors, .parquet (the footer at the end), .h5, .tar and .zip (a
+# small member after a large one), .csv.gz, .json, a plain text, and an
+# IMAGE MiB JPEG (noise, 8000 x 8000 or larger) for the decoding time.
+#
+# 1. For each file, the browser is driven by a key script (VDS_UI_SCRIPT,
+#    an in-memory 80x24 screen) down the Files pane to it and full screen,
+#    with --debug: the GET requests for the file's content object are
+#    counted in its log, and the whole run is timed (median of RUNS), as
+#    is a run that opens only a 1-byte file (the cost of starting and
+#    listing, subtracted). Each file is alone in a folder, so that moving
+#    to it previews nothing else.
+#    Target: at most 3 requests for every kind.
+# 2. Key latency while the image decodes: the browser is not asynchronous
+#    yet, so a key pressed while the image preview loads waits for it; the
+#    extra time of the image's run over the baseline is that wait.
+#
+# Usage: bench/preview.sh [--size-mb 1024] [--image-mb 50] [--runs 3] [--keep] [OUTDIR]
+#   OUTDIR defaults to ./bench/out; everything is written below OUTDIR/preview.
+#   VDS_BIN names the vds binary (default: ../vds next to this script).
+#   Needs python3-numpy, python3-h5py, python3-pil, zip, radosgw.
+set -euo pipefail
+
+SIZE_MB=1024
+IMAGE_MB=50
+RUNS=3
+KEEP=0
+OUT=./bench/out
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+bench_args preview.sh "size-mb:SIZE_MB image-mb:IMAGE_MB runs:RUNS" "$@"
+VDS=${VDS_BIN:-$here/../vds}
+[ -x "$VDS" ] || { echo "preview.sh: no vds binary at $VDS (set VDS_BIN)" >&2; exit 1; }
+VDS=$(cd "$(dirname "$VDS")" && pwd)/$(basename "$VDS")
+RGW_SH=$here/../tests/s3/rgw.sh
+PY=/usr/bin/python3
+sh "$RGW_SH" available || { echo "preview.sh: radosgw is not installed ($RGW_SH install)" >&2; exit 1; }
+
+mkdir -p "$OUT"
+W=$(cd "$OUT" && pwd)/preview
+rm -rf "$W"
+mkdir -p "$W/files" "$W/logs"
+export HOME=$W/userhome VDS_HOME=$W/home TZ=UTC LC_ALL=C.UTF-8 TERM=vt100 LINES=24 COLUMNS=80
+unset XDG_CONFIG_HOME XDG_DATA_HOME XDG_CACHE_HOME VDS_DATADIR NO_COLOR VDS_GRAPHICS
+mkdir -p "$HOME"
+RGWDIR=
+bench_on_exit() {
+	if [ -n "$RGWDIR" ]; then
+		sh "$RGW_SH" stop "$RGWDIR" || true
+		RGWDIR=
+	fi
+}
+bench_init preview.sh $(((SIZE_MB * 10 + IMAGE_MB) * 1024 * 2))
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+
+# ---- the files ------------------------------------------------------------------
+echo "preview.sh: writing the files ($SIZE_MB MiB each, a $IMAGE_MB MiB image) in $W/files" >&2
+F=$W/files
+"$PY" - "$F" "$SIZE_MB" "$IMAGE_MB" <<'PYEOF'
+import json, os, random, struct, subprocess, sys
+import h5py, numpy as np
+from PIL import Image
+out, size, image_mb = sys.argv[1], int(sys.argv[2]) << 20, int(sys.argv[3])
+p = lambda n: os.path.join(out, n)
+def pad(name, head, total, tail=b""):
+    with open(p(name), "wb") as f:
+        f.write(head)
+        f.truncate(total - len(tail))
+        f.seek(0, 2)
+        f.write(tail)
+n = (size - 128) // 4
+np.save(p("big.npy"), np.zeros(1, dtype="<f4"))
+hdr = open(p("big.npy"), "rb").read()[:128].replace(b"(1,)", b"(%d,)" % n)[:128]
+hdr = hdr[:10] + hdr[10:127].ljust(117, b" ") + b"\n"
+pad("big.npy", hdr, 128 + 4 * n)
+h = json.dumps({"w": {"dtype": "F32", "shape": [size // 4 - 64], "data_offsets": [0, size - 256]}}).encode()
+h += b" " * (-len(h) % 8)
+pad("big.safetensors", struct.pack("<Q", len(h)) + h, 8 + len(h) + size - 256)
+with h5py.File(p("big.h5"), "w") as f:
+    f.create_dataset("x", shape=(size // 8,), dtype="<f8", fillvalue=0)
+    f["x"][-1] = 1.0  # allocates the whole dataset
+# an image of about IMAGE_MB: noise compresses little
+side = int((image_mb * 1.05 * 2**20 / 0.78) ** 0.5)
+rng = np.random.default_rng(1)
+Image.fromarray(rng.integers(0, 256, (side, side, 3), dtype=np.uint8)).save(p("big.jpg"), quality=85)
+PYEOF
+# Parquet: the test suite's small file, its pages first, SIZE of zeros before its footer
+"$PY" "$here/../tests/preview/mkdata.py" "$W/small" >/dev/null
+"$PY" - "$W/small/snappy.parquet" "$F/big.parquet" "$SIZE_MB" <<'PYEOF'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+m = struct.unpack("<I", b[-8:-4])[0]
+cut = len(b) - 8 - m
+with open(sys.argv[2], "wb") as f:
+    f.write(b[:cut])
+    f.truncate(cut + (int(sys.argv[3]) << 20))
+    f.seek(0, 2)
+    f.write(b[cut:])
+PYEOF
+truncate -s "${SIZE_MB}M" "$W/zeros.bin"
+echo "after the large member" >"$W/after.txt"
+(cd "$W" && tar -cf "$F/big.tar" zeros.bin after.txt && zip -q -0 "$F/big.zip" zeros.bin after.txt)
+rm -f "$W/zeros.bin"
+awk -v n="$SIZE_MB" 'BEGIN { print "id,name,score"; for (i = 0; i < n * 26000; i++) printf "%d,item %d,%d.5\n", i, i, i % 100 }' |
+	head -c "$((SIZE_MB << 20))" | gzip -1 >"$F/big.csv.gz"
+awk -v n="$SIZE_MB" 'BEGIN { printf "{\"items\": ["; for (i = 0; i < n * 24000; i++) printf "{\"id\": %d, \"name\": \"item %d\"},", i, i; print "{}]}" }' >"$F/big.json"
+awk -v n="$SIZE_MB" 'BEGIN { for (i = 0; i < n * 16000; i++) printf "line %d of a large text file\n", i }' >"$F/big.txt"
+printf 'x' >"$F/big.a-baseline.txt"
+ls -l "$F" >"$W/files.txt"
+# each file alone in a folder named for its kind, so that reaching it previews nothing else
+for f in "$F"/*; do
+	b=${f##*/} k=${b#big.}
+	mkdir "$F/$k.d" && mv "$f" "$F/$k.d/$b"
+done
+for d in "$F"/*.d; do mv "$d" "${d%.d}"; done
+
+# ---- the server and the version ---------------------------------------------------
+RGWDIR=$W/rgw
+mem=$(($(du -sm --apparent-size "$F" | cut -f1) * 13 / 10 + 512))
+S3_RGW_MEM_MB=$mem sh "$RGW_SH" start "$RGWDIR" >/dev/null
+. "$RGWDIR/env"
+sp=$("$VDS" storageProviders create s3 --name rgw --bucket "$S3_BUCKET" --endpoint "$S3_ENDPOINT" \
+	--prefix bench --accessKey "$S3_ACCESS_KEY" --secretAccessKey "$S3_SECRET_KEY" |
+	sed -n 's/^Created storage provider: //p')
+"$VDS" datasets create --name big --storageProviderId "$sp" >/dev/null
+echo "preview.sh: committing $(du -sh "$F" | cut -f1) to radosgw" >&2
+"$VDS" datasets versions create --id big --source-path "$F/" --message big >/dev/null
+"$VDS" datasets files list --id big:latest --recursive --json >"$W/list.json"
+
+# ---- previews ------------------------------------------------------------------------
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+run_preview() { # NAME: prints "requests milliseconds" of opening NAME full screen
+	local name=$1 key n r t0 t1
+	key=$("$PY" -c 'import json,sys; print([f["sha256"] for f in json.load(open(sys.argv[1])) if f["path"].split("/")[-1]==sys.argv[2]][0])' "$W/list.json" "$name")
+	# each file is alone in a folder: j steps over folders (no reads), Enter shows the file
+	steps=$(ls "$F" | grep -n -x -F "${name#big.}" | cut -d: -f1)
+	{ for r in $(seq 2 "$steps"); do echo j; done; printf '<Enter> f\n:dump %s\n' "$W/logs/$name.screen"; } >"$W/script"
+	for r in $(seq "$RUNS"); do
+		t0=$(date +%s%N)
+		VDS_UI_SCRIPT=$W/script "$VDS" --debug browse big:latest >/dev/null 2>"$W/logs/$name.debug" ||
+			echo "preview.sh: vds browse failed on $name (see $W/logs/$name.debug)" >&2
+		t1=$(date +%s%N)
+		echo $(((t1 - t0) / 1000000))
+	done | median >"$W/ms"
+	n=$(grep -c "GET .*${key:2}" "$W/logs/$name.debug" || true)
+	echo "$n $(cat "$W/ms")"
+}
+read -r _ base_ms < <(run_preview big.a-baseline.txt)
+printf '%-16s %9s %9s %11s  %s\n' file MiB requests "ms (-base)" "first line of the preview" | tee "$W/results.txt"
+for f in big.npy big.safetensors big.parquet big.h5 big.tar big.zip big.csv.gz big.json big.txt big.jpg; do
+	read -r req ms < <(run_preview "$f")
+	size=$(stat -c %s "$F/${f#big.}/$f")
+	first=$(sed -n 6p "$W/logs/$f.screen" | cut -c2-50)
+	printf '%-16s %9s %9s %11s  %s\n' "$f" "$((size >> 20))" "$req" "$((ms - base_ms))" "$first" | tee -a "$W/results.txt"
+done
+echo "baseline (a 1-byte file: start, listing and one read): $base_ms ms" | tee -a "$W/results.txt"
+echo "key latency while the $(($(stat -c %s "$F/jpg/big.jpg") >> 20)) MiB image decodes: the big.jpg row (the browser waits for it)" |
+	tee -a "$W/results.txt"
