@@ -139,7 +139,7 @@ static int l_read(vds_backend *b, const char *key, char **out, size_t *len)
 	return r;
 }
 
-/* Writes DATA into a new durable file in tmp/; sets *TMP (malloc'd). */
+/* Writes DATA into a new durable file in tmp/; sets *TMP (malloc'd), NULL on failure. */
 static int write_tmp(local_backend *lb, const char *key, const void *data, size_t len,
 		     char **tmp)
 {
@@ -147,12 +147,18 @@ static int write_tmp(local_backend *lb, const char *key, const void *data, size_
 	int fd;
 
 	*tmp = tmp_path(lb);
-	if ((fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)) < 0)
-		return vds_err_errno(errno, "create", *tmp);
+	if ((fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)) < 0) {
+		int r = vds_err_errno(errno, "create", *tmp);
+		free(*tmp);
+		*tmp = NULL;
+		return r;
+	}
 	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		int e = errno;
 		close(fd);
 		unlink(*tmp);
+		free(*tmp);
+		*tmp = NULL;
 		return vds_err_errno(e, "write", key);
 	}
 	close(fd);
@@ -172,55 +178,55 @@ static int sync_parent(char *path)
 	return r;
 }
 
-static int l_write(vds_backend *b, const char *key, const void *data, size_t len)
+/*
+ * Puts DATA at KEY through a durable temporary file: renamed over any old
+ * object, or with EXCL linked only if the name is free (*EXISTS is set when
+ * it was taken).
+ */
+static int place(local_backend *lb, const char *key, const void *data, size_t len, bool excl,
+		 bool *exists)
 {
-	local_backend *lb = (local_backend *)b;
 	char *tmp, *path = full_path(lb, key);
-	int r;
+	int r = write_tmp(lb, key, data, len, &tmp);
 
-	if ((r = write_tmp(lb, key, data, len, &tmp)) < 0) {
-		free(path);
-		return r;
-	}
-	if ((r = ensure_parent(path)) == 0) {
+	*exists = false;
+	if (r == 0 && (r = ensure_parent(path)) == 0) {
 		test_hold(key);
-		if (rename(tmp, path) < 0)
-			r = vds_err_errno(errno, "rename into", path);
+		if ((excl ? link(tmp, path) : rename(tmp, path)) == 0)
+			r = sync_parent(path);
+		else if (excl && errno == EEXIST)
+			*exists = true;
+		else
+			r = vds_err_errno(errno, excl ? "create" : "rename into", path);
 	}
-	if (r < 0)
-		unlink(tmp);
-	else
-		r = sync_parent(path);
+	if (r == 0 ? excl : tmp != NULL)
+		unlink(tmp); /* a link leaves the temporary name behind */
 	free(tmp);
 	free(path);
 	return r;
 }
 
+static int l_write(vds_backend *b, const char *key, const void *data, size_t len)
+{
+	bool exists;
+
+	return place((local_backend *)b, key, data, len, false, &exists);
+}
+
 static int l_create(vds_backend *b, const char *key, const void *data, size_t len)
 {
-	local_backend *lb = (local_backend *)b;
-	char *tmp, *path = full_path(lb, key), *cur;
+	char *cur;
 	size_t curlen;
-	int r;
+	bool exists;
+	int r = place((local_backend *)b, key, data, len, true, &exists);
 
-	if ((r = write_tmp(lb, key, data, len, &tmp)) < 0) {
-		free(path);
+	if (r < 0 || !exists)
 		return r;
-	}
-	if ((r = ensure_parent(path)) == 0) {
-		test_hold(key);
-		if (link(tmp, path) == 0)
-			r = sync_parent(path);
-		else if (errno != EEXIST)
-			r = vds_err_errno(errno, "create", path);
-		else if ((r = l_read(b, key, &cur, &curlen)) == 0) {
-			r = curlen == len && !memcmp(cur, data, len) ? 0 : CREATE_EXISTS;
-			free(cur);
-		}
-	}
-	unlink(tmp);
-	free(tmp);
-	free(path);
+	if ((r = l_read(b, key, &cur, &curlen)) < 0)
+		return r;
+	/* holding exactly these bytes: an earlier attempt of ours */
+	r = curlen == len && !memcmp(cur, data, len) ? 0 : CREATE_EXISTS;
+	free(cur);
 	return r;
 }
 

@@ -163,13 +163,3 @@ int json_write(vds_backend *b, const char *key, const cJSON *j)
 	free(text);
 	return r;
 }
-
-int json_create(vds_backend *b, const char *key, const cJSON *j)
-{
-	size_t len;
-	char *text = record_json_text(j, &len);
-	int r = b->ops->create(b, key, text, len);
-
-	free(text);
-	return r;
-}

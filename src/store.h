@@ -95,8 +95,6 @@ void record_changes_plain(char *text, size_t *len);
 int json_read(vds_backend *b, const char *key, cJSON **out);
 /* Writes J as record KEY (replacing it), with its checksum. */
 int json_write(vds_backend *b, const char *key, const cJSON *j);
-/* Writes J as record KEY only if KEY does not exist (see backend create()). */
-int json_create(vds_backend *b, const char *key, const cJSON *j);
 /* String member NAME of J, or "" if absent. */
 const char *json_str(const cJSON *j, const char *name);
 /* Sorted child names of PREFIX; free with names_free(). */
