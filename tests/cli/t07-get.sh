@@ -16,12 +16,10 @@ put_object() {
 craft_version() {
 	_m=$(put_object "$3")
 	_vk="datasets/$1/versions/$2"
-	printf '{"id":"%s","message":"crafted","created":"2024-01-01T00:00:00.000000Z"}\n' "$2" \
-		>"$T/version.json"
-	printf '{"committed":"2024-01-01T00:00:01.000000Z","message":"crafted","manifest":"%s","files":%s,"size":%s,"changes":[]}\n' \
-		"$_m" "$4" "$5" >"$T/commit.json"
-	store_put "$_vk/version.json" "$T/version.json"
-	store_put "$_vk/commit/00060c5a3a1a8c00-aaaaaaaa.json" "$T/commit.json"
+	printf '{"id":"%s","message":"crafted","created":"2024-01-01T00:00:00.000000Z"}\n' "$2" |
+		store_put_record "$_vk/version.json"
+	printf '{"committed":"2024-01-01T00:00:01.000000Z","message":"crafted","manifest":"%s","files":%s,"size":%s,"changes":[],"seal":"00060c5a3a1a8c00-aaaaaaaa"}\n' \
+		"$_m" "$4" "$5" | store_put_record "$_vk/commit.json"
 }
 
 # nothing_in DIR: true if DIR is absent or empty

@@ -16,6 +16,7 @@ export VDS_HOME="$FX" VDS_NOW=$FIXTURE_NOW
 DS=$FIXTURE_IMAGES
 
 # ================================================================ the fixture
+# (a store of format 1: the first command upgrades it, and says so once)
 run vds datasets list
 expect "fixture: three datasets" 0 "$(cat <<EOF
 +--------+-----------------+------------------+
@@ -26,7 +27,7 @@ expect "fixture: three datasets" 0 "$(cat <<EOF
 | zeta   | $FIXTURE_ZETA | $FIXTURE_SP  |
 +--------+-----------------+------------------+
 EOF
-)" ""
+)" "vds: warning: the store of storage provider $FIXTURE_SP was upgraded to format 2 (older versions of vds refuse it)"
 run vds datasets versions list --id images
 expect "fixture: images has a draft and two tagged versions" 0 "$(cat <<EOF
 +-------------------------+-------------------------+------+
@@ -415,8 +416,8 @@ screen empty-store-keys
 
 cp -R "$FX" "$T/corrupt"
 sed "s|$FX|$T/corrupt|" "$FX/config.json" >"$T/corrupt/config.json"
-chmod u+w "$T/corrupt/store/datasets/$DS/dataset.json"
-echo 'garbage{' >"$T/corrupt/store/datasets/$DS/dataset.json"
+# a dataset record that carries its checksum but is no JSON object
+echo 'garbage{' | (VDS_HOME=$T/corrupt && store_put_record "datasets/$DS/dataset.json")
 keys <<EOF
 :dump $D/corrupt
 j k <Tab> j <Enter> f

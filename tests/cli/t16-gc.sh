@@ -51,8 +51,7 @@ objp() { object_key "$1"; }
 obj_of() { object_key "$(sha "$1")"; }
 # manifest DS:VER: the hash of a committed version's file list
 manifest() {
-	_c="datasets/${1%%:*}/versions/${1#*:}/commit"
-	for _r in $(store_ls "$_c"); do store_cat "$_c/$_r"; done |
+	store_cat "datasets/${1%%:*}/versions/${1#*:}/commit.json" |
 		sed -n 's/.*"manifest":[^"]*"\([0-9a-f]*\)".*/\1/p'
 }
 # size FILE: its size in bytes (0 if it is missing)
@@ -326,8 +325,7 @@ D5=$(new_version "$DS")
 put "$D5" "$S/keep/k2.txt"
 rec="datasets/$DS/versions/${D5#*:}/changes/$(store_ls "datasets/$DS/versions/${D5#*:}/changes")"
 store_cat "$rec" >"$T/rec.saved"
-printf 'vds-changes 1\nX nonsense\n' >"$T/rec.bad"
-store_put "$rec" "$T/rec.bad"
+printf 'vds-changes 1\nX nonsense\n' | store_put_record "$rec"
 run vds gc --grace 0
 expect "a draft whose change record is corrupt stops gc" 9 "" \
 	"vds: corrupt file list of $D5: line 2: malformed or unsafe entry"
