@@ -178,6 +178,8 @@ int vds_dataset_list(vds_ctx *ctx, vds_dataset **out, size_t *n);
 void vds_dataset_list_free(vds_dataset *v, size_t n);
 /* Finds a dataset by id, or by name when exactly one has it. */
 int vds_dataset_get(vds_ctx *ctx, const char *id_or_name, vds_dataset *out);
+/* Checks a dataset name as vds_dataset_create() does (one plain line, not empty). */
+int vds_dataset_name_check(const char *name);
 /* Creates a dataset on PROVIDER_ID (NULL: the default provider). */
 int vds_dataset_create(vds_ctx *ctx, const char *name, const char *description,
 		       const char *provider_id, vds_dataset *out);

@@ -118,7 +118,7 @@ void jobs_view_draw(ui *u)
 		u->jobs_cursor = n ? n - 1 : 0;
 	size_t top = u->jobs_cursor >= (size_t)list ? u->jobs_cursor - (size_t)list + 1 : 0;
 	if (n == 0)
-		draw_text(win, 1, 2, w - 4, "(no jobs yet: c, v, u, i, x, C, t, T, g and D start them)",
+		draw_text(win, 1, 2, w - 4, "(no jobs yet: c, v, u, i, x, C, t, T, S and D start them)",
 			  draw_attr(COL_DIM));
 	for (int y = 1; y <= list && top + (size_t)(y - 1) < n; y++) {
 		const vds_job_info *j = &v[top + (size_t)(y - 1)];

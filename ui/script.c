@@ -9,9 +9,14 @@
  *   :type some text         types the text, one key per character
  *   :resize COLS ROWS       resizes the screen
  *   :dump FILE              writes the screen to FILE
+ *   :dump-attrs FILE        writes the screen's attributes to FILE, a letter a cell:
+ *                           R reverse, U underline, B bold, . none (the first that applies)
  *   :wait                   waits until no background job is queued or running
  *   :wait-progress          waits until a running job has made some progress
  *   # comment
+ *
+ * $VDS_UI_OUTPUT, when set, names a file that gets the bytes meant for the
+ * terminal (the clipboard's OSC 52 among them) instead of /dev/null.
  */
 #include "config.h"
 
@@ -124,6 +129,23 @@ int screen_dump(const char *path)
 	return fclose(out);
 }
 
+/* Writes the attributes of every cell of the screen to PATH (see :dump-attrs). */
+static int attrs_dump(const char *path)
+{
+	FILE *out = fopen(path, "w");
+
+	if (!out)
+		return -1;
+	for (int y = 0; y < LINES; y++) {
+		for (int x = 0; x < COLS; x++) {
+			chtype c = mvwinch(curscr, y, x);
+			fputc(c & A_REVERSE ? 'R' : c & A_UNDERLINE ? 'U' : c & A_BOLD ? 'B' : '.', out);
+		}
+		fputc('\n', out);
+	}
+	return fclose(out);
+}
+
 /* Runs one script line: commands act now, keys are queued. */
 static void run_line(ui_script *s, ui *u, char *line)
 {
@@ -136,6 +158,12 @@ static void run_line(ui_script *s, ui *u, char *line)
 		ui_draw(u);
 		if (screen_dump(p + 6) < 0)
 			ui_message(u, true, "%s:%d: cannot write %s", s->path, s->lineno, p + 6);
+		return;
+	}
+	if (!strncmp(p, ":dump-attrs ", 12)) {
+		ui_draw(u);
+		if (attrs_dump(p + 12) < 0)
+			ui_message(u, true, "%s:%d: cannot write %s", s->path, s->lineno, p + 12);
 		return;
 	}
 	if (!strcmp(p, ":wait")) {

@@ -155,7 +155,7 @@ EOF
 run ui browse images:v2
 ran "j, k, PageDown, Home, End, into train/ and back"
 check "status line of DS:TAG" test "$(line 23 ref-v2)" = \
-	"$DS:v2 -> $FIXTURE_V2                                    ?:help  q:quit"
+	"images:v2 -> $FIXTURE_V2  /\\x1b]0;pwned\\x07\\x1b[31mred.txt           ?:help  q:quit"
 screen ref-v2
 screen nav-j
 screen nav-k
@@ -438,7 +438,7 @@ EOF
 run ui browse images:v1
 ran "browse DS:TAG"
 check "browse DS:TAG: status line" test "$(line 23 ref-tag)" = \
-	"$DS:v1 -> $FIXTURE_V1                                    ?:help  q:quit"
+	"images:v1 -> $FIXTURE_V1  /labels.csv                                ?:help  q:quit"
 screen ref-tag
 
 keys <<EOF
@@ -447,7 +447,7 @@ EOF
 run ui browse "images:$FIXTURE_V2"
 ran "browse DS:VERSION"
 check "browse DS:VERSION: status line" test "$(line 23 ref-version)" = \
-	"$DS:$FIXTURE_V2                                          ?:help  q:quit"
+	"images:$FIXTURE_V2  /\\x1b]0;pwned\\x07\\x1b[31mred.txt                 ?:help  q:quit"
 screen ref-version
 
 keys <<EOF
@@ -485,7 +485,7 @@ EOF
 run ui browse
 ran "keys.conf: q unbound"
 check "keys.conf: q no longer quits and help shows Q for quit" \
-	grep -q '| Q  *quit  *quit  *|' "$D/keys-help"
+	grep -q '| Q  *quit  *close the view, or quit  *|' "$D/keys-help"
 
 printf '# my keys\nbind x quit\nbind j\n' >"$FX/keys.conf"
 keys <<EOF

@@ -107,7 +107,7 @@ EOF
 run ui browse
 ran "m on v1, d on v2, Enter on a changed file, back and close"
 is "m: the status line names the marked version" "$(line 23 marked)" \
-	"marked $DS:$V1: press d on another version to compare"
+	"marked images:$V1: press d on another version to compare"
 screen v1-v2
 is "the title names both versions, the marked one first" "$(line 2 v1-v2)" \
 	"+ Changes $DS:$V1 -> $DS:$V2 ------------------+"

@@ -209,7 +209,7 @@ EOF
 run ui browse
 ran "i on a committed version: cancelled, then failing"
 asks "i on a committed version offers a new draft based on it" committed-ask \
-	"dsDATASET000001:VERSN01 is committed and cannot change. Import into a new draft based on it (its files carried over)?"
+	"web:VERSN01 is committed and cannot change. Import into a new draft based on it (its files carried over)?"
 check "the question is answered with y or n" \
 	grep -q '^| | Enter or y: yes   Esc or n: no  *| |$' "$D/committed-ask"
 is_line "n: no job" 24 committed-no "jobs: none"
@@ -257,7 +257,7 @@ hello.txt 31"
 
 # ======================================================================= help
 keys <<EOF
-?
+? <PageDown>
 :dump $D/help
 EOF
 run ui browse

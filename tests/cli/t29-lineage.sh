@@ -403,7 +403,7 @@ run ui browse "$C1"
 ran "the browser opens the details of c"
 screen details
 is_line "j does not scroll what fits" 2 details-j "$(line 2 details)"
-like "any other key closes the view" closed 23 "^$CDS:$CV "
+like "any other key closes the view" closed 23 "^c-copy:$CV "
 keys <<EOF
 I
 :dump $D/small

@@ -1,0 +1,179 @@
+#!/bin/sh
+# t30-first-hour: the habits of less, vim and tig in the browser, and no key
+# traps: / searches the preview (n, N), Left/Right scroll it, w wraps, o and
+# e open a temporary copy in $PAGER and $EDITOR, g g and G, ^U and ^D, q
+# closes views, the cursor of unfocused panes, names instead of ids, a
+# terminal too small; then, on a fresh store, what a job made is selected,
+# an empty commit is asked about, deletions name what goes, x keeps the
+# cursor's place and forms refuse bad names without losing what was typed.
+#
+# Screens are compared with tests/ui/expected/first-hour-*.txt.
+. "$VDS_SRCDIR/tests/cli/lib.sh"
+. "$VDS_SRCDIR/tests/ui/fixture.sh"
+. "$VDS_SRCDIR/tests/ui/lib.sh"
+
+UI_PREFIX=first-hour-
+FX=$T/fx
+mkdir -p "$FX"
+make_fixture "$FX"
+export VDS_HOME="$FX" VDS_NOW=$FIXTURE_NOW
+
+# ============================================= / searches the preview, n and N
+# images, its draft; the Files pane filtered to readme.txt; the Preview pane
+keys <<EOF
+j <Tab> <Tab> <Tab>
+/
+:type readme
+<Enter> <Tab>
+/
+:type line 1
+<Enter>
+:dump $D/search
+n
+:dump $D/search-n
+N N
+:dump $D/search-wrapped
+/
+:type Zebra
+<Enter>
+:dump $D/search-none
+/
+:type cat
+<Enter>
+:dump $D/search-cat
+EOF
+run ui browse
+ran "/ in the Preview pane"
+screen search
+is_line "n goes to the next match" 23 search-n \
+	"/line 1: match 2 of 10, line 11"
+is_line "N twice goes back past the first match, to the last" 23 search-wrapped \
+	"/line 1: match 10 of 10, line 19 (search wrapped)"
+is_line "a pattern with a capital is matched exactly (vim's smartcase)" 23 search-none \
+	"pattern not found: Zebra"
+screen search-cat
+
+# ================================ Left/Right, w, and the full-screen preview
+keys <<EOF
+j <Tab> <Tab> <Tab>
+/
+:type readme
+<Enter> <Tab>
+<Right>
+:dump $D/right
+<Left>
+:dump $D/left
+w
+:dump $D/wrap
+f
+:dump $D/full
+/
+:type 40
+<Enter>
+:dump $D/full-search
+q
+:dump $D/full-q
+q
+:dump $D/after-q
+EOF
+run ui browse
+ran "Left, Right, w, f, q"
+screen right
+screen left
+screen wrap
+screen full-search
+screen full-q
+check "q in the full-screen preview closes it; q on the main screen quits" \
+	test -f "$D/full-q" -a ! -f "$D/after-q"
+
+# =================================================== g g, G, ^U, ^D, g then j
+keys <<EOF
+j <Tab> <Tab> <Tab>
+G
+:dump $D/G
+g g
+:dump $D/gg
+^D
+:dump $D/ctrl-d
+^U
+:dump $D/ctrl-u
+g j
+:dump $D/g-j
+:dump-attrs $D/g-j.attrs
+EOF
+run ui browse
+ran "g g, G, ^U, ^D"
+screen G
+screen gg
+screen ctrl-d
+screen ctrl-u gg
+like "g then j: j moves down, g does nothing alone" g-j 9 "Preview: café-日本.txt"
+# the focused pane's cursor row is reversed; the unfocused panes' are underlined
+is "the Files cursor (focused) is reversed" "$(sed -n 11p "$D/g-j.attrs" | cut -c24-50)" \
+	"RRRRRRRRRRRRRRRRRRRRRRRRRRR"
+is "the Datasets cursor (unfocused) is underlined" "$(sed -n 3p "$D/g-j.attrs" | cut -c2-21)" \
+	"UUUUUUUUUUUUUUUUUUUU"
+is "the Versions cursor (unfocused) is underlined" "$(sed -n 2p "$D/g-j.attrs" | cut -c24-79)" \
+	"UUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUU"
+
+# ======================================================= too small a terminal
+keys <<EOF
+:resize 39 20
+:dump $D/small
+:resize 80 11
+:dump $D/short
+:resize 80 24
+:dump $D/big-again
+EOF
+run ui browse
+ran "a terminal too small"
+is "under 40 columns: one line says so" "$(cat "$D/small" | tr -s '\n')" \
+	"terminal too small (39x20), need 40x12"
+is "under 12 lines: one line says so" "$(cat "$D/short" | tr -s '\n')" \
+	"terminal too small (80x11), need 40x12"
+check "back to 80x24: the first screen again" cmp -s "$D/big-again" "$EXP/first.txt"
+
+# ========================================================== $PAGER and $EDITOR
+mkdir -p "$T/tmp"
+cat >"$T/viewer" <<EOF
+#!/bin/sh
+# what a pager sees: its name, the file's name and content, and that it exists
+{ echo "\$(basename "\$0") \$(basename "\$1")"; cat "\$1"; } >>"$T/viewed"
+EOF
+chmod +x "$T/viewer"
+ln -s viewer "$T/editor"
+keys <<EOF
+j <Tab> <Tab> <Tab>
+/
+:type labels
+<Enter>
+o
+:wait
+:dump $D/paged
+e
+:wait
+:dump $D/edited
+EOF
+run ui_env PAGER="$T/viewer" EDITOR="$T/editor" TMPDIR="$T/tmp" "$VDS_BIN" browse
+ran "o and e"
+is "o opened a fetched copy in \$PAGER, e in \$EDITOR" "$(cat "$T/viewed")" "viewer labels.csv
+id,label,score
+1,cat,0.9
+2,dog,0.8
+3,\"bird, small\",0.75
+4,\"say \"\"hi\"\"\",0.5
+editor labels.csv
+id,label,score
+1,cat,0.9
+2,dog,0.8
+3,\"bird, small\",0.75
+4,\"say \"\"hi\"\"\",0.5"
+is "the temporary copies were removed" "$(ls -A "$T/tmp")" ""
+is_line "the status line says the copy opened in \$EDITOR is gone" 23 edited \
+	"the copy opened in \$EDITOR was removed: versions change only through uploads"
+run ui_env PAGER=false TMPDIR="$T/tmp" "$VDS_BIN" browse
+is_line "a pager that fails is named" 23 paged \
+	"\$PAGER (false) ended with status 1"
+is "nothing is left behind when the pager fails" "$(ls -A "$T/tmp")" ""
+
+done_testing
