@@ -274,9 +274,13 @@ static int job_download(vds_ctx *ctx, void *p, const vds_opts *o, char *res, siz
 	int r = vds_files_get(ctx, a->ds, a->ver, (const char *const *)a->paths, a->npaths, a->text3,
 			      o, &gr);
 	if (r == 0 || r == VDS_ECANCELED)
-		snprintf(res, len, "%s %llu file%s to %s (%llu already there)",
+	{
+		char size[32];
+		vds_format_size(gr.bytes, false, size);
+		snprintf(res, len, "%s %llu file%s (%s) to %s (%llu already there)",
 			 r == 0 ? "downloaded" : "cancelled after", (unsigned long long)gr.files,
-			 gr.files == 1 ? "" : "s", a->text3, (unsigned long long)gr.present);
+			 gr.files == 1 ? "" : "s", size, a->text3, (unsigned long long)gr.present);
+	}
 	return r;
 }
 

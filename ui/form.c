@@ -159,7 +159,9 @@ void form_draw(ui *u)
 	bool long_title = (int)vds_display_width(f->title) > w - 4;
 	int nq = long_title ? wrap(f->title, w - 4, q, 8) : 0;
 	int top = nq ? nq + 1 : 0;
-	int h = (int)f->nfields + 4 + top + (*f->error ? 1 : 0);
+	char e[3][256];
+	int ne = *f->error ? wrap(f->error, w - 4, e, 3) : 0; /* why Enter was refused, whole */
+	int h = (int)f->nfields + 4 + top + ne;
 	WINDOW *win = ui_overlay(h, w, long_title ? (f->nfields ? "Form" : "Confirm") : f->title);
 	int cx = -1, cy = -1;
 
@@ -194,8 +196,8 @@ void form_draw(ui *u)
 	bool choices = false;
 	for (size_t i = 0; i < f->nfields; i++)
 		choices |= f->field[i].choices != NULL;
-	if (*f->error)
-		draw_text(win, h - 3, 2, w - 4, f->error, draw_attr(COL_ERROR));
+	for (int i = 0; i < ne; i++)
+		draw_text(win, h - 2 - ne + i, 2, w - 4, e[i], draw_attr(COL_ERROR));
 	draw_text(win, h - 2, 2, w - 4,
 		  !f->nfields && f->default_no ? "y: yes   Enter, Esc or n: no"
 		  : !f->nfields ? "Enter or y: yes   Esc or n: no"

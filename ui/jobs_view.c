@@ -1,7 +1,8 @@
 /*
  * jobs_view.c - the Jobs view (b): queued, running, finished and failed
  * jobs with their progress, results and errors; K (or x, Delete) cancels
- * the selected one. Also the one-line summary under the status line.
+ * the selected one. The newest job comes first, and every job of the
+ * session stays listed. Also the one-line summary under the status line.
  */
 #include "config.h"
 
@@ -77,6 +78,12 @@ bool jobs_summary(ui *u, char *buf, size_t len)
 	return error;
 }
 
+/* The job on row R of the view (newest first) in a snapshot of N (oldest first). */
+static size_t row_job(size_t r, size_t n)
+{
+	return n - 1 - r;
+}
+
 void jobs_view_key(ui *u, int key)
 {
 	vds_job_info *v;
@@ -86,11 +93,12 @@ void jobs_view_key(ui *u, int key)
 	if (key == 27 || key == 'q' || a == ACT_JOBS) {
 		u->jobs_view = false;
 	} else if (key == 'K' || key == 'x' || key == KEY_DC) {
-		if (u->jobs_cursor < n && v[u->jobs_cursor].state > VDS_JOB_RUNNING) {
-			ui_message(u, false, "job #%u has already ended", v[u->jobs_cursor].id);
-		} else if (u->jobs_cursor < n) {
-			vds_jobs_cancel(u->jobs, v[u->jobs_cursor].id);
-			ui_message(u, false, "cancelling job #%u", v[u->jobs_cursor].id);
+		const vds_job_info *j = u->jobs_cursor < n ? &v[row_job(u->jobs_cursor, n)] : NULL;
+		if (j && j->state > VDS_JOB_RUNNING) {
+			ui_message(u, false, "job #%u has already ended", j->id);
+		} else if (j) {
+			vds_jobs_cancel(u->jobs, j->id);
+			ui_message(u, false, "cancelling job #%u", j->id);
 		}
 	} else if (a == ACT_UP || a == ACT_PREVIEW_UP) {
 		if (u->jobs_cursor > 0)
@@ -121,11 +129,11 @@ void jobs_view_draw(ui *u)
 		draw_text(win, 1, 2, w - 4, "(no jobs yet: c, v, u, i, x, C, t, T, S and D start them)",
 			  draw_attr(COL_DIM));
 	for (int y = 1; y <= list && top + (size_t)(y - 1) < n; y++) {
-		const vds_job_info *j = &v[top + (size_t)(y - 1)];
+		const vds_job_info *j = &v[row_job(top + (size_t)(y - 1), n)];
 		attr_t a = top + (size_t)(y - 1) == u->jobs_cursor ? draw_attr(COL_SELECT) : A_NORMAL;
 		if (j->state == VDS_JOB_RUNNING)
 			progress_text(&j->progress, prog, sizeof(prog));
-		snprintf(line, sizeof(line), "#%-3u %-9s %-40s %s", j->id, state_name(j->state), j->title,
+		snprintf(line, sizeof(line), "#%-3u %-9s %s  %s", j->id, state_name(j->state), j->title,
 			 j->state == VDS_JOB_RUNNING ? prog
 			 : j->state == VDS_JOB_QUEUED ? ""
 			 : j->error && j->state != VDS_JOB_DONE ? j->error
@@ -134,7 +142,7 @@ void jobs_view_draw(ui *u)
 			  j->state == VDS_JOB_FAILED && !(a & A_REVERSE) ? a | draw_attr(COL_ERROR) : a);
 	}
 	if (n) { /* details of the selected job */
-		const vds_job_info *j = &v[u->jobs_cursor];
+		const vds_job_info *j = &v[row_job(u->jobs_cursor, n)];
 		int y = h - 6;
 		wattrset(win, draw_attr(COL_DIM));
 		mvwhline(win, y++, 1, ACS_HLINE, w - 2);

@@ -140,7 +140,7 @@ static void render_table(ui_preview *p, const char *buf, size_t len, char sep)
 		ncols = 64;
 	for (size_t r = 0; r < nrows; r++)
 		for (size_t c = 0; c < counts[r] && c < ncols; c++) {
-			char *esc = vds_display_escape(rows[r][c]);
+			char *esc = pv_escape(rows[r][c]);
 			size_t w = vds_display_width(esc);
 			free(esc);
 			if (w > width[c])
@@ -151,7 +151,7 @@ static void render_table(ui_preview *p, const char *buf, size_t len, char sep)
 		strbuf sb = STRBUF_INIT;
 		for (size_t c = 0; c < ncols; c++) {
 			char *cell = xstrdup(c < counts[r] ? rows[r][c] : "");
-			char *esc = vds_display_escape(cell);
+			char *esc = pv_escape(cell);
 			size_t w = vds_display_width(esc), keep = strlen(cell);
 			/* cut over-long cells at a character boundary */
 			while (w > width[c] && keep > 0) {
@@ -160,7 +160,7 @@ static void render_table(ui_preview *p, const char *buf, size_t len, char sep)
 				while (keep > 0 && ((unsigned char)cell[keep] & 0xc0) == 0x80);
 				cell[keep] = '\0';
 				free(esc);
-				esc = vds_display_escape(cell);
+				esc = pv_escape(cell);
 				w = vds_display_width(esc);
 			}
 			if (c)

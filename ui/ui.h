@@ -407,6 +407,8 @@ void ui_ref_name(ui *u, const char *ds, const char *ver, char *buf, size_t len);
 
 /* ---- preview_nav.c: moving inside the preview ------------------------------ */
 
+/* S escaped for the preview: control bytes and bad UTF-8 as \xHH, a backslash as itself. */
+char *pv_escape(const char *s);
 /* True when keys go to the preview: its pane has focus or it is full screen. */
 bool pv_active(const ui *u);
 /* Starts typing a search pattern (/ in the preview). */

@@ -100,7 +100,7 @@ check "Esc on the create form: the status line says cancelled" test "$(line 23 c
 screen create-form
 screen create-filled
 check "Enter on the form queues a job" \
-	test "$(line 23 create-queued)" = "job #1 queued: create dataset (b shows jobs)"
+	test "$(line 23 create-queued)" = "job #1 queued: create dataset mydata (b shows jobs)"
 screen created
 screen draft-form
 screen draft-esc
@@ -174,7 +174,7 @@ JOBRE="^job #1 upload 1 item into mydata:$V1: [0-9]{1,3}% 0/1 files [0-9.]+[BKMG
 like "the jobs line shows the running upload with a percentage" progress-1 24 "$JOBRE"
 like "again after more progress" progress-2 24 "$JOBRE"
 like "the Jobs view lists the running upload with its progress" progress-jobs 3 \
-	"^\\|#1   running   upload 1 item into mydata:$V1 [0-9]{1,3}% 0/1 files "
+	"^\\|#1   running   upload 1 item into mydata:$V1  [0-9]{1,3}% 0/1 files "
 has_line "the Jobs view details say it is running" progress-jobs \
 	"| $(fit 76 "#1 upload 1 item into mydata:$V1: running") |"
 like "the Jobs view details show its progress" progress-jobs 20 \
@@ -289,7 +289,7 @@ EOF
 	check "the jobs line says it failed, and why" test "$(line 24 failed)" = \
 		"$(cut_to 80 "job #1 upload 1 item into locked:$NV failed: $err")"
 	has_line "the Jobs view lists it as failed" failed-jobs \
-		"|$(fit 78 "#1   failed    upload 1 item into locked:$NV $err")|"
+		"|$(fit 78 "#1   failed    upload 1 item into locked:$NV  $err")|"
 	has_line "the Jobs view details: failed" failed-jobs \
 		"| $(fit 76 "#1 upload 1 item into locked:$NV: failed") |"
 	has_line "the Jobs view details: the error" failed-jobs "| $(fit 76 "$err") |"
@@ -388,7 +388,7 @@ screen commit-esc
 screen commit-typed
 screen committed
 check "C on a committed version says so" \
-	test "$(line 23 commit-again)" = "$DS:$V1 is committed already"
+	test "$(line 23 commit-again)" = "mydata:$V1 is committed already"
 screen tag-form
 screen tagged
 asks "t refuses a malformed tag name in the form, which stays open with it" tag-bad \
@@ -406,7 +406,7 @@ default_dl "S offers a folder named after the dataset and version in the current
 screen download-form
 screen_above download-typed
 check "the jobs line says where the default download went" test "$(line 24 download-typed)" = \
-	"$(cut_to 80 "job #4 download done: downloaded 4 files to $W/mydata-$V1 (0 already there)")"
+	"$(cut_to 80 "job #4 download mydata:stable done: downloaded 4 files (1.9 KiB) to $W/mydata-$V1 (0 already there)")"
 screen downloaded
 default_dl "S on a file offers the same folder" download-file-form
 screen download-file-form
@@ -644,7 +644,7 @@ run ui browse
 ran "D on a committed, tagged version, then on the dataset"
 screen deleted-version
 screen delete-dataset-ask
-screen delete-dataset-esc deleted-version
+screen delete-dataset-esc
 screen deleted-dataset
 asks "D on a dataset: a name typed wrong is refused in the form, which stays open" \
 	delete-dataset-typo "Name: mydat type the name 'mydata' to delete it, or Esc to keep it"

@@ -176,4 +176,155 @@ is_line "a pager that fails is named" 23 paged \
 	"\$PAGER (false) ended with status 1"
 is "nothing is left behind when the pager fails" "$(ls -A "$T/tmp")" ""
 
+# ======================================== y: the reference to the clipboard
+keys <<EOF
+j <Tab> <Tab> <Tab>
+/
+:type labels
+<Enter>
+y
+:dump $D/copied
+EOF
+run ui_env VDS_UI_OUTPUT="$T/term" "$VDS_BIN" browse
+ran "y"
+is_line "y says what it copied" 23 copied "copied images:v100003/labels.csv"
+check "y wrote the reference as OSC 52 to the terminal" \
+	grep -qF "$ESC]52;c;$(printf 'images:v100003/labels.csv' | base64 -w0)$BEL" "$T/term"
+
+# ============================== CSV: escaped once, aligned, the header stays
+printf 'path,n\n' >"$T/t.csv"
+printf 'C:\\x,1\n' >>"$T/t.csv"
+awk 'BEGIN { for (i = 2; i <= 700; i++) printf "row %d,%d\n", i, i }' >>"$T/t.csv"
+CSV=$(vds datasets create --name tables | sed -n 's/^Created dataset: //p')
+CV=$(vds datasets versions create --id "$CSV" --message csv | sed -n 's/^Created dataset version: [^:]*://p')
+vds datasets files put --id "$CSV:$CV" --source-path "$T/t.csv" >/dev/null
+keys <<EOF
+j j <Tab> <Tab> <Tab>
+f
+:dump $D/csv
+J J J
+:dump $D/csv-scrolled
+EOF
+run ui browse
+ran "a CSV preview"
+UI_NORM_SED="s/$CSV/dsTABLESXXXX001/g; s/$CV/VERSNCV/g"
+screen csv
+screen csv-scrolled
+UI_NORM_SED=
+
+# ======================================================== -h as --help
+for cmd in "datasets files get" "datasets versions" "browse" ""; do
+	run vds $cmd -h
+	h_out=$(cat "$T/out") h_rc=$rc
+	run vds $cmd --help
+	check "vds $cmd -h prints what --help does" test "$h_rc" = 0 -a "$rc" = 0 -a -n "$h_out" \
+		-a "$h_out" = "$(cat "$T/out")"
+done
+
+# ============================================= a fresh store: what jobs make
+export VDS_HOME="$T/fresh"
+V1= ALPHA=
+standin V1 VERSN01 2 :
+standin ALPHA dsALPHA00000001 4 '( '
+run vds datasets create --name zulu
+
+# c: a bad name is refused in the form, which keeps what was typed
+keys <<EOF
+c
+<Tab>
+:type kept description
+<Enter>
+:dump $D/create-empty-name
+<BackTab>
+:type zulu
+<Enter>
+:dump $D/create-taken-name
+^U
+:type alpha
+<Enter>
+:wait
+:dump $D/created-alpha
+v
+:type first
+<Enter>
+:wait
+:dump $D/drafted
+u
+:dump $D/u-after-v
+EOF
+run ui browse
+ran "c with bad names, then alpha; v; u"
+asks "c with no name: the form says why and keeps the description" create-empty-name \
+	"Name: Description: kept description Storage provider: < local > dataset name may not be empty"
+asks "c with a name taken: the form says so" create-taken-name \
+	"Name: zulu Description: kept description Storage provider: < local > a dataset named 'zulu' exists already"
+# json_field NAME: the value of the first string field NAME in the JSON on stdin
+json_field() { sed -n "s/^[[:space:]]*\"$1\":[[:space:]]*\"\([^\"]*\)\".*/\1/p" | head -n 1; }
+ALPHA=$(vds datasets details --id alpha --json | json_field id)
+V1=$(vds datasets versions list --id alpha --json | json_field version)
+screen created-alpha
+screen drafted
+check "u right after v goes to the picker: the new draft is selected" \
+	grep -q '^+ Upload from ' "$D/u-after-v"
+
+# C on an empty draft: the form counts the files, an empty version is asked about
+keys <<EOF
+<Tab>
+C
+:dump $D/commit-empty-form
+<Enter>
+:dump $D/commit-empty-ask
+<Enter>
+:dump $D/commit-empty-enter
+EOF
+run ui browse
+ran "C on an empty draft"
+screen commit-empty-form
+screen commit-empty-ask
+is_line "Enter means no: nothing was committed" 23 commit-empty-enter "cancelled"
+run vds datasets versions list --id alpha --json
+check "the draft is still a draft" grep -q '"isCommitted":[[:space:]]*false' "$T/out"
+
+# x on the 4th file: the cursor stays 4th
+mkdir -p "$T/src"
+for f in a b c d e f; do echo "$f" >"$T/src/$f.txt"; done
+vds datasets files put --id "alpha:$V1" --source-path "$T/src/" >/dev/null
+keys <<EOF
+<Tab> <Tab> <Tab>
+j j j
+x
+y
+:wait
+:dump $D/removed-4th
+EOF
+run ui browse
+ran "x on the 4th file"
+screen removed-4th
+run vds datasets versions commit --id "alpha:$V1"
+
+# D on a version that another version's lineage names as input: Enter means no
+run vds datasets create --name derived
+run vds run --no-mount --input src="alpha:$V1" --output out=derived -- \
+	sh -c 'cp "$VDS_INPUTS/src/a.txt" "$VDS_OUTPUTS/out/"'
+check "vds run made a version from alpha" test "$rc" = 0
+DV=$(vds datasets versions list --id derived --json | json_field version)
+standin DV VERSNDV 2 :
+keys <<EOF
+<Tab>
+D
+:dump $D/delete-used-ask
+<Enter>
+:dump $D/delete-used-enter
+<BackTab>
+D
+:dump $D/delete-dataset-ask
+EOF
+run ui browse
+ran "D on a version with dependants"
+screen delete-used-ask
+is_line "Enter means no: nothing was deleted" 23 delete-used-enter "cancelled"
+run vds datasets versions list --id alpha --json
+check "the version is still there" grep -q "\"version\":[[:space:]]*\"$V1\"" "$T/out"
+screen delete-dataset-ask
+
 done_testing
