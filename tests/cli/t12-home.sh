@@ -75,7 +75,7 @@ check "demo description" grep -q '"description":	"A small example dataset: text,
 V=$(vds datasets versions list --id "$ID" --json | sed -n 's/.*"id":[^"]*"\(ds[0-9a-z]*:[0-9a-z]*\)".*/\1/p')
 run vds datasets versions list --id "$ID"
 expect "the demo has one committed version tagged v1" 0 \
-	"$(printf 'ID\tMessage\tTags\n%s\tFirst import of the demo files\tv1\n' "$V" | boxed_table)" ""
+	"$(printf 'ID\tState\tFiles\tSize\tMessage\tTags\n%s\tcommitted\t5\t1005 B\tFirst import of the demo files\tv1\n' "$V" | boxed_table)" ""
 run vds datasets versions details --id "$ID:v1" --json
 check "v1 is committed" grep -q '"isCommitted":	true' "$T/out"
 

@@ -29,21 +29,21 @@ EOF
 )" ""
 run vds datasets versions list --id images
 expect "fixture: images has a draft and two tagged versions" 0 "$(cat <<EOF
-+-------------------------+-------------------------+------+
-| ID                      | Message                 | Tags |
-+-------------------------+-------------------------+------+
-| $DS:$FIXTURE_DRAFT | Work in progress        |      |
-| $DS:$FIXTURE_V2 | More images and samples | v2   |
-| $DS:$FIXTURE_V1 | First images            | v1   |
-+-------------------------+-------------------------+------+
++-------------------------+-----------+-------+---------+-------------------------+------+
+| ID                      | State     | Files | Size    | Message                 | Tags |
++-------------------------+-----------+-------+---------+-------------------------+------+
+| $DS:$FIXTURE_DRAFT | draft     | 44    | 3.7 KiB | Work in progress        |      |
+| $DS:$FIXTURE_V2 | committed | 43    | 3.7 KiB | More images and samples | v2   |
+| $DS:$FIXTURE_V1 | committed | 3     | 129 B   | First images            | v1   |
++-------------------------+-----------+-------+---------+-------------------------+------+
 EOF
 )" ""
 run vds datasets versions list --id empty
 expect "fixture: empty has no versions" 0 "$(cat <<EOF
-+----+---------+------+
-| ID | Message | Tags |
-+----+---------+------+
-+----+---------+------+
++----+-------+-------+------+---------+------+
+| ID | State | Files | Size | Message | Tags |
++----+-------+-------+------+---------+------+
++----+-------+-------+------+---------+------+
 EOF
 )" ""
 run vds datasets files list --id images:v2 --recursive

@@ -127,11 +127,11 @@ run vds datasets details --id "$DS"
 check "c: the description typed after Tab" grep -q '^| Description  *| My first dataset  *|$' "$T/out"
 run vds datasets versions list --id "$DS"
 expect "v: one draft with the message typed (Esc made none)" 0 "$(cat <<EOF
-+-------------------------+-------------+------+
-| ID                      | Message     | Tags |
-+-------------------------+-------------+------+
-| $DS:$V1 | first draft |      |
-+-------------------------+-------------+------+
++-------------------------+-------+-------+---------+-------------+------+
+| ID                      | State | Files | Size    | Message     | Tags |
++-------------------------+-------+-------+---------+-------------+------+
+| $DS:$V1 | draft | 4     | 1.9 KiB | first draft |      |
++-------------------------+-------+-------+---------+-------------+------+
 EOF
 )" ""
 FILES_V1="+--------------------+------+
@@ -322,11 +322,11 @@ EOF
 		"$(cut_to 80 "job #1 upload 1 item into a new draft from locked:$NV failed: $err")"
 	run nbv datasets versions list --id "$NDS"
 	expect "a failed upload into a new draft leaves no draft behind" 0 "$(cat <<EOF
-+-------------------------+---------+------+
-| ID                      | Message | Tags |
-+-------------------------+---------+------+
-| $NDS:$NV | before  |      |
-+-------------------------+---------+------+
++-------------------------+-----------+-------+------+---------+------+
+| ID                      | State     | Files | Size | Message | Tags |
++-------------------------+-----------+-------+------+---------+------+
+| $NDS:$NV | committed | 0     | 0 B  | before  |      |
++-------------------------+-----------+-------+------+---------+------+
 EOF
 )" ""
 fi
@@ -413,11 +413,11 @@ screen download-file-form
 screen downloaded-file
 run vds datasets versions list --id "$DS"
 expect "C: the draft was committed with the message typed" 0 "$(cat <<EOF
-+-------------------------+---------------+------------+
-| ID                      | Message       | Tags       |
-+-------------------------+---------------+------------+
-| $DS:$V1 | first release | stable, v1 |
-+-------------------------+---------------+------------+
++-------------------------+-----------+-------+---------+---------------+------------+
+| ID                      | State     | Files | Size    | Message       | Tags       |
++-------------------------+-----------+-------+---------+---------------+------------+
+| $DS:$V1 | committed | 4     | 1.9 KiB | first release | stable, v1 |
++-------------------------+-----------+-------+---------+---------------+------------+
 EOF
 )" ""
 run vds datasets tags list --id "$DS"
@@ -460,11 +460,11 @@ edit cancelled-new-draft-jobs "s/\(nothing was added to mydata:\)[0-9a-z]\{7\}/\
 screen cancelled-new-draft-jobs
 run vds datasets versions list --id "$DS"
 expect "a cancelled upload leaves no new draft behind" 0 "$(cat <<EOF
-+-------------------------+---------------+------------+
-| ID                      | Message       | Tags       |
-+-------------------------+---------------+------------+
-| $DS:$V1 | first release | stable, v1 |
-+-------------------------+---------------+------------+
++-------------------------+-----------+-------+---------+---------------+------------+
+| ID                      | State     | Files | Size    | Message       | Tags       |
++-------------------------+-----------+-------+---------+---------------+------------+
+| $DS:$V1 | committed | 4     | 1.9 KiB | first release | stable, v1 |
++-------------------------+-----------+-------+---------+---------------+------------+
 EOF
 )" ""
 is "nothing is left in the store's tmp/" "$(tmp_files)" ""
@@ -496,12 +496,12 @@ screen upload-committed-form
 screen uploaded-new-draft
 run vds datasets versions list --id "$DS"
 expect "the new draft is based on the committed version" 0 "$(cat <<EOF
-+-------------------------+------------------+------------+
-| ID                      | Message          | Tags       |
-+-------------------------+------------------+------------+
-| $DS:$V2 | based on $V1 |            |
-| $DS:$V1 | first release    | stable, v1 |
-+-------------------------+------------------+------------+
++-------------------------+-----------+-------+---------+------------------+------------+
+| ID                      | State     | Files | Size    | Message          | Tags       |
++-------------------------+-----------+-------+---------+------------------+------------+
+| $DS:$V2 | draft     | 5     | 1.9 KiB | based on $V1 |            |
+| $DS:$V1 | committed | 4     | 1.9 KiB | first release    | stable, v1 |
++-------------------------+-----------+-------+---------+------------------+------------+
 EOF
 )" ""
 run vds datasets files list --id "$DS:$V2" --recursive
@@ -608,11 +608,11 @@ screen delete-version-ask
 screen delete-version-no deleted-draft
 run vds datasets versions list --id "$DS"
 expect "D deleted the draft; n kept the committed version" 0 "$(cat <<EOF
-+-------------------------+---------------+------+
-| ID                      | Message       | Tags |
-+-------------------------+---------------+------+
-| $DS:$V1 | first release | v1   |
-+-------------------------+---------------+------+
++-------------------------+-----------+-------+---------+---------------+------+
+| ID                      | State     | Files | Size    | Message       | Tags |
++-------------------------+-----------+-------+---------+---------------+------+
+| $DS:$V1 | committed | 4     | 1.9 KiB | first release | v1   |
++-------------------------+-----------+-------+---------+---------------+------+
 EOF
 )" ""
 

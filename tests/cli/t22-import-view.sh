@@ -50,7 +50,7 @@ UI_NORM_SED="s/127\.0\.0\.1:$PORT/127.0.0.1:$PORT_AS/g"
 # versions: the versions of the dataset, newest first ("VER MESSAGE" lines)
 versions() {
 	vds datasets versions list --id "$DS" |
-		sed -n "s/^| $DS:\([0-9a-z]*\) | \(.*[^ ]\) *|[^|]*|\$/\1 \2/p"
+		sed -n "s/^| $DS:\([0-9a-z]*\) | [^|]* | [^|]* | [^|]* | \(.*[^ ]\) *|[^|]*|\$/\1 \2/p"
 }
 
 # files VER: the files of version VER ("PATH SIZE" lines)
