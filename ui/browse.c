@@ -97,8 +97,7 @@ static bool select_file(ui *u, const char *name)
 	return false;
 }
 
-/* Follows a cursor move in pane P to the panes that depend on it. */
-static void follow(ui *u, int p)
+void ui_follow(ui *u, int p)
 {
 	const ui_row *row;
 
@@ -455,7 +454,7 @@ static void filter_key(ui *u, int key)
 		return;
 	}
 	list_refresh(l);
-	follow(u, u->focus);
+	ui_follow(u, u->focus);
 }
 
 static void preview_scroll(ui *u, enum ui_action a)
@@ -481,10 +480,21 @@ static void on_quit(ui *u, ui_form *f)
 	u->quitting = true;
 }
 
+static bool dispatch(ui *u, enum ui_action a, int key);
+
 bool ui_handle_key(ui *u, int key)
 {
 	if (key == KEY_RESIZE) {
 		ui_layout(u);
+		return true;
+	}
+	if (key == KEY_MOUSE) {
+		MEVENT ev = {0};
+		if (u->mouse_scripted)
+			ev = u->mouse;
+		u->mouse_scripted = false;
+		if (ev.bstate || getmouse(&ev) == OK)
+			mouse_event(u, &ev);
 		return true;
 	}
 	/* modal views first: a form, the picker, the Jobs view */
@@ -539,6 +549,17 @@ bool ui_handle_key(ui *u, int key)
 		}
 		return true;
 	}
+	return dispatch(u, a, key);
+}
+
+void ui_handle_action(ui *u, enum ui_action a)
+{
+	dispatch(u, a, 0);
+}
+
+/* Runs action A of KEY on the main screen; false when the browser should quit. */
+static bool dispatch(ui *u, enum ui_action a, int key)
+{
 	u->message[0] = '\0';
 	int p = u->focus;
 	bool list = p != PANE_PREVIEW;
@@ -560,7 +581,7 @@ bool ui_handle_key(ui *u, int key)
 		else if (!list || u->fullscreen)
 			preview_scroll(u, a);
 		else if (list_move(&u->list[p], a, page_of(u, p)))
-			follow(u, p);
+			ui_follow(u, p);
 		break;
 	case ACT_PREVIEW_UP:
 	case ACT_PREVIEW_DOWN:
@@ -615,7 +636,7 @@ bool ui_handle_key(ui *u, int key)
 		else if (list && *u->list[p].filter) {
 			u->list[p].filter[0] = '\0';
 			list_refresh(&u->list[p]);
-			follow(u, p);
+			ui_follow(u, p);
 		}
 		break;
 	case ACT_WRAP:
@@ -806,6 +827,7 @@ int vds_browse(vds_ctx *ctx, const char *ref)
 	keypad(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
+	mouse_init();
 	draw_init_colors();
 	u.dir = xstrdup("");
 	ui_layout(&u);

@@ -80,6 +80,8 @@ int keys_init(const char *path, char *err, size_t errlen);
 enum ui_action keys_action(int key);
 /* Parses a key name ("j", "<Down>", "^F") into a curses key code, or -1. */
 int keys_parse(const char *name, size_t len);
+/* False when keys.conf says "set mouse off". */
+bool keys_mouse(void);
 /* The config name of ACTION. */
 const char *keys_action_name(enum ui_action a);
 /* The help line of ACTION, and its keys as text ("k, <Up>"). */
@@ -361,6 +363,8 @@ struct ui {
 	char pv_file[8200];    /* the temporary copy in it */
 	int prefix;            /* the first key of a two-key command (g g), or 0 */
 
+	MEVENT mouse;         /* the event of a scripted KEY_MOUSE */
+	bool mouse_scripted;  /* mouse holds it (else getmouse() has it) */
 	FILE *term;           /* where the terminal's bytes go (OSC 52 is written there) */
 	struct ui_made *made; /* what jobs make, selected when they end (actions.c) */
 };
@@ -392,6 +396,13 @@ void ui_refresh(ui *u);
 void ui_follow_jobs(ui *u);
 /* Draws a centred overlay window of H x W and returns it (deleted by the caller). */
 WINDOW *ui_overlay(int h, int w, const char *title);
+
+/* ---- mouse.c --------------------------------------------------------------- */
+
+/* Asks the terminal for clicks and the wheel, unless keys.conf turned the mouse off. */
+void mouse_init(void);
+/* Handles a click, a double click or the wheel at the event's cell. */
+void mouse_event(ui *u, const MEVENT *ev);
 
 /* ---- clipboard.c --------------------------------------------------------- */
 
@@ -455,6 +466,10 @@ void ui_layout(ui *u);
 void ui_draw(ui *u);
 /* Handles one key; false when the browser should quit. */
 bool ui_handle_key(ui *u, int key);
+/* Runs action A as its key would on the main screen. */
+void ui_handle_action(ui *u, enum ui_action a);
+/* Follows a cursor move in pane P to the panes that depend on it. */
+void ui_follow(ui *u, int p);
 /* Runs the browser on CTX, opening REF (or NULL); returns a vds status. */
 int vds_browse(vds_ctx *ctx, const char *ref);
 

@@ -116,6 +116,31 @@ is "the Datasets cursor (unfocused) is underlined" "$(sed -n 3p "$D/g-j.attrs" |
 is "the Versions cursor (unfocused) is underlined" "$(sed -n 2p "$D/g-j.attrs" | cut -c24-79)" \
 	"UUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUU"
 
+# ==================================================================== the mouse
+keys <<EOF
+j
+<Click:30,12>
+:dump $D/click
+<WheelDown:30,12>
+:dump $D/wheel
+<WheelDown:60,14>
+:dump $D/wheel-preview
+<DoubleClick:5,4>
+:dump $D/double-click
+EOF
+run ui browse
+ran "the mouse"
+screen click
+is_line "the wheel moves the Files cursor by 3" 23 wheel \
+	"images:v100003  /labels.csv                                      ?:help  q:quit"
+like "the wheel over the preview leaves the Files cursor" wheel-preview 9 "Preview: labels\\.csv"
+screen double-click
+printf 'set mouse off\n' >"$FX/keys.conf"
+run ui browse
+ran "the mouse, off"
+check "set mouse off: a click does nothing" cmp -s "$D/click" "$EXP/images.txt"
+rm "$FX/keys.conf"
+
 # ======================================================= too small a terminal
 keys <<EOF
 :resize 39 20
