@@ -493,7 +493,7 @@ keys <<EOF
 EOF
 run ui browse
 expect "keys.conf: a malformed line is an error naming the file and line" 4 "" \
-	"vds: $FX/keys.conf:3: expected 'bind KEY ACTION'"
+	"vds: $FX/keys.conf:3: expected 'bind KEY ACTION' or 'set mouse on|off'"
 check "keys.conf: nothing ran" test ! -e "$D/keys-bad"
 printf 'bind x frobnicate\n' >"$FX/keys.conf"
 run ui browse
