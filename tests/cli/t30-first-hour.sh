@@ -352,4 +352,27 @@ run vds datasets versions list --id alpha --json
 check "the version is still there" grep -q "\"version\":[[:space:]]*\"$V1\"" "$T/out"
 screen delete-dataset-ask
 
+# the diff view: names, sizes for people, the words that changed highlighted
+printf 'a changed\n' >"$T/src/a.txt"
+V2=$(vds datasets versions create --id alpha --message two --source-path "$T/src/" |
+	sed -n 's/^Created dataset version: [^:]*://p')
+standin V2 VERSN02 2 :
+keys <<EOF
+<Tab> j
+m
+k
+d
+:dump $D/diff
+<Enter>
+:dump $D/diff-a
+:dump-attrs $D/diff-a.attrs
+EOF
+run ui browse
+ran "the diff view"
+screen diff
+screen diff-a
+is "a changed row: the part that changed is reversed, the rest in the colour of added lines" \
+	"$(sed -n '/^|+a changed/=' "$D/diff-a" | head -n 1 | xargs -I{} sed -n '{}p' "$D/diff-a.attrs" | cut -c2-11)" \
+	"BBRRRRRRRR"
+
 done_testing
