@@ -375,4 +375,21 @@ is "a changed row: the part that changed is reversed, the rest in the colour of 
 	"$(sed -n '/^|+a changed/=' "$D/diff-a" | head -n 1 | xargs -I{} sed -n '{}p' "$D/diff-a.attrs" | cut -c2-11)" \
 	"BBRRRRRRRR"
 
+# I: the versions made from this one, and Enter goes to the one picked
+DERIVED=$(vds datasets details --id derived --json | json_field id)
+standin DERIVED dsDERIVED000001 4 '( '
+keys <<EOF
+<Tab> j
+I
+:dump $D/details-down
+<Enter>
+:dump $D/details-jump
+EOF
+run ui browse
+ran "I, then Enter"
+UI_NORM_SED='s/[0-9]\{4\}-[0-9][0-9]-[0-9][0-9] [0-9:]\{8\}/YYYY-MM-DD HH:MM:SS/'
+screen details-down
+UI_NORM_SED=
+like "Enter on the version named goes to it" details-jump 23 "^derived:$DV  "
+
 done_testing
