@@ -106,6 +106,7 @@ typedef struct vds_provider {
 	char *type; /* "local" or "s3" */
 	char *path; /* local: root directory; s3: "s3://BUCKET/PREFIX" */
 	vds_s3_settings s3; /* type "s3" */
+	bool demo_seeded;   /* plain vds has offered this store the demo once */
 } vds_provider;
 
 /*
@@ -644,7 +645,8 @@ void vds_format_size(unsigned long long bytes, bool compact, char buf[32]);
 size_t vds_display_width(const char *s);
 /* Length of the valid UTF-8 sequence at S (its code point in *CP), or 0. */
 int vds_utf8_seq(const unsigned char *s, uint32_t *cp);
-/* Creates the demo dataset from DATA_DIR when the store has no datasets. */
+/* Creates the demo dataset from DATA_DIR when the default store is local, has no
+   datasets, and was never offered it (remembered in the configuration). */
 int vds_demo_seed(vds_ctx *ctx, const char *data_dir, char id[VDS_DSID_LEN + 1]);
 
 #endif
