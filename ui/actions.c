@@ -783,7 +783,7 @@ void action_start(ui *u, enum ui_action a)
 		copy_str(f->arg[0], sizeof(f->arg[0]), u->ds);
 		copy_str(f->arg[1], sizeof(f->arg[1]), v->id);
 		copy_str(f->arg[2], sizeof(f->arg[2]), path ? path : "");
-		form_text(f, "Into local folder", def);
+		form_path(f, "Into local folder", def);
 		free(def);
 		free(path);
 		return;

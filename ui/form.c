@@ -37,6 +37,13 @@ void form_text(ui_form *f, const char *label, const char *value)
 	snprintf(fd->value, sizeof(fd->value), "%s", value ? value : "");
 }
 
+void form_path(ui_form *f, const char *label, const char *value)
+{
+	form_text(f, label, value);
+	if (f->nfields)
+		f->field[f->nfields - 1].local_path = true;
+}
+
 void form_choice(ui_form *f, const char *label, const char *const *choices, size_t n)
 {
 	if (f->nfields == FORM_FIELDS)
@@ -87,6 +94,11 @@ void form_key(ui *u, int key)
 		return;
 	}
 	case '\t':
+		if (fd && fd->local_path) { /* completes; Tab again moves on when nothing changes */
+			if (path_complete(fd->value, sizeof(fd->value)))
+				return;
+		}
+		/* fall through */
 	case KEY_DOWN:
 		if (f->nfields)
 			f->cur = (f->cur + 1) % f->nfields;

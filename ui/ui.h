@@ -174,6 +174,7 @@ typedef struct ui_field {
 	const char *label;
 	char value[1024];
 	const char *const *choices; /* a choice field when not NULL */
+	bool local_path;            /* a local folder: Tab completes it */
 	size_t nchoices, choice;
 } ui_field;
 
@@ -204,6 +205,8 @@ ui_form *form_open(ui *u, ui_form_fn submit, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Adds a text field with an initial VALUE. */
 void form_text(ui_form *f, const char *label, const char *value);
+/* Adds a text field for a local folder, which Tab completes. */
+void form_path(ui_form *f, const char *label, const char *value);
 /* Adds a choice field over CHOICES (not copied). */
 void form_choice(ui_form *f, const char *label, const char *const *choices, size_t n);
 /* Closes the form and frees its data. */
@@ -408,6 +411,13 @@ void mouse_event(ui *u, const MEVENT *ev);
 
 /* Copies the selected reference (DS:VER/path, with names) to the clipboard (OSC 52). */
 void clipboard_copy(ui *u);
+
+/* ---- complete.c: local paths as typed ---------------------------------------- */
+
+/* S with a leading ~ as $HOME (caller frees). */
+char *path_expand(const char *s);
+/* Completes the local path in BUF (CAP bytes) as a shell's Tab does; true if it changed. */
+bool path_complete(char *buf, size_t cap);
 
 /* ---- names.c: names, not ids ----------------------------------------------- */
 

@@ -276,7 +276,33 @@ v
 :dump $D/drafted
 u
 :dump $D/u-after-v
+:
+^U
+:type ~/pi
+<Tab>
+:dump $D/picker-complete
+<Enter>
+:dump $D/picker-home
+/
+:type b
+<Enter>
+a
+:dump $D/picker-filtered-all
+n
+<Esc>
+u
+:dump $D/picker-again
+<Esc>
+<Tab>
+S
+^U
+:type ~/pi
+<Tab>
+:dump $D/download-complete
+<Esc>
 EOF
+mkdir -p "$HOME/picks"
+for f in a.txt b1.txt b2.txt; do echo "$f" >"$HOME/picks/$f"; done
 run ui browse
 ran "c with bad names, then alpha; v; u"
 asks "c with no name: the form says why and keeps the description" create-empty-name \
@@ -291,6 +317,13 @@ screen created-alpha
 screen drafted
 check "u right after v goes to the picker: the new draft is selected" \
 	grep -q '^+ Upload from ' "$D/u-after-v"
+UI_NORM_SED="s|^+ Upload from $HOME/.* -*+\$|+ Upload from HOME/picks (the title) +|"
+like "the picker's : reads a folder, and Tab completes it" picker-complete 22 "Go to: ~/picks/ "
+screen picker-home
+screen picker-filtered-all
+screen picker-again picker-home
+asks "Tab completes a local folder in a form (~ kept)" download-complete "Into local folder: ~/picks/"
+UI_NORM_SED=
 
 # C on an empty draft: the form counts the files, an empty version is asked about
 keys <<EOF
