@@ -34,6 +34,19 @@ static const char *magic_of(magic_t *cookie, int flags, const unsigned char *buf
 	return r ? r : "unknown";
 }
 
+char *preview_escape(const char *s)
+{
+	char *esc = vds_display_escape(s), *w = esc;
+
+	for (const char *r = esc; *r; r++) { /* "\\" back to "\": a backslash is itself here */
+		*w++ = *r;
+		if (r[0] == '\\' && r[1] == '\\')
+			r++;
+	}
+	*w = '\0';
+	return esc;
+}
+
 static void add_line(ui_preview *p, char *line)
 {
 	p->lines = xrealloc(p->lines, (p->nlines + 1) * sizeof(*p->lines));
@@ -140,7 +153,7 @@ static void render_table(ui_preview *p, const char *buf, size_t len, char sep)
 		ncols = 64;
 	for (size_t r = 0; r < nrows; r++)
 		for (size_t c = 0; c < counts[r] && c < ncols; c++) {
-			char *esc = pv_escape(rows[r][c]);
+			char *esc = preview_escape(rows[r][c]);
 			size_t w = vds_display_width(esc);
 			free(esc);
 			if (w > width[c])
@@ -151,7 +164,7 @@ static void render_table(ui_preview *p, const char *buf, size_t len, char sep)
 		strbuf sb = STRBUF_INIT;
 		for (size_t c = 0; c < ncols; c++) {
 			char *cell = xstrdup(c < counts[r] ? rows[r][c] : "");
-			char *esc = pv_escape(cell);
+			char *esc = preview_escape(cell);
 			size_t w = vds_display_width(esc), keep = strlen(cell);
 			/* cut over-long cells at a character boundary */
 			while (w > width[c] && keep > 0) {
@@ -160,7 +173,7 @@ static void render_table(ui_preview *p, const char *buf, size_t len, char sep)
 				while (keep > 0 && ((unsigned char)cell[keep] & 0xc0) == 0x80);
 				cell[keep] = '\0';
 				free(esc);
-				esc = pv_escape(cell);
+				esc = preview_escape(cell);
 				w = vds_display_width(esc);
 			}
 			if (c)

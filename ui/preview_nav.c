@@ -52,23 +52,10 @@ static const char *find(const char *line, const char *pat)
 	return strcasestr(line, pat);
 }
 
-char *pv_escape(const char *s)
-{
-	char *esc = vds_display_escape(s), *w = esc;
-
-	for (const char *r = esc; *r; r++) { /* "\\" back to "\": a backslash is itself here */
-		*w++ = *r;
-		if (r[0] == '\\' && r[1] == '\\')
-			r++;
-	}
-	*w = '\0';
-	return esc;
-}
-
 /* Display columns of the first N bytes of LINE as drawn (escaped). */
 static size_t columns_before(const char *line, size_t n)
 {
-	char *head = xstrndup(line, n), *esc = pv_escape(head);
+	char *head = xstrndup(line, n), *esc = preview_escape(head);
 	size_t w = vds_display_width(esc);
 
 	free(esc);
@@ -221,7 +208,7 @@ void pv_draw_lines(ui *u, WINDOW *w, int y, int x, int width, int bottom)
 		if (i >= pv->nlines)
 			break;
 		attr_t attr = i == u->pv_match ? draw_attr(COL_SELECT) : i < header ? A_BOLD : A_NORMAL;
-		char *esc = pv_escape(pv->lines[i]);
+		char *esc = preview_escape(pv->lines[i]);
 		if (u->pv_wrap)
 			draw_wrapped_line(w, &y, x, width, bottom, esc, attr);
 		else

@@ -165,6 +165,8 @@ void preview_render(ui_preview *p, const char *name, const unsigned char *buf, s
 		    unsigned long long size);
 /* Frees what P owns. */
 void preview_release(ui_preview *p);
+/* S escaped for the preview: control bytes and bad UTF-8 as \xHH, a backslash as itself. */
+char *preview_escape(const char *s);
 
 /* ---- form.c: forms, prompts and confirmations ------------------------------ */
 
@@ -428,8 +430,6 @@ void ui_ref_name(ui *u, const char *ds, const char *ver, char *buf, size_t len);
 
 /* ---- preview_nav.c: moving inside the preview ------------------------------ */
 
-/* S escaped for the preview: control bytes and bad UTF-8 as \xHH, a backslash as itself. */
-char *pv_escape(const char *s);
 /* True when keys go to the preview: its pane has focus or it is full screen. */
 bool pv_active(const ui *u);
 /* Starts typing a search pattern (/ in the preview). */
