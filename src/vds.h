@@ -55,6 +55,9 @@ typedef struct vds_progress {
 	double elapsed;      /* seconds since the operation started */
 	const char *current; /* path being worked on, or NULL */
 	bool done;           /* last call for this operation */
+	int retry_attempt;   /* a transfer waits to retry: the attempt it makes next, else 0 */
+	int retry_attempts;  /* ... of this many */
+	double retry_in;     /* ... in this many seconds */
 } vds_progress;
 
 /* Called on the calling thread about ten times a second. */
@@ -77,6 +80,8 @@ typedef struct vds_opts {
 double vds_progress_rate(const vds_progress *p);
 /* Estimated seconds left, or -1 when unknown. */
 double vds_progress_eta(const vds_progress *p);
+/* "retrying in 2 s, attempt 3 of 8" when a transfer waits to retry, else "" (LEN >= 1). */
+void vds_progress_retry_text(const vds_progress *p, char *buf, size_t len);
 
 /* ---- context and storage providers ------------------------------------ */
 

@@ -37,9 +37,15 @@ static void progress_text(const vds_progress *p, char *buf, size_t len)
 	vds_format_size((unsigned long long)vds_progress_rate(p), true, rate);
 	if (e >= 0)
 		snprintf(eta, sizeof(eta), " ETA %d:%02d", (int)e / 60, (int)e % 60);
-	snprintf(buf, len, "%d%% %llu/%llu files %s/%s %s/s%s", pct,
-		 (unsigned long long)p->files_done, (unsigned long long)p->files_total, done, total,
-		 rate, eta);
+	char retry[64];
+	vds_progress_retry_text(p, retry, sizeof(retry));
+	if (*retry) /* waiting to retry, not stalled */
+		snprintf(buf, len, "%d%% %llu/%llu files %s/%s %s", pct, (unsigned long long)p->files_done,
+			 (unsigned long long)p->files_total, done, total, retry);
+	else
+		snprintf(buf, len, "%d%% %llu/%llu files %s/%s %s/s%s", pct,
+			 (unsigned long long)p->files_done, (unsigned long long)p->files_total, done,
+			 total, rate, eta);
 }
 
 bool jobs_summary(ui *u, char *buf, size_t len)
