@@ -1,8 +1,8 @@
 /*
  * jobs_view.c - the Jobs view (b): queued, running, finished and failed
  * jobs with their progress, results and errors; K (or x, Delete) cancels
- * the selected one. The newest job comes first, and every job of the
- * session stays listed. Also the one-line summary under the status line.
+ * the selected one. The newest job comes first, and every job since the
+ * browser started stays listed. Also the one-line summary under the status line.
  */
 #include "config.h"
 
