@@ -65,6 +65,7 @@ static int parse_config(vds_ctx *ctx, const char *text, size_t len)
 		snprintf(p->id, sizeof(p->id), "%s", id);
 		p->name = xstrdup(json_str(it, "name"));
 		p->type = xstrdup(json_str(it, "type"));
+		p->demo_seeded = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "demoSeeded"));
 		if (!strcmp(p->type, "s3")) {
 			s3_settings_from_json(it, &p->s3);
 			p->path = s3_settings_path(&p->s3);
@@ -95,6 +96,8 @@ static int write_config(vds_ctx *ctx, bool exclusive)
 			s3_settings_to_json(p, &ctx->prov[i].s3);
 		else
 			cJSON_AddStringToObject(p, "path", ctx->prov[i].path);
+		if (ctx->prov[i].demo_seeded)
+			cJSON_AddTrueToObject(p, "demoSeeded");
 		cJSON_AddItemToArray(arr, p);
 	}
 	if (ctx->cache_max != CACHE_MAX_DEFAULT)

@@ -178,6 +178,11 @@ static cJSON *dataset_json(const vds_dataset *d)
 	return j;
 }
 
+int vds_dataset_name_check(const char *name)
+{
+	return check_text("name", name, NAME_MAX_BYTES, false);
+}
+
 int vds_dataset_create(vds_ctx *ctx, const char *name, const char *description,
 		       const char *provider_id, vds_dataset *out)
 {

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "pool.h"
+#include "retry.h"
 
 #define TICK_NS 100000000L /* progress every 0.1 s */
 
@@ -47,6 +48,7 @@ static void *worker(void *arg)
 {
 	pool *p = arg;
 
+	retry_set_key(&p->bytes_done); /* requests of this thread note their retries here */
 	for (;;) {
 		if (pool_stopping(p))
 			break;
@@ -92,6 +94,8 @@ static void report(pool *p, const struct timespec *t0, bool done)
 		.current = p->current,
 		.done = done,
 	};
+	/* a transfer counting into this pool that waits to retry says so */
+	(void)retry_get(&p->bytes_done, &pr.retry_attempt, &pr.retry_attempts, &pr.retry_in);
 	p->opts->progress(&pr, p->opts->progress_ud);
 	pthread_mutex_unlock(&p->lock);
 }

@@ -1,6 +1,8 @@
 /* progress.c - progress arithmetic shared by the CLI and the browser. */
 #include "config.h"
 
+#include <stdio.h>
+
 #include "vds.h"
 
 double vds_progress_rate(const vds_progress *p)
@@ -15,4 +17,12 @@ double vds_progress_eta(const vds_progress *p)
 	if (p->bytes_total == 0 || rate <= 0 || p->bytes_done > p->bytes_total)
 		return -1;
 	return (double)(p->bytes_total - p->bytes_done) / rate;
+}
+
+void vds_progress_retry_text(const vds_progress *p, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (p->retry_attempt > 0)
+		snprintf(buf, len, "retrying in %.0f s, attempt %d of %d", p->retry_in < 1 ? 1 : p->retry_in,
+			 p->retry_attempt, p->retry_attempts);
 }

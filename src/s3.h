@@ -148,6 +148,8 @@ bool net_retryable_curl(CURLcode e);
 bool net_retryable_status(long s);
 /* Sleeps before retry ATTEMPT (exponential, with jitter); false if cancelled. */
 bool net_backoff(int attempt, atomic_int *cancel);
+/* net_backoff(), noted under KEY (a byte counter) as attempt ATTEMPT + 1 of MAX while it sleeps. */
+bool net_backoff_noted(int attempt, int max, atomic_int *cancel, const void *key);
 
 /* ---- helpers ---------------------------------------------------------------- */
 

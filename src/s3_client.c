@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "retry.h"
 #include "s3.h"
 
 #define MAX_ATTEMPTS_DEFAULT 8
@@ -481,15 +482,39 @@ bool net_retryable_status(long s)
 	return s == 429 || s == 500 || s == 502 || s == 503 || s == 504;
 }
 
-bool net_backoff(int attempt, atomic_int *cancel)
+static bool sleep_ms(long ms, atomic_int *cancel);
+
+/* Milliseconds to wait before retry ATTEMPT: exponential, with jitter. */
+static long backoff_ms(int attempt)
 {
 	long cap = BACKOFF_BASE_MS << (attempt < 10 ? attempt : 10);
 	unsigned seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)&cap ^ (unsigned)attempt;
-	long ms;
 
 	if (cap > BACKOFF_CAP_MS)
 		cap = BACKOFF_CAP_MS;
-	ms = cap / 2 + rand_r(&seed) % (cap / 2 + 1); /* jitter: half to all of the cap */
+	return cap / 2 + rand_r(&seed) % (cap / 2 + 1); /* jitter: half to all of the cap */
+}
+
+bool net_backoff_noted(int attempt, int max, atomic_int *cancel, const void *key)
+{
+	long ms = backoff_ms(attempt);
+
+	if (!key)
+		key = retry_key(); /* the pool this thread works for */
+	retry_note(key, attempt + 1, max, vds_now_us() + ms * 1000);
+	bool go_on = sleep_ms(ms, cancel);
+	retry_clear(key);
+	return go_on;
+}
+
+bool net_backoff(int attempt, atomic_int *cancel)
+{
+	return sleep_ms(backoff_ms(attempt), cancel);
+}
+
+/* Sleeps MS milliseconds in steps, false as soon as CANCEL is set. */
+static bool sleep_ms(long ms, atomic_int *cancel)
+{
 	for (long slept = 0; slept < ms; slept += 50) {
 		if (cancel && atomic_load(cancel))
 			return false;
@@ -619,7 +644,8 @@ int s3_do(s3_client *c, s3_req *r)
 			break;
 		}
 		if (e != CURLE_OK) {
-			if (net_retryable_curl(e) && attempt < c->max_attempts && net_backoff(attempt, r->cancel))
+			if (net_retryable_curl(e) && attempt < c->max_attempts &&
+			    net_backoff_noted(attempt, c->max_attempts, r->cancel, r->counter))
 				continue;
 			char *w = what(c, r);
 			rc = vds_err(VDS_EIO, "%s %s at %s failed after %d attempt%s: %s", r->method, w,
@@ -630,7 +656,8 @@ int s3_do(s3_client *c, s3_req *r)
 		}
 		if (r->status >= 200 && r->status < 300 && *md5 && strcmp(r->etag, md5)) {
 			/* what the server stored is not what was sent: send it again */
-			if (attempt < c->max_attempts && net_backoff(attempt, r->cancel))
+			if (attempt < c->max_attempts &&
+			    net_backoff_noted(attempt, c->max_attempts, r->cancel, r->counter))
 				continue;
 			char *w = what(c, r);
 			rc = vds_err(VDS_EIO,
@@ -662,7 +689,7 @@ int s3_do(s3_client *c, s3_req *r)
 		bool damaged = r->status == 400 && (!strcmp(code, "BadDigest") ||
 						    !strcmp(code, "XAmzContentSHA256Mismatch"));
 		if ((net_retryable_status(r->status) || damaged) && attempt < c->max_attempts &&
-		    net_backoff(attempt, r->cancel))
+		    net_backoff_noted(attempt, c->max_attempts, r->cancel, r->counter))
 			continue;
 		char *w = what(c, r);
 		/* a bucket over its quota is full, like a disk */

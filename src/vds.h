@@ -55,6 +55,9 @@ typedef struct vds_progress {
 	double elapsed;      /* seconds since the operation started */
 	const char *current; /* path being worked on, or NULL */
 	bool done;           /* last call for this operation */
+	int retry_attempt;   /* a transfer waits to retry: the attempt it makes next, else 0 */
+	int retry_attempts;  /* ... of this many */
+	double retry_in;     /* ... in this many seconds */
 } vds_progress;
 
 /* Called on the calling thread about ten times a second. */
@@ -77,6 +80,8 @@ typedef struct vds_opts {
 double vds_progress_rate(const vds_progress *p);
 /* Estimated seconds left, or -1 when unknown. */
 double vds_progress_eta(const vds_progress *p);
+/* "retrying in 2 s, attempt 3 of 8" when a transfer waits to retry, else "" (LEN >= 1). */
+void vds_progress_retry_text(const vds_progress *p, char *buf, size_t len);
 
 /* ---- context and storage providers ------------------------------------ */
 
@@ -106,6 +111,7 @@ typedef struct vds_provider {
 	char *type; /* "local" or "s3" */
 	char *path; /* local: root directory; s3: "s3://BUCKET/PREFIX" */
 	vds_s3_settings s3; /* type "s3" */
+	bool demo_seeded;   /* plain vds has offered this store the demo once */
 } vds_provider;
 
 /*
@@ -185,6 +191,8 @@ int vds_dataset_list(vds_ctx *ctx, vds_dataset **out, size_t *n);
 void vds_dataset_list_free(vds_dataset *v, size_t n);
 /* Finds a dataset by id, or by name when exactly one has it. */
 int vds_dataset_get(vds_ctx *ctx, const char *id_or_name, vds_dataset *out);
+/* Checks a dataset name as vds_dataset_create() does (one plain line, not empty). */
+int vds_dataset_name_check(const char *name);
 /* Creates a dataset on PROVIDER_ID (NULL: the default provider). */
 int vds_dataset_create(vds_ctx *ctx, const char *name, const char *description,
 		       const char *provider_id, vds_dataset *out);
@@ -705,7 +713,8 @@ size_t vds_display_width(const char *s);
 bool vds_bidi_control(uint32_t cp);
 /* Length of the valid UTF-8 sequence at S (its code point in *CP), or 0. */
 int vds_utf8_seq(const unsigned char *s, uint32_t *cp);
-/* Creates the demo dataset from DATA_DIR when the store has no datasets. */
+/* Creates the demo dataset from DATA_DIR when the default store is local, has no
+   datasets, and was never offered it (remembered in the configuration). */
 int vds_demo_seed(vds_ctx *ctx, const char *data_dir, char id[VDS_DSID_LEN + 1]);
 
 #endif

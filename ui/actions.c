@@ -14,6 +14,16 @@
 #include "ui.h"
 #include "util.h"
 
+/*
+ * What a job makes (a dataset, a draft): the job writes the ids, and the UI
+ * reads them and frees the record only once the job has ended.
+ */
+struct ui_made {
+	struct ui_made *next;
+	unsigned job;
+	char ds[VDS_DSID_LEN + 1], ver[VDS_VERID_LEN + 1];
+};
+
 /* Everything a job needs, copied: the UI's state may change meanwhile. */
 typedef struct job_arg {
 	char ds[VDS_DSID_LEN + 1], ver[VDS_VERID_LEN + 1], base[VDS_VERID_LEN + 1];
@@ -23,6 +33,8 @@ typedef struct job_arg {
 	bool force;
 	const vds_opts *o;  /* an upload's, while it runs */
 	vds_put_result pr;  /* what it put */
+	char name[512];     /* the dataset's name, for what people read */
+	struct ui_made *made; /* where it writes what it made, or NULL */
 } job_arg;
 
 /* Copies S into DST of N bytes (ids and paths are short; cut if not). */
@@ -62,9 +74,64 @@ void action_submit(ui *u, const char *title, vds_job_fn fn, void *arg, void (*fr
 	ui_message(u, false, "job #%u queued: %s (b shows jobs)", id, title);
 }
 
+/* Names the dataset of A for what people read. */
+static void name_arg(ui *u, job_arg *a)
+{
+	copy_str(a->name, sizeof(a->name), ui_ds_name(u, a->ds));
+}
+
 static void submit(ui *u, const char *title, vds_job_fn fn, job_arg *a)
 {
+	name_arg(u, a);
 	action_submit(u, title, fn, a, arg_free);
+}
+
+/* Submits a job that makes something, selected when it ends. */
+static void submit_making(ui *u, const char *title, vds_job_fn fn, job_arg *a)
+{
+	struct ui_made *m = xcalloc(1, sizeof(*m));
+
+	name_arg(u, a);
+	a->made = m;
+	m->job = vds_jobs_submit(u->jobs, title, fn, a, arg_free);
+	m->next = u->made;
+	u->made = m;
+	ui_message(u, false, "job #%u queued: %s (b shows jobs)", m->job, title);
+}
+
+void action_follow(ui *u)
+{
+	vds_job_info *v;
+	size_t n = vds_jobs_snapshot(u->jobs, &v);
+	bool newest = true;
+
+	for (struct ui_made **pm = &u->made; *pm;) {
+		struct ui_made *m = *pm;
+		vds_job_state st = VDS_JOB_CANCELLED;
+		for (size_t i = 0; i < n; i++)
+			if (v[i].id == m->job)
+				st = v[i].state;
+		if (st <= VDS_JOB_RUNNING) {
+			newest = false; /* a later action's result waits for it */
+			pm = &m->next;
+			continue;
+		}
+		if (newest && st == VDS_JOB_DONE && *m->ds)
+			ui_select_ref(u, m->ds, m->ver);
+		newest = false;
+		*pm = m->next;
+		free(m);
+	}
+	vds_jobs_snapshot_free(v, n);
+}
+
+void action_free(ui *u)
+{
+	while (u->made) {
+		struct ui_made *m = u->made;
+		u->made = m->next;
+		free(m);
+	}
 }
 
 /* ---- the jobs (worker threads) ------------------------------------------ */
@@ -77,6 +144,8 @@ static int job_create_dataset(vds_ctx *ctx, void *p, const vds_opts *o, char *re
 	int r = vds_dataset_create(ctx, a->text, a->text2, a->text3, &d);
 	if (r == 0) {
 		snprintf(res, len, "created dataset %s (%s)", d.name, d.id);
+		if (a->made)
+			snprintf(a->made->ds, sizeof(a->made->ds), "%s", d.id);
 		vds_dataset_release(&d);
 	}
 	return r;
@@ -88,8 +157,13 @@ static int job_new_version(vds_ctx *ctx, void *p, const vds_opts *o, char *res, 
 	char ver[VDS_VERID_LEN + 1];
 	(void)o;
 	int r = vds_version_create(ctx, a->ds, a->text, *a->base ? a->base : NULL, ver);
-	if (r == 0)
-		snprintf(res, len, "created draft %s:%s", a->ds, ver);
+	if (r == 0) {
+		snprintf(res, len, "created draft %s:%s", a->name, ver);
+		if (a->made) {
+			snprintf(a->made->ds, sizeof(a->made->ds), "%s", a->ds);
+			snprintf(a->made->ver, sizeof(a->made->ver), "%s", ver);
+		}
+	}
 	return r;
 }
 
@@ -131,14 +205,19 @@ static int job_upload(vds_ctx *ctx, void *p, const vds_opts *o, char *res, size_
 	memcpy(ver, a->ver, sizeof(ver));
 	a->o = o;
 	int r = action_in_draft(ctx, a->ds, a->base, ver, put_paths, a);
+	char size[32];
+	vds_format_size(a->pr.bytes, false, size);
+	if (r == 0 && a->made) {
+		snprintf(a->made->ds, sizeof(a->made->ds), "%s", a->ds);
+		snprintf(a->made->ver, sizeof(a->made->ver), "%s", ver);
+	}
 	if (r == 0)
-		snprintf(res, len, "put %llu file%s (%llu bytes) into %s:%s",
-			 (unsigned long long)a->pr.files, a->pr.files == 1 ? "" : "s",
-			 (unsigned long long)a->pr.bytes, a->ds, ver);
+		snprintf(res, len, "put %llu file%s (%s) into %s:%s", (unsigned long long)a->pr.files,
+			 a->pr.files == 1 ? "" : "s", size, a->name, ver);
 	else if (r == VDS_ECANCELED && *a->base)
 		snprintf(res, len, "nothing was uploaded; the new draft was removed");
 	else if (r == VDS_ECANCELED)
-		snprintf(res, len, "nothing was added to %s:%s", a->ds, ver);
+		snprintf(res, len, "nothing was added to %s:%s", a->name, ver);
 	return r;
 }
 
@@ -148,7 +227,7 @@ static int job_remove(vds_ctx *ctx, void *p, const vds_opts *o, char *res, size_
 	(void)o;
 	int r = vds_files_delete(ctx, a->ds, a->ver, (const char *const *)a->paths, a->npaths);
 	if (r == 0)
-		snprintf(res, len, "removed %s from %s:%s", a->paths[0], a->ds, a->ver);
+		snprintf(res, len, "removed %s from %s:%s", a->paths[0], a->name, a->ver);
 	return r;
 }
 
@@ -164,7 +243,7 @@ static int job_commit(vds_ctx *ctx, void *p, const vds_opts *o, char *res, size_
 		r = vds_version_update(ctx, a->ds, a->ver, a->text);
 	vds_version_release(&v);
 	if (r == 0 && (r = vds_version_commit(ctx, a->ds, a->ver)) == 0)
-		snprintf(res, len, "committed %s:%s", a->ds, a->ver);
+		snprintf(res, len, "committed %s:%s", a->name, a->ver);
 	return r;
 }
 
@@ -174,7 +253,7 @@ static int job_tag_set(vds_ctx *ctx, void *p, const vds_opts *o, char *res, size
 	(void)o;
 	int r = vds_tag_set(ctx, a->ds, a->ver, a->text);
 	if (r == 0)
-		snprintf(res, len, "tag %s now names %s:%s", a->text, a->ds, a->ver);
+		snprintf(res, len, "tag %s now names %s:%s", a->text, a->name, a->ver);
 	return r;
 }
 
@@ -184,7 +263,7 @@ static int job_tag_delete(vds_ctx *ctx, void *p, const vds_opts *o, char *res, s
 	(void)o;
 	int r = vds_tag_delete(ctx, a->ds, a->text);
 	if (r == 0)
-		snprintf(res, len, "deleted tag %s of %s", a->text, a->ds);
+		snprintf(res, len, "deleted tag %s of %s", a->text, a->name);
 	return r;
 }
 
@@ -195,9 +274,13 @@ static int job_download(vds_ctx *ctx, void *p, const vds_opts *o, char *res, siz
 	int r = vds_files_get(ctx, a->ds, a->ver, (const char *const *)a->paths, a->npaths, a->text3,
 			      o, &gr);
 	if (r == 0 || r == VDS_ECANCELED)
-		snprintf(res, len, "%s %llu file%s to %s (%llu already there)",
+	{
+		char size[32];
+		vds_format_size(gr.bytes, false, size);
+		snprintf(res, len, "%s %llu file%s (%s) to %s (%llu already there)",
 			 r == 0 ? "downloaded" : "cancelled after", (unsigned long long)gr.files,
-			 gr.files == 1 ? "" : "s", a->text3, (unsigned long long)gr.present);
+			 gr.files == 1 ? "" : "s", size, a->text3, (unsigned long long)gr.present);
+	}
 	return r;
 }
 
@@ -208,7 +291,9 @@ static int job_delete(vds_ctx *ctx, void *p, const vds_opts *o, char *res, size_
 	int r = *a->ver ? vds_version_delete(ctx, a->ds, a->ver, a->force)
 			: vds_dataset_delete(ctx, a->ds);
 	if (r == 0)
-		snprintf(res, len, "deleted %s%s%s", a->ds, *a->ver ? ":" : "", a->ver);
+		snprintf(res, len, "deleted %s%s%s", *a->ver ? "" : "dataset ", a->name, *a->ver ? ":" : "");
+	if (r == 0 && *a->ver)
+		snprintf(res + strlen(res), len - strlen(res), "%s", a->ver);
 	return r;
 }
 
@@ -249,7 +334,20 @@ static void on_create_dataset(ui *u, ui_form *f)
 	a->text = xstrdup(f->field[0].value);
 	a->text2 = xstrdup(f->field[1].value);
 	a->text3 = xstrdup(p ? p->id : "");
-	submit(u, "create dataset", job_create_dataset, a);
+	char *title = xasprintf("create dataset %s", f->field[0].value);
+	submit_making(u, title, job_create_dataset, a);
+	free(title);
+}
+
+/* The Create form's check: a name the core takes, not taken already. */
+static int check_dataset_name(ui *u, ui_form *f)
+{
+	if (vds_dataset_name_check(f->field[0].value) < 0)
+		return -1;
+	for (size_t i = 0; i < u->ndatasets; i++)
+		if (!strcmp(u->datasets[i].name, f->field[0].value))
+			return vds_err(VDS_ECONFLICT, "a dataset named '%s' exists already", f->field[0].value);
+	return 0;
 }
 
 static void on_new_version(ui *u, ui_form *f)
@@ -257,7 +355,9 @@ static void on_new_version(ui *u, ui_form *f)
 	job_arg *a = arg_new(f->arg[0], NULL);
 
 	a->text = xstrdup(f->field[0].value);
-	submit(u, "new draft", job_new_version, a);
+	char *title = xasprintf("new draft of %s", ui_ds_name(u, a->ds));
+	submit_making(u, title, job_new_version, a);
+	free(title);
 }
 
 /* The picker is done: ask where in the version the files go. */
@@ -276,11 +376,15 @@ static void on_upload_target(ui *u, ui_form *f)
 		a->paths[a->npaths++] = xstrdup(paths[i]);
 	a->text3 = xstrdup(f->field[0].value);
 	copy_str(a->base, sizeof(a->base), f->arg[2]); /* "" or a committed version */
+	char ref[600];
+	ui_ref_name(u, f->arg[0], *f->arg[2] ? f->arg[2] : f->arg[1], ref, sizeof(ref));
 	char *title = *f->arg[2] ? xasprintf("upload %zu item%s into a new draft from %s", n,
-					    n == 1 ? "" : "s", f->arg[2])
-				 : xasprintf("upload %zu item%s into %s:%s", n, n == 1 ? "" : "s",
-					     f->arg[0], f->arg[1]);
-	submit(u, title, job_upload, a);
+					    n == 1 ? "" : "s", ref)
+				 : xasprintf("upload %zu item%s into %s", n, n == 1 ? "" : "s", ref);
+	if (*f->arg[2]) /* the new draft is selected when the upload ends */
+		submit_making(u, title, job_upload, a);
+	else
+		submit(u, title, job_upload, a);
 	free(title);
 }
 
@@ -297,11 +401,13 @@ static char pending[3][64]; /* ds, ver, base of the upload being picked */
 
 static void on_picked(ui *u, char **paths, size_t n)
 {
+	char ref[600];
+	ui_ref_name(u, pending[0], *pending[2] ? pending[2] : pending[1], ref, sizeof(ref));
 	ui_form *f = *pending[2] ? form_open(u, on_upload_target,
 					     "Upload %zu item%s into a new draft of %s based on %s", n,
-					     n == 1 ? "" : "s", pending[0], pending[2])
-				 : form_open(u, on_upload_target, "Upload %zu item%s into %s:%s", n,
-					     n == 1 ? "" : "s", pending[0], pending[1]);
+					     n == 1 ? "" : "s", ui_ds_name(u, pending[0]), ref)
+				 : form_open(u, on_upload_target, "Upload %zu item%s into %s", n,
+					     n == 1 ? "" : "s", ref);
 	char **copy = xcalloc(n + 1, sizeof(*copy));
 	for (size_t i = 0; i < n; i++)
 		copy[i] = xstrdup(paths[i]);
@@ -337,10 +443,12 @@ void action_for_draft(ui *u, const vds_version *v, const char *verb, ui_draft_fn
 		next(u, u->ds, v->id, "");
 		return;
 	}
+	char ref[600];
+	ui_ref_name(u, u->ds, v->id, ref, sizeof(ref));
 	ui_form *f = form_open(u, on_new_draft,
-			       "%s:%s is committed and cannot change. %s into a new draft based on it "
+			       "%s is committed and cannot change. %s into a new draft based on it "
 			       "(its files carried over)?",
-			       u->ds, v->id, verb);
+			       ref, verb);
 	then_draft *t = xcalloc(1, sizeof(*t));
 	t->next = next;
 	f->data = t;
@@ -355,28 +463,59 @@ static void on_remove(ui *u, ui_form *f)
 
 	a->paths = xcalloc(2, sizeof(*a->paths));
 	a->paths[a->npaths++] = xstrdup(f->arg[2]);
-	submit(u, "remove from draft", job_remove, a);
+	char *title = xasprintf("remove %s from draft", a->paths[0]);
+	submit(u, title, job_remove, a);
+	free(title);
+}
+
+static void commit_now(ui *u, const char *ds, const char *ver, const char *message)
+{
+	job_arg *a = arg_new(ds, ver);
+	char ref[600];
+
+	a->text = xstrdup(message);
+	ui_ref_name(u, ds, ver, ref, sizeof(ref));
+	char *title = xasprintf("commit %s", ref);
+	submit(u, title, job_commit, a);
+	free(title);
+}
+
+static void on_commit_empty(ui *u, ui_form *f)
+{
+	commit_now(u, f->arg[0], f->arg[1], f->arg[2]);
 }
 
 static void on_commit(ui *u, ui_form *f)
 {
-	job_arg *a = arg_new(f->arg[0], f->arg[1]);
+	if (strcmp(f->arg[2], "0") != 0) {
+		commit_now(u, f->arg[0], f->arg[1], f->field[0].value);
+		return;
+	}
+	/* an empty version is kept forever: ask, and let Enter mean no */
+	char ref[600];
+	ui_ref_name(u, f->arg[0], f->arg[1], ref, sizeof(ref));
+	ui_form *q = form_open(u, on_commit_empty, "%s has no files. Commit an empty version?", ref);
+	q->default_no = true;
+	copy_str(q->arg[0], sizeof(q->arg[0]), f->arg[0]);
+	copy_str(q->arg[1], sizeof(q->arg[1]), f->arg[1]);
+	copy_str(q->arg[2], sizeof(q->arg[2]), f->field[0].value);
+}
 
-	a->text = xstrdup(f->field[0].value);
-	submit(u, "commit", job_commit, a);
+/* The Tag form's check: the core's tag name rules. */
+static int check_tag(ui *u, ui_form *f)
+{
+	(void)u;
+	return vds_tag_name_check(f->field[0].value);
 }
 
 static void on_tag(ui *u, ui_form *f)
 {
 	job_arg *a = arg_new(f->arg[0], f->arg[1]);
 
-	if (vds_tag_name_check(f->field[0].value) < 0) {
-		ui_message(u, true, "%s", vds_errmsg());
-		arg_free(a);
-		return;
-	}
 	a->text = xstrdup(f->field[0].value);
-	submit(u, "tag", job_tag_set, a);
+	char *title = xasprintf("tag %s", a->text);
+	submit(u, title, job_tag_set, a);
+	free(title);
 }
 
 static void on_untag(ui *u, ui_form *f)
@@ -384,7 +523,9 @@ static void on_untag(ui *u, ui_form *f)
 	job_arg *a = arg_new(f->arg[0], NULL);
 
 	a->text = xstrdup(f->arg[1]);
-	submit(u, "delete tag", job_tag_delete, a);
+	char *title = xasprintf("delete tag %s", a->text);
+	submit(u, title, job_tag_delete, a);
+	free(title);
 }
 
 static void on_download(ui *u, ui_form *f)
@@ -396,15 +537,124 @@ static void on_download(ui *u, ui_form *f)
 		a->paths[a->npaths++] = xstrdup(f->arg[2]);
 	}
 	a->text3 = xstrdup(f->field[0].value);
-	submit(u, "download", job_download, a);
+	char ref[600];
+	ui_ref_name(u, a->ds, a->ver, ref, sizeof(ref));
+	char *title = xasprintf("download %s%s%s", ref, *f->arg[2] ? "/" : "", f->arg[2]);
+	submit(u, title, job_download, a);
+	free(title);
 }
 
 static void on_delete(ui *u, ui_form *f)
 {
 	job_arg *a = arg_new(f->arg[0], f->arg[1]);
+	char ref[600];
 
 	a->force = true; /* the confirmation named the tags that go with it */
-	submit(u, *f->arg[1] ? "delete version" : "delete dataset", job_delete, a);
+	ui_ref_name(u, f->arg[0], f->arg[1], ref, sizeof(ref));
+	char *title = xasprintf("delete %s%s", *f->arg[1] ? "version " : "dataset ", ref);
+	submit(u, title, job_delete, a);
+	free(title);
+}
+
+/* The check of deleting a dataset: its name typed in full. */
+static int check_typed_name(ui *u, ui_form *f)
+{
+	(void)u;
+	if (strcmp(f->field[0].value, f->arg[2]) != 0)
+		return vds_err(VDS_EINVAL, "type the name '%s' to delete it, or Esc to keep it", f->arg[2]);
+	return 0;
+}
+
+/* Versions of other datasets whose lineage names a version as input. */
+typedef struct dependants {
+	ui *u;
+	const char *ds;
+	strbuf names;
+	size_t n;
+} dependants;
+
+static int add_dependant(const vds_lineage_node *node, void *ud)
+{
+	dependants *d = ud;
+
+	if (node->depth != 1 || node->missing)
+		return 0;
+	if (d->n < 3) {
+		char ref[600];
+		ui_ref_name(d->u, node->dataset, node->version, ref, sizeof(ref));
+		sb_addf(&d->names, "%s%s", d->n ? ", " : "", ref);
+	} else if (d->n == 3) {
+		sb_adds(&d->names, ", ...");
+	}
+	d->n++;
+	return 0;
+}
+
+/* Walks one level down from DS:VER, adding what names it as input to D. */
+static void find_dependants(ui *u, const char *ds, const char *ver, dependants *d)
+{
+	d->u = u;
+	if (vds_lineage_walk(u->ctx, ds, ver, true, 1, add_dependant, d) < 0)
+		ui_message(u, true, "%s", vds_errmsg());
+}
+
+/* Opens the confirmation of deleting dataset D, naming all it holds; its name must be typed. */
+static void ask_delete_dataset(ui *u, const vds_dataset *d)
+{
+	vds_version *v = NULL;
+	vds_tag *t = NULL;
+	size_t nv = 0, nt = 0, drafts = 0;
+	unsigned long long files = 0;
+	dependants dep = {.names = STRBUF_INIT};
+
+	memo_versions(u, d->id, &v, &nv);
+	memo_tags(u, d->id, &t, &nt);
+	for (size_t i = 0; i < nv; i++) {
+		drafts += !v[i].committed;
+		files += v[i].file_count;
+		if (v[i].committed)
+			find_dependants(u, d->id, v[i].id, &dep);
+	}
+	ui_form *f = form_open(u, on_delete,
+			       "Delete dataset %s with its %zu version%s (%zu draft%s), %zu tag%s and %llu "
+			       "file%s in all? Versions of other datasets made from it: %s. Type its name "
+			       "to delete it.",
+			       d->name, nv, nv == 1 ? "" : "s", drafts, drafts == 1 ? "" : "s", nt,
+			       nt == 1 ? "" : "s", files, files == 1 ? "" : "s",
+			       dep.n ? dep.names.buf : "none");
+	sb_release(&dep.names);
+	f->check = check_typed_name;
+	form_text(f, "Name", "");
+	copy_str(f->arg[0], sizeof(f->arg[0]), d->id);
+	copy_str(f->arg[2], sizeof(f->arg[2]), d->name);
+}
+
+/* Opens the confirmation of deleting version V; Enter means no when others were made from it. */
+static void ask_delete_version(ui *u, const vds_version *v)
+{
+	dependants dep = {.names = STRBUF_INIT};
+	strbuf what = STRBUF_INIT;
+	char ref[600], size[32];
+
+	if (v->committed)
+		find_dependants(u, u->ds, v->id, &dep);
+	vds_format_size(v->total_size, false, size);
+	snprintf(ref, sizeof(ref), "%s:%s", ui_ds_name(u, u->ds), v->id);
+	sb_addf(&what, "Delete %s version %s with its %llu file%s (%s)",
+		v->committed ? "committed" : "draft", ref, (unsigned long long)v->file_count,
+		v->file_count == 1 ? "" : "s", size);
+	for (size_t i = 0; i < v->ntags; i++)
+		sb_addf(&what, "%s%s", i ? ", " : v->ntags > 1 ? " and its tags " : " and its tag ",
+			v->tags[i]);
+	if (dep.n)
+		sb_addf(&what, "? %zu version%s made from it by vds run would lose %s input: %s",
+			dep.n, dep.n == 1 ? "" : "s", dep.n == 1 ? "its" : "their", dep.names.buf);
+	ui_form *f = form_open(u, on_delete, "%s?", what.buf);
+	f->default_no = dep.n > 0;
+	sb_release(&what);
+	sb_release(&dep.names);
+	copy_str(f->arg[0], sizeof(f->arg[0]), u->ds);
+	copy_str(f->arg[1], sizeof(f->arg[1]), v->id);
 }
 
 static const char *provider_names[64];
@@ -413,7 +663,7 @@ void action_start(ui *u, enum ui_action a)
 {
 	const vds_version *v = current_version(u);
 	ui_form *f;
-	char cwd[PATH_MAX], *path;
+	char cwd[PATH_MAX], *path, ref[600], size[32];
 
 	if (a != ACT_CREATE_DATASET && !*u->ds) {
 		ui_message(u, true, "select a dataset first");
@@ -431,6 +681,7 @@ void action_start(ui *u, enum ui_action a)
 		for (size_t i = 0; i < n; i++)
 			provider_names[i] = vds_provider_at(u->ctx, i)->name;
 		f = form_open(u, on_create_dataset, "Create a dataset");
+		f->check = check_dataset_name;
 		form_text(f, "Name", "");
 		form_text(f, "Description", "");
 		form_choice(f, "Storage provider", provider_names, n);
@@ -444,15 +695,12 @@ void action_start(ui *u, enum ui_action a)
 		const vds_dataset *d = current_dataset(u);
 		if (u->focus != PANE_DATASETS)
 			break; /* a version: below */
-		if (!d)
-			return;
-		f = form_open(u, on_delete, "Delete dataset %s (%s) with all its versions and tags?",
-			      d->name, d->id);
-		copy_str(f->arg[0], sizeof(f->arg[0]), d->id);
+		if (d)
+			ask_delete_dataset(u, d);
 		return;
 	}
 	case ACT_NEW_VERSION:
-		f = form_open(u, on_new_version, "New draft version of %s", u->ds);
+		f = form_open(u, on_new_version, "New draft version of %s", ui_ds_name(u, u->ds));
 		copy_str(f->arg[0], sizeof(f->arg[0]), u->ds);
 		form_text(f, "Message", "");
 		return;
@@ -463,6 +711,7 @@ void action_start(ui *u, enum ui_action a)
 		ui_message(u, true, "select a version first");
 		return;
 	}
+	ui_ref_name(u, u->ds, v->id, ref, sizeof(ref));
 	switch (a) {
 	case ACT_UPLOAD:
 		action_for_draft(u, v, "Upload", pick_uploads);
@@ -472,18 +721,18 @@ void action_start(ui *u, enum ui_action a)
 		return;
 	case ACT_REMOVE:
 		if (v->committed) {
-			ui_message(u, true, "%s:%s is committed and cannot change", u->ds, v->id);
+			ui_message(u, true, "%s is committed and cannot change", ref);
 			return;
 		}
 		if (u->focus != PANE_FILES || !(path = selected_path(u))) {
 			ui_message(u, true, "select a file or folder in the Files pane");
 			return;
 		}
-		f = form_open(u, on_remove, "Remove %s%s from draft %s:%s?", path,
+		f = form_open(u, on_remove, "Remove %s%s from draft %s?", path,
 			      u->listing.v[list_selected(&u->list[PANE_FILES])->index].type == VDS_DIR
 				      ? "/ and everything in it"
 				      : "",
-			      u->ds, v->id);
+			      ref);
 		copy_str(f->arg[0], sizeof(f->arg[0]), u->ds);
 		copy_str(f->arg[1], sizeof(f->arg[1]), v->id);
 		copy_str(f->arg[2], sizeof(f->arg[2]), path);
@@ -491,20 +740,24 @@ void action_start(ui *u, enum ui_action a)
 		return;
 	case ACT_COMMIT:
 		if (v->committed) {
-			ui_message(u, true, "%s:%s is committed already", u->ds, v->id);
+			ui_message(u, true, "%s is committed already", ref);
 			return;
 		}
-		f = form_open(u, on_commit, "Commit draft %s:%s", u->ds, v->id);
+		vds_format_size(v->total_size, false, size);
+		f = form_open(u, on_commit, "Commit draft %s: %llu file%s, %s", ref,
+			      (unsigned long long)v->file_count, v->file_count == 1 ? "" : "s", size);
 		copy_str(f->arg[0], sizeof(f->arg[0]), u->ds);
 		copy_str(f->arg[1], sizeof(f->arg[1]), v->id);
+		snprintf(f->arg[2], sizeof(f->arg[2]), "%llu", (unsigned long long)v->file_count);
 		form_text(f, "Message", v->message);
 		return;
 	case ACT_TAG:
 		if (!v->committed) {
-			ui_message(u, true, "%s:%s is a draft: commit it before tagging", u->ds, v->id);
+			ui_message(u, true, "%s is a draft: commit it before tagging", ref);
 			return;
 		}
-		f = form_open(u, on_tag, "Set or move a tag to %s:%s", u->ds, v->id);
+		f = form_open(u, on_tag, "Set or move a tag to %s:%s", ui_ds_name(u, u->ds), v->id);
+		f->check = check_tag;
 		copy_str(f->arg[0], sizeof(f->arg[0]), u->ds);
 		copy_str(f->arg[1], sizeof(f->arg[1]), v->id);
 		form_text(f, "Tag", "");
@@ -515,8 +768,8 @@ void action_start(ui *u, enum ui_action a)
 			ui_message(u, true, "select a tag in the Tags pane");
 			return;
 		}
-		f = form_open(u, on_untag, "Delete tag %s (now %s:%s)?", u->tags[row->index].name, u->ds,
-			      u->tags[row->index].version);
+		f = form_open(u, on_untag, "Delete tag %s (now %s:%s)?", u->tags[row->index].name,
+			      ui_ds_name(u, u->ds), u->tags[row->index].version);
 		copy_str(f->arg[0], sizeof(f->arg[0]), u->ds);
 		copy_str(f->arg[1], sizeof(f->arg[1]), u->tags[row->index].name);
 		return;
@@ -526,27 +779,17 @@ void action_start(ui *u, enum ui_action a)
 		const vds_dataset *d = current_dataset(u);
 		char *def = xasprintf("%s/%s-%s", getcwd(cwd, sizeof(cwd)) ? cwd : ".",
 				      d ? d->name : u->ds, v->id);
-		f = form_open(u, on_download, "Download %s:%s%s%s", u->ds, v->id, path ? "/" : "",
-			      path ? path : "");
+		f = form_open(u, on_download, "Download %s%s%s", ref, path ? "/" : "", path ? path : "");
 		copy_str(f->arg[0], sizeof(f->arg[0]), u->ds);
 		copy_str(f->arg[1], sizeof(f->arg[1]), v->id);
 		copy_str(f->arg[2], sizeof(f->arg[2]), path ? path : "");
-		form_text(f, "Into local folder", def);
+		form_path(f, "Into local folder", def);
 		free(def);
 		free(path);
 		return;
 	}
 	case ACT_DELETE:
-		strbuf what = STRBUF_INIT;
-		sb_addf(&what, "Delete %s version %s:%s", v->committed ? "committed" : "draft", u->ds,
-			v->id);
-		for (size_t i = 0; i < v->ntags; i++)
-			sb_addf(&what, "%s%s", i ? ", " : v->ntags > 1 ? " and its tags " : " and its tag ",
-				v->tags[i]);
-		f = form_open(u, on_delete, "%s?", what.buf);
-		sb_release(&what);
-		copy_str(f->arg[0], sizeof(f->arg[0]), u->ds);
-		copy_str(f->arg[1], sizeof(f->arg[1]), v->id);
+		ask_delete_version(u, v);
 		return;
 	default:
 		return;

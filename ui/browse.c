@@ -86,18 +86,18 @@ static void select_dataset(ui *u, const char *ver, const char *tag)
 		ui_select_version(u, v ? u->versions[v->index].id : NULL, NULL);
 }
 
-/* Puts the Files cursor on the entry named NAME, if it is there. */
-static void select_file(ui *u, const char *name)
+/* Puts the Files cursor on the entry named NAME; false if it is not there. */
+static bool select_file(ui *u, const char *name)
 {
 	for (size_t i = 0; name && i < u->listing.n; i++)
-		if (!strcmp(u->listing.v[i].path, name)) {
-			list_select_index(&u->list[PANE_FILES], i);
+		if (!strcmp(u->listing.v[i].path, name) && list_select_index(&u->list[PANE_FILES], i)) {
 			ui_load_preview(u);
+			return true;
 		}
+	return false;
 }
 
-/* Follows a cursor move in pane P to the panes that depend on it. */
-static void follow(ui *u, int p)
+void ui_follow(ui *u, int p)
 {
 	const ui_row *row;
 
@@ -123,6 +123,7 @@ void ui_refresh(ui *u)
 	char *dir = xstrdup(u->dir ? u->dir : "");
 	const ui_row *cur = list_selected(&u->list[PANE_FILES]);
 	char *file = cur ? xstrdup(u->listing.v[cur->index].path) : NULL;
+	size_t file_pos = u->list[PANE_FILES].cursor;
 	bool found = false;
 
 	memcpy(ds, u->ds, sizeof(ds));
@@ -156,10 +157,30 @@ void ui_refresh(ui *u)
 			ui_load_preview(u);
 		}
 	}
-	if (!strcmp(u->ver, ver))
-		select_file(u, file);
+	if (!strcmp(u->ver, ver) && !select_file(u, file) && file && u->list[PANE_FILES].nshown) {
+		/* the file went (x): the cursor stays where it was, as in a file manager */
+		ui_list *l = &u->list[PANE_FILES];
+		l->cursor = file_pos < l->nshown ? file_pos : l->nshown - 1;
+		ui_load_preview(u);
+	}
 	free(dir);
 	free(file);
+}
+
+void ui_select_ref(ui *u, const char *ds, const char *ver)
+{
+	for (size_t i = 0; i < u->ndatasets; i++)
+		if (!strcmp(u->datasets[i].id, ds) && !list_select_index(&u->list[PANE_DATASETS], i)) {
+			u->list[PANE_DATASETS].filter[0] = '\0'; /* a filter hid it */
+			list_refresh(&u->list[PANE_DATASETS]);
+			list_select_index(&u->list[PANE_DATASETS], i);
+		}
+	select_dataset(u, ver && *ver ? ver : NULL, NULL);
+	if (ver && *ver && strcmp(u->ver, ver) != 0 && *u->list[PANE_VERSIONS].filter) {
+		u->list[PANE_VERSIONS].filter[0] = '\0';
+		list_refresh(&u->list[PANE_VERSIONS]);
+		select_dataset(u, ver, NULL);
+	}
 }
 
 /* Opens reference REF given on the command line. */
@@ -294,23 +315,26 @@ static void draw_status(ui *u)
 	char right[160];
 
 	werase(status_win);
-	if (u->filtering) {
-		sb_addf(&left, "/%s", u->list[u->focus].filter);
+	if (u->filtering || u->pv_searching) {
+		sb_addf(&left, "/%s", u->filtering ? u->list[u->focus].filter : u->pv_search);
 		draw_text(status_win, 0, 0, wd, left.buf, A_NORMAL);
 		wmove(status_win, 0, (int)vds_display_width(left.buf) < wd ? (int)vds_display_width(left.buf) : wd - 1);
 	} else if (*u->message) {
 		draw_text(status_win, 0, 0, wd, u->message,
 			  draw_attr(u->message_error ? COL_ERROR : COL_STATUS));
 	} else {
+		const char *name = ui_ds_name(u, u->ds);
 		if (!*u->ds)
 			sb_adds(&left, "no dataset");
 		else if (!*u->ver)
-			sb_addf(&left, "%s", u->ds);
+			sb_addf(&left, "%s", name);
 		else if (*u->tag)
-			sb_addf(&left, "%s:%s -> %s", u->ds, u->tag, u->ver);
+			sb_addf(&left, "%s:%s -> %s", name, u->tag, u->ver);
 		else
-			sb_addf(&left, "%s:%s", u->ds, u->ver);
-		if (*u->ver && u->dir && *u->dir)
+			sb_addf(&left, "%s:%s", name, u->ver);
+		if (*u->ver && *u->preview_path && (u->focus >= PANE_FILES || u->fullscreen))
+			sb_addf(&left, "  /%s", u->preview_path); /* the whole path, however long */
+		else if (*u->ver && u->dir && *u->dir)
 			sb_addf(&left, "  /%s", u->dir);
 		const char *unused;
 		char help[64], quit[64];
@@ -354,8 +378,21 @@ static void draw_help(ui *u)
 	wnoutrefresh(help_win);
 }
 
+#define MIN_COLS 40
+#define MIN_LINES 12
+
 void ui_draw(ui *u)
 {
+	if (COLS < MIN_COLS || LINES < MIN_LINES) { /* one line, not spilled panes */
+		char line[128];
+		snprintf(line, sizeof(line), "terminal too small (%dx%d), need %dx%d", COLS, LINES,
+			 MIN_COLS, MIN_LINES);
+		werase(stdscr);
+		draw_text(stdscr, 0, 0, COLS, line, A_NORMAL);
+		wnoutrefresh(stdscr);
+		doupdate();
+		return;
+	}
 	if (u->fullscreen) {
 		WINDOW *w = newwin(LINES - 2, COLS, 0, 0);
 		ui_draw_preview(u, w, true);
@@ -368,7 +405,7 @@ void ui_draw(ui *u)
 		wnoutrefresh(u->win[PANE_PREVIEW]);
 	}
 	draw_status(u);
-	curs_set(u->filtering ? 1 : 0);
+	curs_set(u->filtering || u->pv_searching ? 1 : 0);
 	if (u->picker)
 		picker_draw(u);
 	if (u->diff)
@@ -418,7 +455,7 @@ static void filter_key(ui *u, int key)
 		return;
 	}
 	list_refresh(l);
-	follow(u, u->focus);
+	ui_follow(u, u->focus);
 }
 
 static void preview_scroll(ui *u, enum ui_action a)
@@ -444,10 +481,21 @@ static void on_quit(ui *u, ui_form *f)
 	u->quitting = true;
 }
 
+static bool dispatch(ui *u, enum ui_action a, int key);
+
 bool ui_handle_key(ui *u, int key)
 {
 	if (key == KEY_RESIZE) {
 		ui_layout(u);
+		return true;
+	}
+	if (key == KEY_MOUSE) {
+		MEVENT ev = {0};
+		if (u->mouse_scripted)
+			ev = u->mouse;
+		u->mouse_scripted = false;
+		if (ev.bstate || getmouse(&ev) == OK)
+			mouse_event(u, &ev);
 		return true;
 	}
 	/* modal views first: a form, the picker, the Jobs view */
@@ -475,7 +523,20 @@ bool ui_handle_key(ui *u, int key)
 		filter_key(u, key);
 		return true;
 	}
+	if (u->pv_searching) {
+		pv_search_key(u, key);
+		return true;
+	}
 	enum ui_action a = keys_action(key);
+	if (u->prefix) { /* the second key of g g; anything else acts alone */
+		bool twice = key == u->prefix;
+		u->prefix = 0;
+		if (twice)
+			a = ACT_HOME;
+	} else if (a == ACT_HOME && key >= 32 && key < 127 && !u->help) {
+		u->prefix = key; /* a letter bound to home waits for its second press, as in vim */
+		return true;
+	}
 	if (u->help) { /* moving keys scroll the help, any other key closes it */
 		int rows = (ACT_COUNT - 1 + 2 < LINES ? ACT_COUNT - 1 + 2 : LINES) - 2;
 		switch (a) {
@@ -489,9 +550,24 @@ bool ui_handle_key(ui *u, int key)
 		}
 		return true;
 	}
+	return dispatch(u, a, key);
+}
+
+void ui_handle_action(ui *u, enum ui_action a)
+{
+	dispatch(u, a, 0);
+}
+
+/* Runs action A of KEY on the main screen; false when the browser should quit. */
+static bool dispatch(ui *u, enum ui_action a, int key)
+{
 	u->message[0] = '\0';
 	int p = u->focus;
 	bool list = p != PANE_PREVIEW;
+	if (pv_active(u) && (key == KEY_LEFT || key == KEY_RIGHT)) {
+		pv_scroll_columns(u, key == KEY_LEFT ? -8 : 8);
+		return true;
+	}
 	switch (a) {
 	case ACT_UP:
 	case ACT_DOWN:
@@ -501,10 +577,12 @@ bool ui_handle_key(ui *u, int key)
 	case ACT_END:
 	case ACT_NEXT_MATCH:
 	case ACT_PREV_MATCH:
-		if (!list || u->fullscreen)
+		if (pv_active(u) && (a == ACT_NEXT_MATCH || a == ACT_PREV_MATCH))
+			pv_search_next(u, a == ACT_NEXT_MATCH ? 1 : -1);
+		else if (!list || u->fullscreen)
 			preview_scroll(u, a);
 		else if (list_move(&u->list[p], a, page_of(u, p)))
-			follow(u, p);
+			ui_follow(u, p);
 		break;
 	case ACT_PREVIEW_UP:
 	case ACT_PREVIEW_DOWN:
@@ -531,7 +609,9 @@ bool ui_handle_key(ui *u, int key)
 			panes[p]->back(u);
 		break;
 	case ACT_FILTER:
-		if (list) {
+		if (pv_active(u)) {
+			pv_search_start(u);
+		} else if (list) {
 			memcpy(u->filter_saved, u->list[p].filter, sizeof(u->filter_saved));
 			u->filtering = true;
 		}
@@ -557,10 +637,24 @@ bool ui_handle_key(ui *u, int key)
 		else if (list && *u->list[p].filter) {
 			u->list[p].filter[0] = '\0';
 			list_refresh(&u->list[p]);
-			follow(u, p);
+			ui_follow(u, p);
 		}
 		break;
+	case ACT_WRAP:
+		pv_toggle_wrap(u);
+		break;
+	case ACT_COPY:
+		clipboard_copy(u);
+		break;
+	case ACT_PAGER:
+	case ACT_EDITOR:
+		pv_open_external(u, a == ACT_EDITOR);
+		break;
 	case ACT_QUIT:
+		if (u->fullscreen) { /* q closes a view; only the main screen quits */
+			u->fullscreen = false;
+			break;
+		}
 		if (vds_jobs_active(u->jobs)) {
 			size_t n = vds_jobs_active(u->jobs);
 			form_open(u, on_quit, "%zu job%s still running or queued: quit and cancel %s?", n,
@@ -578,7 +672,8 @@ bool ui_handle_key(ui *u, int key)
 		}
 		memcpy(u->mark_ds, u->ds, sizeof(u->mark_ds));
 		memcpy(u->mark_ver, u->ver, sizeof(u->mark_ver));
-		ui_message(u, false, "marked %s:%s: press d on another version to compare", u->ds, u->ver);
+		ui_message(u, false, "marked %s:%s: press d on another version to compare",
+			   ui_ds_name(u, u->ds), u->ver);
 		break;
 	case ACT_DIFF:
 		diff_view_open(u);
@@ -616,6 +711,8 @@ void ui_follow_jobs(ui *u)
 	if (ended != u->jobs_seen_ended) {
 		u->jobs_seen_ended = ended;
 		ui_refresh(u);
+		action_follow(u);
+		pv_follow_job(u);
 	}
 }
 
@@ -683,7 +780,7 @@ static char *keys_path(vds_ctx *ctx)
 int vds_browse(vds_ctx *ctx, const char *ref)
 {
 	char err[512] = "";
-	ui u = {.ctx = ctx, .focus = PANE_DATASETS};
+	ui u = {.ctx = ctx, .focus = PANE_DATASETS, .pv_match = SIZE_MAX};
 	ui_script *script = script_open(err, sizeof(err));
 	char *kp = keys_path(ctx);
 	SCREEN *scr = NULL;
@@ -708,11 +805,14 @@ int vds_browse(vds_ctx *ctx, const char *ref)
 		return r;
 	}
 	if (script) { /* an in-memory screen: nothing reaches a terminal */
-		const char *term = getenv("TERM");
-		devnull = fopen("/dev/null", "w+");
-		scr = newterm(term && *term ? term : "vt100", devnull, devnull);
+		const char *term = getenv("TERM"), *out = getenv("VDS_UI_OUTPUT");
+		devnull = fopen(out && *out ? out : "/dev/null", "w+");
+		if (devnull)
+			scr = newterm(term && *term ? term : "vt100", devnull, devnull);
+		u.term = devnull;
 	} else if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
 		scr = newterm(NULL, stdout, stdin);
+		u.term = stdout;
 	}
 	if (!scr) {
 		script_close(script);
@@ -728,6 +828,7 @@ int vds_browse(vds_ctx *ctx, const char *ref)
 	keypad(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
+	mouse_init();
 	draw_init_colors();
 	u.dir = xstrdup("");
 	ui_layout(&u);
@@ -742,6 +843,8 @@ int vds_browse(vds_ctx *ctx, const char *ref)
 	else
 		run_terminal(&u);
 	vds_jobs_free(u.jobs); /* cancels what still runs, cleanly */
+	pv_cleanup(&u);
+	action_free(&u);
 	form_close(&u.form);
 	picker_free(&u);
 	diff_view_free(&u);

@@ -2,8 +2,10 @@
  * details_view.c - the version details (I): message, state, counts, times
  * and tags of the selected version, and its lineage when vds run made it
  * (the output it was, each input at its exact version, the command, the
- * times, the exit status and the host). The lines are made once when the
- * view opens; moving keys scroll them, any other key closes the view.
+ * times, the exit status and the host), and the versions made from it.
+ * The lines are made once when the view opens; moving keys scroll them,
+ * Tab picks a version the lineage names and Enter goes to it, any other
+ * key closes the view.
  */
 #include "config.h"
 
@@ -16,11 +18,29 @@
 #include "ui.h"
 #include "util.h"
 
+/* A version the view names, which Enter goes to. */
+typedef struct target {
+	size_t line;
+	char ds[VDS_DSID_LEN + 1], ver[VDS_VERID_LEN + 1];
+} target;
+
 struct ui_details {
 	char title[128];
 	char **lines; /* raw: escaped when drawn */
 	size_t n, top;
+	target *t;    /* the versions named, in line order */
+	size_t nt, sel;
 };
+
+/* Makes the last line added one that Enter goes to DS:VER from. */
+static void add_target(ui_details *d, const char *ds, const char *ver)
+{
+	d->t = xrealloc(d->t, (d->nt + 1) * sizeof(*d->t));
+	target *t = &d->t[d->nt++];
+	t->line = d->n - 1;
+	snprintf(t->ds, sizeof(t->ds), "%s", ds);
+	snprintf(t->ver, sizeof(t->ver), "%s", ver);
+}
 
 static void add(ui_details *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void add(ui_details *d, const char *fmt, ...)
@@ -74,6 +94,8 @@ static void add_lineage(ui *u, ui_details *d)
 		const char *name = dataset_name(u, l.inputs[i].dataset);
 		add(d, "  input    %s = %s:%s (%s)", l.inputs[i].name, l.inputs[i].dataset,
 		    l.inputs[i].version, name ? name : "deleted");
+		if (name)
+			add_target(d, l.inputs[i].dataset, l.inputs[i].version);
 	}
 	if (!l.ninputs)
 		add(d, "  inputs   none");
@@ -87,6 +109,40 @@ static void add_lineage(ui *u, ui_details *d)
 	add(d, "  exit     %d", l.exit_status);
 	add(d, "  host     %s", l.host);
 	vds_lineage_release(&l);
+}
+
+typedef struct down_ctx {
+	ui *u;
+	ui_details *d;
+	size_t n;
+} down_ctx;
+
+static int add_down(const vds_lineage_node *node, void *ud)
+{
+	down_ctx *c = ud;
+	const char *name;
+
+	if (node->depth != 1)
+		return 0;
+	name = dataset_name(c->u, node->dataset);
+	add(c->d, "  %s %s:%s (%s, input %s)", c->n++ ? "        " : "used by", node->dataset,
+	    node->version, name ? name : "deleted", node->via ? node->via : "?");
+	if (name && !node->missing)
+		add_target(c->d, node->dataset, node->version);
+	return 0;
+}
+
+/* The versions whose lineage names this one as an input (downstream, one level). */
+static void add_downstream(ui *u, ui_details *d)
+{
+	down_ctx c = {u, d, 0};
+
+	add(d, "%s", "");
+	add(d, "Made from it:");
+	if (vds_lineage_walk(u->ctx, u->ds, u->ver, true, 1, add_down, &c) < 0)
+		add(d, "  %s", vds_errmsg());
+	else if (!c.n)
+		add(d, "  nothing (no vds run took it as an input)");
 }
 
 void details_view_open(ui *u)
@@ -120,6 +176,11 @@ void details_view_open(ui *u)
 		add(d, "Committed: %s", t);
 	}
 	add_lineage(u, d);
+	if (v->committed)
+		add_downstream(u, d);
+	if (d->nt)
+		snprintf(d->title, sizeof(d->title), "Version %s:%s (Tab: pick a version, Enter: go, Esc: close)",
+			 u->ds, u->ver);
 }
 
 void details_view_free(ui *u)
@@ -129,6 +190,7 @@ void details_view_free(ui *u)
 	for (size_t i = 0; i < u->details->n; i++)
 		free(u->details->lines[i]);
 	free(u->details->lines);
+	free(u->details->t);
 	free(u->details);
 	u->details = NULL;
 }
@@ -158,6 +220,7 @@ typedef struct row {
 	const char *text; /* into the line */
 	size_t len;
 	bool continued;   /* not the line's first row: indented */
+	size_t line;
 } row;
 
 /* The rows the lines make in WIDTH columns, each line wrapped (free the array). */
@@ -180,7 +243,7 @@ static size_t wrap(ui_details *d, int width, row **out)
 				p += k;
 			}
 			*out = xrealloc(*out, (n + 1) * sizeof(**out));
-			(*out)[n++] = (row){(const char *)start, (size_t)(p - start), !first};
+			(*out)[n++] = (row){(const char *)start, (size_t)(p - start), !first, i};
 			first = false;
 		} while (*p);
 	}
@@ -201,6 +264,17 @@ void details_view_key(ui *u, int key)
 	size_t n = wrap(d, COLS - 4, &r), page = rows(), last = n > page ? n - page : 0;
 
 	free(r);
+	if (d->nt && (key == '\t' || key == KEY_BTAB)) { /* the next or previous version named */
+		d->sel = (d->sel + (key == '\t' ? 1 : d->nt - 1)) % d->nt;
+		return;
+	}
+	if (d->nt && (key == '\n' || key == '\r' || key == KEY_ENTER)) {
+		target t = d->t[d->sel];
+		details_view_free(u);
+		ui_select_ref(u, t.ds, t.ver);
+		u->focus = PANE_VERSIONS;
+		return;
+	}
 	switch (keys_action(key)) {
 	case ACT_UP:
 	case ACT_PREVIEW_UP: d->top = d->top ? d->top - 1 : 0; break;
@@ -225,7 +299,8 @@ void details_view_draw(ui *u)
 		const row *w = &r[d->top + y];
 		int x = w->continued && COLS - 4 > 2 * INDENT ? INDENT : 0;
 		char *text = xstrndup(w->text, w->len);
-		draw_text(win, (int)y + 1, 2 + x, COLS - 4 - x, text, A_NORMAL);
+		bool picked = d->nt && d->t[d->sel].line == w->line;
+		draw_text(win, (int)y + 1, 2 + x, COLS - 4 - x, text, picked ? draw_attr(COL_SELECT) : A_NORMAL);
 		free(text);
 	}
 	free(r);

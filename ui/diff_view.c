@@ -22,7 +22,7 @@ typedef struct change {
 } change;
 
 struct ui_diff {
-	char title[128], summary[160];
+	char title[1300], summary[160];
 	char ds_a[VDS_DSID_LEN + 1], ver_a[VDS_VERID_LEN + 1];
 	char ds_b[VDS_DSID_LEN + 1], ver_b[VDS_VERID_LEN + 1];
 	change *v;
@@ -101,8 +101,10 @@ void diff_view_open(ui *u)
 	memcpy(df->ver_b, u->ver, sizeof(df->ver_b));
 	if (vds_diff(ta, tb, collect, df, &st) < 0)
 		ui_message(u, true, "%s", vds_errmsg());
-	snprintf(df->title, sizeof(df->title), "Changes %s:%s -> %s:%s", df->ds_a, df->ver_a, df->ds_b,
-		 df->ver_b);
+	char ra[600], rb[600];
+	ui_ref_name(u, df->ds_a, df->ver_a, ra, sizeof(ra));
+	ui_ref_name(u, df->ds_b, df->ver_b, rb, sizeof(rb));
+	snprintf(df->title, sizeof(df->title), "Changes %s -> %s", ra, rb);
 	snprintf(df->summary, sizeof(df->summary),
 		 "%llu added, %llu removed, %llu modified, %llu renamed   Enter: content diff   Esc: close",
 		 (unsigned long long)st.added, (unsigned long long)st.removed,
@@ -221,6 +223,81 @@ void diff_view_key(ui *u, int key)
 	}
 }
 
+/* The line paired with line I of a content diff: in a run of removed lines followed by
+   as many added ones, the k-th of each are a changed row. SIZE_MAX if none. */
+static size_t paired(const ui_diff *df, size_t i)
+{
+	char kind = df->lines[i][0];
+	size_t first = i, minus, plus;
+
+	if (kind != '-' && kind != '+')
+		return SIZE_MAX;
+	while (first > 0 && df->lines[first - 1][0] == kind)
+		first--;
+	if (kind == '-') {
+		minus = first;
+		for (plus = minus; plus < df->nlines && df->lines[plus][0] == '-'; plus++)
+			;
+	} else {
+		plus = first;
+		for (minus = plus; minus > 0 && df->lines[minus - 1][0] == '-'; minus--)
+			;
+	}
+	size_t nminus = plus - minus, nplus = 0;
+	while (plus + nplus < df->nlines && df->lines[plus + nplus][0] == '+')
+		nplus++;
+	if (nminus == 0 || nminus != nplus || (minus > 0 && df->lines[minus - 1][0] == '+'))
+		return SIZE_MAX;
+	return kind == '-' ? plus + (i - minus) : minus + (i - plus);
+}
+
+/* Draws S[FROM, TO) escaped at column *X (at most END); moves *X past it. */
+static void draw_part(WINDOW *w, int y, int *x, int end, const char *s, size_t from, size_t to,
+		      attr_t attr)
+{
+	char *part = xstrndup(s + from, to - from), *esc = vds_display_escape(part);
+	int n = (int)vds_display_width(esc);
+
+	if (*x + n > end)
+		n = end - *x;
+	if (n > 0)
+		draw_escaped(w, y, *x, n, esc, 0, attr);
+	*x += n > 0 ? n : 0;
+	free(esc);
+	free(part);
+}
+
+/* Draws line I of a content diff in WIDTH columns: added and removed lines in colour, and
+   in a changed row the words that changed highlighted (the part between what both share). */
+static void draw_diff_line(WINDOW *w, int y, int width, const ui_diff *df, size_t i)
+{
+	const char *l = df->lines[i];
+	attr_t base = l[0] == '+' ? draw_attr(COL_ADDED) : l[0] == '-' ? draw_attr(COL_REMOVED)
+		    : l[0] == '@' ? draw_attr(COL_DIM) : A_NORMAL;
+	size_t j = paired(df, i);
+
+	if (j == SIZE_MAX || !strncmp(l, "---", 3) || !strncmp(l, "+++", 3)) {
+		draw_text(w, y, 1, width, l, base);
+		return;
+	}
+	const char *o = df->lines[j] + 1, *t = l + 1;
+	size_t lt = strlen(t), lo = strlen(o), pre = 0, suf = 0;
+	while (pre < lt && pre < lo && t[pre] == o[pre])
+		pre++;
+	while (pre > 0 && ((unsigned char)t[pre] & 0xc0) == 0x80)
+		pre--; /* whole characters */
+	while (suf < lt - pre && suf < lo - pre && t[lt - 1 - suf] == o[lo - 1 - suf])
+		suf++;
+	while (suf > 0 && ((unsigned char)t[lt - suf] & 0xc0) == 0x80)
+		suf--;
+	int x = 1, end = 1 + width;
+	draw_part(w, y, &x, end, l, 0, 1 + pre, base);
+	draw_part(w, y, &x, end, l, 1 + pre, 1 + lt - suf, base | A_REVERSE);
+	draw_part(w, y, &x, end, l, 1 + lt - suf, 1 + lt, base);
+	if (x < end)
+		draw_text(w, y, x, end - x, "", A_NORMAL);
+}
+
 void diff_view_draw(ui *u)
 {
 	ui_diff *df = u->diff;
@@ -237,7 +314,7 @@ void diff_view_draw(ui *u)
 				draw_text(win, 1 + y, 1, w - 2, "", A_NORMAL);
 				mvwaddnstr(win, 1 + y, 1, l, w - 2);
 			} else {
-				draw_text(win, 1 + y, 1, w - 2, l, A_NORMAL);
+				draw_diff_line(win, 1 + y, w - 2, df, df->line_top + (size_t)y);
 			}
 		}
 		draw_text(win, h - 2, 1, w - 2,
@@ -253,14 +330,18 @@ void diff_view_draw(ui *u)
 		for (int y = 0; y < rows && df->top + (size_t)y < df->n; y++) {
 			const change *c = &df->v[df->top + (size_t)y];
 			attr_t at = df->top + (size_t)y == df->cursor ? draw_attr(COL_SELECT) : A_NORMAL;
+			char sa[32], sb[32];
+			vds_format_size(c->ea.size, false, sa);
+			vds_format_size(c->eb.size, false, sb);
 			if (c->kind == 'R')
 				snprintf(line, sizeof(line), "R  %s -> %s", c->a, c->b);
 			else if (c->kind == 'M')
-				snprintf(line, sizeof(line), "M  %s  (%llu -> %llu bytes)", c->b,
-					 (unsigned long long)c->ea.size, (unsigned long long)c->eb.size);
+				snprintf(line, sizeof(line), "M  %s  (%s -> %s)", c->b, sa, sb);
 			else
-				snprintf(line, sizeof(line), "%c  %s  (%llu bytes)", c->kind, c->a ? c->a : c->b,
-					 (unsigned long long)(c->a ? c->ea.size : c->eb.size));
+				snprintf(line, sizeof(line), "%c  %s  (%s)", c->kind, c->a ? c->a : c->b,
+					 c->a ? sa : sb);
+			if (!(at & A_REVERSE) && (c->kind == 'A' || c->kind == 'D'))
+				at = draw_attr(c->kind == 'A' ? COL_ADDED : COL_REMOVED);
 			draw_text(win, 1 + y, 1, w - 2, line, at);
 		}
 		/* messages (a file too large, diff missing) show here: the view covers the status line */

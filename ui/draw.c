@@ -28,16 +28,28 @@ void draw_init_colors(void)
 	init_pair(COL_DRAFT, COLOR_MAGENTA, -1);
 	init_pair(COL_ERROR, COLOR_RED, -1);
 	init_pair(COL_STATUS, COLOR_BLACK, COLOR_WHITE);
+	init_pair(COL_SELECT_DIM, COLOR_CYAN, -1);
+	init_pair(COL_ADDED, COLOR_GREEN, -1);
+	init_pair(COL_REMOVED, COLOR_RED, -1);
+}
+
+attr_t draw_cursor_attr(bool focused)
+{
+	return focused ? draw_attr(COL_SELECT) : draw_attr(COL_SELECT_DIM);
 }
 
 attr_t draw_attr(enum ui_color c)
 {
 	if (use_color)
-		return c == COL_NORMAL ? A_NORMAL
-				       : COLOR_PAIR(c) | (c == COL_TITLE_FOCUS ? A_BOLD : A_NORMAL);
+		return c == COL_NORMAL	       ? A_NORMAL
+		       : c == COL_SELECT_DIM ? COLOR_PAIR(c) | A_UNDERLINE
+					     : COLOR_PAIR(c) | (c == COL_TITLE_FOCUS ? A_BOLD : A_NORMAL);
 	switch (c) {
 	case COL_TITLE_FOCUS: return A_BOLD | A_UNDERLINE;
 	case COL_SELECT: return A_REVERSE;
+	case COL_SELECT_DIM: return A_UNDERLINE;
+	case COL_ADDED: return A_BOLD;
+	case COL_REMOVED: return A_UNDERLINE;
 	case COL_STATUS: return A_REVERSE;
 	case COL_ERROR: return A_BOLD;
 	case COL_TITLE: return A_BOLD;
@@ -52,17 +64,21 @@ static const char *ellipsis(void)
 	return cs && !strcmp(cs, "UTF-8") ? "\xe2\x80\xa6" : "~";
 }
 
-void draw_text(WINDOW *w, int y, int x, int width, const char *s, attr_t attr)
+void draw_escaped(WINDOW *w, int y, int x, int width, const char *esc, size_t skip, attr_t attr)
 {
-	char *esc = vds_display_escape(s);
 	const unsigned char *p = (const unsigned char *)esc;
-	bool cut = vds_display_width(esc) > (size_t)width;
-	int col = 0, room = cut ? width - 1 : width;
+	int col = 0;
 
-	if (width <= 0) {
-		free(esc);
+	if (width <= 0)
 		return;
+	for (size_t c = 0; *p && c < skip;) { /* columns scrolled off to the left */
+		uint32_t cp;
+		int n = vds_utf8_seq(p, &cp), cw = n ? wcwidth((wchar_t)cp) : 1;
+		c += cw < 0 ? 1 : (size_t)cw;
+		p += n ? n : 1;
 	}
+	bool cut = vds_display_width((const char *)p) > (size_t)width;
+	int room = cut ? width - 1 : width;
 	wattrset(w, attr);
 	wmove(w, y, x);
 	while (*p) {
@@ -83,6 +99,13 @@ void draw_text(WINDOW *w, int y, int x, int width, const char *s, attr_t attr)
 	for (; col < width; col++)
 		waddch(w, ' ');
 	wattrset(w, A_NORMAL);
+}
+
+void draw_text(WINDOW *w, int y, int x, int width, const char *s, attr_t attr)
+{
+	char *esc = vds_display_escape(s);
+
+	draw_escaped(w, y, x, width, esc, 0, attr);
 	free(esc);
 }
 

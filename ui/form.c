@@ -37,6 +37,13 @@ void form_text(ui_form *f, const char *label, const char *value)
 	snprintf(fd->value, sizeof(fd->value), "%s", value ? value : "");
 }
 
+void form_path(ui_form *f, const char *label, const char *value)
+{
+	form_text(f, label, value);
+	if (f->nfields)
+		f->field[f->nfields - 1].local_path = true;
+}
+
 void form_choice(ui_form *f, const char *label, const char *const *choices, size_t n)
 {
 	if (f->nfields == FORM_FIELDS)
@@ -59,6 +66,7 @@ void form_key(ui *u, int key)
 	ui_form *f = &u->form;
 	ui_field *fd = f->nfields ? &f->field[f->cur] : NULL;
 
+	f->error[0] = '\0';
 	switch (key) {
 	case 27:
 		if (f->nfields) /* a question answered "no" needs no word */
@@ -68,6 +76,15 @@ void form_key(ui *u, int key)
 	case '\n':
 	case '\r':
 	case KEY_ENTER: {
+		if (!f->nfields && f->default_no) { /* only y answers yes */
+			ui_message(u, false, "cancelled");
+			form_close(f);
+			return;
+		}
+		if (f->check && f->check(u, f) < 0) { /* stays open with what was typed */
+			snprintf(f->error, sizeof(f->error), "%s", vds_errmsg());
+			return;
+		}
 		ui_form done = *f; /* the callback may open the next form */
 		f->free_data = NULL;
 		memset(f, 0, sizeof(*f));
@@ -77,6 +94,11 @@ void form_key(ui *u, int key)
 		return;
 	}
 	case '\t':
+		if (fd && fd->local_path) { /* completes; Tab again moves on when nothing changes */
+			if (path_complete(fd->value, sizeof(fd->value)))
+				return;
+		}
+		/* fall through */
 	case KEY_DOWN:
 		if (f->nfields)
 			f->cur = (f->cur + 1) % f->nfields;
@@ -88,8 +110,10 @@ void form_key(ui *u, int key)
 		return;
 	}
 	if (!f->nfields) {
-		if (key == 'y' || key == 'Y')
+		if (key == 'y' || key == 'Y') {
+			f->default_no = false;
 			form_key(u, '\n');
+		}
 		else if (key == 'n' || key == 'N')
 			form_key(u, 27);
 		return;
@@ -147,7 +171,9 @@ void form_draw(ui *u)
 	bool long_title = (int)vds_display_width(f->title) > w - 4;
 	int nq = long_title ? wrap(f->title, w - 4, q, 8) : 0;
 	int top = nq ? nq + 1 : 0;
-	int h = (int)f->nfields + 4 + top;
+	char e[3][256];
+	int ne = *f->error ? wrap(f->error, w - 4, e, 3) : 0; /* why Enter was refused, whole */
+	int h = (int)f->nfields + 4 + top + ne;
 	WINDOW *win = ui_overlay(h, w, long_title ? (f->nfields ? "Form" : "Confirm") : f->title);
 	int cx = -1, cy = -1;
 
@@ -182,8 +208,11 @@ void form_draw(ui *u)
 	bool choices = false;
 	for (size_t i = 0; i < f->nfields; i++)
 		choices |= f->field[i].choices != NULL;
+	for (int i = 0; i < ne; i++)
+		draw_text(win, h - 2 - ne + i, 2, w - 4, e[i], draw_attr(COL_ERROR));
 	draw_text(win, h - 2, 2, w - 4,
-		  !f->nfields ? "Enter or y: yes   Esc or n: no"
+		  !f->nfields && f->default_no ? "y: yes   Enter, Esc or n: no"
+		  : !f->nfields ? "Enter or y: yes   Esc or n: no"
 		  : choices   ? "Enter: OK   Esc: cancel   Tab: next field   Left/Right: change choice"
 		  : f->nfields > 1 ? "Enter: OK   Esc: cancel   Tab: next field"
 				   : "Enter: OK   Esc: cancel",

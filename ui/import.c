@@ -20,6 +20,7 @@ typedef struct import_arg {
 	bool extract;
 	const vds_opts *o; /* while the job runs */
 	vds_put_result pr;
+	char name[512]; /* the dataset's name, for what people read */
 } import_arg;
 
 static void import_free(void *p)
@@ -53,11 +54,11 @@ static int job_import(vds_ctx *ctx, void *p, const vds_opts *o, char *res, size_
 	if (r == 0) {
 		vds_format_size(a->pr.bytes, false, size);
 		snprintf(res, len, "imported %llu file%s (%s) into %s:%s",
-			 (unsigned long long)a->pr.files, a->pr.files == 1 ? "" : "s", size, a->ds, ver);
+			 (unsigned long long)a->pr.files, a->pr.files == 1 ? "" : "s", size, a->name, ver);
 	} else if (r == VDS_ECANCELED && *a->base) {
 		snprintf(res, len, "nothing was imported; the new draft was removed");
 	} else if (r == VDS_ECANCELED) {
-		snprintf(res, len, "nothing was added to %s:%s", a->ds, ver);
+		snprintf(res, len, "nothing was added to %s:%s", a->name, ver);
 	}
 	return r;
 }
@@ -104,45 +105,50 @@ static char *url_name(const char *url)
 static void on_import(ui *u, ui_form *f)
 {
 	char *url = trim(f->field[0].value), *sha = trim(f->field[2].value);
-
-	if (!*url) {
-		ui_message(u, true, "no URL to import: type an http://, https:// or s3:// URL");
-		return;
-	}
-	if (!vds_source_is_url(url)) {
-		ui_message(u, true, "'%s' is not an http://, https:// or s3:// URL", url);
-		return;
-	}
-	vds_source src = {.location = url, .sha256 = *sha ? sha : NULL};
-	if (vds_source_check_one(u->ctx, &src) < 0) { /* a malformed URL or SHA-256 */
-		ui_message(u, true, "%s", vds_errmsg());
-		return;
-	}
 	import_arg *a = xcalloc(1, sizeof(*a));
 	copy_id(a->ds, sizeof(a->ds), f->arg[0]);
 	copy_id(a->ver, sizeof(a->ver), f->arg[1]);
 	copy_id(a->base, sizeof(a->base), f->arg[2]);
+	snprintf(a->name, sizeof(a->name), "%s", ui_ds_name(u, a->ds));
 	a->url = xstrdup(url);
 	a->target = xstrdup(f->field[1].value);
 	a->sha256 = *sha ? xstrdup(sha) : NULL;
 	a->extract = f->field[3].choice == 1;
 
 	char *name = url_name(url);
-	char *title = *a->base ? xasprintf("import %s into a new draft from %s", name, a->base)
-			       : xasprintf("import %s into %s:%s", name, a->ds, a->ver);
+	char ref[600];
+	ui_ref_name(u, a->ds, *a->base ? a->base : a->ver, ref, sizeof(ref));
+	char *title = *a->base ? xasprintf("import %s into a new draft from %s", name, ref)
+			       : xasprintf("import %s into %s", name, ref);
 	action_submit(u, title, job_import, a, import_free);
 	free(title);
 	free(name);
+}
+
+/* The form's check on Enter: a URL vds imports from, a well-formed SHA-256; the form stays open. */
+static int check_import(ui *u, ui_form *f)
+{
+	char *url = trim(f->field[0].value), *sha = trim(f->field[2].value);
+
+	if (!*url)
+		return vds_err(VDS_EINVAL, "no URL to import: type an http://, https:// or s3:// URL");
+	if (!vds_source_is_url(url))
+		return vds_err(VDS_EINVAL, "'%s' is not an http://, https:// or s3:// URL", url);
+	vds_source src = {.location = url, .sha256 = *sha ? sha : NULL};
+	return vds_source_check_one(u->ctx, &src); /* a malformed URL or SHA-256 */
 }
 
 static const char *const no_yes[] = {"no", "yes"};
 
 void import_form(ui *u, const char *ds, const char *ver, const char *base)
 {
+	char ref[600];
+	ui_ref_name(u, ds, *base ? base : ver, ref, sizeof(ref));
 	ui_form *f = *base ? form_open(u, on_import, "Import a URL into a new draft of %s based on %s",
-				       ds, base)
-			   : form_open(u, on_import, "Import a URL into %s:%s", ds, ver);
+				       ui_ds_name(u, ds), ref)
+			   : form_open(u, on_import, "Import a URL into %s", ref);
 
+	f->check = check_import;
 	snprintf(f->arg[0], sizeof(f->arg[0]), "%s", ds);
 	snprintf(f->arg[1], sizeof(f->arg[1]), "%s", ver);
 	snprintf(f->arg[2], sizeof(f->arg[2]), "%s", base);

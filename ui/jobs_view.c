@@ -1,7 +1,8 @@
 /*
  * jobs_view.c - the Jobs view (b): queued, running, finished and failed
  * jobs with their progress, results and errors; K (or x, Delete) cancels
- * the selected one. Also the one-line summary under the status line.
+ * the selected one. The newest job comes first, and every job since the
+ * browser started stays listed. Also the one-line summary under the status line.
  */
 #include "config.h"
 
@@ -36,9 +37,15 @@ static void progress_text(const vds_progress *p, char *buf, size_t len)
 	vds_format_size((unsigned long long)vds_progress_rate(p), true, rate);
 	if (e >= 0)
 		snprintf(eta, sizeof(eta), " ETA %d:%02d", (int)e / 60, (int)e % 60);
-	snprintf(buf, len, "%d%% %llu/%llu files %s/%s %s/s%s", pct,
-		 (unsigned long long)p->files_done, (unsigned long long)p->files_total, done, total,
-		 rate, eta);
+	char retry[64];
+	vds_progress_retry_text(p, retry, sizeof(retry));
+	if (*retry) /* waiting to retry, not stalled */
+		snprintf(buf, len, "%d%% %llu/%llu files %s/%s %s", pct, (unsigned long long)p->files_done,
+			 (unsigned long long)p->files_total, done, total, retry);
+	else
+		snprintf(buf, len, "%d%% %llu/%llu files %s/%s %s/s%s", pct,
+			 (unsigned long long)p->files_done, (unsigned long long)p->files_total, done,
+			 total, rate, eta);
 }
 
 bool jobs_summary(ui *u, char *buf, size_t len)
@@ -77,6 +84,12 @@ bool jobs_summary(ui *u, char *buf, size_t len)
 	return error;
 }
 
+/* The job on row R of the view (newest first) in a snapshot of N (oldest first). */
+static size_t row_job(size_t r, size_t n)
+{
+	return n - 1 - r;
+}
+
 void jobs_view_key(ui *u, int key)
 {
 	vds_job_info *v;
@@ -86,11 +99,12 @@ void jobs_view_key(ui *u, int key)
 	if (key == 27 || key == 'q' || a == ACT_JOBS) {
 		u->jobs_view = false;
 	} else if (key == 'K' || key == 'x' || key == KEY_DC) {
-		if (u->jobs_cursor < n && v[u->jobs_cursor].state > VDS_JOB_RUNNING) {
-			ui_message(u, false, "job #%u has already ended", v[u->jobs_cursor].id);
-		} else if (u->jobs_cursor < n) {
-			vds_jobs_cancel(u->jobs, v[u->jobs_cursor].id);
-			ui_message(u, false, "cancelling job #%u", v[u->jobs_cursor].id);
+		const vds_job_info *j = u->jobs_cursor < n ? &v[row_job(u->jobs_cursor, n)] : NULL;
+		if (j && j->state > VDS_JOB_RUNNING) {
+			ui_message(u, false, "job #%u has already ended", j->id);
+		} else if (j) {
+			vds_jobs_cancel(u->jobs, j->id);
+			ui_message(u, false, "cancelling job #%u", j->id);
 		}
 	} else if (a == ACT_UP || a == ACT_PREVIEW_UP) {
 		if (u->jobs_cursor > 0)
@@ -118,14 +132,14 @@ void jobs_view_draw(ui *u)
 		u->jobs_cursor = n ? n - 1 : 0;
 	size_t top = u->jobs_cursor >= (size_t)list ? u->jobs_cursor - (size_t)list + 1 : 0;
 	if (n == 0)
-		draw_text(win, 1, 2, w - 4, "(no jobs yet: c, v, u, i, x, C, t, T, g and D start them)",
+		draw_text(win, 1, 2, w - 4, "(no jobs yet: c, v, u, i, x, C, t, T, S and D start them)",
 			  draw_attr(COL_DIM));
 	for (int y = 1; y <= list && top + (size_t)(y - 1) < n; y++) {
-		const vds_job_info *j = &v[top + (size_t)(y - 1)];
+		const vds_job_info *j = &v[row_job(top + (size_t)(y - 1), n)];
 		attr_t a = top + (size_t)(y - 1) == u->jobs_cursor ? draw_attr(COL_SELECT) : A_NORMAL;
 		if (j->state == VDS_JOB_RUNNING)
 			progress_text(&j->progress, prog, sizeof(prog));
-		snprintf(line, sizeof(line), "#%-3u %-9s %-40s %s", j->id, state_name(j->state), j->title,
+		snprintf(line, sizeof(line), "#%-3u %-9s %s  %s", j->id, state_name(j->state), j->title,
 			 j->state == VDS_JOB_RUNNING ? prog
 			 : j->state == VDS_JOB_QUEUED ? ""
 			 : j->error && j->state != VDS_JOB_DONE ? j->error
@@ -134,7 +148,7 @@ void jobs_view_draw(ui *u)
 			  j->state == VDS_JOB_FAILED && !(a & A_REVERSE) ? a | draw_attr(COL_ERROR) : a);
 	}
 	if (n) { /* details of the selected job */
-		const vds_job_info *j = &v[u->jobs_cursor];
+		const vds_job_info *j = &v[row_job(u->jobs_cursor, n)];
 		int y = h - 6;
 		wattrset(win, draw_attr(COL_DIM));
 		mvwhline(win, y++, 1, ACS_HLINE, w - 2);

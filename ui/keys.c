@@ -20,6 +20,12 @@ static const struct {
 };
 
 static enum ui_action bindings[KEY_MAX + 1];
+static bool mouse_on = true;
+
+bool keys_mouse(void)
+{
+	return mouse_on;
+}
 
 static const struct {
 	const char *name;
@@ -82,6 +88,7 @@ int keys_init(const char *path, char *err, size_t errlen)
 	FILE *f;
 
 	bind_defaults();
+	mouse_on = true;
 	if (!path || !(f = fopen(path, "r")))
 		return 0;
 	while (fgets(line, sizeof(line), f)) {
@@ -91,6 +98,11 @@ int keys_init(const char *path, char *err, size_t errlen)
 		lineno++;
 		if (line[strspn(line, " \t")] == '#' || line[strspn(line, " \t\r\n")] == '\0')
 			continue;
+		if (sscanf(line, " set mouse %63s %1s", act, extra) == 1 &&
+		    (!strcmp(act, "on") || !strcmp(act, "off"))) {
+			mouse_on = !strcmp(act, "on");
+			continue;
+		}
 		n = sscanf(line, " bind %63s %63s %1s", key, act, extra);
 		if (n == 2)
 			key_code = keys_parse(key, strlen(key));
@@ -99,7 +111,8 @@ int keys_init(const char *path, char *err, size_t errlen)
 			if (!strcmp(actions[i].name, act))
 				a = (enum ui_action)i;
 		if (n != 2 || key_code < 0 || key_code > KEY_MAX || (a == ACT_NONE && strcmp(act, "none"))) {
-			snprintf(err, errlen, "%s:%d: expected 'bind KEY ACTION'", path, lineno);
+			snprintf(err, errlen, "%s:%d: expected 'bind KEY ACTION' or 'set mouse on|off'", path,
+				 lineno);
 			fclose(f);
 			return -1;
 		}

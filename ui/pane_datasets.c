@@ -28,7 +28,7 @@ static void load(ui *u)
 static void draw_row(ui *u, WINDOW *w, int y, int width, const ui_row *row, bool selected)
 {
 	const vds_dataset *d = &u->datasets[row->index];
-	attr_t a = selected ? draw_attr(COL_SELECT) : A_NORMAL;
+	attr_t a = selected ? draw_cursor_attr(u->focus == PANE_DATASETS) : A_NORMAL;
 	int idw = width >= 34 ? VDS_DSID_LEN + 1 : 0;
 
 	draw_text(w, y, 1, width - idw, d->name, a);

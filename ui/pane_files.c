@@ -28,7 +28,7 @@ static void load(ui *u)
 static void draw_row(ui *u, WINDOW *w, int y, int width, const ui_row *row, bool selected)
 {
 	const vds_entry *e = &u->listing.v[row->index];
-	attr_t a = selected ? draw_attr(COL_SELECT) : A_NORMAL;
+	attr_t a = selected ? draw_cursor_attr(u->focus == PANE_FILES) : A_NORMAL;
 	char size[32];
 	int sw = width >= 16 ? 7 : 0;
 

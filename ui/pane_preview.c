@@ -12,6 +12,11 @@
 
 static vds_entry current; /* the entry previewed (path in u->preview_path) */
 
+const vds_entry *ui_preview_entry(const ui *u)
+{
+	return *u->preview_path ? &current : NULL;
+}
+
 void ui_load_preview(ui *u)
 {
 	const ui_row *row = list_selected(&u->list[PANE_FILES]);
@@ -20,6 +25,7 @@ void ui_load_preview(ui *u)
 
 	preview_release(&u->preview);
 	u->preview_top = 0;
+	pv_reset(u);
 	u->preview_path[0] = '\0';
 	if (!row)
 		return;
@@ -74,12 +80,20 @@ void ui_draw_preview(ui *u, WINDOW *w, bool framed)
 			draw_text(w, y, x, inner, "(nothing selected)", draw_attr(COL_DIM));
 		return;
 	}
+	char *title = xasprintf("Preview: %s", u->preview_path), *esc = vds_display_escape(title);
+	if (framed && vds_display_width(esc) + 4 > (size_t)wd) { /* cut in the title: whole here */
+		char *path = xasprintf("path: %s", u->preview_path);
+		y = pv_draw_wrapped(w, y, x, inner, bottom, path, draw_attr(COL_DIM));
+		free(path);
+	}
+	free(esc);
+	free(title);
 	vds_format_size(current.size, true, size);
 	snprintf(line, sizeof(line), "type: %s", u->preview.mime ? u->preview.mime : "?");
 	if (y < bottom)
 		draw_text(w, y++, x, inner, line, draw_attr(COL_DIM));
-	snprintf(line, sizeof(line), "size: %llu bytes (%s)%s", (unsigned long long)current.size, size,
-		 u->preview.truncated ? ", first 64 KiB shown" : "");
+	snprintf(line, sizeof(line), "size: %llu bytes (%s)%s%s%s", (unsigned long long)current.size,
+		 size, *u->preview.shown ? ", " : "", u->preview.shown, *u->preview.shown ? " shown" : "");
 	if (y < bottom)
 		draw_text(w, y++, x, inner, line, draw_attr(COL_DIM));
 	if (current.type != VDS_DIR) {
@@ -102,6 +116,5 @@ void ui_draw_preview(ui *u, WINDOW *w, bool framed)
 		u->preview_top = u->preview.nlines - rows;
 	if (u->preview.nlines <= rows)
 		u->preview_top = 0;
-	for (size_t i = u->preview_top; i < u->preview.nlines && y < bottom; i++)
-		draw_text(w, y++, x, inner, u->preview.lines[i], A_NORMAL);
+	pv_draw_lines(u, w, y, x, inner, bottom);
 }

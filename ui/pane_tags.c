@@ -24,7 +24,7 @@ static void load(ui *u)
 static void draw_row(ui *u, WINDOW *w, int y, int width, const ui_row *row, bool selected)
 {
 	const vds_tag *t = &u->tags[row->index];
-	attr_t a = selected ? draw_attr(COL_SELECT) : A_NORMAL;
+	attr_t a = selected ? draw_cursor_attr(u->focus == PANE_TAGS) : A_NORMAL;
 	int vw = width > 16 ? VDS_VERID_LEN + 4 : 0;
 
 	draw_text(w, y, 1, width - vw, t->name, a);

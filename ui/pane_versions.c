@@ -28,7 +28,7 @@ static void load(ui *u)
 static void draw_row(ui *u, WINDOW *w, int y, int width, const ui_row *row, bool selected)
 {
 	const vds_version *v = &u->versions[row->index];
-	attr_t a = selected ? draw_attr(COL_SELECT) : A_NORMAL;
+	attr_t a = selected ? draw_cursor_attr(u->focus == PANE_VERSIONS) : A_NORMAL;
 	char age[16], size[32], right[64];
 	int rw;
 

@@ -1,7 +1,9 @@
 /*
  * picker.c - the local file picker of uploads: walk the local filesystem,
  * mark files and folders with Space (marks survive moving between
- * folders), and press u to upload what is marked.
+ * folders), a all shown, n none, / filters the folder as you type, : goes
+ * to a folder typed (~ and Tab completion), ~ to the home folder, and u
+ * uploads what is marked. The picker opens where it was last left.
  */
 #include "config.h"
 
@@ -23,7 +25,11 @@ struct ui_picker {
 	char **marked; /* absolute paths */
 	size_t nmarked;
 	void (*done)(ui *u, char **paths, size_t n);
+	int typing;      /* '/' while a filter is typed, ':' while a folder is, or 0 */
+	char path[4096]; /* the folder being typed */
 };
+
+static char last_dir[PATH_MAX]; /* where the picker was left, for the next upload */
 
 static int cmp_rows(const void *a, const void *b)
 {
@@ -84,7 +90,11 @@ void picker_open(ui *u, void (*done)(ui *u, char **paths, size_t n))
 
 	picker_free(u);
 	u->picker = xcalloc(1, sizeof(*u->picker));
-	u->picker->cwd = xstrdup(getcwd(cwd, sizeof(cwd)) ? cwd : "/");
+	struct stat st;
+	if (*last_dir && stat(last_dir, &st) == 0 && S_ISDIR(st.st_mode))
+		u->picker->cwd = xstrdup(last_dir);
+	else
+		u->picker->cwd = xstrdup(getcwd(cwd, sizeof(cwd)) ? cwd : "/");
 	u->picker->done = done;
 	load(u);
 }
@@ -100,6 +110,7 @@ void picker_free(ui *u)
 
 	if (!p)
 		return;
+	snprintf(last_dir, sizeof(last_dir), "%s", p->cwd);
 	list_clear(&p->list);
 	for (size_t i = 0; i < p->nmarked; i++)
 		free(p->marked[i]);
@@ -148,12 +159,94 @@ static void go(ui *u, char *dir, const char *select)
 			list_select_index(&p->list, i);
 }
 
+/* Marks every row shown (ALL), or unmarks every path (not ALL). */
+static void mark_all(ui_picker *p, bool all)
+{
+	if (!all) {
+		for (size_t i = 0; i < p->nmarked; i++)
+			free(p->marked[i]);
+		p->nmarked = 0;
+		return;
+	}
+	for (size_t i = 0; i < p->list.nshown; i++) {
+		char *path = full(p, p->list.all[p->list.shown[i]].text);
+		if (marked_at(p, path) >= 0) {
+			free(path);
+			continue;
+		}
+		p->marked = xrealloc(p->marked, (p->nmarked + 1) * sizeof(*p->marked));
+		p->marked[p->nmarked++] = path;
+	}
+}
+
+/* A key while a filter or a folder is typed. */
+static void typing_key(ui *u, int key)
+{
+	ui_picker *p = u->picker;
+	char *buf = p->typing == '/' ? p->list.filter : p->path;
+	size_t cap = p->typing == '/' ? sizeof(p->list.filter) : sizeof(p->path), n = strlen(buf);
+
+	if (key == 27) {
+		if (p->typing == '/')
+			buf[0] = '\0';
+		p->typing = 0;
+	} else if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+		if (p->typing == ':') {
+			char *dir = path_expand(p->path);
+			struct stat st;
+			if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+				char real[PATH_MAX];
+				go(u, xstrdup(realpath(dir, real) ? real : dir), NULL);
+			} else {
+				ui_message(u, true, "'%s' is not a folder", p->path);
+			}
+			free(dir);
+		}
+		p->typing = 0;
+	} else if (key == '\t' && p->typing == ':') {
+		path_complete(p->path, sizeof(p->path));
+	} else if (key == 21) { /* ^U clears, as in a form */
+		buf[0] = '\0';
+	} else if (key == KEY_BACKSPACE || key == 127 || key == 8) {
+		while (n > 0 && ((unsigned char)buf[n - 1] & 0xc0) == 0x80)
+			n--;
+		if (n > 0)
+			buf[n - 1] = '\0';
+	} else if (key >= 32 && key < 256 && n + 1 < cap) {
+		buf[n] = (char)key;
+		buf[n + 1] = '\0';
+	}
+	if (p->typing != ':' || key == 27)
+		list_refresh(&p->list);
+}
+
 void picker_key(ui *u, int key)
 {
 	ui_picker *p = u->picker;
 	const ui_row *row = list_selected(&p->list);
 	enum ui_action a = keys_action(key);
 
+	if (p->typing) {
+		typing_key(u, key);
+		return;
+	}
+	if (key == '/' || key == ':') {
+		p->typing = key;
+		if (key == '/')
+			p->list.filter[0] = '\0';
+		else
+			snprintf(p->path, sizeof(p->path), "%s/", strcmp(p->cwd, "/") ? p->cwd : "");
+		return;
+	}
+	if (key == '~') {
+		char *home = path_expand("~");
+		go(u, home, NULL);
+		return;
+	}
+	if (key == 'a' || key == 'n') {
+		mark_all(p, key == 'a');
+		return;
+	}
 	if (key == 27 || key == 'q') {
 		picker_free(u);
 		ui_message(u, false, "upload cancelled");
@@ -202,7 +295,7 @@ void picker_key(ui *u, int key)
 void picker_draw(ui *u)
 {
 	ui_picker *p = u->picker;
-	char title[PATH_MAX + 64], size[32], hint[128];
+	char title[PATH_MAX + 64], size[32], hint[4200];
 	int h = LINES - 2, w = COLS;
 
 	snprintf(title, sizeof(title), "Upload from %s", p->cwd);
@@ -225,10 +318,15 @@ void picker_draw(ui *u)
 		free(name);
 		free(path);
 	}
-	snprintf(hint, sizeof(hint),
-		 "Space: mark   Enter/l: open folder   h: up   u: upload %zu marked   Esc: cancel",
-		 p->nmarked);
-	draw_text(win, h - 2, 1, w - 2, hint, draw_attr(COL_DIM));
+	if (p->typing == ':')
+		snprintf(hint, sizeof(hint), "Go to: %s", p->path);
+	else if (p->typing == '/')
+		snprintf(hint, sizeof(hint), "/%s", p->list.filter);
+	else
+		snprintf(hint, sizeof(hint),
+			 "Space: mark  a/n: all/none  /: filter  :: go to  u: upload %zu  Esc: cancel",
+			 p->nmarked);
+	draw_text(win, h - 2, 1, w - 2, hint, p->typing ? A_NORMAL : draw_attr(COL_DIM));
 	wnoutrefresh(win);
 	delwin(win);
 }

@@ -34,6 +34,19 @@ static const char *magic_of(magic_t *cookie, int flags, const unsigned char *buf
 	return r ? r : "unknown";
 }
 
+char *preview_escape(const char *s)
+{
+	char *esc = vds_display_escape(s), *w = esc;
+
+	for (const char *r = esc; *r; r++) { /* "\\" back to "\": a backslash is itself here */
+		*w++ = *r;
+		if (r[0] == '\\' && r[1] == '\\')
+			r++;
+	}
+	*w = '\0';
+	return esc;
+}
+
 static void add_line(ui_preview *p, char *line)
 {
 	p->lines = xrealloc(p->lines, (p->nlines + 1) * sizeof(*p->lines));
@@ -140,34 +153,37 @@ static void render_table(ui_preview *p, const char *buf, size_t len, char sep)
 		ncols = 64;
 	for (size_t r = 0; r < nrows; r++)
 		for (size_t c = 0; c < counts[r] && c < ncols; c++) {
-			char *esc = vds_display_escape(rows[r][c]);
+			char *esc = preview_escape(rows[r][c]);
 			size_t w = vds_display_width(esc);
 			free(esc);
 			if (w > width[c])
 				width[c] = w > CSV_COL_MAX ? CSV_COL_MAX : w;
 		}
+	/* cells stay raw (the pane escapes them once); widths are those of the escaped text */
 	for (size_t r = 0; r < nrows; r++) {
 		strbuf sb = STRBUF_INIT;
 		for (size_t c = 0; c < ncols; c++) {
-			const char *cell = c < counts[r] ? rows[r][c] : "";
-			char *esc = vds_display_escape(cell);
-			size_t w = vds_display_width(esc);
-			/* cut over-long cells by bytes at a character boundary */
-			size_t keep = strlen(esc);
+			char *cell = xstrdup(c < counts[r] ? rows[r][c] : "");
+			char *esc = preview_escape(cell);
+			size_t w = vds_display_width(esc), keep = strlen(cell);
+			/* cut over-long cells at a character boundary */
 			while (w > width[c] && keep > 0) {
 				do
 					keep--;
-				while (keep > 0 && ((unsigned char)esc[keep] & 0xc0) == 0x80);
-				esc[keep] = '\0';
+				while (keep > 0 && ((unsigned char)cell[keep] & 0xc0) == 0x80);
+				cell[keep] = '\0';
+				free(esc);
+				esc = preview_escape(cell);
 				w = vds_display_width(esc);
 			}
 			if (c)
 				sb_adds(&sb, " | ");
-			sb_adds(&sb, esc);
+			sb_adds(&sb, cell);
 			if (c + 1 < ncols)
 				for (; w < width[c]; w++)
 					sb_addc(&sb, ' ');
 			free(esc);
+			free(cell);
 		}
 		add_line(p, sb_detach(&sb, NULL));
 		if (r == 0) { /* the header row */
@@ -189,6 +205,9 @@ static void render_table(ui_preview *p, const char *buf, size_t len, char sep)
 	}
 	free(rows);
 	free(counts);
+	p->header = nrows ? 2 : 0;
+	if (pos < len || p->truncated)
+		snprintf(p->shown, sizeof(p->shown), "first %zu row%s", nrows, nrows == 1 ? "" : "s");
 }
 
 static bool render_json(ui_preview *p, const char *buf, size_t len)
@@ -219,8 +238,12 @@ static bool render_json(ui_preview *p, const char *buf, size_t len)
 
 static void render_hex(ui_preview *p, const unsigned char *buf, size_t len)
 {
+	bool cut = p->truncated || len > HEX_BYTES;
+
 	if (len > HEX_BYTES)
 		len = HEX_BYTES;
+	if (cut)
+		snprintf(p->shown, sizeof(p->shown), "first %zu bytes", len);
 	for (size_t off = 0; off < len; off += 16) {
 		strbuf sb = STRBUF_INIT;
 		sb_addf(&sb, "%08zx  ", off);
@@ -271,6 +294,10 @@ void preview_render(ui_preview *p, const char *name, const unsigned char *buf, s
 	}
 	if (!binary) {
 		render_text(p, text, len);
+		if (p->truncated && len % 1024 == 0)
+			snprintf(p->shown, sizeof(p->shown), "first %zu KiB", len / 1024);
+		else if (p->truncated)
+			snprintf(p->shown, sizeof(p->shown), "first %zu bytes", len);
 		return;
 	}
 	add_line(p, xstrdup(p->describe));

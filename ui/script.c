@@ -6,12 +6,19 @@
  * need no sleeps.
  *
  *   j j <Tab> <Enter>       keys, by name (see keys.c)
+ *   <Click:X,Y>             the mouse at column X, line Y (from 1, as the dump's
+ *                           lines): also <DoubleClick:X,Y>, <WheelUp:X,Y>, <WheelDown:X,Y>
  *   :type some text         types the text, one key per character
  *   :resize COLS ROWS       resizes the screen
  *   :dump FILE              writes the screen to FILE
+ *   :dump-attrs FILE        writes the screen's attributes to FILE, a letter a cell:
+ *                           R reverse, U underline, B bold, . none (the first that applies)
  *   :wait                   waits until no background job is queued or running
  *   :wait-progress          waits until a running job has made some progress
  *   # comment
+ *
+ * $VDS_UI_OUTPUT, when set, names a file that gets the bytes meant for the
+ * terminal (the clipboard's OSC 52 among them) instead of /dev/null.
  */
 #include "config.h"
 
@@ -29,6 +36,7 @@ struct ui_script {
 	char *path;
 	int lineno;
 	int *pending; /* keys of the current line not yet returned */
+	MEVENT *events; /* the mouse event of each KEY_MOUSE among them */
 	size_t npending, next;
 };
 
@@ -58,13 +66,51 @@ void script_close(ui_script *s)
 	fclose(s->f);
 	free(s->path);
 	free(s->pending);
+	free(s->events);
 	free(s);
+}
+
+static void push_event(ui_script *s, int key, const MEVENT *ev)
+{
+	s->pending = xrealloc(s->pending, (s->npending + 1) * sizeof(*s->pending));
+	s->events = xrealloc(s->events, (s->npending + 1) * sizeof(*s->events));
+	memset(&s->events[s->npending], 0, sizeof(*s->events));
+	if (ev)
+		s->events[s->npending] = *ev;
+	s->pending[s->npending++] = key;
 }
 
 static void push_key(ui_script *s, int key)
 {
-	s->pending = xrealloc(s->pending, (s->npending + 1) * sizeof(*s->pending));
-	s->pending[s->npending++] = key;
+	push_event(s, key, NULL);
+}
+
+/* Parses a mouse event's name ("<Click:12,3>") of LEN bytes into EV; false if it is none. */
+static bool parse_mouse(const char *name, size_t len, MEVENT *ev)
+{
+	static const struct {
+		const char *name;
+		mmask_t state;
+	} kinds[] = {{"Click", BUTTON1_CLICKED},
+		     {"DoubleClick", BUTTON1_DOUBLE_CLICKED},
+		     {"WheelUp", BUTTON4_PRESSED},
+		     {"WheelDown", BUTTON5_PRESSED}};
+	char kind[16], close;
+	int x, y;
+
+	if (len < 2 || name[0] != '<' || name[len - 1] != '>' ||
+	    sscanf(name + 1, "%15[A-Za-z]:%d,%d%c", kind, &x, &y, &close) != 4 || close != '>' ||
+	    x < 1 || y < 1)
+		return false;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(kind, kinds[i].name)) {
+			memset(ev, 0, sizeof(*ev));
+			ev->x = x - 1;
+			ev->y = y - 1;
+			ev->bstate = kinds[i].state;
+			return true;
+		}
+	return false;
 }
 
 /* Maps a screen cell to plain text: line drawing becomes ASCII. */
@@ -124,6 +170,23 @@ int screen_dump(const char *path)
 	return fclose(out);
 }
 
+/* Writes the attributes of every cell of the screen to PATH (see :dump-attrs). */
+static int attrs_dump(const char *path)
+{
+	FILE *out = fopen(path, "w");
+
+	if (!out)
+		return -1;
+	for (int y = 0; y < LINES; y++) {
+		for (int x = 0; x < COLS; x++) {
+			chtype c = mvwinch(curscr, y, x);
+			fputc(c & A_REVERSE ? 'R' : c & A_UNDERLINE ? 'U' : c & A_BOLD ? 'B' : '.', out);
+		}
+		fputc('\n', out);
+	}
+	return fclose(out);
+}
+
 /* Runs one script line: commands act now, keys are queued. */
 static void run_line(ui_script *s, ui *u, char *line)
 {
@@ -136,6 +199,12 @@ static void run_line(ui_script *s, ui *u, char *line)
 		ui_draw(u);
 		if (screen_dump(p + 6) < 0)
 			ui_message(u, true, "%s:%d: cannot write %s", s->path, s->lineno, p + 6);
+		return;
+	}
+	if (!strncmp(p, ":dump-attrs ", 12)) {
+		ui_draw(u);
+		if (attrs_dump(p + 12) < 0)
+			ui_message(u, true, "%s:%d: cannot write %s", s->path, s->lineno, p + 12);
 		return;
 	}
 	if (!strcmp(p, ":wait")) {
@@ -164,7 +233,10 @@ static void run_line(ui_script *s, ui *u, char *line)
 	while (*p) {
 		size_t n = strcspn(p, " \t");
 		int key = keys_parse(p, n);
-		if (key >= 0)
+		MEVENT ev;
+		if (parse_mouse(p, n, &ev))
+			push_event(s, KEY_MOUSE, &ev);
+		else if (key >= 0)
 			push_key(s, key);
 		else
 			ui_message(u, true, "%s:%d: unknown key '%.*s'", s->path, s->lineno, (int)n, p);
@@ -183,6 +255,10 @@ int script_next_key(ui_script *s, ui *u)
 			return -1;
 		s->lineno++;
 		run_line(s, u, line);
+	}
+	if (s->pending[s->next] == KEY_MOUSE) {
+		u->mouse = s->events[s->next];
+		u->mouse_scripted = true;
 	}
 	return s->pending[s->next++];
 }

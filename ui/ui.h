@@ -17,21 +17,25 @@
 #define UI_ACTIONS(X)                                                                    \
 	X(UP, "up", "k <Up>", "move up")                                                  \
 	X(DOWN, "down", "j <Down>", "move down")                                          \
-	X(PAGE_UP, "page-up", "<PageUp> ^B", "one page up")                               \
-	X(PAGE_DOWN, "page-down", "<PageDown> ^F", "one page down")                       \
-	X(HOME, "home", "<Home>", "first item")                                           \
+	X(PAGE_UP, "page-up", "<PageUp> ^B ^U", "one page up")                            \
+	X(PAGE_DOWN, "page-down", "<PageDown> ^F ^D", "one page down")                    \
+	X(HOME, "home", "<Home> g", "first item (g g)")                     \
 	X(END, "end", "<End> G", "last item")                                             \
 	X(NEXT_PANE, "next-pane", "<Tab>", "next pane")                                   \
 	X(PREV_PANE, "prev-pane", "<BackTab>", "previous pane")                           \
 	X(OPEN, "open", "<Enter> l <Right>", "open: dataset, version, tag, folder, file")   \
 	X(BACK, "back", "<Backspace> h <Left>", "go up a folder, or back a pane")         \
-	X(FILTER, "filter", "/", "filter the focused pane as you type")                   \
-	X(NEXT_MATCH, "next-match", "n", "next item matching the filter")                 \
-	X(PREV_MATCH, "prev-match", "N", "previous item matching the filter")             \
+	X(FILTER, "filter", "/", "filter the pane; search the preview") \
+	X(NEXT_MATCH, "next-match", "n", "next filter or search match")       \
+	X(PREV_MATCH, "prev-match", "N", "previous filter or search match")   \
 	X(SORT, "sort", "s", "cycle sort order: name, size, date")                        \
 	X(PREVIEW_DOWN, "preview-down", "J", "scroll the preview down")                   \
 	X(PREVIEW_UP, "preview-up", "K", "scroll the preview up")                         \
 	X(FULLSCREEN, "fullscreen", "f", "toggle a full-screen preview")                  \
+	X(WRAP, "wrap", "w", "wrap long preview lines, or cut them") \
+	X(PAGER, "pager", "o", "open a copy of the file in $PAGER")      \
+	X(EDITOR, "editor", "e", "open a copy of the file in $EDITOR")   \
+	X(COPY, "copy", "y", "copy DS:VER/path to the clipboard")    \
 	X(REFRESH, "refresh", "r", "reload from the store")                               \
 	X(CREATE_DATASET, "create-dataset", "c", "create a dataset (name, description, provider)") \
 	X(NEW_VERSION, "new-version", "v", "new draft version of the selected dataset")   \
@@ -41,7 +45,7 @@
 	X(COMMIT, "commit", "C", "commit the draft")                                      \
 	X(TAG, "tag", "t", "set or move a tag on the version")                            \
 	X(UNTAG, "untag", "T", "delete the selected tag")                                 \
-	X(DOWNLOAD, "download", "g", "download the file, folder or whole version")         \
+	X(DOWNLOAD, "download", "S", "download the file, folder or version")  \
 	X(DELETE, "delete", "D", "delete the selected version or dataset")                \
 	X(JOBS, "jobs", "b", "background jobs: progress, errors; K there cancels one")    \
 	X(MARK, "mark", "m", "mark the version to compare with (then d on another)")      \
@@ -49,7 +53,7 @@
 	X(DETAILS, "details", "I", "version details: message, counts, times and lineage") \
 	X(HELP, "help", "?", "show this help")                                            \
 	X(CANCEL, "cancel", "<Esc>", "close help or full screen, clear the filter")       \
-	X(QUIT, "quit", "q", "quit")
+	X(QUIT, "quit", "q", "close the view, or quit")
 
 enum ui_action {
 	ACT_NONE = 0,
@@ -76,6 +80,8 @@ int keys_init(const char *path, char *err, size_t errlen);
 enum ui_action keys_action(int key);
 /* Parses a key name ("j", "<Down>", "^F") into a curses key code, or -1. */
 int keys_parse(const char *name, size_t len);
+/* False when keys.conf says "set mouse off". */
+bool keys_mouse(void);
 /* The config name of ACTION. */
 const char *keys_action_name(enum ui_action a);
 /* The help line of ACTION, and its keys as text ("k, <Up>"). */
@@ -84,14 +90,18 @@ void keys_describe(enum ui_action a, const char **help, char *keys, size_t keysl
 /* ---- draw.c: drawing helpers -------------------------------------------- */
 
 enum ui_color { COL_NORMAL, COL_TITLE, COL_TITLE_FOCUS, COL_SELECT, COL_DIM, COL_DRAFT,
-		COL_ERROR, COL_STATUS, COL_COUNT };
+		COL_ERROR, COL_STATUS, COL_SELECT_DIM, COL_ADDED, COL_REMOVED, COL_COUNT };
 
 /* Sets up colours unless NO_COLOR is set or the terminal has none. */
 void draw_init_colors(void);
 /* Attributes for colour role C (falls back to bold/reverse without colour). */
 attr_t draw_attr(enum ui_color c);
+/* The cursor row's attributes: a bar in the FOCUSED pane, an underline in the others. */
+attr_t draw_cursor_attr(bool focused);
 /* Draws untrusted S escaped, cut to WIDTH columns with an ellipsis; pads with spaces. */
 void draw_text(WINDOW *w, int y, int x, int width, const char *s, attr_t attr);
+/* Draws ESC, already escaped, from its column SKIP on, cut to WIDTH columns with an ellipsis. */
+void draw_escaped(WINDOW *w, int y, int x, int width, const char *esc, size_t skip, attr_t attr);
 /* Draws S right-aligned in WIDTH columns. */
 void draw_text_right(WINDOW *w, int y, int x, int width, const char *s, attr_t attr);
 /* Draws a pane frame with TITLE; FOCUSED highlights it. */
@@ -151,6 +161,8 @@ typedef struct ui_preview {
 	int gfx_mode;      /* its kind (enum pv_gfx) */
 	int gfx_cols, gfx_rows; /* the cells it covers */
 	size_t gfx_line;   /* the line of lines where it starts */
+	size_t header;  /* rows kept at the top when scrolling (a table's header and rule) */
+	char shown[64]; /* what part of the file the lines show ("first 500 rows"), or "" */
 } ui_preview;
 
 /* Renders a preview of BUF (the first LEN bytes of a file of SIZE bytes). */
@@ -169,6 +181,8 @@ void preview_load(ui_preview *p, struct pv_src *s, const unsigned char sha[32]);
 /* Previews entry E (named NAME) of dataset DS into P, reading through CTX. */
 void preview_content(ui_preview *p, vds_ctx *ctx, const char *ds, const vds_entry *e,
 		     const char *name);
+/* S escaped for the preview: control bytes and bad UTF-8 as \xHH, a backslash as itself. */
+char *preview_escape(const char *s);
 
 /* ---- form.c: forms, prompts and confirmations ------------------------------ */
 
@@ -178,6 +192,7 @@ typedef struct ui_field {
 	const char *label;
 	char value[1024];
 	const char *const *choices; /* a choice field when not NULL */
+	bool local_path;            /* a local folder: Tab completes it */
 	size_t nchoices, choice;
 } ui_field;
 
@@ -194,6 +209,10 @@ struct ui_form {
 	ui_field field[FORM_FIELDS];
 	size_t nfields, cur;
 	ui_form_fn submit;
+	/* checks the fields on Enter: < 0 keeps the form open with vds_errmsg() shown */
+	int (*check)(ui *u, ui_form *f);
+	char error[256];   /* why the last Enter was refused */
+	bool default_no;   /* a question whose Enter means no (it loses data) */
 	char arg[3][4096]; /* what the form is about (ids, paths) */
 	void *data;        /* extra owned data, freed by form_close */
 	void (*free_data)(void *);
@@ -204,6 +223,8 @@ ui_form *form_open(ui *u, ui_form_fn submit, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Adds a text field with an initial VALUE. */
 void form_text(ui_form *f, const char *label, const char *value);
+/* Adds a text field for a local folder, which Tab completes. */
+void form_path(ui_form *f, const char *label, const char *value);
 /* Adds a choice field over CHOICES (not copied). */
 void form_choice(ui_form *f, const char *label, const char *const *choices, size_t n);
 /* Closes the form and frees its data. */
@@ -230,7 +251,11 @@ void picker_free(ui *u);
 
 /* ---- actions.c and jobs_view.c: changes made through background jobs ---- */
 
-/* Starts the action A (c, v, u, i, x, C, t, T, g, D) for the current selection. */
+/* Selects what finished jobs made (a new dataset or draft); call after a refresh. */
+void action_follow(ui *u);
+/* Frees what action_follow() still waited for. */
+void action_free(ui *u);
+/* Starts the action A (c, v, u, i, x, C, t, T, S, D) for the current selection. */
 void action_start(ui *u, enum ui_action a);
 /* Queues a job (FREE_ARG frees ARG after it) and says so in the status line. */
 void action_submit(ui *u, const char *title, vds_job_fn fn, void *arg, void (*free_arg)(void *));
@@ -347,6 +372,24 @@ struct ui {
 	int preview_y, preview_x; /* where on the screen its first text row was drawn */
 	int preview_width;        /* and how wide */
 	bool datasets_failed; /* the dataset list could not be read */
+
+	/* moving inside the preview (preview_nav.c) */
+	char pv_search[256];   /* the last search pattern */
+	char pv_saved[256];    /* the pattern before the one being typed */
+	bool pv_searching;     /* a pattern is being typed */
+	size_t pv_match;       /* line of the current match, or SIZE_MAX */
+	size_t pv_left;        /* columns scrolled to the right */
+	bool pv_wrap;          /* long lines wrap instead of being cut */
+	unsigned pv_job;       /* the job fetching a file for $PAGER or $EDITOR, or 0 */
+	bool pv_editor;        /* it is for $EDITOR */
+	char pv_tmp[4096];     /* the temporary folder it fetches into */
+	char pv_file[8200];    /* the temporary copy in it */
+	int prefix;            /* the first key of a two-key command (g g), or 0 */
+
+	MEVENT mouse;         /* the event of a scripted KEY_MOUSE */
+	bool mouse_scripted;  /* mouse holds it (else getmouse() has it) */
+	FILE *term;           /* where the terminal's bytes go (OSC 52 is written there) */
+	struct ui_made *made; /* what jobs make, selected when they end (actions.c) */
 };
 
 extern const ui_pane_ops pane_datasets, pane_versions, pane_tags, pane_files;
@@ -360,8 +403,12 @@ int memo_tags(ui *u, const char *ds, vds_tag **t, size_t *n);
 
 /* Sets the status-line message (printf style). */
 void ui_message(ui *u, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Selects dataset DS and its version VER (its newest when VER is "" or NULL). */
+void ui_select_ref(ui *u, const char *ds, const char *ver);
 /* Selects the version VER of the current dataset (TAG is how it was reached, or NULL). */
 void ui_select_version(ui *u, const char *ver, const char *tag);
+/* The entry previewed, or NULL. */
+const vds_entry *ui_preview_entry(const ui *u);
 /* Reloads the preview for the file under the Files cursor. */
 void ui_load_preview(ui *u);
 /* Draws the preview into W (full-screen or in its pane). */
@@ -376,6 +423,59 @@ void ui_refresh(ui *u);
 void ui_follow_jobs(ui *u);
 /* Draws a centred overlay window of H x W and returns it (deleted by the caller). */
 WINDOW *ui_overlay(int h, int w, const char *title);
+
+/* ---- mouse.c --------------------------------------------------------------- */
+
+/* Asks the terminal for clicks and the wheel, unless keys.conf turned the mouse off. */
+void mouse_init(void);
+/* Handles a click, a double click or the wheel at the event's cell. */
+void mouse_event(ui *u, const MEVENT *ev);
+
+/* ---- clipboard.c --------------------------------------------------------- */
+
+/* Copies the selected reference (DS:VER/path, with names) to the clipboard (OSC 52). */
+void clipboard_copy(ui *u);
+
+/* ---- complete.c: local paths as typed ---------------------------------------- */
+
+/* S with a leading ~ as $HOME (caller frees). */
+char *path_expand(const char *s);
+/* Completes the local path in BUF (CAP bytes) as a shell's Tab does; true if it changed. */
+bool path_complete(char *buf, size_t cap);
+
+/* ---- names.c: names, not ids ----------------------------------------------- */
+
+/* The name of dataset DS, or DS when it is not listed. */
+const char *ui_ds_name(const ui *u, const char *ds);
+/* "name:tag" when a tag names DS:VER (the one it was reached through first), else "name:VER". */
+void ui_ref_name(ui *u, const char *ds, const char *ver, char *buf, size_t len);
+
+/* ---- preview_nav.c: moving inside the preview ------------------------------ */
+
+/* True when keys go to the preview: its pane has focus or it is full screen. */
+bool pv_active(const ui *u);
+/* Starts typing a search pattern (/ in the preview). */
+void pv_search_start(ui *u);
+/* Handles a key while the pattern is typed. */
+void pv_search_key(ui *u, int key);
+/* Moves to the next (DIR 1) or previous (DIR -1) line matching the pattern. */
+void pv_search_next(ui *u, int dir);
+/* Scrolls the preview COLS columns right (negative: left). */
+void pv_scroll_columns(ui *u, int cols);
+/* Toggles wrapping of long lines. */
+void pv_toggle_wrap(ui *u);
+/* Fetches the previewed file to a temporary copy in a job, then opens it (EDITOR: $EDITOR). */
+void pv_open_external(ui *u, bool editor);
+/* Opens the fetched copy once its job has ended, then removes it. */
+void pv_follow_job(ui *u);
+/* Removes the temporary copy fetched for $PAGER or $EDITOR, if any. */
+void pv_cleanup(ui *u);
+/* Forgets search position and scrolling (a new file is previewed). */
+void pv_reset(ui *u);
+/* Draws untrusted S escaped and wrapped from row Y on (not past BOTTOM); returns the next row. */
+int pv_draw_wrapped(WINDOW *w, int y, int x, int width, int bottom, const char *s, attr_t attr);
+/* Draws the preview's lines on rows Y..BOTTOM-1 of W, WIDTH columns from column X. */
+void pv_draw_lines(ui *u, WINDOW *w, int y, int x, int width, int bottom);
 
 /* ---- script.c: scripted runs for tests ------------------------------------ */
 
@@ -398,6 +498,10 @@ void ui_layout(ui *u);
 void ui_draw(ui *u);
 /* Handles one key; false when the browser should quit. */
 bool ui_handle_key(ui *u, int key);
+/* Runs action A as its key would on the main screen. */
+void ui_handle_action(ui *u, enum ui_action a);
+/* Follows a cursor move in pane P to the panes that depend on it. */
+void ui_follow(ui *u, int p);
 /* Runs the browser on CTX, opening REF (or NULL); returns a vds status. */
 int vds_browse(vds_ctx *ctx, const char *ref);
 

@@ -61,7 +61,7 @@ static int v_list(vds_ctx *ctx, cli_args *a)
 		return r;
 	}
 	cJSON *arr = arg_flag(a, "json") ? cJSON_CreateArray() : NULL;
-	table *t = arr ? NULL : table_new(3, "ID", "Message", "Tags");
+	table *t = arr ? NULL : table_new(6, "ID", "State", "Files", "Size", "Message", "Tags");
 	for (size_t i = 0; i < n; i++) {
 		if (want >= 0 && v[i].committed != (want == 1))
 			continue;
@@ -69,9 +69,11 @@ static int v_list(vds_ctx *ctx, cli_args *a)
 			cJSON_AddItemToArray(arr, version_json(d.id, &v[i]));
 			continue;
 		}
-		char id[64], *tags = join_tags(&v[i]);
+		char id[64], files[32], size[32], *tags = join_tags(&v[i]);
 		snprintf(id, sizeof(id), "%s:%s", d.id, v[i].id);
-		table_row(t, id, v[i].message, tags);
+		snprintf(files, sizeof(files), "%llu", (unsigned long long)v[i].file_count);
+		vds_format_size(v[i].total_size, false, size);
+		table_row(t, id, v[i].committed ? "committed" : "draft", files, size, v[i].message, tags);
 		free(tags);
 	}
 	if (arr)

@@ -146,7 +146,7 @@ int main(int argc, char **argv)
 		return cmd_complete(config, argc, argv, groups, sizeof(groups) / sizeof(groups[0]));
 	if (argc > 0 && !strcmp(argv[0], "browse")) {
 		if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
-			if (argc == 2 && !strcmp(argv[1], "--help")) {
+			if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 				puts("Usage: vds browse [REF]\n\nOpen the terminal browser, at dataset, "
 				     "version or tag REF if given.\nPress ? in the browser for its keys; "
 				     "see vds(1).");
@@ -173,7 +173,7 @@ int main(int argc, char **argv)
 				break;
 			}
 	if (!cmd && argc > 0) {
-		bool help = !strcmp(argv[argc - 1], "--help");
+		bool help = !strcmp(argv[argc - 1], "--help") || !strcmp(argv[argc - 1], "-h");
 		if (list_group(help ? stdout : stderr, help ? argc - 1 : argc, argv))
 			return help ? 0 : 2;
 		int known = 0; /* how many words name a group */
@@ -196,7 +196,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	for (int i = words; cmd && i < argc && strcmp(argv[i], "--"); i++) /* not the command's */
-		if (!strcmp(argv[i], "--help")) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { /* -h as everywhere */
 			cli_print_help(cmd);
 			return 0;
 		}

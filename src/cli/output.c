@@ -60,9 +60,16 @@ void cli_progress(const vds_progress *p, void *ud)
 	cur = vds_display_escape(p->current ? p->current : "");
 	if (strlen(cur) > 30)
 		memmove(cur + 3, cur + strlen(cur) - 27, 28), memcpy(cur, "...", 3);
-	fprintf(stderr, "\r\033[K%llu/%llu files  %s/%s  %s/s%s  %s",
-		(unsigned long long)p->files_done, (unsigned long long)p->files_total, done, total,
-		rate, eta, cur);
+	char retry[64];
+	vds_progress_retry_text(p, retry, sizeof(retry));
+	if (*retry) /* waiting, not stalled */
+		fprintf(stderr, "\r\033[K%llu/%llu files  %s/%s  %s  %s",
+			(unsigned long long)p->files_done, (unsigned long long)p->files_total, done,
+			total, retry, cur);
+	else
+		fprintf(stderr, "\r\033[K%llu/%llu files  %s/%s  %s/s%s  %s",
+			(unsigned long long)p->files_done, (unsigned long long)p->files_total, done,
+			total, rate, eta, cur);
 	free(cur);
 	fflush(stderr);
 }

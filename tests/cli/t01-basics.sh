@@ -384,10 +384,10 @@ expect "--isCommitted without a value" 2 "" "vds: option '--isCommitted' needs a
 run vds datasets versions list --id "$ds1" --isCommitted true --isCommitted false
 expect "--isCommitted given twice" 2 "" "vds: option '--isCommitted' given more than once"
 empty_versions=$(cat <<'EOF'
-+----+---------+------+
-| ID | Message | Tags |
-+----+---------+------+
-+----+---------+------+
++----+-------+-------+------+---------+------+
+| ID | State | Files | Size | Message | Tags |
++----+-------+-------+------+---------+------+
++----+-------+-------+------+---------+------+
 EOF
 )
 run vds datasets versions list --id "$ds1" --isCommitted=true

@@ -30,10 +30,10 @@ mkdir -p "$T/src"
 printf 'hello\n' >"$T/src/small.txt"             # 6 bytes
 head -c 2048 /dev/zero >"$T/src/zeros.bin"        # 2048 bytes
 empty_versions=$(cat <<'EOF'
-+----+---------+------+
-| ID | Message | Tags |
-+----+---------+------+
-+----+---------+------+
++----+-------+-------+------+---------+------+
+| ID | State | Files | Size | Message | Tags |
++----+-------+-------+------+---------+------+
++----+-------+-------+------+---------+------+
 EOF
 )
 
@@ -211,43 +211,43 @@ is "create --source-path with a missing source: the message" "$(cat "$T/err")" \
 
 run vds datasets versions list --id "$ds"
 expect "versions list, newest first" 0 "$(cat <<EOF
-+-------------------------+-------------------+------+
-| ID                      | Message           | Tags |
-+-------------------------+-------------------+------+
-| $v3 | third             |      |
-| $v2 |                   |      |
-| $v1 | the first version |      |
-+-------------------------+-------------------+------+
++-------------------------+-----------+-------+---------+-------------------+------+
+| ID                      | State     | Files | Size    | Message           | Tags |
++-------------------------+-----------+-------+---------+-------------------+------+
+| $v3 | committed | 1     | 6 B     | third             |      |
+| $v2 | draft     | 0     | 0 B     |                   |      |
+| $v1 | committed | 2     | 2.0 KiB | the first version |      |
++-------------------------+-----------+-------+---------+-------------------+------+
 EOF
 )" ""
 run vds datasets versions list --id ds
 expect "versions list by dataset name" 0 "$(cat <<EOF
-+-------------------------+-------------------+------+
-| ID                      | Message           | Tags |
-+-------------------------+-------------------+------+
-| $v3 | third             |      |
-| $v2 |                   |      |
-| $v1 | the first version |      |
-+-------------------------+-------------------+------+
++-------------------------+-----------+-------+---------+-------------------+------+
+| ID                      | State     | Files | Size    | Message           | Tags |
++-------------------------+-----------+-------+---------+-------------------+------+
+| $v3 | committed | 1     | 6 B     | third             |      |
+| $v2 | draft     | 0     | 0 B     |                   |      |
+| $v1 | committed | 2     | 2.0 KiB | the first version |      |
++-------------------------+-----------+-------+---------+-------------------+------+
 EOF
 )" ""
 run vds datasets versions list --id "$ds" --isCommitted true
 expect "--isCommitted true lists committed versions" 0 "$(cat <<EOF
-+-------------------------+-------------------+------+
-| ID                      | Message           | Tags |
-+-------------------------+-------------------+------+
-| $v3 | third             |      |
-| $v1 | the first version |      |
-+-------------------------+-------------------+------+
++-------------------------+-----------+-------+---------+-------------------+------+
+| ID                      | State     | Files | Size    | Message           | Tags |
++-------------------------+-----------+-------+---------+-------------------+------+
+| $v3 | committed | 1     | 6 B     | third             |      |
+| $v1 | committed | 2     | 2.0 KiB | the first version |      |
++-------------------------+-----------+-------+---------+-------------------+------+
 EOF
 )" ""
 run vds datasets versions list --id "$ds" --isCommitted=false
 expect "--isCommitted=false lists drafts" 0 "$(cat <<EOF
-+-------------------------+---------+------+
-| ID                      | Message | Tags |
-+-------------------------+---------+------+
-| $v2 |         |      |
-+-------------------------+---------+------+
++-------------------------+-------+-------+------+---------+------+
+| ID                      | State | Files | Size | Message | Tags |
++-------------------------+-------+-------+------+---------+------+
+| $v2 | draft | 0     | 0 B  |         |      |
++-------------------------+-------+-------+------+---------+------+
 EOF
 )" ""
 run vds datasets versions list --id "$ds" --json
@@ -272,11 +272,11 @@ run vds datasets versions update --id "$v2" --message "$(printf 'two\nlines, a \
 expect "a message may hold control characters" 0 "Updated dataset version: $v2" ""
 run vds datasets versions list --id "$ds" --isCommitted false
 expect "control characters and backslashes are escaped in tables" 0 "$(cat <<EOF
-+-------------------------+--------------------------------------------------------+------+
-| ID                      | Message                                                | Tags |
-+-------------------------+--------------------------------------------------------+------+
-| $v2 | two\\x0alines, a \\x1b[1mbold\\x1b[0m one, \\\\ and ünïcode |      |
-+-------------------------+--------------------------------------------------------+------+
++-------------------------+-------+-------+------+--------------------------------------------------------+------+
+| ID                      | State | Files | Size | Message                                                | Tags |
++-------------------------+-------+-------+------+--------------------------------------------------------+------+
+| $v2 | draft | 0     | 0 B  | two\\x0alines, a \\x1b[1mbold\\x1b[0m one, \\\\ and ünïcode |      |
++-------------------------+-------+-------+------+--------------------------------------------------------+------+
 EOF
 )" ""
 run vds datasets versions details --id "$v2" --json
@@ -327,12 +327,12 @@ vds datasets tags set --id "$v3" --name v3tag >/dev/null
 vds datasets tags set --id "$v3" --name stable >/dev/null
 run vds datasets versions list --id "$ds"
 expect "tags show in the list" 0 "$(cat <<EOF
-+-------------------------+-------------------+---------------+
-| ID                      | Message           | Tags          |
-+-------------------------+-------------------+---------------+
-| $v3 | third             | stable, v3tag |
-| $v1 | the first version |               |
-+-------------------------+-------------------+---------------+
++-------------------------+-----------+-------+---------+-------------------+---------------+
+| ID                      | State     | Files | Size    | Message           | Tags          |
++-------------------------+-----------+-------+---------+-------------------+---------------+
+| $v3 | committed | 1     | 6 B     | third             | stable, v3tag |
+| $v1 | committed | 2     | 2.0 KiB | the first version |               |
++-------------------------+-----------+-------+---------+-------------------+---------------+
 EOF
 )" ""
 run vds datasets versions details --id "$v3" --json

@@ -72,13 +72,13 @@ expect "tags list --json, by dataset name" 0 "$(printf '[{
 
 run vds datasets versions list --id "$ds"
 expect "versions list shows the tags of each version" 0 "$(cat <<EOF
-+-------------------------+---------+--------------+
-| ID                      | Message | Tags         |
-+-------------------------+---------+--------------+
-| $draft | draft   |              |
-| $v2 | two     | newest       |
-| $v1 | one     | stable, v1.0 |
-+-------------------------+---------+--------------+
++-------------------------+-----------+-------+------+---------+--------------+
+| ID                      | State     | Files | Size | Message | Tags         |
++-------------------------+-----------+-------+------+---------+--------------+
+| $draft | draft     | 0     | 0 B  | draft   |              |
+| $v2 | committed | 2     | 19 B | two     | newest       |
+| $v1 | committed | 1     | 12 B | one     | stable, v1.0 |
++-------------------------+-----------+-------+------+---------+--------------+
 EOF
 )" ""
 
@@ -153,12 +153,12 @@ EOF
 )" ""
 run vds datasets versions list --id "$ds" --isCommitted true
 expect "the old version lost the tag" 0 "$(cat <<EOF
-+-------------------------+---------+----------------+
-| ID                      | Message | Tags           |
-+-------------------------+---------+----------------+
-| $v2 | two     | newest, stable |
-| $v1 | one     | v1.0           |
-+-------------------------+---------+----------------+
++-------------------------+-----------+-------+------+---------+----------------+
+| ID                      | State     | Files | Size | Message | Tags           |
++-------------------------+-----------+-------+------+---------+----------------+
+| $v2 | committed | 2     | 19 B | two     | newest, stable |
+| $v1 | committed | 1     | 12 B | one     | v1.0           |
++-------------------------+-----------+-------+------+---------+----------------+
 EOF
 )" ""
 run vds datasets tags set --id "$v2" --name stable

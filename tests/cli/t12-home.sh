@@ -1,6 +1,6 @@
 #!/bin/sh
-# t12-home: plain "vds" seeds the demo dataset into an empty store, once, and
-# shows an overview.
+# t12-home: plain "vds" seeds the demo dataset into an empty local store,
+# once per store (never into a bucket), and shows an overview.
 . "$VDS_SRCDIR/tests/cli/lib.sh"
 
 DEMO="$VDS_SRCDIR/share/demo"
@@ -53,6 +53,22 @@ sp_of_home() { vds storageProviders list --json | sed -n 's/.*"id":[^"]*"\(sp[0-
 VERSION=$(vds --version)
 is "version string" "$VERSION" "vds 0.1.0"
 
+# ---------------------------------------------------------------- a bucket
+# The demo is never seeded into an S3 provider: plain vds shows the empty
+# store (and the rest of this test is about the local demo).
+if is_s3; then
+	run vds
+	expect "plain vds on an empty bucket seeds no demo" 0 "$VERSION: 0 datasets on 1 storage provider (default: $(sp_of_home) at $(store_at))
+
++------+----+------------------+
+| Name | ID | Storage Provider |
++------+----+------------------+
++------+----+------------------+" ""
+	run vds datasets list --json
+	is "the bucket stays empty" "$(cat "$T/out")" "[]"
+	done_testing
+fi
+
 # ---------------------------------------------------------------- first run
 run vds
 ID=$(sed -n 's/^Created demo dataset: //p' "$T/out")
@@ -75,7 +91,7 @@ check "demo description" grep -q '"description":	"A small example dataset: text,
 V=$(vds datasets versions list --id "$ID" --json | sed -n 's/.*"id":[^"]*"\(ds[0-9a-z]*:[0-9a-z]*\)".*/\1/p')
 run vds datasets versions list --id "$ID"
 expect "the demo has one committed version tagged v1" 0 \
-	"$(printf 'ID\tMessage\tTags\n%s\tFirst import of the demo files\tv1\n' "$V" | boxed_table)" ""
+	"$(printf 'ID\tState\tFiles\tSize\tMessage\tTags\n%s\tcommitted\t5\t1005 B\tFirst import of the demo files\tv1\n' "$V" | boxed_table)" ""
 run vds datasets versions details --id "$ID:v1" --json
 check "v1 is committed" grep -q '"isCommitted":	true' "$T/out"
 
@@ -98,13 +114,26 @@ run vds datasets list
 expect "still only that dataset" 0 \
 	"$(printf 'Name\tID\tStorage Provider\nmine\t%s\t%s\n' "$MINE" "$SP2" | boxed_table)" ""
 
-# an emptied store is empty again
+# the demo is offered once per store: an emptied store stays empty
 vds datasets delete --id "$MINE" >/dev/null
 run vds
+expect "vds on an emptied store does not seed the demo" 0 "$VERSION: 0 datasets on 1 storage provider (default: $SP2 at $(store_at))
+
++------+----+------------------+
+| Name | ID | Storage Provider |
++------+----+------------------+
++------+----+------------------+" ""
+check "the configuration remembers that the store was offered the demo" \
+	grep -q '"demoSeeded":[[:space:]]*true' "$VDS_HOME/config.json"
+use_home "$T/home2b"
+run vds
 ID2=$(sed -n 's/^Created demo dataset: //p' "$T/out")
-expect "vds on an emptied store seeds the demo again" 0 \
-	"$(home_out "$ID2" 1 "$SP2" "$(store_at)" "demo${tab}$ID2${tab}$SP2" "$ID2")" ""
-check "the demo is in this home's default store" store_has "datasets/$ID2/dataset.json"
+check "a new store gets the demo" test -n "$ID2"
+vds datasets delete --id "$ID2" >/dev/null
+run vds
+check "a deleted demo is not made again" test "$rc" = 0 -a -z "$(sed -n '/^Created demo dataset/p' "$T/out")"
+run vds datasets list --json
+is "the store stays empty" "$(cat "$T/out")" "[]"
 
 # ---------------------------------------------------------------- demo data beside the binary
 use_home "$T/home3"

@@ -30,21 +30,21 @@ EOF
 )" "vds: warning: the store of storage provider $FIXTURE_SP was upgraded to format 2 (older versions of vds refuse it)"
 run vds datasets versions list --id images
 expect "fixture: images has a draft and two tagged versions" 0 "$(cat <<EOF
-+-------------------------+-------------------------+------+
-| ID                      | Message                 | Tags |
-+-------------------------+-------------------------+------+
-| $DS:$FIXTURE_DRAFT | Work in progress        |      |
-| $DS:$FIXTURE_V2 | More images and samples | v2   |
-| $DS:$FIXTURE_V1 | First images            | v1   |
-+-------------------------+-------------------------+------+
++-------------------------+-----------+-------+---------+-------------------------+------+
+| ID                      | State     | Files | Size    | Message                 | Tags |
++-------------------------+-----------+-------+---------+-------------------------+------+
+| $DS:$FIXTURE_DRAFT | draft     | 44    | 3.7 KiB | Work in progress        |      |
+| $DS:$FIXTURE_V2 | committed | 43    | 3.7 KiB | More images and samples | v2   |
+| $DS:$FIXTURE_V1 | committed | 3     | 129 B   | First images            | v1   |
++-------------------------+-----------+-------+---------+-------------------------+------+
 EOF
 )" ""
 run vds datasets versions list --id empty
 expect "fixture: empty has no versions" 0 "$(cat <<EOF
-+----+---------+------+
-| ID | Message | Tags |
-+----+---------+------+
-+----+---------+------+
++----+-------+-------+------+---------+------+
+| ID | State | Files | Size | Message | Tags |
++----+-------+-------+------+---------+------+
++----+-------+-------+------+---------+------+
 EOF
 )" ""
 run vds datasets files list --id images:v2 --recursive
@@ -156,7 +156,7 @@ EOF
 run ui browse images:v2
 ran "j, k, PageDown, Home, End, into train/ and back"
 check "status line of DS:TAG" test "$(line 23 ref-v2)" = \
-	"$DS:v2 -> $FIXTURE_V2                                    ?:help  q:quit"
+	"images:v2 -> $FIXTURE_V2  /\\x1b]0;pwned\\x07\\x1b[31mred.txt           ?:help  q:quit"
 screen ref-v2
 screen nav-j
 screen nav-k
@@ -439,7 +439,7 @@ EOF
 run ui browse images:v1
 ran "browse DS:TAG"
 check "browse DS:TAG: status line" test "$(line 23 ref-tag)" = \
-	"$DS:v1 -> $FIXTURE_V1                                    ?:help  q:quit"
+	"images:v1 -> $FIXTURE_V1  /labels.csv                                ?:help  q:quit"
 screen ref-tag
 
 keys <<EOF
@@ -448,7 +448,7 @@ EOF
 run ui browse "images:$FIXTURE_V2"
 ran "browse DS:VERSION"
 check "browse DS:VERSION: status line" test "$(line 23 ref-version)" = \
-	"$DS:$FIXTURE_V2                                          ?:help  q:quit"
+	"images:$FIXTURE_V2  /\\x1b]0;pwned\\x07\\x1b[31mred.txt                 ?:help  q:quit"
 screen ref-version
 
 keys <<EOF
@@ -486,7 +486,7 @@ EOF
 run ui browse
 ran "keys.conf: q unbound"
 check "keys.conf: q no longer quits and help shows Q for quit" \
-	grep -q '| Q  *quit  *quit  *|' "$D/keys-help"
+	grep -q '| Q  *quit  *close the view, or quit  *|' "$D/keys-help"
 
 printf '# my keys\nbind x quit\nbind j\n' >"$FX/keys.conf"
 keys <<EOF
@@ -494,7 +494,7 @@ keys <<EOF
 EOF
 run ui browse
 expect "keys.conf: a malformed line is an error naming the file and line" 4 "" \
-	"vds: $FX/keys.conf:3: expected 'bind KEY ACTION'"
+	"vds: $FX/keys.conf:3: expected 'bind KEY ACTION' or 'set mouse on|off'"
 check "keys.conf: nothing ran" test ! -e "$D/keys-bad"
 printf 'bind x frobnicate\n' >"$FX/keys.conf"
 run ui browse

@@ -100,7 +100,7 @@ check "Esc on the create form: the status line says cancelled" test "$(line 23 c
 screen create-form
 screen create-filled
 check "Enter on the form queues a job" \
-	test "$(line 23 create-queued)" = "job #1 queued: create dataset (b shows jobs)"
+	test "$(line 23 create-queued)" = "job #1 queued: create dataset mydata (b shows jobs)"
 screen created
 screen draft-form
 screen draft-esc
@@ -127,11 +127,11 @@ run vds datasets details --id "$DS"
 check "c: the description typed after Tab" grep -q '^| Description  *| My first dataset  *|$' "$T/out"
 run vds datasets versions list --id "$DS"
 expect "v: one draft with the message typed (Esc made none)" 0 "$(cat <<EOF
-+-------------------------+-------------+------+
-| ID                      | Message     | Tags |
-+-------------------------+-------------+------+
-| $DS:$V1 | first draft |      |
-+-------------------------+-------------+------+
++-------------------------+-------+-------+---------+-------------+------+
+| ID                      | State | Files | Size    | Message     | Tags |
++-------------------------+-------+-------+---------+-------------+------+
+| $DS:$V1 | draft | 4     | 1.9 KiB | first draft |      |
++-------------------------+-------+-------+---------+-------------+------+
 EOF
 )" ""
 FILES_V1="+--------------------+------+
@@ -170,13 +170,13 @@ y
 EOF
 run ui browse
 ran "an upload of 3 GiB, quitting while it runs"
-JOBRE="^job #1 upload 1 item into $DS:$V1: [0-9]{1,3}% 0/1 files [0-9.]+[BKMGT]/3\.0G( |$)"
+JOBRE="^job #1 upload 1 item into mydata:$V1: [0-9]{1,3}% 0/1 files [0-9.]+[BKMGT]/3\.0G( |$)"
 like "the jobs line shows the running upload with a percentage" progress-1 24 "$JOBRE"
 like "again after more progress" progress-2 24 "$JOBRE"
 like "the Jobs view lists the running upload with its progress" progress-jobs 3 \
-	"^\\|#1   running   upload 1 item into $DS:$V1 [0-9]{1,3}% 0/1 files "
+	"^\\|#1   running   upload 1 item into mydata:$V1  [0-9]{1,3}% 0/1 files "
 has_line "the Jobs view details say it is running" progress-jobs \
-	"| $(fit 76 "#1 upload 1 item into $DS:$V1: running") |"
+	"| $(fit 76 "#1 upload 1 item into mydata:$V1: running") |"
 like "the Jobs view details show its progress" progress-jobs 20 \
 	"^\| [0-9]{1,3}% 0/1 files [0-9.]+[BKMGT]/3\.0G [0-9.]+[BKMGT]/s( ETA [0-9]+:[0-9][0-9])? +\|$"
 has_line "the Jobs view details show the file being read" progress-jobs "| $(fit 76 "now: big.bin") |"
@@ -287,11 +287,11 @@ EOF
 	cp "$NB/screens/failed" "$NB/screens/failed-jobs" "$D/" 2>/dev/null
 	err="cannot read '$NB/work/src2/secret.txt': Permission denied"
 	check "the jobs line says it failed, and why" test "$(line 24 failed)" = \
-		"$(cut_to 80 "job #1 upload 1 item into $NDS:$NV failed: $err")"
+		"$(cut_to 80 "job #1 upload 1 item into locked:$NV failed: $err")"
 	has_line "the Jobs view lists it as failed" failed-jobs \
-		"|$(fit 78 "#1   failed    upload 1 item into $NDS:$NV $err")|"
+		"|$(fit 78 "#1   failed    upload 1 item into locked:$NV  $err")|"
 	has_line "the Jobs view details: failed" failed-jobs \
-		"| $(fit 76 "#1 upload 1 item into $NDS:$NV: failed") |"
+		"| $(fit 76 "#1 upload 1 item into locked:$NV: failed") |"
 	has_line "the Jobs view details: the error" failed-jobs "| $(fit 76 "$err") |"
 	run nbv datasets files list --id "$NDS:$NV" --recursive
 	expect "a failed upload adds nothing to the draft" 0 "$(cat <<EOF
@@ -319,19 +319,19 @@ EOF
 	cp "$NB/screens/failed-new-draft" "$D/" 2>/dev/null
 	check "the jobs line says the upload into a new draft failed, and why" \
 		test "$(line 24 failed-new-draft)" = \
-		"$(cut_to 80 "job #1 upload 1 item into a new draft from $NV failed: $err")"
+		"$(cut_to 80 "job #1 upload 1 item into a new draft from locked:$NV failed: $err")"
 	run nbv datasets versions list --id "$NDS"
 	expect "a failed upload into a new draft leaves no draft behind" 0 "$(cat <<EOF
-+-------------------------+---------+------+
-| ID                      | Message | Tags |
-+-------------------------+---------+------+
-| $NDS:$NV | before  |      |
-+-------------------------+---------+------+
++-------------------------+-----------+-------+------+---------+------+
+| ID                      | State     | Files | Size | Message | Tags |
++-------------------------+-----------+-------+------+---------+------+
+| $NDS:$NV | committed | 0     | 0 B  | before  |      |
++-------------------------+-----------+-------+------+---------+------+
 EOF
 )" ""
 fi
 
-# ================================================= C: commit, t: tag, g: download
+# ================================================= C: commit, t: tag, S: download
 keys <<EOF
 C
 :dump $D/commit-form
@@ -360,11 +360,12 @@ t
 :type bad/name
 <Enter>
 :dump $D/tag-bad
-g
+<Esc>
+S
 :dump $D/download-form
 <Enter>
 :wait
-g
+S
 ^U
 :type dl
 :dump $D/download-typed
@@ -372,7 +373,7 @@ g
 :wait
 :dump $D/downloaded
 <Enter> <Enter> <Enter>
-g
+S
 :dump $D/download-file-form
 ^U
 :type dl1
@@ -381,42 +382,42 @@ g
 :dump $D/downloaded-file
 EOF
 run ui browse
-ran "C, t and g"
+ran "C, t and S"
 screen commit-form
 screen commit-esc
 screen commit-typed
 screen committed
 check "C on a committed version says so" \
-	test "$(line 23 commit-again)" = "$DS:$V1 is committed already"
+	test "$(line 23 commit-again)" = "mydata:$V1 is committed already"
 screen tag-form
 screen tagged
-check "t refuses a malformed tag name in the status line" \
-	test "$(line 23 tag-bad)" = "tag name 'bad/name' may not contain '/'"
+asks "t refuses a malformed tag name in the form, which stays open with it" tag-bad \
+	"Tag: bad/name tag name 'bad/name' may not contain '/' Enter: OK"
 check "t with a malformed name queues no job" \
-	test "$(line 24 tag-bad)" = "job #3 tag done: tag stable now names $DS:$V1"
-# the folder offered by g: DATASET-VERSION in the current folder (the end
+	test "$(line 24 tag-bad)" = "job #3 tag stable done: tag stable now names mydata:$V1"
+# the folder offered by S: DATASET-VERSION in the current folder (the end
 # of it shows when it is long); compared here, then left out of the screen
 default_dl() {
 	check "$1" test "$(line 11 "$2" | sed -e 's/^..//' -e 's/..$//')" = \
 		"| Into local folder: $(fit 53 "$(printf '%s' "$W/mydata-$V1" | sed 's/.*\(.\{52\}\)$/\1/')") |"
 	edit "$2" '11s/^\(..| Into local folder: \).*\( |..\)$/\1(the default)                                        \2/'
 }
-default_dl "g offers a folder named after the dataset and version in the current folder" download-form
+default_dl "S offers a folder named after the dataset and version in the current folder" download-form
 screen download-form
 screen_above download-typed
 check "the jobs line says where the default download went" test "$(line 24 download-typed)" = \
-	"$(cut_to 80 "job #4 download done: downloaded 4 files to $W/mydata-$V1 (0 already there)")"
+	"$(cut_to 80 "job #4 download mydata:stable done: downloaded 4 files (1.9 KiB) to $W/mydata-$V1 (0 already there)")"
 screen downloaded
-default_dl "g on a file offers the same folder" download-file-form
+default_dl "S on a file offers the same folder" download-file-form
 screen download-file-form
 screen downloaded-file
 run vds datasets versions list --id "$DS"
 expect "C: the draft was committed with the message typed" 0 "$(cat <<EOF
-+-------------------------+---------------+------------+
-| ID                      | Message       | Tags       |
-+-------------------------+---------------+------------+
-| $DS:$V1 | first release | stable, v1 |
-+-------------------------+---------------+------------+
++-------------------------+-----------+-------+---------+---------------+------------+
+| ID                      | State     | Files | Size    | Message       | Tags       |
++-------------------------+-----------+-------+---------+---------------+------------+
+| $DS:$V1 | committed | 4     | 1.9 KiB | first release | stable, v1 |
++-------------------------+-----------+-------+---------+---------------+------------+
 EOF
 )" ""
 run vds datasets tags list --id "$DS"
@@ -429,13 +430,13 @@ expect "t: two tags on the committed version" 0 "$(cat <<EOF
 +-------------------------+--------+
 EOF
 )" ""
-check "g with the default folder: the whole version, byte for byte" \
+check "S with the default folder: the whole version, byte for byte" \
 	diff -r "$W/src" "$W/mydata-$V1/src"
-check "g into the folder typed: byte for byte" diff -r "$W/src" "$W/dl/src"
-check "g: nothing else was written" test "$(ls -A "$W/dl")" = src
-check "g on a file in the Files pane: that file only" \
+check "S into the folder typed: byte for byte" diff -r "$W/src" "$W/dl/src"
+check "S: nothing else was written" test "$(ls -A "$W/dl")" = src
+check "S on a file in the Files pane: that file only" \
 	test "$(cd "$W/dl1" && find . -type f)" = ./src/a.txt
-check "g on a file: byte for byte" cmp "$W/src/a.txt" "$W/dl1/src/a.txt"
+check "S on a file: byte for byte" cmp "$W/src/a.txt" "$W/dl1/src/a.txt"
 
 # ================================================ u on a committed version
 # cancelled: the draft made for the upload goes with it
@@ -455,15 +456,15 @@ EOF
 run ui browse
 ran "u on a committed version, cancelled with Delete in the Jobs view"
 # the id of the draft made (and removed) by the job is random
-edit cancelled-new-draft-jobs "s/\(nothing was added to $DS:\)[0-9a-z]\{7\}/\1VERSNXX/"
+edit cancelled-new-draft-jobs "s/\(nothing was added to mydata:\)[0-9a-z]\{7\}/\1VERSNXX/"
 screen cancelled-new-draft-jobs
 run vds datasets versions list --id "$DS"
 expect "a cancelled upload leaves no new draft behind" 0 "$(cat <<EOF
-+-------------------------+---------------+------------+
-| ID                      | Message       | Tags       |
-+-------------------------+---------------+------------+
-| $DS:$V1 | first release | stable, v1 |
-+-------------------------+---------------+------------+
++-------------------------+-----------+-------+---------+---------------+------------+
+| ID                      | State     | Files | Size    | Message       | Tags       |
++-------------------------+-----------+-------+---------+---------------+------------+
+| $DS:$V1 | committed | 4     | 1.9 KiB | first release | stable, v1 |
++-------------------------+-----------+-------+---------+---------------+------------+
 EOF
 )" ""
 is "nothing is left in the store's tmp/" "$(tmp_files)" ""
@@ -488,19 +489,19 @@ ran "u on a committed version"
 V2=$(vds datasets versions list --id "$DS" | sed -n "s/^| $DS:\([0-9a-z]*\) .*/\1/p" | sed -n 1p)
 check "a new draft was made" test -n "$V2" -a "$V2" != "$V1"
 asks "u on a committed version asks the whole question" upload-committed \
-	"dsDATASET000001:VERSN01 is committed and cannot change. Upload into a new draft based on it (its files carried over)?"
+	"mydata:stable is committed and cannot change. Upload into a new draft based on it (its files carried over)?"
 check "u on a committed version: y or n" grep -q '^| | Enter or y: yes   Esc or n: no  *| |$' "$D/upload-committed"
 screen upload-committed-picker
 screen upload-committed-form
 screen uploaded-new-draft
 run vds datasets versions list --id "$DS"
 expect "the new draft is based on the committed version" 0 "$(cat <<EOF
-+-------------------------+------------------+------------+
-| ID                      | Message          | Tags       |
-+-------------------------+------------------+------------+
-| $DS:$V2 | based on $V1 |            |
-| $DS:$V1 | first release    | stable, v1 |
-+-------------------------+------------------+------------+
++-------------------------+-----------+-------+---------+------------------+------------+
+| ID                      | State     | Files | Size    | Message          | Tags       |
++-------------------------+-----------+-------+---------+------------------+------------+
+| $DS:$V2 | draft     | 5     | 1.9 KiB | based on $V1 |            |
+| $DS:$V1 | committed | 4     | 1.9 KiB | first release    | stable, v1 |
++-------------------------+-----------+-------+---------+------------------+------------+
 EOF
 )" ""
 run vds datasets files list --id "$DS:$V2" --recursive
@@ -607,11 +608,11 @@ screen delete-version-ask
 screen delete-version-no deleted-draft
 run vds datasets versions list --id "$DS"
 expect "D deleted the draft; n kept the committed version" 0 "$(cat <<EOF
-+-------------------------+---------------+------+
-| ID                      | Message       | Tags |
-+-------------------------+---------------+------+
-| $DS:$V1 | first release | v1   |
-+-------------------------+---------------+------+
++-------------------------+-----------+-------+---------+---------------+------+
+| ID                      | State     | Files | Size    | Message       | Tags |
++-------------------------+-----------+-------+---------+---------------+------+
+| $DS:$V1 | committed | 4     | 1.9 KiB | first release | v1   |
++-------------------------+-----------+-------+---------+---------------+------+
 EOF
 )" ""
 
@@ -627,22 +628,28 @@ D
 <Esc>
 :dump $D/delete-dataset-esc
 D
-y
+:type mydat
+<Enter>
+:dump $D/delete-dataset-typo
+a
+<Enter>
 :wait
 :dump $D/deleted-dataset
 c
 <Enter>
-:wait
 :dump $D/create-empty
+<Esc>
 EOF
 run ui browse
 ran "D on a committed, tagged version, then on the dataset"
 screen deleted-version
 screen delete-dataset-ask
-screen delete-dataset-esc deleted-version
+screen delete-dataset-esc
 screen deleted-dataset
-check "c with no name: the job fails and the jobs line says why" \
-	test "$(line 24 create-empty)" = "job #3 create dataset failed: dataset name may not be empty"
+asks "D on a dataset: a name typed wrong is refused in the form, which stays open" \
+	delete-dataset-typo "Name: mydat type the name 'mydata' to delete it, or Esc to keep it"
+asks "c with no name: the form says why and stays open" create-empty \
+	"Name: Description: Storage provider: < local > dataset name may not be empty"
 run vds datasets list
 expect "D: the dataset is gone" 0 "$(cat <<EOF
 +------+----+------------------+

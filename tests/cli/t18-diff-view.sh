@@ -107,10 +107,10 @@ EOF
 run ui browse
 ran "m on v1, d on v2, Enter on a changed file, back and close"
 is "m: the status line names the marked version" "$(line 23 marked)" \
-	"marked $DS:$V1: press d on another version to compare"
+	"marked images:$V1: press d on another version to compare"
 screen v1-v2
 is "the title names both versions, the marked one first" "$(line 2 v1-v2)" \
-	"+ Changes $DS:$V1 -> $DS:$V2 ------------------+"
+	"+ Changes images:v1 -> images:v2 ----------------------------------------------+"
 screen v1-v2-end
 screen labels
 screen labels-back v1-v2
@@ -259,7 +259,7 @@ screen draft
 screen draft-note
 is "draft -> committed: the file only the draft has is removed" \
 	"$(sed -n 3p "$D/draft-back"; sed -n 22p "$D/draft-back")" \
-	"$(rows "D  draft-note.txt  (18 bytes)" \
+	"$(rows "D  draft-note.txt  (18 B)" \
 		"0 added, 1 removed, 0 modified, 0 renamed   Enter: content diff   Esc: close")"
 is "draft -> committed: the removed file diffs against empty" \
 	"$(sed -n 3,6p "$D/draft-back-note")" \
@@ -276,10 +276,10 @@ EOF
 run ui browse
 ran "compare versions of two datasets"
 is "two datasets: the title names both" "$(line 2 cross)" \
-	"+ Changes $FIXTURE_ZETA:$FIXTURE_ZV -> $DS:$V1 ------------------+"
+	"+ Changes zeta:$FIXTURE_ZV -> images:v1 -------------------------------------------+"
 is "two datasets: the changes" "$(sed -n 3,6p "$D/cross"; sed -n 22p "$D/cross")" \
-	"$(rows "D  hello.txt  (16 bytes)" "A  labels.csv  (35 bytes)" "A  pixel.png  (75 bytes)" \
-		"A  readme.txt  (19 bytes)" \
+	"$(rows "D  hello.txt  (16 B)" "A  labels.csv  (35 B)" "A  pixel.png  (75 B)" \
+		"A  readme.txt  (19 B)" \
 		"3 added, 1 removed, 0 modified, 0 renamed   Enter: content diff   Esc: close")"
 is "two datasets: the content comes from the marked version's dataset" \
 	"$(sed -n 3,6p "$D/cross-hello")" \

@@ -50,7 +50,7 @@ UI_NORM_SED="s/127\.0\.0\.1:$PORT/127.0.0.1:$PORT_AS/g"
 # versions: the versions of the dataset, newest first ("VER MESSAGE" lines)
 versions() {
 	vds datasets versions list --id "$DS" |
-		sed -n "s/^| $DS:\([0-9a-z]*\) | \(.*[^ ]\) *|[^|]*|\$/\1 \2/p"
+		sed -n "s/^| $DS:\([0-9a-z]*\) | [^|]* | [^|]* | [^|]* | \(.*[^ ]\) *|[^|]*|\$/\1 \2/p"
 }
 
 # files VER: the files of version VER ("PATH SIZE" lines)
@@ -89,14 +89,15 @@ i
 i
 <Enter>
 :dump $D/no-url
-i
+^U
 :type ftp://127.0.0.1/files/hello.txt
 <Enter>
 :dump $D/ftp-url
-i
+^U
 :type $WEB/hello.txt
 <Enter>
 :dump $D/local-path
+<Esc>
 i
 :type $HTTP/files/hello.txt
 :dump $D/form-typed
@@ -112,21 +113,21 @@ ran "i on a draft"
 screen form
 is_line "Esc on the form: the status line says cancelled" 23 form-esc "cancelled"
 is_line "Esc on the form queues no job" 24 form-esc "jobs: none"
-is_line "an empty URL is refused in the status line" 23 no-url \
+asks "an empty URL is refused in the form, which stays open" no-url \
 	"no URL to import: type an http://, https:// or s3:// URL"
 is_line "an empty URL queues no job" 24 no-url "jobs: none"
-is_line "an ftp:// URL is refused in the status line" 23 ftp-url \
+asks "an ftp:// URL is refused in the form" ftp-url \
 	"'ftp://127.0.0.1/files/hello.txt' is not an http://, https:// or s3:// URL"
 is_line "an ftp:// URL queues no job" 24 ftp-url "jobs: none"
-is_line "a local path is refused in the status line" 23 local-path \
-	"$(cut_to 80 "'$WEB/hello.txt' is not an http://, https:// or s3:// URL")"
+asks "a local path is refused in the form" local-path \
+	"hello.txt' is not an http://, https:// or s3:// URL"
 is_line "a local path queues no job" 24 local-path "jobs: none"
 screen form-typed
 is_line "Enter queues a job titled with the URL's file name" 23 queued \
-	"job #1 queued: import hello.txt into dsDATASET000001:VERSN01 (b shows jobs)"
+	"job #1 queued: import hello.txt into web:VERSN01 (b shows jobs)"
 screen imported
 has_line "the Jobs view shows the import's whole result" imported-jobs \
-	"| $(fit 76 "imported 1 file (31 B) into dsDATASET000001:VERSN01") |"
+	"| $(fit 76 "imported 1 file (31 B) into web:VERSN01") |"
 run files "$V1"
 is "the file is in the draft, under its name" "$(cat "$T/out")" "hello.txt 31"
 run vds datasets files get --id "$DS:$V1" --target-path "$T/got"
@@ -165,16 +166,16 @@ screen sha-form
 screen_above sha-failed
 sha_err="'$HTTP/files/other.txt' has SHA-256 $OTHER_SHA, not the expected $ZEROS"
 is "a wrong SHA-256: the job fails, the jobs line says why in one line" \
-	"$(sed -n 24p "$D/sha-failed")" "$(cut_to 80 "job #1 import other.txt into $DS:$V1 failed: $sha_err")"
+	"$(sed -n 24p "$D/sha-failed")" "$(cut_to 80 "job #1 import other.txt into web:$V1 failed: $sha_err")"
 has_line "the Jobs view details: failed" sha-failed-jobs \
-	"| $(fit 76 "#1 import other.txt into dsDATASET000001:VERSN01: failed") |"
+	"| $(fit 76 "#1 import other.txt into web:VERSN01: failed") |"
 has_line "the Jobs view details: the error" sha-failed-jobs \
 	"| $(fit 76 "'$HTTP_AS/files/other.txt' has SHA-256 $OTHER_SHA") |"
 like "the Jobs view lists the import as failed" sha-failed-jobs 3 \
-	"^\\|#1   failed    import other\\.txt into dsDATASET000001:VERSN01 [^ ]"
+	"^\\|#1   failed    import other\\.txt into web:VERSN01  [^ ]"
 screen_above sha-right-form
-is_line "the SHA-256 it has: the file goes into the folder typed" 24 sha-right \
-	"job #2 import other.txt into dsDATASET000001:VERSN01 done: imported 1 file (6 B…"
+like "the SHA-256 it has: the file goes into the folder typed" sha-right 24 \
+	"^job #2 import other\\.txt into web:VERSN01 done: imported 1 file \\(6 B\\) into web:"
 run files "$V1"
 is "a wrong SHA-256 added nothing; the right one added the file" "$(cat "$T/out")" "docs/other.txt 6
 hello.txt 31"
@@ -209,16 +210,16 @@ EOF
 run ui browse
 ran "i on a committed version: cancelled, then failing"
 asks "i on a committed version offers a new draft based on it" committed-ask \
-	"dsDATASET000001:VERSN01 is committed and cannot change. Import into a new draft based on it (its files carried over)?"
+	"web:VERSN01 is committed and cannot change. Import into a new draft based on it (its files carried over)?"
 check "the question is answered with y or n" \
 	grep -q '^| | Enter or y: yes   Esc or n: no  *| |$' "$D/committed-ask"
 is_line "n: no job" 24 committed-no "jobs: none"
 screen committed-form
 like "the jobs line shows the import's progress" progress 24 \
-	"^job #1 import big\\.bin into a new draft from VERSN01: [0-9]{1,3}% 0/1 files [0-9.]+[BKMG]/3\\.0G( |$)"
+	"^job #1 import big\\.bin into a new draft from web:VERSN01: [0-9]{1,3}% 0/1 files [0-9.]+[BKMG]/3\\.0G( |…|$)"
 screen cancelled-jobs
 like "a failing import into a new draft: the jobs line says why" missing 24 \
-	"^job #2 import missing\\.txt into a new draft from VERSN01 failed: [^ ]"
+	"^job #2 import missing\\.txt into a new draft from web:VERSN01 failed: [^ ]"
 is "a cancelled or failed import leaves no new draft behind" "$(versions)" "$V1 first draft"
 is "nothing is left in the store's tmp/" "$(tmp_files)" ""
 
@@ -242,7 +243,7 @@ V2=$(versions | sed -n '1s/ .*//p')
 check "a new draft was made" test -n "$V2" -a "$V2" != "$V1"
 screen imported-new-draft
 has_line "the Jobs view shows the import's whole result" imported-new-draft-jobs \
-	"| $(fit 76 "imported 2 files (10 B) into dsDATASET000001:VERSN02") |"
+	"| $(fit 76 "imported 2 files (10 B) into web:VERSN02") |"
 is "the new draft is based on the committed version" "$(versions)" "$V2 based on $V1
 $V1 first draft"
 run files "$V2"
@@ -257,7 +258,7 @@ hello.txt 31"
 
 # ======================================================================= help
 keys <<EOF
-?
+? <PageDown>
 :dump $D/help
 EOF
 run ui browse

@@ -74,7 +74,7 @@ done
 hrun vds datasets versions list --id "$DS" --isCommitted false
 # the ids are random: compare the Message column only
 is "messages are shown escaped in the table" \
-	"$(sed -n 's/^| ds[0-9a-z]*:[0-9a-z]* | \(.*[^ ]\) *|  *|$/\1/p' "$T/out" | LC_ALL=C sort)" \
+	"$(sed -n 's/^| ds[0-9a-z]*:[0-9a-z]* | [^|]* | [^|]* | [^|]* | \(.*[^ ]\) *|  *|$/\1/p' "$T/out" | LC_ALL=C sort)" \
 	"$(printf '%s\n' 'bell\x07del\x7fnl\x0aend' 'c1\xc2\x9bcsi' 'clear\x1b[2Jscreen' \
 		'clip\x1b]52;c;aGk=\x07board' | LC_ALL=C sort)"
 hrun vds datasets versions list --id "$DS" --isCommitted false --json

@@ -390,6 +390,9 @@ standin ADS dsDATASETAAAA01 4 '( '
 standin AV VERSNA1 2 :
 standin BDS dsDATASETBBBB01 4 '( '
 standin BV VERSNB1 2 :
+DDS=${D1%%:*} DV=${D1#*:}
+standin DDS dsDATASETDDDD01 4 '( '
+standin DV VERSND1 2 :
 UI_NORM_SED="s/^+ Datasets ([0-9]*) -*+/+ Datasets (N) ------+/; s/[0-9]\{4\}-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]/YYYY-MM-DD HH:MM:SS/g; s/SS\.[0-9]\{3\}/SS.mmm/g; s/([0-9]*\.[0-9]\{3\} s)/(S.SSS s)/; s/^|   host     .*|\$/$(printf '| %-76s |' '  host     HOST')/"
 keys <<EOF
 I
@@ -403,7 +406,7 @@ run ui browse "$C1"
 ran "the browser opens the details of c"
 screen details
 is_line "j does not scroll what fits" 2 details-j "$(line 2 details)"
-like "any other key closes the view" closed 23 "^$CDS:$CV "
+like "any other key closes the view" closed 23 "^c-copy:$CV "
 keys <<EOF
 I
 :dump $D/small
@@ -417,7 +420,7 @@ EOF
 run ui_env LINES=12 "$VDS_BIN" browse "$C1"
 ran "the details view on a small screen"
 is_line "j scrolls a line" 3 small-j "$(line 4 small)"
-is_line "End shows the last line at the bottom" 10 small-end "$(line 18 details)"
+is_line "End shows the last line at the bottom" 10 small-end "$(line 21 details)"
 is_line "k scrolls back a line" 4 small-k "$(line 3 small-end)"
 
 done_testing

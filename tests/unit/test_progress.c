@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "vds.h"
+#include "../../src/retry.h"
 
 static vds_progress prog(uint64_t done, uint64_t total, double elapsed)
 {
@@ -130,10 +131,41 @@ static void test_exit_codes(void)
 		       codes[i].name, codes[i].code);
 }
 
+/* A transfer that waits to retry says so through its pool's progress. */
+static void test_retry(void)
+{
+	static int counter, other;
+	vds_progress p = {0};
+	char buf[64];
+	int attempt = 0, max = 0;
+	double in = -1;
+
+	vds_progress_retry_text(&p, buf, sizeof(buf));
+	is_str(buf, "", "no retry: no text");
+	ok(!retry_get(&counter, &attempt, &max, &in), "no note yet");
+	retry_note(&counter, 3, 8, vds_now_us() + 2000000);
+	ok(retry_get(&counter, &attempt, &max, &in), "a note under its counter");
+	is_int(attempt, 3, "the attempt it makes next");
+	is_int(max, 8, "of how many");
+	ok(in > 1.5 && in <= 2.0, "in about 2 s (%.3f)", in);
+	ok(!retry_get(&other, &attempt, &max, &in), "another counter has none");
+	p = (vds_progress){.retry_attempt = attempt, .retry_attempts = max, .retry_in = 2.0};
+	vds_progress_retry_text(&p, buf, sizeof(buf));
+	is_str(buf, "retrying in 2 s, attempt 3 of 8", "the text");
+	p.retry_in = 0.2;
+	vds_progress_retry_text(&p, buf, sizeof(buf));
+	is_str(buf, "retrying in 1 s, attempt 3 of 8", "under a second says 1 s");
+	retry_clear(&counter);
+	ok(!retry_get(&counter, &attempt, &max, &in), "cleared when the attempt is made");
+	retry_set_key(&other);
+	ok(retry_key() == &other, "the thread's key");
+}
+
 int main(void)
 {
 	test_rate();
 	test_eta();
 	test_exit_codes();
+	test_retry();
 	return done();
 }

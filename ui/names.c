@@ -1,0 +1,38 @@
+/*
+ * names.c - what people read: a dataset's name in place of its id, and a
+ * tag in place of a version id when one names the version ("demo:v1").
+ * Ids stay where exactness matters (details, the CLI's --json).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ui.h"
+
+const char *ui_ds_name(const ui *u, const char *ds)
+{
+	for (size_t i = 0; i < u->ndatasets; i++)
+		if (!strcmp(u->datasets[i].id, ds))
+			return u->datasets[i].name;
+	return ds;
+}
+
+void ui_ref_name(ui *u, const char *ds, const char *ver, char *buf, size_t len)
+{
+	vds_version *v = NULL;
+	size_t n = 0;
+	const char *tag = NULL;
+
+	if (!ver || !*ver) {
+		snprintf(buf, len, "%s", ui_ds_name(u, ds));
+		return;
+	}
+	if (!strcmp(ds, u->ds) && !strcmp(ver, u->ver) && *u->tag)
+		tag = u->tag; /* the tag the version was reached through */
+	else if (memo_versions(u, ds, &v, &n) == 0)
+		for (size_t i = 0; i < n && !tag; i++)
+			if (!strcmp(v[i].id, ver) && v[i].ntags)
+				tag = v[i].tags[0];
+	snprintf(buf, len, "%s:%s", ui_ds_name(u, ds), tag ? tag : ver);
+}
