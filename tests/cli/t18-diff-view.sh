@@ -20,6 +20,8 @@ TMPD=$T/tmpdir # TMPDIR of the browser: the content diff's temporary files
 mkdir -p "$FX" "$TMPD"
 make_fixture "$FX"
 export VDS_HOME="$FX" VDS_NOW=$FIXTURE_NOW
+# the fixture is a store of format 1: upgraded here, once (t34 tests that)
+"$VDS_BIN" datasets list >/dev/null 2>&1
 DS=$FIXTURE_IMAGES
 V1=$FIXTURE_V1
 V2=$FIXTURE_V2

@@ -343,7 +343,7 @@ CDS=${C1%%:*} CV=${C1#*:}
 VK=datasets/$CDS/versions/$CV
 REC=$(store_ls "$VK/lineage")
 check "one lineage record below the version" sh -c "printf '%s\n' '$REC' | grep -Eqx '[0-9a-f]{16}-[0-9a-z]{8}\.json'"
-COMMIT=$VK/commit/$(store_ls "$VK/commit" | head -n 1)
+COMMIT=$VK/commit.json
 run store_cat "$COMMIT"
 check "the commit record names the lineage record" grep -q "\"lineage\":	\"$REC\"" "$T/out"
 store_cat "$VK/lineage/$REC" >"$T/rec.json"
@@ -354,18 +354,17 @@ is "fsck reads lineage records without a finding" "$rc" 0
 
 # a record added after the commit changes nothing, and fsck finds it
 STAMP=$(printf '%016x-late0001' "$((($(date +%s) + 10) * 1000000))")
-sed 's/"output":	"out"/"output":	"changed"/' "$T/rec.json" >"$T/late.json"
-store_put "$VK/lineage/$STAMP.json" "$T/late.json"
+sed '1s/^{"sum":"[0-9a-f]*",$/{/; s/"output":	"out"/"output":	"changed"/' "$T/rec.json" |
+	store_put_record "$VK/lineage/$STAMP.json"
 run vds datasets versions details --id "$C1"
 check "a committed version's lineage does not change" grep -q "| Lineage     | output out " "$T/out"
 run vds fsck
 check "fsck: a lineage record that missed its commit" grep -qxF \
-	"problem:  lineage record that missed its commit: $VK/lineage/$STAMP.json" "$T/out"
+	"note:     lineage record that missed its commit: $VK/lineage/$STAMP.json" "$T/out"
 store_rm "$VK/lineage/$STAMP.json"
 
 # a damaged record is an error naming the version
-printf '{"output": 1}' >"$T/bad.json"
-store_put "$VK/lineage/$REC" "$T/bad.json"
+printf '{"output": 1}' | store_put_record "$VK/lineage/$REC"
 run vds datasets versions details --id "$C1"
 expect "a corrupt lineage record" 9 "" "vds: corrupt lineage record of $C1"
 run vds datasets versions lineage --id "$D1"

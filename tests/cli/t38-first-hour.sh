@@ -17,6 +17,8 @@ FX=$T/fx
 mkdir -p "$FX"
 make_fixture "$FX"
 export VDS_HOME="$FX" VDS_NOW=$FIXTURE_NOW
+# the fixture is a store of format 1: upgraded here, once (t34 tests that)
+"$VDS_BIN" datasets list >/dev/null 2>&1
 
 # ============================================= / searches the preview, n and N
 # images, its draft; the Files pane filtered to readme.txt; the Preview pane
