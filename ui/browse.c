@@ -33,6 +33,12 @@ void ui_message(ui *u, bool error, const char *fmt, ...)
 	u->message_error = error;
 }
 
+/* The core's warnings (a damaged record a listing skipped) go to the status line. */
+static void warn_in_status(const char *msg, void *ud)
+{
+	ui_message(ud, true, "%s", msg);
+}
+
 /* ---- selection ------------------------------------------------------------ */
 
 static void close_version(ui *u)
@@ -832,6 +838,7 @@ int vds_browse(vds_ctx *ctx, const char *ref)
 	draw_init_colors();
 	u.dir = xstrdup("");
 	ui_layout(&u);
+	vds_ctx_set_warn(ctx, warn_in_status, &u); /* until the browser ends */
 	pane_datasets.load(&u);
 	if (!ref)
 		select_dataset(&u, NULL, NULL);
@@ -843,6 +850,7 @@ int vds_browse(vds_ctx *ctx, const char *ref)
 	else
 		run_terminal(&u);
 	vds_jobs_free(u.jobs); /* cancels what still runs, cleanly */
+	vds_ctx_set_warn(ctx, NULL, NULL);
 	pv_cleanup(&u);
 	action_free(&u);
 	form_close(&u.form);

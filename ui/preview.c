@@ -34,6 +34,14 @@ static const char *magic_of(magic_t *cookie, int flags, const unsigned char *buf
 	return r ? r : "unknown";
 }
 
+void preview_shown_bytes(ui_preview *p, size_t len)
+{
+	if (len % 1024 == 0)
+		snprintf(p->shown, sizeof(p->shown), "first %zu KiB", len / 1024);
+	else
+		snprintf(p->shown, sizeof(p->shown), "first %zu bytes", len);
+}
+
 char *preview_escape(const char *s)
 {
 	char *esc = vds_display_escape(s), *w = esc;
@@ -294,10 +302,8 @@ void preview_render(ui_preview *p, const char *name, const unsigned char *buf, s
 	}
 	if (!binary) {
 		render_text(p, text, len);
-		if (p->truncated && len % 1024 == 0)
-			snprintf(p->shown, sizeof(p->shown), "first %zu KiB", len / 1024);
-		else if (p->truncated)
-			snprintf(p->shown, sizeof(p->shown), "first %zu bytes", len);
+		if (p->truncated)
+			preview_shown_bytes(p, len);
 		return;
 	}
 	add_line(p, xstrdup(p->describe));

@@ -183,6 +183,8 @@ void preview_content(ui_preview *p, vds_ctx *ctx, const char *ds, const vds_entr
 		     const char *name);
 /* S escaped for the preview: control bytes and bad UTF-8 as \xHH, a backslash as itself. */
 char *preview_escape(const char *s);
+/* Notes in P's header that it shows the first LEN bytes of its file ("first 64 KiB"). */
+void preview_shown_bytes(ui_preview *p, size_t len);
 
 /* ---- form.c: forms, prompts and confirmations ------------------------------ */
 

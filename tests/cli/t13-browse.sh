@@ -427,10 +427,11 @@ q
 EOF
 run ui_env VDS_HOME="$T/corrupt" "$VDS_BIN" browse
 ran "a corrupt store: exit 0, no crash"
-check "a corrupt store: the error is in the status bar" test "$(line 23 corrupt)" = \
-	"corrupt metadata in 'datasets/$DS/dataset.json'"
-check "a corrupt store: the error is shown again after a refresh" test "$(line 23 corrupt-refresh)" = \
-	"corrupt metadata in 'datasets/$DS/dataset.json'"
+# the rest of the store is shown; the status line names what was skipped (cut at 80 columns)
+check "a corrupt store: the skipped record is named in the status bar" test "$(line 23 corrupt)" = \
+	"skipped dataset $DS: corrupt metadata in 'datasets/$DS/…"
+check "a corrupt store: and again after a refresh" test "$(line 23 corrupt-refresh)" = \
+	"skipped dataset $DS: corrupt metadata in 'datasets/$DS/…"
 screen corrupt
 
 keys <<EOF

@@ -170,6 +170,7 @@ static void render_json_stream(ui_preview *p, pv_src *s, const char *mime)
 
 	pv_type(p, mime, "JSON");
 	p->truncated = true;
+	preview_shown_bytes(p, len);
 	pv_add(p, xstrdup("JSON, pretty-printed as far as it was read:"));
 #define NEWLINE()                                                  \
 	do {                                                       \
