@@ -268,9 +268,11 @@ static int check_content(vds_backend *b, vds_tree *tree, char *const *texts, siz
  * Commits without an arbiter: refuses while another commit's seal is
  * younger than the lease, and writes the commit record only while its own
  * seal (written at SEAL_US) is young enough that no other commit can start.
+ * Clears *SEALED once the record may have been written (the seal stays).
  */
 static int commit_leased(vds_backend *b, const char *ds, const char *ver, const char *seal,
-			 int64_t seal_us, const char *key, const char *text, size_t len)
+			 int64_t seal_us, const char *key, const char *text, size_t len,
+			 bool *sealed)
 {
 	char **names, *cur;
 	size_t n, curlen;
@@ -300,8 +302,10 @@ static int commit_leased(vds_backend *b, const char *ds, const char *ver, const 
 			       ds, ver, (long long)(b->lease_s / 2), b->provider_id);
 	if ((r = b->ops->stat(b, key, NULL)) == 0)
 		return CREATE_EXISTS;
-	if (r != VDS_ENOTFOUND || (r = b->ops->write(b, key, text, len)) < 0 ||
-	    (r = b->ops->read(b, key, &cur, &curlen)) < 0)
+	if (r != VDS_ENOTFOUND)
+		return r;
+	*sealed = false;
+	if ((r = b->ops->write(b, key, text, len)) < 0 || (r = b->ops->read(b, key, &cur, &curlen)) < 0)
 		return r;
 	r = curlen == len && !memcmp(cur, text, len) ? 0 : CREATE_EXISTS;
 	free(cur);
@@ -367,10 +371,11 @@ int vds_version_commit(vds_ctx *ctx, const char *ds, const char *ver)
 	rectext = record_json_text(rec, &reclen);
 	free(key);
 	key = vkey(ds, ver, "commit.json");
-	sealed = false; /* from here on the seal stays: the record may have been written */
 	r = b->ops->create(b, key, rectext, reclen);
-	if (r == CREATE_UNSUPPORTED)
-		r = commit_leased(b, ds, ver, seal, seal_us, key, rectext, reclen);
+	if (r == CREATE_UNSUPPORTED) /* nothing was written: the seal goes if this refuses */
+		r = commit_leased(b, ds, ver, seal, seal_us, key, rectext, reclen, &sealed);
+	else
+		sealed = false; /* from here on the seal stays: the record may have been written */
 	if (r == CREATE_EXISTS) { /* another commit won: fine if it holds the same files */
 		if ((r = version_state(b, ds, ver, &committed, &winner)) == 0 &&
 		    (!winner || strcmp(json_str(winner, "manifest"), hex) != 0))
