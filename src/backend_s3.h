@@ -46,6 +46,8 @@ typedef struct s3_backend {
 	pthread_cond_t claimed; /* a claimed upload ended */
 } s3_backend;
 
+/* True if this process stored content SHA (uploaded, or found and renewed). */
+bool s3b_stored_here(s3_backend *sb, const unsigned char sha[32]);
 /* Looks content KEY up in the listing index: 1 present (*OUT set), 0 absent, -1 no index. */
 int s3b_index_find(s3_backend *sb, const char *key, known *out);
 /* SHA-256 of the first SIZE bytes of FD. */

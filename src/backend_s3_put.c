@@ -417,6 +417,17 @@ static bool claim(s3_backend *sb, const unsigned char sha[32])
 	return mine;
 }
 
+bool s3b_stored_here(s3_backend *sb, const unsigned char sha[32])
+{
+	bool stored = false;
+
+	pthread_mutex_lock(&sb->lock);
+	if (sb->capclaims)
+		stored = claim_slot(sb, sha)->state == CLAIM_STORED;
+	pthread_mutex_unlock(&sb->lock);
+	return stored;
+}
+
 /* Ends this thread's claim on SHA; OK tells whether the content is stored. */
 static void unclaim(s3_backend *sb, const unsigned char sha[32], bool ok)
 {

@@ -417,7 +417,7 @@ screen empty-store-keys
 cp -R "$FX" "$T/corrupt"
 sed "s|$FX|$T/corrupt|" "$FX/config.json" >"$T/corrupt/config.json"
 # a dataset record that carries its checksum but is no JSON object
-echo 'garbage{' | (VDS_HOME=$T/corrupt && store_put_record "datasets/$DS/dataset.json")
+echo 'garbage{' | (VDS_HOME=$T/corrupt && unset VDS_TEST_S3 && store_put_record "datasets/$DS/dataset.json")
 keys <<EOF
 :dump $D/corrupt
 j k <Tab> j <Enter> f

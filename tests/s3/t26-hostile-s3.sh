@@ -76,7 +76,7 @@ V=$(sed -n 's/^Committed dataset version: //p' "$T/out")
 check "setup: a committed version through the proxy" [ "$rc" = 0 ] && [ -n "$V" ]
 BIG=$(key "$S/big.bin")
 # the file list's key, read with curl below the provider's prefix
-COMMIT=$(S3_PREFIX=hostile/ && s3keys "datasets/$DS/versions/${V#*:}/commit/" | cut -d' ' -f1 | head -n 1)
+COMMIT=datasets/$DS/versions/${V#*:}/commit.json
 MAN=$(object_key "$(S3_PREFIX=hostile/ && s3curl GET "$COMMIT" -f |
 	sed -n 's/.*"manifest":[^"]*"\([0-9a-f]*\)".*/\1/p')")
 check "setup: the file list's key" [ -n "${MAN#objects/}" ] && [ "$MAN" != "objects//" ]
