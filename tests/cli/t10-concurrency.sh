@@ -171,9 +171,15 @@ for c in c1 c2; do
 	"0 Committed dataset version: $d") ok_commits=$((ok_commits + 1)) ;;
 	"5 vds: dataset version $d is committed and cannot be changed") ;;
 	"6 vds: dataset version $d was committed meanwhile by another process") ;;
+	"6 vds: another commit of dataset version $d began "*" cannot arbitrate between commits "*) ;;
 	*) ok_commits=99 ;;
 	esac
 done
+# without conditional writes (Swift) the lease may refuse both: then one
+# more commit, alone, must win
+if [ "$ok_commits" = 0 ] && [ "${VDS_TEST_S3:-}" = swift ]; then
+	vds datasets versions commit --id "$d" >/dev/null 2>&1 && ok_commits=1
+fi
 check "two commits of one draft: at least one wins, the other fails cleanly" \
 	test "$ok_commits" -ge 1 -a "$ok_commits" -le 2
 run vds datasets files list --id "$d" --recursive
