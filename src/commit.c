@@ -50,13 +50,14 @@ static int read_commit(vds_backend *b, const char *ds, const char *ver, cJSON **
 	key = vkey(ds, ver, "commit");
 	r = list_names(b, key, &names, &n);
 	free(key);
-	if (r == 0 && n) {
+	if (r < 0)
+		return r;
+	if (n) {
 		key = xasprintf("datasets/%s/versions/%s/commit/%s", ds, ver, names[0]);
 		r = json_read(b, key, commit);
 		free(key);
 	}
-	if (r == 0)
-		names_free(names, n);
+	names_free(names, n);
 	return r;
 }
 
