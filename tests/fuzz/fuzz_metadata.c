@@ -491,7 +491,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)vds_format_check(ctx->be[0], format, parts[0].size, "fuzz");
 	free(format);
 	datasets(ctx);
-	versions(ctx, &parts[3]);
+	/* the commit record that counts: commit.json, else (format 1) the stamped one */
+	versions(ctx, parts[11].size ? &parts[11] : &parts[3]);
 	refs(ctx);
 	trees(ctx);
 	lineage(ctx);
