@@ -100,10 +100,7 @@ int vds_dataset_list(vds_ctx *ctx, vds_dataset **out, size_t *n)
 		records_job job = {b, ids, xcalloc(nids + 1, sizeof(cJSON *)),
 				   xcalloc(nids + 1, sizeof(char *))};
 		r = each_parallel(b, nids, read_record, &job);
-		listing_warn(ctx, "dataset", NULL, ids, job.why, r == 0 ? nids : 0);
-		for (size_t k = 0; k < nids; k++)
-			free(job.why[k]);
-		free(job.why);
+		listing_warn(ctx, "dataset", NULL, ids, job.why, nids, r == 0);
 		for (size_t k = 0; k < nids; k++) {
 			cJSON *j = job.rec[k];
 

@@ -316,14 +316,12 @@ static void check_dataset(fsck *f, const char *ds)
 int vds_fsck(vds_ctx *ctx, const char *provider_id, bool repair, vds_fsck_fn fn, void *ud,
 	     vds_fsck_result *res)
 {
-	const vds_provider *only = NULL;
-	int r = 0;
+	const vds_provider *only;
+	int r;
 
 	memset(res, 0, sizeof(*res));
-	if (provider_id && (r = vds_provider_find(ctx, provider_id, &only)) < 0)
+	if ((r = maintain_target(ctx, provider_id, repair, &only)) < 0)
 		return r;
-	if (only && repair && provider_read_only(only))
-		return vds_err(VDS_ECONFLICT, "storage provider %s is read-only", only->id);
 	for (size_t i = 0; i < ctx->nprov && r == 0; i++) {
 		/* read-only providers are checked, never repaired */
 		fsck f = {ctx, NULL, repair && !provider_read_only(&ctx->prov[i]), fn, ud, res};

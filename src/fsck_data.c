@@ -144,14 +144,12 @@ static int list_content(vds_backend *b, char ***keys, size_t *n, size_t *cap)
 int vds_fsck_read_data(vds_ctx *ctx, const char *provider_id, bool repair, const vds_opts *o,
 		       vds_fsck_fn fn, void *ud, vds_fsck_data_result *res)
 {
-	const vds_provider *only = NULL;
-	int r = 0;
+	const vds_provider *only;
+	int r;
 
 	memset(res, 0, sizeof(*res));
-	if (provider_id && (r = vds_provider_find(ctx, provider_id, &only)) < 0)
+	if ((r = maintain_target(ctx, provider_id, repair, &only)) < 0)
 		return r;
-	if (only && repair && provider_read_only(only))
-		return vds_err(VDS_ECONFLICT, "storage provider %s is read-only", only->id);
 	for (size_t i = 0; i < ctx->nprov && r == 0; i++) {
 		data_job job = {.repair = repair && !provider_read_only(&ctx->prov[i]), .fn = fn,
 				.ud = ud, .res = res};

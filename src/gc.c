@@ -192,14 +192,12 @@ static int sweep(vds_backend *b, const shaset *s, int64_t grace, bool dry_run, v
 
 int vds_gc(vds_ctx *ctx, const char *provider_id, int64_t grace, bool dry_run, vds_gc_result *res)
 {
-	const vds_provider *only = NULL;
-	int r = 0;
+	const vds_provider *only;
+	int r;
 
 	memset(res, 0, sizeof(*res));
-	if (provider_id && (r = vds_provider_find(ctx, provider_id, &only)) < 0)
+	if ((r = maintain_target(ctx, provider_id, !dry_run, &only)) < 0)
 		return r;
-	if (only && !dry_run && provider_read_only(only))
-		return vds_err(VDS_ECONFLICT, "storage provider %s is read-only", only->id);
 	/* nothing is deleted anywhere unless every file list of every provider was read */
 	shaset *sets = xcalloc(ctx->nprov + 1, sizeof(*sets));
 	bool *want = xcalloc(ctx->nprov + 1, sizeof(*want));

@@ -101,11 +101,13 @@ int listing_skip(int r, char **why)
 }
 
 void listing_warn(vds_ctx *ctx, const char *kind, const char *ds, char *const *items,
-		  char **why, size_t n)
+		  char **why, size_t n, bool show)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (!why[i])
+		if (!why[i] || !show) {
+			free(why[i]);
 			continue;
+		}
 		char *esc = vds_display_escape(items[i]); /* a name from the store */
 		ctx->skipped++;
 		if (ds)
@@ -114,8 +116,20 @@ void listing_warn(vds_ctx *ctx, const char *kind, const char *ds, char *const *i
 			ctx_warn(ctx, "skipped %s %s: %s", kind, esc, why[i]);
 		free(esc);
 		free(why[i]);
-		why[i] = NULL;
 	}
+	free(why);
+}
+
+int maintain_target(vds_ctx *ctx, const char *provider_id, bool writes, const vds_provider **only)
+{
+	int r;
+
+	*only = NULL;
+	if (provider_id && (r = vds_provider_find(ctx, provider_id, only)) < 0)
+		return r;
+	if (*only && writes && provider_read_only(*only))
+		return vds_err(VDS_ECONFLICT, "storage provider %s is read-only", (*only)->id);
+	return 0;
 }
 
 uint64_t vds_ctx_skipped(const vds_ctx *ctx)

@@ -41,11 +41,11 @@ struct vds_ctx {
  */
 int listing_skip(int r, char **why);
 /*
- * Warns that item ITEMS[i] (of KIND, in dataset DS) was skipped for WHY[i],
- * for every I below N with a reason, and frees the reasons.
+ * With SHOW, warns that item ITEMS[i] (of KIND, in dataset DS) was skipped
+ * for WHY[i], for every I below N with a reason; frees the reasons and WHY.
  */
 void listing_warn(vds_ctx *ctx, const char *kind, const char *ds, char *const *items,
-		  char **why, size_t n);
+		  char **why, size_t n, bool show);
 /* Passes a warning to the context's warning function, if it has one. */
 void ctx_warn(vds_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -73,6 +73,11 @@ int provider_open_s3(vds_ctx *ctx, const vds_provider *p, vds_backend **out);
 
 /* True if provider P refuses writes (an S3 provider made with --readOnly true). */
 bool provider_read_only(const vds_provider *p);
+/*
+ * The provider a maintenance command names (*ONLY, NULL for all): fails if
+ * PROVIDER_ID is unknown, or read-only when the command WRITES.
+ */
+int maintain_target(vds_ctx *ctx, const char *provider_id, bool writes, const vds_provider **only);
 /* Opens (once) and returns the backend of provider number I. */
 int ctx_backend_at(vds_ctx *ctx, size_t i, vds_backend **out);
 /* Finds the backend holding dataset DS; fills *dsout if not NULL. */

@@ -186,10 +186,7 @@ int vds_tag_list(vds_ctx *ctx, const char *ds, vds_tag **out, size_t *n)
 		cJSON_Delete(rec);
 	}
 	free(job.rec);
-	listing_warn(ctx, "tag", ds, keys, job.damaged, r == 0 ? nkeys : 0);
-	for (size_t i = 0; i < nkeys; i++)
-		free(job.damaged[i]);
-	free(job.damaged);
+	listing_warn(ctx, "tag", ds, keys, job.damaged, nkeys, r == 0);
 	free(prefix);
 	names_free(keys, nkeys);
 	if (r < 0) {

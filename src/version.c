@@ -361,9 +361,8 @@ int vds_version_list(vds_ctx *ctx, const char *ds, vds_version **out, size_t *n)
 			.damaged = xcalloc(nids + 1, sizeof(char *))};
 	if (r == 0)
 		r = each_parallel(b, nids, read_listed, &job);
-	listing_warn(ctx, "version", ds, ids, job.damaged, r == 0 ? nids : 0);
+	listing_warn(ctx, "version", ds, ids, job.damaged, nids, r == 0);
 	for (size_t i = 0; i < nids; i++) {
-		free(job.damaged[i]);
 		if (!job.have[i])
 			continue;
 		if (r == 0) {
@@ -376,7 +375,6 @@ int vds_version_list(vds_ctx *ctx, const char *ds, vds_version **out, size_t *n)
 	names_free(ids, nids);
 	vds_tag_list_free(tags, ntags);
 	free(job.have);
-	free(job.damaged);
 	if (r < 0) {
 		free(job.v);
 		return r;
