@@ -144,7 +144,7 @@ static bool multipart_etag(char (*etags)[80], uint64_t n, char *out, size_t outs
 		unsigned char part[16];
 		ok = strlen(etags[i]) == 32;
 		for (int k = 0; k < 16 && ok; k++) {
-			unsigned v;
+			unsigned v = 0;
 			ok = isxdigit((unsigned char)etags[i][2 * k]) &&
 			     isxdigit((unsigned char)etags[i][2 * k + 1]) &&
 			     sscanf(etags[i] + 2 * k, "%2x", &v) == 1;

@@ -23,6 +23,18 @@ char *path_expand(const char *s)
 	return xstrdup(s);
 }
 
+char *path_abbrev(const char *s)
+{
+	const char *home = getenv("HOME");
+	size_t n = home ? strlen(home) : 0;
+
+	while (n > 1 && home[n - 1] == '/')
+		n--;
+	if (n > 1 && strncmp(s, home, n) == 0 && (s[n] == '/' || s[n] == '\0'))
+		return xasprintf("~%s", s + n);
+	return xstrdup(s);
+}
+
 bool path_complete(char *buf, size_t cap)
 {
 	char *full = path_expand(buf), *slash = strrchr(full, '/');

@@ -298,7 +298,10 @@ void picker_draw(ui *u)
 	char title[PATH_MAX + 64], size[32], hint[4200];
 	int h = LINES - 2, w = COLS;
 
-	snprintf(title, sizeof(title), "Upload from %s", p->cwd);
+	char *where = path_abbrev(p->cwd);
+
+	snprintf(title, sizeof(title), "Upload from %s", where);
+	free(where);
 	WINDOW *win = ui_overlay(h, w, title);
 	list_scroll(&p->list, h - 3);
 	if (p->list.nshown == 0)

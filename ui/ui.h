@@ -442,6 +442,8 @@ void clipboard_copy(ui *u);
 
 /* S with a leading ~ as $HOME (caller frees). */
 char *path_expand(const char *s);
+/* S with a leading $HOME shown as ~, as a shell prompt does (caller frees). */
+char *path_abbrev(const char *s);
 /* Completes the local path in BUF (CAP bytes) as a shell's Tab does; true if it changed. */
 bool path_complete(char *buf, size_t cap);
 

@@ -319,13 +319,11 @@ screen created-alpha
 screen drafted
 check "u right after v goes to the picker: the new draft is selected" \
 	grep -q '^+ Upload from ' "$D/u-after-v"
-UI_NORM_SED="s|^+ Upload from $HOME/.* -*+\$|+ Upload from HOME/picks (the title) +|"
 like "the picker's : reads a folder, and Tab completes it" picker-complete 22 "Go to: ~/picks/ "
 screen picker-home
 screen picker-filtered-all
 screen picker-again picker-home
 asks "Tab completes a local folder in a form (~ kept)" download-complete "Into local folder: ~/picks/"
-UI_NORM_SED=
 
 # C on an empty draft: the form counts the files, an empty version is asked about
 keys <<EOF
