@@ -21,7 +21,7 @@
 #include <time.h>
 
 #include "manifest.h"
-#include "store.h"
+#include "core.h"
 
 #define SEAL_WAIT_MS 10000 /* how long a put waits for a commit that sealed its draft */
 #define WAIT_STEP_MS 50

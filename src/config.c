@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store.h"
+#include "core.h"
 
 /* $VAR if set and non-empty, else $HOME/FALLBACK, plus "/vds". */
 static char *xdg_dir(const char *var, const char *fallback)

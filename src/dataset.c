@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "core.h"
 
 #define NAME_MAX_BYTES 256
 #define DESC_MAX_BYTES 4096

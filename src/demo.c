@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "core.h"
 #include "util.h"
 
 int vds_demo_seed(vds_ctx *ctx, const char *data_dir, char id[VDS_DSID_LEN + 1])

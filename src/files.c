@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "manifest.h"
-#include "store.h"
+#include "core.h"
 
 int vds_files_delete(vds_ctx *ctx, const char *ds, const char *ver, const char *const *paths,
 		     size_t npaths)

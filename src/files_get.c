@@ -21,11 +21,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cache.h"
+#include "store/cache.h"
 #include "linkres.h"
 #include "manifest.h"
 #include "pool.h"
-#include "store.h"
+#include "core.h"
 
 #define COPY_BUF (1 << 20)
 #define LINK_READS 3 /* reads of a link target that does not match, at most */

@@ -18,7 +18,7 @@
 #include "import.h"
 #include "manifest.h"
 #include "pool.h"
-#include "store.h"
+#include "core.h"
 #include "walk.h"
 
 typedef struct put_job {

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "core.h"
 
 #define LEFTOVER_AGE 3600 /* seconds before a leftover may be removed */
 

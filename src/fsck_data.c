@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "pool.h"
-#include "store.h"
+#include "core.h"
 
 #define READS 3 /* reads of an object that does not match before it counts as damaged */
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "core.h"
 
 typedef struct shaset {
 	unsigned char (*v)[32];

@@ -14,7 +14,7 @@
 
 #include "import.h"
 #include "manifest.h"
-#include "store.h"
+#include "core.h"
 
 /* ---- spool files ---------------------------------------------------------- */
 

@@ -8,9 +8,9 @@
 
 #include <openssl/evp.h>
 
-#include "backend.h"
+#include "store/backend.h"
 #include "pool.h"
-#include "s3.h"
+#include "store/s3.h"
 #include "util.h"
 
 /* One file an import added (what a change record line says). */

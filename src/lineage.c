@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "core.h"
 
 void vds_lineage_release(vds_lineage *l)
 {

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "core.h"
 
 /* One committed version that vds run made. */
 typedef struct made {

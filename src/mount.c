@@ -29,11 +29,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "content.h"
+#include "store/content.h"
 #include "linkres.h"
 #include "manifest.h"
 #include "mount.h"
-#include "store.h"
+#include "core.h"
 
 #define DEPTH_MAX 2048         /* components of a path, at most (4095 bytes) */
 #define TTL 86400.0            /* a committed version never changes */

@@ -1,254 +1,17 @@
 /*
- * provider_s3.c - S3 providers in the configuration: checking settings,
- * finding credentials (the provider's own, a profile of the AWS
- * credentials file, or the AWS_* environment) and opening the backend.
+ * provider_s3.c - S3 providers in the configuration: adding and changing
+ * them (their settings checked and a store opened with them first),
+ * opening their backends, and the configurations of imports from S3.
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include "s3.h"
+#include "core.h"
 #include "import.h"
-#include "store.h"
-
-void s3_settings_release(vds_s3_settings *s)
-{
-	free(s->bucket);
-	free(s->endpoint);
-	free(s->region);
-	free(s->prefix);
-	free(s->access_key);
-	free(s->secret_key);
-	free(s->profile);
-	memset(s, 0, sizeof(*s));
-	s->path_style = s->insecure = s->read_only = -1;
-}
-
-static char *json_dup(const cJSON *j, const char *name)
-{
-	const char *v = json_str(j, name);
-
-	return *v ? xstrdup(v) : NULL;
-}
-
-void s3_settings_from_json(const cJSON *j, vds_s3_settings *s)
-{
-	const cJSON *ps = cJSON_GetObjectItemCaseSensitive(j, "pathStyle");
-	const cJSON *in = cJSON_GetObjectItemCaseSensitive(j, "insecure");
-	const cJSON *ro = cJSON_GetObjectItemCaseSensitive(j, "readOnly");
-
-	s->bucket = json_dup(j, "bucket");
-	s->endpoint = json_dup(j, "endpoint");
-	s->region = json_dup(j, "region");
-	s->prefix = json_dup(j, "prefix");
-	s->access_key = json_dup(j, "accessKey");
-	s->secret_key = json_dup(j, "secretAccessKey");
-	s->profile = json_dup(j, "profile");
-	s->path_style = cJSON_IsBool(ps) ? cJSON_IsTrue(ps) : -1;
-	s->insecure = cJSON_IsTrue(in) ? 1 : -1;
-	s->read_only = cJSON_IsTrue(ro) ? 1 : -1;
-}
-
-void s3_settings_to_json(cJSON *j, const vds_s3_settings *s)
-{
-	const struct {
-		const char *name, *v;
-	} str[] = {{"bucket", s->bucket},      {"endpoint", s->endpoint},
-		   {"region", s->region},      {"prefix", s->prefix},
-		   {"accessKey", s->access_key}, {"secretAccessKey", s->secret_key},
-		   {"profile", s->profile}};
-
-	for (size_t i = 0; i < ARRAY_SIZE(str); i++)
-		if (str[i].v && *str[i].v)
-			cJSON_AddStringToObject(j, str[i].name, str[i].v);
-	if (s->path_style >= 0)
-		cJSON_AddBoolToObject(j, "pathStyle", s->path_style);
-	if (s->insecure > 0)
-		cJSON_AddBoolToObject(j, "insecure", 1);
-	if (s->read_only > 0)
-		cJSON_AddBoolToObject(j, "readOnly", 1);
-}
-
-bool s3_settings_have_secret(const vds_s3_settings *s)
-{
-	return s->secret_key && *s->secret_key;
-}
-
-int secret_file_check(const char *path, int fd)
-{
-	struct stat st;
-
-	if ((fd >= 0 ? fstat(fd, &st) : stat(path, &st)) == 0 && (st.st_mode & 077))
-		return vds_err(VDS_EINVAL,
-			       "%s holds secrets but others can read it: run 'chmod 600 %s' first",
-			       q(path), path);
-	return 0;
-}
-
-/* Reads KEY of [PROFILE] from the AWS credentials file; NULL if absent. */
-static int profile_lookup(const char *profile, const char *key, char **out)
-{
-	const char *env = getenv("AWS_SHARED_CREDENTIALS_FILE"), *home = getenv("HOME");
-	char *path = env && *env ? xstrdup(env) : xasprintf("%s/.aws/credentials", home ? home : ".");
-	FILE *f = fopen(path, "re");
-	char line[1024];
-	bool in = false;
-	int r = 0;
-
-	*out = NULL;
-	if (!f) {
-		free(path);
-		return 0;
-	}
-	if ((r = secret_file_check(path, fileno(f))) < 0)
-		goto out;
-	while (fgets(line, sizeof(line), f)) {
-		char *s = line + strspn(line, " \t"), *e = s + strlen(s);
-		while (e > s && strchr(" \t\r\n", e[-1]))
-			*--e = '\0';
-		if (*s == '#' || *s == ';' || !*s)
-			continue;
-		if (*s == '[') {
-			char *end = strchr(s, ']');
-			if (end)
-				*end = '\0';
-			in = !strcmp(s + 1, profile);
-			continue;
-		}
-		char *eq = strchr(s, '=');
-		if (!in || !eq)
-			continue;
-		char *k = s, *v = eq + 1, *ke = eq;
-		while (ke > k && strchr(" \t", ke[-1]))
-			ke--;
-		*ke = '\0';
-		v += strspn(v, " \t");
-		if (!strcmp(k, key)) {
-			free(*out);
-			*out = xstrdup(v);
-		}
-	}
-out:
-	fclose(f);
-	free(path);
-	return r;
-}
-
-static const char *env_or(const char *a, const char *b)
-{
-	const char *v = getenv(a);
-
-	if ((!v || !*v) && b)
-		v = getenv(b);
-	return v && *v ? v : NULL;
-}
-
-/* Fills keys from profile NAME; VDS_ENOTFOUND if it has none. */
-static int from_profile(const char *name, s3_config *c)
-{
-	int r;
-
-	if ((r = profile_lookup(name, "aws_access_key_id", &c->access_key)) < 0 ||
-	    (r = profile_lookup(name, "aws_secret_access_key", &c->secret_key)) < 0 ||
-	    (r = profile_lookup(name, "aws_session_token", &c->session_token)) < 0)
-		return r;
-	return c->access_key && c->secret_key ? 0 : VDS_ENOTFOUND;
-}
-
-/* Fills in where the bucket of S is and how to reach it (no credentials). */
-static void resolve_place(const vds_s3_settings *s, s3_config *c)
-{
-	const char *region = s->region && *s->region ? s->region : env_or("AWS_REGION", "AWS_DEFAULT_REGION");
-
-	memset(c, 0, sizeof(*c));
-	c->region = xstrdup(region ? region : "us-east-1");
-	c->bucket = xstrdup(s->bucket ? s->bucket : "");
-	c->prefix = xstrdup(s->prefix ? s->prefix : "");
-	if (s->endpoint && *s->endpoint)
-		c->endpoint = xstrdup(s->endpoint);
-	else
-		c->endpoint = xasprintf("https://s3.%s.amazonaws.com", c->region);
-	c->path_style = s->path_style >= 0 ? s->path_style : (s->endpoint && *s->endpoint);
-	c->insecure = s->insecure > 0;
-	c->read_only = s->read_only > 0;
-}
-
-static int s3_settings_resolve(const vds_s3_settings *s, const char *id, s3_config *c)
-{
-	int r = 0;
-
-	resolve_place(s, c);
-	if (s->access_key && *s->access_key && s3_settings_have_secret(s)) {
-		c->access_key = xstrdup(s->access_key);
-		c->secret_key = xstrdup(s->secret_key);
-		return 0;
-	}
-	const char *profile = s->profile && *s->profile ? s->profile : env_or("AWS_PROFILE", NULL);
-	if (profile) {
-		if ((r = from_profile(profile, c)) == VDS_ENOTFOUND)
-			r = vds_err(VDS_ENOTFOUND, "no credentials in profile %s for storage provider %s",
-				    q(profile), id);
-	} else if (env_or("AWS_ACCESS_KEY_ID", NULL) && env_or("AWS_SECRET_ACCESS_KEY", NULL)) {
-		c->access_key = xstrdup(getenv("AWS_ACCESS_KEY_ID"));
-		c->secret_key = xstrdup(getenv("AWS_SECRET_ACCESS_KEY"));
-		c->session_token = xstrdup(env_or("AWS_SESSION_TOKEN", NULL));
-	} else if ((r = from_profile("default", c)) == VDS_ENOTFOUND && c->read_only) {
-		free(c->access_key); /* anonymous: a public bucket */
-		free(c->secret_key);
-		c->access_key = c->secret_key = NULL;
-		r = 0;
-	} else if (r == VDS_ENOTFOUND) {
-		r = vds_err(VDS_ENOTFOUND,
-			    "no credentials for storage provider %s: give --accessKey and "
-			    "--secretAccessKey, or --profile, or set AWS_ACCESS_KEY_ID and "
-			    "AWS_SECRET_ACCESS_KEY",
-			    id);
-	}
-	if (r < 0)
-		s3_config_release(c);
-	return r;
-}
-
-/* Checks the settings a user gave, normalising the prefix in place. */
-static int check_settings(vds_s3_settings *s)
-{
-	if (!s->bucket || !*s->bucket)
-		return vds_err(VDS_EUSAGE, "an S3 provider needs --bucket");
-	if (strlen(s->bucket) > 255 || strpbrk(s->bucket, "/\\ ") ||
-	    strspn(s->bucket, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") !=
-		    strlen(s->bucket))
-		return vds_err(VDS_EINVAL, "malformed bucket name %s", q(s->bucket));
-	if (s->endpoint && *s->endpoint && strncmp(s->endpoint, "http://", 7) &&
-	    strncmp(s->endpoint, "https://", 8))
-		return vds_err(VDS_EINVAL, "endpoint %s must start with http:// or https://",
-			       q(s->endpoint));
-	if (s->region && strspn(s->region, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(s->region))
-		return vds_err(VDS_EINVAL, "malformed region %s", q(s->region));
-	if (!s->access_key != !s->secret_key)
-		return vds_err(VDS_EUSAGE, "--accessKey and --secretAccessKey go together");
-	if (s->prefix) {
-		const char *p = s->prefix + strspn(s->prefix, "/");
-		strbuf sb = STRBUF_INIT;
-		if (strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/") !=
-			    strlen(p) ||
-		    strstr(p, "//") || !strcmp(p, ".") || !strncmp(p, "./", 2) || strstr(p, "/./") ||
-		    strstr(p, "..")) {
-			return vds_err(VDS_EINVAL,
-				       "malformed prefix %s: use letters, digits and . _ - / only",
-				       q(s->prefix));
-		}
-		sb_adds(&sb, p);
-		if (sb.len && sb.buf[sb.len - 1] != '/')
-			sb_addc(&sb, '/');
-		free(s->prefix);
-		s->prefix = sb_detach(&sb, NULL);
-	}
-	return 0;
-}
+#include "store/s3_settings.h"
 
 int import_s3_config(vds_ctx *ctx, const char *provider_id, const char *bucket, s3_config *out)
 {
@@ -256,13 +19,13 @@ int import_s3_config(vds_ctx *ctx, const char *provider_id, const char *bucket, 
 	int r;
 
 	if (!provider_id) { /* anonymous: a public bucket */
-		const char *ep = env_or("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL");
+		const char *ep = s3_env_or("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL");
 		vds_s3_settings s = {.bucket = (char *)bucket, .endpoint = (char *)ep,
 				     .path_style = -1, .insecure = -1, .read_only = 1};
 		if (ep && strncmp(ep, "http://", 7) && strncmp(ep, "https://", 8))
 			return vds_err(VDS_EINVAL, "endpoint %s must start with http:// or https://",
 				       q(ep));
-		resolve_place(&s, out); /* never the keys of the environment */
+		s3_settings_place(&s, out); /* never the keys of the environment */
 		return 0;
 	}
 	if ((r = vds_provider_find(ctx, provider_id, &p)) < 0)
@@ -283,11 +46,6 @@ bool provider_read_only(const vds_provider *p)
 	return !strcmp(p->type, "s3") && p->s3.read_only > 0;
 }
 
-char *s3_settings_path(const vds_s3_settings *s)
-{
-	return xasprintf("s3://%s/%s", s->bucket ? s->bucket : "", s->prefix ? s->prefix : "");
-}
-
 int provider_open_s3(vds_ctx *ctx, const vds_provider *p, vds_backend **out)
 {
 	s3_config c;
@@ -302,27 +60,6 @@ int provider_open_s3(vds_ctx *ctx, const vds_provider *p, vds_backend **out)
 	return r;
 }
 
-/* Copies the given (non-NULL, non-negative) settings of FROM into TO. */
-static void merge(vds_s3_settings *to, const vds_s3_settings *from)
-{
-	char **dst[] = {&to->bucket, &to->endpoint, &to->region, &to->prefix,
-			&to->access_key, &to->secret_key, &to->profile};
-	char *const src[] = {from->bucket, from->endpoint, from->region, from->prefix,
-			     from->access_key, from->secret_key, from->profile};
-
-	for (size_t i = 0; i < ARRAY_SIZE(dst); i++)
-		if (src[i]) {
-			free(*dst[i]);
-			*dst[i] = xstrdup(src[i]);
-		}
-	if (from->path_style >= 0)
-		to->path_style = from->path_style;
-	if (from->insecure >= 0)
-		to->insecure = from->insecure;
-	if (from->read_only >= 0)
-		to->read_only = from->read_only;
-}
-
 /* Checks S and that a store can be opened with it (started if empty). */
 static int try_open(vds_ctx *ctx, vds_s3_settings *s, const char *id)
 {
@@ -331,7 +68,7 @@ static int try_open(vds_ctx *ctx, vds_s3_settings *s, const char *id)
 	int r;
 
 	snprintf(p.id, sizeof(p.id), "%s", id);
-	if ((r = check_settings(s)) < 0)
+	if ((r = s3_settings_check(s)) < 0)
 		return r;
 	p.s3 = *s;
 	if ((r = provider_open_s3(ctx, &p, &b)) < 0)
@@ -352,8 +89,8 @@ int vds_provider_create_s3(vds_ctx *ctx, const char *name, const vds_s3_settings
 		if (!strcmp(ctx->prov[i].name, name))
 			return vds_err(VDS_ECONFLICT, "a storage provider named %s exists already (%s)",
 				       q(name), ctx->prov[i].id);
-	merge(&set, s);
-	if ((r = check_settings(&set)) == 0)
+	s3_settings_merge(&set, s);
+	if ((r = s3_settings_check(&set)) == 0)
 		for (size_t i = 0; i < ctx->nprov && r == 0; i++) {
 			const vds_s3_settings *o = &ctx->prov[i].s3;
 			if (!strcmp(ctx->prov[i].type, "s3") && !strcmp(o->bucket, set.bucket) &&
@@ -393,8 +130,8 @@ int vds_provider_update_s3(vds_ctx *ctx, const char *id, const char *name,
 		if (&ctx->prov[i] != p && !strcmp(ctx->prov[i].name, name))
 			return vds_err(VDS_ECONFLICT, "a storage provider named %s exists already (%s)",
 				       q(name), ctx->prov[i].id);
-	merge(&set, &p->s3);
-	merge(&set, s);
+	s3_settings_merge(&set, &p->s3);
+	s3_settings_merge(&set, s);
 	if ((r = try_open(ctx, &set, id)) < 0) {
 		s3_settings_release(&set);
 		return r;

@@ -19,9 +19,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "content.h"
+#include "store/content.h"
 #include "hashcache.h"
-#include "store.h"
+#include "core.h"
 #include "util.h"
 #include "vds.h"
 

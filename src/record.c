@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "manifest.h"
-#include "store.h"
+#include "core.h"
 
 #define SUM_DIGITS 64
 #define JSON_PREFIX "{\"sum\":\""

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "core.h"
 
 int vds_ref_parse(const char *ref, char **dataset, char **name)
 {

@@ -28,7 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "store.h"
+#include "core.h"
 
 #define NAME_MAX_BYTES 64
 

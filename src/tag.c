@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "core.h"
 
 void vds_tag_list_free(vds_tag *t, size_t n)
 {

@@ -16,7 +16,7 @@
 
 #include "linkres.h"
 #include "pool.h"
-#include "store.h"
+#include "core.h"
 
 #define READS 3 /* reads of a file that does not match before it counts as damaged */
 

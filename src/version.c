@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "manifest.h"
-#include "store.h"
+#include "core.h"
 
 #define MESSAGE_MAX_BYTES 65536
 #define SEAL_WAIT_MS 10000 /* how long a put waits for a commit that sealed its draft */

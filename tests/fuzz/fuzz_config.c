@@ -20,7 +20,7 @@
 
 #include "fuzz.h"
 #include "import.h"
-#include "store.h"
+#include "core.h"
 
 static char *tmp, *cfg, *creds;
 

@@ -33,7 +33,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "store.h"
+#include "core.h"
 
 #define DS "dsfuzz000000001"
 #define V1 "aaaaaaa"

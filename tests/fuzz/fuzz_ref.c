@@ -6,7 +6,7 @@
 #include "config.h"
 
 #include "fuzz.h"
-#include "store.h"
+#include "core.h"
 
 /* Checks what the tag name rules promise of an accepted NAME. */
 static void accepted_tag(const char *name)

@@ -6,7 +6,7 @@
 #include "config.h"
 
 #include "fuzz.h"
-#include "s3.h"
+#include "store/s3.h"
 
 static void check_listing(const s3_listing *l)
 {

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "pool.h"
-#include "store.h"
+#include "core.h"
 
 const char *json_str(const cJSON *j, const char *name)
 {

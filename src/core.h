@@ -17,7 +17,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "backend.h"
+#include "store/backend.h"
+#include "store/s3_settings.h"
 #include "util.h"
 #include "vds.h"
 
@@ -55,19 +56,7 @@ vds_provider *ctx_add_provider(vds_ctx *ctx, const char *name, const char *type,
 /* Closes provider P's backend if it is open (its settings change). */
 void ctx_close_backend(vds_ctx *ctx, const vds_provider *p);
 
-/* ---- S3 providers (provider_s3.c) ---- */
-/* Frees what S owns and marks its flags "not given". */
-void s3_settings_release(vds_s3_settings *s);
-/* Reads the settings of a provider object of the configuration. */
-void s3_settings_from_json(const cJSON *j, vds_s3_settings *s);
-/* Adds the given settings to a provider object of the configuration. */
-void s3_settings_to_json(cJSON *j, const vds_s3_settings *s);
-/* True if S holds a secret key. */
-bool s3_settings_have_secret(const vds_s3_settings *s);
-/* The display path of S3 settings: "s3://BUCKET/PREFIX" (malloc'd). */
-char *s3_settings_path(const vds_s3_settings *s);
-/* Refuses file PATH (open as FD, or -1) holding secrets if others can read it. */
-int secret_file_check(const char *path, int fd);
+/* ---- S3 providers (provider_s3.c; their settings: store/s3_settings.h) ---- */
 /* Opens the backend of S3 provider P, finding its credentials. */
 int provider_open_s3(vds_ctx *ctx, const vds_provider *p, vds_backend **out);
 

@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "cache.h"
-#include "store.h"
 
 #define TMP_MAX_AGE (24 * 3600)
 
@@ -160,29 +159,4 @@ int cache_prune(const char *dir, uint64_t max_bytes, vds_cache_info *info)
 		free(v[i].path);
 	free(v);
 	return r;
-}
-
-const char *vds_cache_dir(const vds_ctx *ctx)
-{
-	return ctx->cache_dir;
-}
-
-int vds_cache_status(vds_ctx *ctx, vds_cache_info *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->max_bytes = ctx->cache_max;
-	return cache_prune(ctx->cache_dir, UINT64_MAX, out);
-}
-
-int vds_cache_prune(vds_ctx *ctx, int64_t max_bytes, vds_cache_info *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->max_bytes = max_bytes < 0 ? ctx->cache_max : (uint64_t)max_bytes;
-	return cache_prune(ctx->cache_dir, out->max_bytes, out);
-}
-
-int vds_cache_set_limit(vds_ctx *ctx, uint64_t max_bytes)
-{
-	ctx->cache_max = max_bytes;
-	return ctx_save(ctx);
 }
