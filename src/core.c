@@ -1,4 +1,4 @@
-/* store.c - shared helpers of the store logic: JSON objects, listings, backends. */
+/* core.c - shared helpers of the store logic: JSON objects, listings, backends. */
 #include "config.h"
 
 #include <stdarg.h>

@@ -1,19 +1,23 @@
 /*
- * store.h - the context behind vds.h: configuration, open backends and the
- * key layout of a store. Internal to src/.
+ * core.h - the context behind vds.h: configuration, open backends and the
+ * key layout of a store. Internal to src/. The storage floor below it
+ * (src/store/) knows nothing of the context.
  *
- * Key layout (see share/vds-format.5):
+ * Key layout (see vds-format(5)):
  *   VDS-FORMAT                                   format marker
  *   objects/XX/YYYY...                           content by SHA-256
  *   datasets/DS/dataset.json                     dataset record
  *   datasets/DS/versions/VER/version.json        version record
  *   datasets/DS/versions/VER/changes/STAMP       change records of a draft
- *   datasets/DS/versions/VER/commit/STAMP.json   commit records (earliest wins)
+ *   datasets/DS/versions/VER/seal/STAMP          seal records (a commit began)
+ *   datasets/DS/versions/VER/commit.json         the commit record, created once
+ *   datasets/DS/versions/VER/delete.json         a deletion began
+ *   datasets/DS/versions/VER/commit/STAMP.json   commit records of format 1
  *   datasets/DS/versions/VER/lineage/STAMP.json  lineage records (the commit names one)
  *   datasets/DS/tags/NAME/STAMP.json             tag records (newest wins)
  */
-#ifndef VDS_STORE_H
-#define VDS_STORE_H
+#ifndef VDS_CORE_H
+#define VDS_CORE_H
 
 #include <cjson/cJSON.h>
 
