@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Chunk sizes in bytes: 1 <= min <= avg <= max <= CHUNKER_MAX_MAX, avg a power of two >= 64. */
+/* Chunk sizes in bytes: 1 <= min <= avg <= max <= CHUNKER_LIMIT, avg a power of two >= 64. */
 typedef struct chunker_params {
 	uint32_t min, avg, max;
 } chunker_params;
@@ -21,7 +21,7 @@ typedef struct chunker_params {
 #define CHUNKER_MIN 16384u                 /* default smallest chunk (but the last) */
 #define CHUNKER_AVG 65536u                 /* default normal size */
 #define CHUNKER_MAX 262144u                /* default largest chunk */
-#define CHUNKER_MAX_MAX (1u << 30)         /* the largest max accepted */
+#define CHUNKER_LIMIT (1u << 30)         /* the largest max accepted */
 #define CHUNKER_DEFAULTS {CHUNKER_MIN, CHUNKER_AVG, CHUNKER_MAX}
 
 /* The state of one stream being cut; set up by chunker_init(), no resources. */
