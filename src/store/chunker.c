@@ -169,6 +169,7 @@ found:
 	*fpp = fp;
 	return i;
 }
+#undef ROLL
 
 size_t chunker_scan(chunker *c, const void *data, size_t size, bool *end)
 {

@@ -2,8 +2,8 @@
  * compress.h - each chunk compressed with zstd where it pays (text, CSV,
  * JSON) and kept as it is where it does not (images, archives, random
  * bytes), decided chunk by chunk. A compressed chunk is one zstd frame
- * that records its length; reading it back checks that length. Internal
- * to src/.
+ * that records its length and a checksum; reading it back checks both.
+ * Internal to src/.
  */
 #ifndef VDS_COMPRESS_H
 #define VDS_COMPRESS_H
