@@ -126,15 +126,20 @@ static uint8_t *make_text(size_t size, int json)
 		s ^= s << 13;
 		s ^= s >> 7;
 		s ^= s << 17;
-		a = (unsigned)(s % 40), b = (unsigned)(s >> 8) % 4000, c = (unsigned)(s >> 24) % 100;
+		a = (unsigned)(s % 40);
+		b = (unsigned)(s >> 8) % 4000;
+		c = (unsigned)(s >> 24) % 100;
 		if (json)
-			len += (size_t)sprintf(t + len,
-					       "{\"id\": %u, \"station\": \"station-%02u\", \"temperature\": "
-					       "%.2f, \"humidity\": %u, \"observed\": \"2026-12-%02uT%02u:%02u:00Z\"}\n",
-					       row, a, b / 100.0 - 10, c, 1 + row % 28, row / 60 % 24, row % 60);
+			len += (size_t)sprintf(
+			    t + len,
+			    "{\"id\": %u, \"station\": \"station-%02u\", \"temperature\": "
+			    "%.2f, \"humidity\": %u, \"observed\": "
+			    "\"2026-12-%02uT%02u:%02u:00Z\"}\n",
+			    row, a, b / 100.0 - 10, c, 1 + row % 28, row / 60 % 24, row % 60);
 		else
-			len += (size_t)sprintf(t + len, "%u,station-%02u,%.2f,%u,2026-12-%02uT%02u:%02u:00Z\n",
-					       row, a, b / 100.0 - 10, c, 1 + row % 28, row / 60 % 24, row % 60);
+			len += (size_t)sprintf(
+			    t + len, "%u,station-%02u,%.2f,%u,2026-12-%02uT%02u:%02u:00Z\n", row, a,
+			    b / 100.0 - 10, c, 1 + row % 28, row / 60 % 24, row % 60);
 	}
 	return (uint8_t *)t;
 }
@@ -145,18 +150,18 @@ static void line(const char *what, size_t bytes, timing t, const char *note)
 }
 
 /* Best of RUNS: the shortest wall and the shortest CPU time. */
-#define BEST(runs, best, stmt)                                                                    \
-	do {                                                                                      \
-		best = (timing){1e30, 1e30};                                                      \
-		for (int r_ = 0; r_ < (runs); r_++) {                                             \
-			timing t0_ = now(), t1_;                                                  \
-			stmt;                                                                     \
-			t1_ = now();                                                              \
-			if (t1_.wall - t0_.wall < best.wall)                                      \
-				best.wall = t1_.wall - t0_.wall;                                  \
-			if (t1_.cpu - t0_.cpu < best.cpu)                                         \
-				best.cpu = t1_.cpu - t0_.cpu;                                     \
-		}                                                                                 \
+#define BEST(runs, best, stmt)                                                                     \
+	do {                                                                                       \
+		best = (timing){1e30, 1e30};                                                       \
+		for (int r_ = 0; r_ < (runs); r_++) {                                              \
+			timing t0_ = now(), t1_;                                                   \
+			stmt;                                                                      \
+			t1_ = now();                                                               \
+			if (t1_.wall - t0_.wall < best.wall)                                       \
+				best.wall = t1_.wall - t0_.wall;                                   \
+			if (t1_.cpu - t0_.cpu < best.cpu)                                          \
+				best.cpu = t1_.cpu - t0_.cpu;                                      \
+		}                                                                                  \
 	} while (0)
 
 int main(int argc, char **argv)
@@ -180,7 +185,8 @@ int main(int argc, char **argv)
 		else if (i + 1 < argc && !strcmp(argv[i], "--runs"))
 			runs = atoi(argv[++i]);
 		else {
-			fprintf(stderr, "usage: chunkbench [--size-mb N] [--text-mb N] [--runs N]\n");
+			fprintf(stderr,
+				"usage: chunkbench [--size-mb N] [--text-mb N] [--runs N]\n");
 			return 2;
 		}
 	}
@@ -194,8 +200,9 @@ int main(int argc, char **argv)
 	EVP_EncryptUpdate(aes, data, &outl, data, (int)size);
 	EVP_CIPHER_CTX_free(aes);
 
-	printf("%zu MiB of pseudo-random bytes, %zu MiB of each text; best of %d runs, one thread\n",
-	       size_mb, text_mb, runs);
+	printf(
+	    "%zu MiB of pseudo-random bytes, %zu MiB of each text; best of %d runs, one thread\n",
+	    size_mb, text_mb, runs);
 	printf("%-34s %9s %9s\n", "", "wall GB/s", "CPU GB/s");
 	BEST(runs, t, n = run_chunker(data, size, 0));
 	snprintf(note, sizeof(note), "%zu chunks, %.1f KiB on average", n, (double)size / n / 1024);
@@ -220,8 +227,8 @@ int main(int argc, char **argv)
 		text[json] = make_text(size, json);
 		tends[json] = cut(text[json], size, &nt);
 		BEST(runs, t, stored = run_decide(z, text[json], tends[json], nt, &compressed));
-		snprintf(note, sizeof(note), "%zu of %zu chunks compressed, ratio %.3f", compressed, nt,
-			 (double)stored / size);
+		snprintf(note, sizeof(note), "%zu of %zu chunks compressed, ratio %.3f", compressed,
+			 nt, (double)stored / size);
 		line(json ? "zstd decision, JSON lines" : "zstd decision, CSV", size, t, note);
 		if (json)
 			break;
@@ -236,7 +243,8 @@ int main(int argc, char **argv)
 			for (size_t i = 0; i < nt; start = tends[0][i++]) {
 				const void *out;
 
-				compress_chunk(z, text[0] + start, tends[0][i] - start, &out, &psize[i]);
+				compress_chunk(z, text[0] + start, tends[0][i] - start, &out,
+					       &psize[i]);
 				packed[i] = xmalloc(psize[i]);
 				memcpy(packed[i], out, psize[i]);
 			}

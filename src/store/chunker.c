@@ -120,14 +120,15 @@ int chunker_init(chunker *c, const chunker_params *p)
 	unsigned bits;
 
 	if (p->avg < 64 || (p->avg & (p->avg - 1)))
-		return vds_err(VDS_EINVAL, "chunker: the normal size %u is not a power of two of at least 64",
+		return vds_err(VDS_EINVAL,
+			       "chunker: the normal size %u is not a power of two of at least 64",
 			       p->avg);
 	if (p->min < 1 || p->min > p->avg)
-		return vds_err(VDS_EINVAL, "chunker: the minimum size %u is not between 1 and %u", p->min,
-			       p->avg);
+		return vds_err(VDS_EINVAL, "chunker: the minimum size %u is not between 1 and %u",
+			       p->min, p->avg);
 	if (p->max < p->avg || p->max > CHUNKER_LIMIT)
-		return vds_err(VDS_EINVAL, "chunker: the maximum size %u is not between %u and %u", p->max,
-			       p->avg, CHUNKER_LIMIT);
+		return vds_err(VDS_EINVAL, "chunker: the maximum size %u is not between %u and %u",
+			       p->max, p->avg, CHUNKER_LIMIT);
 	bits = log2u(p->avg);
 	*c = (chunker){
 		.mask_s = ~0ULL << (64 - (bits + 2)),

@@ -103,18 +103,19 @@ int decompress_chunk(compress_ctx *z, const void *in, size_t in_size, void *out,
 		return vds_err(VDS_ECORRUPT, "chunk %s: its zstd frame lacks its %s", q(what),
 			       len == ZSTD_CONTENTSIZE_UNKNOWN ? "length" : "checksum");
 	if (len != expect)
-		return vds_err(VDS_ECORRUPT, "chunk %s: holds %llu bytes, expected %zu", q(what), len,
-			       expect);
+		return vds_err(VDS_ECORRUPT, "chunk %s: holds %llu bytes, expected %zu", q(what),
+			       len, expect);
 	n = ZSTD_findFrameCompressedSize(in, in_size);
 	if (ZSTD_isError(n) || n != in_size)
 		return vds_err(VDS_ECORRUPT, "chunk %s: %s", q(what),
-			       ZSTD_isError(n) ? "a truncated zstd frame" : "bytes after its zstd frame");
+			       ZSTD_isError(n) ? "a truncated zstd frame"
+					       : "bytes after its zstd frame");
 	n = ZSTD_decompressDCtx(z->dctx, out, expect, in, in_size);
 	if (ZSTD_isError(n))
 		return vds_err(VDS_ECORRUPT, "chunk %s: damaged zstd data (%s)", q(what),
 			       ZSTD_getErrorName(n));
 	if (n != expect)
-		return vds_err(VDS_ECORRUPT, "chunk %s: expands to %zu bytes, expected %zu", q(what), n,
-			       expect);
+		return vds_err(VDS_ECORRUPT, "chunk %s: expands to %zu bytes, expected %zu",
+			       q(what), n, expect);
 	return 0;
 }

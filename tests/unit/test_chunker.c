@@ -132,8 +132,8 @@ static bool bounded(const chunker_params *p, const uint64_t *ends, size_t n, siz
 
 /* The number of chunks of B (NB ends) that are not in A (NA ends), once
  * INSERTED bytes (negative: deleted) at offset AT are accounted for. */
-static size_t changed_chunks(const uint64_t *a, size_t na, const uint64_t *b, size_t nb, uint64_t at,
-			     long long inserted)
+static size_t changed_chunks(const uint64_t *a, size_t na, const uint64_t *b, size_t nb,
+			     uint64_t at, long long inserted)
 {
 	size_t changed = 0, j = 0;
 	uint64_t start = 0;
@@ -183,13 +183,18 @@ static void test_params(void)
 		chunker_params p;
 		const char *msg;
 	} bad[] = {
-		{{16384, 65535, 262144}, "chunker: the normal size 65535 is not a power of two of at least 64"},
+		/* clang-format off */
+		{{16384, 65535, 262144},
+		 "chunker: the normal size 65535 is not a power of two of at least 64"},
 		{{16, 32, 64}, "chunker: the normal size 32 is not a power of two of at least 64"},
 		{{0, 65536, 262144}, "chunker: the minimum size 0 is not between 1 and 65536"},
-		{{65537, 65536, 262144}, "chunker: the minimum size 65537 is not between 1 and 65536"},
-		{{16384, 65536, 65535}, "chunker: the maximum size 65535 is not between 65536 and 1073741824"},
+		{{65537, 65536, 262144},
+		 "chunker: the minimum size 65537 is not between 1 and 65536"},
+		{{16384, 65536, 65535},
+		 "chunker: the maximum size 65535 is not between 65536 and 1073741824"},
 		{{16384, 65536, (1u << 30) + 1},
 		 "chunker: the maximum size 1073741825 is not between 65536 and 1073741824"},
+		/* clang-format on */
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -205,6 +210,7 @@ static void test_params(void)
  * to the rule fails here (and would change every future store's chunks). */
 static void test_pinned(void)
 {
+	/* clang-format off */
 	static const uint64_t want_default[] = {
 		42346, 113960, 180285, 263653, 330769, 372561, 448280, 534430,
 		573843, 645232, 715040, 793099, 862571, 956560, 1033819, 1102338,
@@ -224,20 +230,23 @@ static void test_pinned(void)
 		12024, 12218, 12624, 12883, 13193, 13544, 13825, 14145,
 		14406, 14823, 15200, 15287, 15581, 15888, 16177, 16384,
 	};
+	/* clang-format on */
 	const chunker_params small = {64, 256, 1024};
 	size_t n, size = 4 << 20;
 	uint8_t *data = random_bytes(19, size);
 	uint64_t *ends = split(&defaults, data, size, &n);
 	size_t nw = sizeof(want_default) / sizeof(want_default[0]);
 
-	ok(same_ends(ends, n, want_default, nw), "4 MiB of splitmix64(19): %zu pinned boundaries (defaults)",
-	   nw);
+	ok(same_ends(ends, n, want_default, nw),
+	   "4 MiB of splitmix64(19): %zu pinned boundaries (defaults)", nw);
 	if (!same_ends(ends, n, want_default, nw) && n)
-		printf("#   got %zu chunks, the first ending at %llu\n", n, (unsigned long long)ends[0]);
+		printf("#   got %zu chunks, the first ending at %llu\n", n,
+		       (unsigned long long)ends[0]);
 	free(ends);
 	ends = split(&small, data, 16384, &n);
 	nw = sizeof(want_small) / sizeof(want_small[0]);
-	ok(same_ends(ends, n, want_small, nw), "16 KiB of it: %zu pinned boundaries (64/256/1024)", nw);
+	ok(same_ends(ends, n, want_small, nw), "16 KiB of it: %zu pinned boundaries (64/256/1024)",
+	   nw);
 	free(ends);
 	free(data);
 }
@@ -261,7 +270,8 @@ static void test_split_independence(void)
 	free(whole);
 	whole = split(&small, data, 1 << 20, &n);
 	fed = split_fed(&small, data, 1 << 20, piece_tiny, 3, &m);
-	ok(same_ends(whole, n, fed, m), "small chunks in buffers of 1 to 70 bytes: the same %zu", n);
+	ok(same_ends(whole, n, fed, m), "small chunks in buffers of 1 to 70 bytes: the same %zu",
+	   n);
 	free(fed);
 	free(whole);
 	free(data);
@@ -274,8 +284,10 @@ static void test_bounds(void)
 	uint8_t *data = random_bytes(11, size), *zeros = xcalloc(1, 1 << 20);
 	uint64_t *ends = split(&defaults, data, size, &n);
 
-	ok(bounded(&defaults, ends, n, size), "16 MiB: %zu chunks, each within 16-256 KiB, all covered", n);
-	ok(size / n >= 60000 && size / n <= 90000, "average chunk %zu bytes (about 72 KiB)", size / n);
+	ok(bounded(&defaults, ends, n, size),
+	   "16 MiB: %zu chunks, each within 16-256 KiB, all covered", n);
+	ok(size / n >= 60000 && size / n <= 90000, "average chunk %zu bytes (about 72 KiB)",
+	   size / n);
 	free(ends);
 	ends = split(&small, data, size, &n);
 	ok(bounded(&small, ends, n, size), "64/256/1024: %zu chunks within bounds", n);
@@ -288,7 +300,8 @@ static void test_bounds(void)
 	free(ends);
 
 	ends = split(&defaults, zeros, 1 << 20, &n);
-	ok(n == 4 && ends[0] == 262144 && ends[3] == 1 << 20, "1 MiB of zeros: 4 chunks of the maximum");
+	ok(n == 4 && ends[0] == 262144 && ends[3] == 1 << 20,
+	   "1 MiB of zeros: 4 chunks of the maximum");
 	free(ends);
 	ends = split(&defaults, data, 16383, &n);
 	ok(n == 1 && ends[0] == 16383, "16383 bytes (below the minimum): one chunk");
@@ -341,7 +354,8 @@ static void test_edits(void)
 	memcpy(edited + 6, data, size);
 	after = split(&defaults, edited, size + 6, &m);
 	changed = changed_chunks(before, n, after, m, 0, 6);
-	ok(changed >= 1 && changed <= 2, "6 bytes put in front: %zu of %zu chunks differ", changed, m);
+	ok(changed >= 1 && changed <= 2, "6 bytes put in front: %zu of %zu chunks differ", changed,
+	   m);
 	free(after);
 	free(before);
 	free(edited);
@@ -357,9 +371,10 @@ static char *csv_text(size_t size)
 
 	len += (size_t)sprintf(t, "id,station,temperature,humidity,observed\n");
 	for (int row = 1; len < size; row++)
-		len += (size_t)sprintf(t + len, "%d,station-%02d,%.2f,%u,2026-12-%02dT%02d:%02d:00Z\n", row,
-				       (int)(next_random(&s) % 40), (double)(next_random(&s) % 4000) / 100 - 10,
-				       (unsigned)(next_random(&s) % 100), 1 + row % 28, row % 24, row % 60);
+		len += (size_t)sprintf(
+		    t + len, "%d,station-%02d,%.2f,%u,2026-12-%02dT%02d:%02d:00Z\n", row,
+		    (int)(next_random(&s) % 40), (double)(next_random(&s) % 4000) / 100 - 10,
+		    (unsigned)(next_random(&s) % 100), 1 + row % 28, row % 24, row % 60);
 	return t;
 }
 
@@ -392,8 +407,10 @@ static void test_compress(void)
 	c = compress_chunk(z, copy, out_size, &out, &out_size);
 	ok(!c, "zstd output compressed again: kept as it is");
 	c = compress_chunk(z, text, 1000, &out, &out_size);
-	ok(c && out_size < 1000 * 15 / 16, "1000 bytes of text (no probe): compressed to %zu", out_size);
-	ok(decompress_chunk(z, out, out_size, back, 1000, "short") == 0 && !memcmp(back, text, 1000),
+	ok(c && out_size < 1000 * 15 / 16, "1000 bytes of text (no probe): compressed to %zu",
+	   out_size);
+	ok(decompress_chunk(z, out, out_size, back, 1000, "short") == 0 &&
+	       !memcmp(back, text, 1000),
 	   "... and back exactly");
 	c = compress_chunk(z, text, 31, &out, &out_size);
 	ok(!c && out_size == 31, "31 bytes: too short to try");
@@ -405,7 +422,7 @@ static void test_compress(void)
 	memcpy(copy, out, out_size);
 	copy[out_size / 2] ^= 0x10;
 	ok(decompress_chunk(z, copy, out_size, back, size, "c1") == VDS_ECORRUPT &&
-		   !strncmp(vds_errmsg(), "chunk 'c1': damaged zstd data (", 31),
+	       !strncmp(vds_errmsg(), "chunk 'c1': damaged zstd data (", 31),
 	   "a flipped bit refused: %s", vds_errmsg());
 	copy[out_size / 2] ^= 0x10;
 	is_int(decompress_chunk(z, copy, out_size - 1, back, size, "c2"), VDS_ECORRUPT,
@@ -418,7 +435,8 @@ static void test_compress(void)
 	is_int(decompress_chunk(z, copy, out_size, back, size - 1, "c4"), VDS_ECORRUPT,
 	       "another expected length: refused");
 	is_str(vds_errmsg(), "chunk 'c4': holds 65536 bytes, expected 65535", "... saying so");
-	is_int(decompress_chunk(z, rnd, 4096, back, size, "c5"), VDS_ECORRUPT, "random bytes: refused");
+	is_int(decompress_chunk(z, rnd, 4096, back, size, "c5"), VDS_ECORRUPT,
+	       "random bytes: refused");
 	is_str(vds_errmsg(), "chunk 'c5': not a zstd frame", "... saying so");
 	is_int(decompress_chunk(z, copy, 3, back, size, "c6"), VDS_ECORRUPT, "3 bytes: refused");
 	copy[4] &= (uint8_t)~0x04; /* the frame header's checksum flag */
