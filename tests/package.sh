@@ -6,37 +6,47 @@
 # Python module (fsspec and pandas included) on a scratch store, runs
 # lintian (errors fail, the rest is printed), and removes them again.
 #
-#   sh tests/package.sh [OUTDIR]      (default: ./build-deb)
+#   sh tests/package.sh [build|test] [OUTDIR]      (default: ./build-deb)
 #
+# "build" only builds the packages into OUTDIR (no package is installed,
+# so it can run beside the test suite); "test" installs, smoke-tests,
+# lintians and removes what "build" left in OUTDIR; without either, both.
 # Needs root (apt-get); without it, it says so and exits 0. The packages
 # and the build log stay in OUTDIR.
 set -u
+phase=all
+case ${1:-} in build | test) phase=$1; shift ;; esac
 if [ "$(id -u)" -ne 0 ]; then
-	echo "==== Debian packages skipped: installing them needs root ===="
+	[ "$phase" = build ] || echo "==== Debian packages skipped: installing them needs root ===="
 	exit 0
 fi
 out=${1:-$PWD/build-deb}
 version=$(sed -n 's/^PACKAGE_VERSION = //p' Makefile)
-rm -rf "$out"
-mkdir -p "$out"
 src=$out/vds-$version
 fail() {
 	echo "package.sh: $*"
 	exit 1
 }
-make distdir distdir="$src" >/dev/null || fail "make distdir failed"
 export DEBIAN_FRONTEND=noninteractive
-apt-get install -y -qq --no-install-recommends dpkg-dev lintian >/dev/null ||
-	fail "dpkg-dev and lintian could not be installed"
-apt-get build-dep -y -qq "$src" >/dev/null || fail "the build dependencies could not be installed"
-t0=$(date +%s)
-# (no debug symbol packages, and not the unit tests again: the suite ran them)
-(cd "$src" && DEB_BUILD_OPTIONS="nocheck noddebs ${DEB_BUILD_OPTIONS:-}" dpkg-buildpackage -us -uc -b \
-	-j"$(nproc)") >"$out/build.log" 2>&1 || {
-	tail -n 40 "$out/build.log"
-	fail "dpkg-buildpackage failed (log: $out/build.log)"
-}
-echo "package.sh: built $(cd "$out" && echo *.deb) in $(($(date +%s) - t0)) s"
+if [ "$phase" != test ]; then
+	rm -rf "$out"
+	mkdir -p "$out"
+	make distdir distdir="$src" >/dev/null || fail "make distdir failed"
+	apt-get install -y -qq --no-install-recommends dpkg-dev lintian >/dev/null ||
+		fail "dpkg-dev and lintian could not be installed"
+	apt-get build-dep -y -qq "$src" >/dev/null || fail "the build dependencies could not be installed"
+	t0=$(date +%s)
+	# (no debug symbol packages, and not the unit tests again: the suite ran them)
+	(cd "$src" && DEB_BUILD_OPTIONS="nocheck noddebs ${DEB_BUILD_OPTIONS:-}" dpkg-buildpackage -us -uc -b \
+		-j"$(nproc)") >"$out/build.log" 2>&1 || {
+		tail -n 40 "$out/build.log"
+		fail "dpkg-buildpackage failed (log: $out/build.log)"
+	}
+	echo "package.sh: built $(cd "$out" && echo *.deb) in $(($(date +%s) - t0)) s"
+	[ "$phase" = all ] || exit 0
+fi
+ls "$out"/vds_"$version"_*.deb >/dev/null 2>&1 ||
+	fail "no package in $out (sh tests/package.sh build first)"
 (cd "$out" && apt-get install -y -qq --no-install-recommends ./vds_"$version"_*.deb \
 	./python3-vds_"$version"_*.deb python3-fsspec python3-pandas >/dev/null) ||
 	fail "apt-get install of the packages failed"

@@ -325,7 +325,7 @@ bucket_req() {
 # uploads BUCKET: the keys of unfinished multipart uploads in BUCKET
 uploads() { bucket_req GET "$1?uploads=" | sed 's|<Upload>|\n|g' | sed -n 's|.*<Key>\([^<]*\)</Key>.*|\1|p'; }
 if is_s3 && [ "$VDS_TEST_S3" = rgw ]; then
-	QB=vds-test-quota
+	QB=$VDS_TEST_S3_BUCKET-quota # on a shared server (tests/s3/run.sh), one per test
 	bucket_req PUT "$QB" -f -H "Content-Length: 0" -o /dev/null
 	radosgw-admin -c "$VDS_TEST_S3_DIR/ceph.conf" quota set --quota-scope=bucket --bucket="$QB" \
 		--max-size=2097152 >/dev/null 2>&1

@@ -28,6 +28,13 @@
 # The server is stopped when the test ends or this script is interrupted.
 # If the server does not start: "Bail out! could not start KIND: REASON",
 # exit 1 (the server's log tail goes to stderr).
+#
+# With VDS_S3_SERVERS set to a folder holding KIND/env, a server started
+# there with "tests/s3/KIND.sh start VDS_S3_SERVERS/KIND" ("./quickstart
+# check" starts one of each for all the scripts of both suites), no server
+# is started: the test gets a new bucket of its own on that one
+# (VDS_TEST_S3_DIR is the shared folder), and on radosgw the bucket and
+# everything in it is removed when the test ends.
 
 set -u
 if [ $# != 2 ]; then
@@ -53,7 +60,18 @@ fi
 dir=
 err=
 child=
+shared= sbucket=
 cleanup() {
+	if [ -n "$sbucket" ] && [ "$kind" = rgw ]; then
+		# the test's bucket and those it named after it (t08's quota bucket)
+		for _b in $(radosgw-admin -c "$shared/ceph.conf" bucket list 2>/dev/null |
+			sed -n "s/^ *\"\($sbucket[a-z0-9.-]*\)\",\{0,1\}\$/\1/p"); do
+			radosgw-admin -c "$shared/ceph.conf" bucket rm --bucket="$_b" --purge-objects \
+				--bypass-gc >/dev/null 2>&1 ||
+				echo "run.sh: bucket $_b could not be removed" >&2
+		done
+	fi
+	sbucket=
 	if [ -n "$dir" ]; then
 		[ ! -f "$dir/.vds-s3" ] || sh "$server" stop "$dir" >&2
 		rmdir "$dir" 2>/dev/null
@@ -81,19 +99,36 @@ bail() {
 	exit 1
 }
 
-base=${VDS_S3_TMP:-/tmp}
-mkdir -p "$base" || bail "cannot make $base"
-dir=$(mktemp -d "$base/vds-s3.XXXXXX") || { dir=; bail "cannot make a folder in $base"; }
-err=$(mktemp "$base/vds-s3.err.XXXXXX") || { err=; bail "cannot make a file in $base"; }
-if ! sh "$server" start "$dir" >/dev/null 2>"$err"; then
-	cat "$err" >&2
-	why=$(tail -n 1 "$err")
-	bail "${why#"$kind.sh: "}"
-fi
-cat "$err" >&2
-
 S3_ENDPOINT='' S3_ACCESS_KEY='' S3_SECRET_KEY='' S3_REGION='' S3_BUCKET=''
-. "$dir/env"
+if [ -n "${VDS_S3_SERVERS:-}" ] && [ -f "$VDS_S3_SERVERS/$kind/env" ]; then
+	shared=$(cd "$VDS_S3_SERVERS/$kind" && pwd -P) || bail "cannot enter $VDS_S3_SERVERS/$kind"
+	. "$shared/env"
+	S3_BUCKET=vds-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+	# a signed PUT of the bucket; the keys in the URL, as Swift's
+	# ACCOUNT:USER access key holds a colon that --user would split at
+	_ak=$(printf %s "$S3_ACCESS_KEY" | sed 's/:/%3A/g')
+	_code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 -X PUT \
+		-H 'Content-Length: 0' -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' \
+		--aws-sigv4 "aws:amz:$S3_REGION:s3" \
+		"http://$_ak:$S3_SECRET_KEY@${S3_ENDPOINT#http://}/$S3_BUCKET")
+	[ "$_code" = 200 ] || bail "creating bucket $S3_BUCKET on $S3_ENDPOINT: HTTP $_code"
+	sbucket=$S3_BUCKET
+	echo "# $kind at $S3_ENDPOINT (shared), bucket $S3_BUCKET" >&2
+	VDS_TEST_S3_DIR=$shared
+else
+	base=${VDS_S3_TMP:-/tmp}
+	mkdir -p "$base" || bail "cannot make $base"
+	dir=$(mktemp -d "$base/vds-s3.XXXXXX") || { dir=; bail "cannot make a folder in $base"; }
+	err=$(mktemp "$base/vds-s3.err.XXXXXX") || { err=; bail "cannot make a file in $base"; }
+	if ! sh "$server" start "$dir" >/dev/null 2>"$err"; then
+		cat "$err" >&2
+		why=$(tail -n 1 "$err")
+		bail "${why#"$kind.sh: "}"
+	fi
+	cat "$err" >&2
+	. "$dir/env"
+	VDS_TEST_S3_DIR=$dir
+fi
 if [ -n "${VDS_TEST_SECRETS:-}" ] && [ -n "$S3_SECRET_KEY" ]; then
 	mkdir -p "$(dirname "$VDS_TEST_SECRETS")"
 	grep -qsxF -e "$S3_SECRET_KEY" "$VDS_TEST_SECRETS" ||
@@ -105,7 +140,6 @@ VDS_TEST_S3_ACCESS_KEY=$S3_ACCESS_KEY
 VDS_TEST_S3_SECRET_KEY=$S3_SECRET_KEY
 VDS_TEST_S3_REGION=$S3_REGION
 VDS_TEST_S3_BUCKET=$S3_BUCKET
-VDS_TEST_S3_DIR=$dir
 export VDS_TEST_S3 VDS_TEST_S3_ENDPOINT VDS_TEST_S3_ACCESS_KEY VDS_TEST_S3_SECRET_KEY \
 	VDS_TEST_S3_REGION VDS_TEST_S3_BUCKET VDS_TEST_S3_DIR
 

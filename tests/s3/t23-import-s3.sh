@@ -12,7 +12,9 @@ if ! is_s3; then
 	exit 0
 fi
 EP=$VDS_TEST_S3_ENDPOINT AK=$VDS_TEST_S3_ACCESS_KEY SK=$VDS_TEST_S3_SECRET_KEY
-PUB=vds-public PRIV=vds-private
+# the buckets it makes are named after its own (one per script on a
+# server shared by many: tests/s3/run.sh removes them with it)
+PUB=$VDS_TEST_S3_BUCKET-public PRIV=$VDS_TEST_S3_BUCKET-private
 # s3raw METHOD PATH [CURL ARGS...]: one signed request for PATH of the server
 s3raw() {
 	_m=$1 _p=$2; shift 2
@@ -35,7 +37,7 @@ cat >"$T/policy.json" <<EOF
  "Resource":["arn:aws:s3:::$PUB","arn:aws:s3:::$PUB/*"]}]}
 EOF
 s3raw PUT "$PUB?policy=" --data-binary "@$T/policy.json" >/dev/null
-GET=vds-getonly # objects may be read, the bucket not listed
+GET=$VDS_TEST_S3_BUCKET-getonly # objects may be read, the bucket not listed
 s3raw PUT "$GET" -H "Content-Length: 0" >/dev/null
 cat >"$T/policy2.json" <<EOF
 {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*",
