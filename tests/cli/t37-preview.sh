@@ -56,6 +56,10 @@ cp "$G/gzip.parquet" "$B/badpage.parquet"
 printf '\000\000\000\000\000\000\000\000' | dd of="$B/badpage.parquet" bs=1 seek=24 conv=notrunc 2>/dev/null
 head -c 100 "$G/shape.png" >"$B/cut.png"
 head -c 500 "$G/shape.jpg" >"$B/cut.jpg"
+head -c 40000 "$G/photo.jpg" >"$B/half.jpg"
+# over 1 MiB, its EXIF thumbnail damaged (its second marker zeroed): the image is decoded instead
+"$PY" -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); i = b.index(b"\xff\xd8", 2); b[i + 2:i + 4] = b"\0\0"; sys.stdout.buffer.write(b)' \
+	"$G/camera.jpg" >"$B/badthumb.jpg"
 head -c 200 "$G/bundle.zip" >"$B/cut.zip"
 head -c 3000 "$G/bundle.tar" >"$B/cut.tar"
 head -c 20 "$G/table.csv.gz" >"$B/cut.csv.gz"
@@ -70,12 +74,12 @@ standin DS dsDATASET00001 4 '( '
 standin V VERSION1 2 :
 
 # ============================================== every file, full screen (f)
-good="big.json bundle.7z bundle.tar bundle.zip data.h5 gzip.parquet labels.npy model.safetensors
-pair.npz photo.jpg pipes.csv pipes.csv.xz rows.jsonl rows.jsonl.zst semicolon.csv semicolon.csv.bz2
+good="big.json bundle.7z bundle.tar bundle.zip camera.jpg data.h5 gzip.parquet labels.npy model.safetensors
+pair.npz photo.jpg pipes.csv pipes.csv.xz rows.jsonl rows.jsonl.zst scan.jpg semicolon.csv semicolon.csv.bz2
 shape.bmp shape.gif shape.jpg shape.png shape.tiff
 shape.webp snappy.parquet spread.h5 state.pkl table.csv.gz table.parquet utf16.txt weights.npy zstd.parquet"
-bad="badjson.safetensors badpage.parquet badshape.npy cut.csv.gz cut.h5 cut.jpg cut.npy cut.npz cut.parquet
-cut.png cut.safetensors cut.tar cut.zip fake.pkl nested.parquet"
+bad="badjson.safetensors badpage.parquet badshape.npy badthumb.jpg cut.csv.gz cut.h5 cut.jpg cut.npy cut.npz
+cut.parquet cut.png cut.safetensors cut.tar cut.zip fake.pkl half.jpg nested.parquet"
 # the Files pane lists bad/ then good/, each sorted by name
 {
 	echo '<Enter>'

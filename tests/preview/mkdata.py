@@ -6,6 +6,7 @@ a data page per column, PLAIN or dictionary-encoded (RLE_DICTIONARY), with
 definition levels for the optional column, uncompressed or in snappy
 (literals only), gzip (zlib) or zstd (the zstd program), and the footer in
 Thrift's compact protocol. The same bytes on every run."""
+import io
 import json
 import os
 import pickle
@@ -75,6 +76,27 @@ img.save(path("shape.webp"), lossless=True)
 # an image larger than a preview's first read (noise compresses little)
 rng = np.random.default_rng(7)
 Image.fromarray(rng.integers(0, 256, (200, 300, 3), dtype=np.uint8)).save(path("photo.jpg"), quality=95)
+
+
+def exif_thumbnail(jpeg):
+    """An EXIF block (APP1's data) with no tags in IFD0 and JPEG in IFD1 as its thumbnail."""
+    ifd1 = 8 + 2 + 4  # after the TIFF header and an empty IFD0
+    at = ifd1 + 2 + 2 * 12 + 4
+    tiff = b"II*\0" + struct.pack("<I", 8) + struct.pack("<HI", 0, ifd1)
+    tiff += struct.pack("<H", 2) + struct.pack("<HHII", 0x0201, 4, 1, at) + struct.pack("<HHII", 0x0202, 4, 1, len(jpeg))
+    tiff += struct.pack("<I", 0) + jpeg
+    return b"Exif\0\0" + tiff
+
+
+# over 1 MiB: a camera's photo (noise) whose EXIF thumbnail (the diagonal shape) is shown instead
+thumb = img.resize((160, 80))
+buf = io.BytesIO()
+thumb.save(buf, "JPEG", quality=90)
+exif = exif_thumbnail(buf.getvalue())
+noise = Image.fromarray(rng.integers(0, 256, (900, 1280, 3), dtype=np.uint8))
+noise.save(path("camera.jpg"), quality=95, exif=exif)
+# over 1 MiB, progressive, no thumbnail: decoded at reduced size
+noise.save(path("scan.jpg"), quality=95, progressive=True)
 
 # ---- texts
 with open(path("utf16.txt"), "wb") as f:

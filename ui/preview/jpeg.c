@@ -1,0 +1,116 @@
+/*
+ * jpeg.c - JPEGs in the preview pane, reading only what they need. The head
+ * (the first 64 KiB, one request) gives the frame's facts; a file larger
+ * than 1 MiB with an embedded thumbnail there shows that thumbnail and
+ * reads nothing more. Otherwise the rest is read in a second request (up
+ * to 64 MiB), checked against its SHA-256 and decoded scaled
+ * (jpeg_decode.c); beyond 64 MiB with no thumbnail, the facts alone.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pv.h"
+#include "util.h"
+
+/* Files larger than this show their embedded thumbnail rather than decode. */
+#define THUMB_FROM (1u << 20)
+
+/* Adds the facts line: dimensions, mode, progressive or not, size. */
+static void facts(ui_preview *p, const pv_jpeg_hdr *h, uint64_t size)
+{
+	char sz[32], mode[32];
+
+	pv_size(size, sz);
+	if (!h->frame) {
+		pv_addf(p, "jpeg image, %s", sz);
+		return;
+	}
+	if (h->components == 1 || h->components == 3 || h->components == 4)
+		snprintf(mode, sizeof(mode), "%s %d-bit",
+			 h->components == 1 ? "grey" : h->components == 3 ? "RGB" : "CMYK", h->bits);
+	else
+		snprintf(mode, sizeof(mode), "%d components", h->components);
+	pv_addf(p, "jpeg image: %d x %d pixels, %s%s, %s", h->w, h->h, mode,
+		h->progressive ? ", progressive" : "", sz);
+}
+
+/* Shows the embedded thumbnail of H (in S's head); false if it does not decode. */
+static bool thumbnail(ui_preview *p, pv_src *s, const pv_jpeg_hdr *h)
+{
+	pv_pixels px;
+	bool cut;
+	char err[200];
+
+	if (!pv_jpeg_decode(s->head + h->thumb_off, h->thumb_len, PV_THUMB_COLS * PV_CELL_W,
+			    PV_THUMB_ROWS * PV_CELL_H, &px, &cut, err) || cut)
+		return false;
+	facts(p, h, s->size);
+	pv_addf(p, "embedded %s thumbnail shown (%d x %d): the image itself is not decoded",
+		h->thumb_from, px.w, px.h);
+	pv_image_draw(p, &px);
+	pv_pixels_release(&px);
+	return true;
+}
+
+/* Adds the line that says PX was decoded at reduced size, if it was. */
+static void scaled(ui_preview *p, const pv_pixels *px)
+{
+	int a = px->eighths, b = 8;
+
+	if (a <= 0 || a >= 8)
+		return;
+	while (a % 2 == 0 && b % 2 == 0)
+		a /= 2, b /= 2;
+	pv_addf(p, "decoded at %d/%d of its size, into %d x %d pixels", a, b, px->w, px->h);
+}
+
+bool pv_jpeg(ui_preview *p, pv_src *s, const char *mime)
+{
+	pv_jpeg_hdr h;
+	const char *bad = pv_jpeg_parse(s->head, s->headlen, &h);
+
+	if (bad && !strcmp(bad, "not a JPEG file"))
+		return false;
+	pv_type(p, mime, "image");
+	if (s->size > THUMB_FROM && h.thumb_len && thumbnail(p, s, &h))
+		return true;
+	if (s->size > PV_MAX_READ) {
+		facts(p, &h, s->size);
+		pv_add(p, xstrdup("not decoded: larger than 64 MiB, with no embedded thumbnail in its first 64 KiB"));
+		return true;
+	}
+	size_t n = (size_t)s->size;
+	unsigned char *all = xmalloc(n);
+	memcpy(all, s->head, s->headlen);
+	if (n > s->headlen) {
+		if (pv_read(s, s->headlen, all + s->headlen, n - s->headlen) < 0) {
+			facts(p, &h, s->size);
+			pv_addf(p, "image could not be read: %s", pv_error());
+			free(all);
+			return true;
+		}
+		if (!pv_check_whole(p, s, all + s->headlen, n - s->headlen)) { /* the lines say so */
+			pv_type(p, "?", "damaged");
+			free(all);
+			return true;
+		}
+	}
+	pv_pixels px;
+	bool cut;
+	char err[200];
+	if (!pv_jpeg_decode(all, n, PV_THUMB_COLS * PV_CELL_W, PV_THUMB_ROWS * PV_CELL_H, &px, &cut, err)) {
+		facts(p, &h, s->size);
+		pv_addf(p, "damaged image: %s", err);
+	} else {
+		facts(p, &h, s->size);
+		scaled(p, &px);
+		if (cut)
+			pv_add(p, xstrdup("damaged image: its data ends early (what decoded is shown)"));
+		pv_image_draw(p, &px);
+		pv_pixels_release(&px);
+	}
+	free(all);
+	return true;
+}
