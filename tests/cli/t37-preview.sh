@@ -57,6 +57,7 @@ printf '\000\000\000\000\000\000\000\000' | dd of="$B/badpage.parquet" bs=1 seek
 head -c 100 "$G/shape.png" >"$B/cut.png"
 head -c 500 "$G/shape.jpg" >"$B/cut.jpg"
 head -c 40000 "$G/photo.jpg" >"$B/half.jpg"
+head -c 180 "$G/adam7.png" >"$B/interlaced-cut.png"
 # over 1 MiB, its EXIF thumbnail damaged (its second marker zeroed): the image is decoded instead
 "$PY" -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); i = b.index(b"\xff\xd8", 2); b[i + 2:i + 4] = b"\0\0"; sys.stdout.buffer.write(b)' \
 	"$G/camera.jpg" >"$B/badthumb.jpg"
@@ -74,12 +75,12 @@ standin DS dsDATASET00001 4 '( '
 standin V VERSION1 2 :
 
 # ============================================== every file, full screen (f)
-good="big.json bundle.7z bundle.tar bundle.zip camera.jpg data.h5 gzip.parquet labels.npy model.safetensors
+good="adam7.png big.json bundle.7z bundle.tar bundle.zip camera.jpg data.h5 gzip.parquet huge.png labels.npy model.safetensors
 pair.npz photo.jpg pipes.csv pipes.csv.xz rows.jsonl rows.jsonl.zst scan.jpg semicolon.csv semicolon.csv.bz2
 shape.bmp shape.gif shape.jpg shape.png shape.tiff
-shape.webp snappy.parquet spread.h5 state.pkl table.csv.gz table.parquet utf16.txt weights.npy zstd.parquet"
+shape.webp snappy.parquet spread.h5 state.pkl table.csv.gz table.parquet utf16.txt weights.npy wide.png zstd.parquet"
 bad="badjson.safetensors badpage.parquet badshape.npy badthumb.jpg cut.csv.gz cut.h5 cut.jpg cut.npy cut.npz
-cut.parquet cut.png cut.safetensors cut.tar cut.zip fake.pkl half.jpg nested.parquet"
+cut.parquet cut.png cut.safetensors cut.tar cut.zip fake.pkl half.jpg interlaced-cut.png nested.parquet"
 # the Files pane lists bad/ then good/, each sorted by name
 {
 	echo '<Enter>'

@@ -8,6 +8,7 @@
  * Input: the head of a JPEG file. Its embedded thumbnail, when one is
  * found, is decoded; then the whole input, into a small picture.
  */
+#include "../../ui/preview/common.c"
 #include "../../ui/preview/jpeg_hdr.c"
 #include "../../ui/preview/jpeg_decode.c"
 

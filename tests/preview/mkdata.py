@@ -73,6 +73,34 @@ img.save(path("shape.bmp"))
 img.save(path("shape.tiff"))
 img.save(path("shape.webp"), lossless=True)
 
+
+
+def png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def adam7_png(im):
+    """An RGB image as an interlaced PNG (PIL writes none): Adam7's seven passes, unfiltered."""
+    w, h = im.size
+    px = im.load()
+    raw = b""
+    for xs, ys, dx, dy in ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)):
+        if xs >= w or ys >= h:
+            continue
+        for y in range(ys, h, dy):
+            raw += b"\0" + b"".join(bytes(px[x, y]) for x in range(xs, w, dx))
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 1)) +
+            png_chunk(b"IDAT", zlib.compress(raw, 9)) + png_chunk(b"IEND", b""))
+
+
+with open(path("adam7.png"), "wb") as f:
+    f.write(adam7_png(img))
+# the shape at 2400 x 1200: its rows sampled as they are decoded
+yy, xx = np.mgrid[0:1200, 0:2400]
+Image.fromarray(np.where(xx > 2 * yy, 255, 0).astype(np.uint8), "L").save(path("wide.png"))
+# 80 million pixels (a small file): more than a preview decodes
+Image.new("1", (10000, 8000)).save(path("huge.png"))
+
 # an image larger than a preview's first read (noise compresses little)
 rng = np.random.default_rng(7)
 Image.fromarray(rng.integers(0, 256, (200, 300, 3), dtype=np.uint8)).save(path("photo.jpg"), quality=95)

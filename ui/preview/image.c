@@ -10,6 +10,7 @@
 
 #include <chafa.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pv.h"
@@ -72,6 +73,27 @@ void pv_image_draw(ui_preview *p, const pv_pixels *px)
 	chafa_symbol_map_unref(map);
 }
 
+unsigned char *pv_image_whole(ui_preview *p, pv_src *s)
+{
+	size_t n = (size_t)s->size;
+	unsigned char *all = xmalloc(n ? n : 1);
+
+	memcpy(all, s->head, s->headlen);
+	if (n > s->headlen) {
+		if (pv_read(s, s->headlen, all + s->headlen, n - s->headlen) < 0) {
+			pv_addf(p, "image could not be read: %s", pv_error());
+			free(all);
+			return NULL;
+		}
+		if (!pv_check_whole(p, s, all + s->headlen, n - s->headlen)) { /* the lines say so */
+			pv_type(p, "?", "damaged");
+			free(all);
+			return NULL;
+		}
+	}
+	return all;
+}
+
 /* Whether END (the last N bytes of an image) is the end its format FMT must have. */
 static bool trailer_ok(const unsigned char *end, size_t n, const char *fmt)
 {
@@ -88,7 +110,7 @@ static bool trailer_ok(const unsigned char *end, size_t n, const char *fmt)
 
 bool pv_image(ui_preview *p, pv_src *s, const char *mime)
 {
-	if (pv_jpeg(p, s, mime))
+	if (pv_jpeg(p, s, mime) || pv_png(p, s, mime))
 		return true;
 	GdkPixbufLoader *l = gdk_pixbuf_loader_new();
 	GError *err = NULL;

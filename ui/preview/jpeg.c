@@ -81,26 +81,13 @@ bool pv_jpeg(ui_preview *p, pv_src *s, const char *mime)
 		pv_add(p, xstrdup("not decoded: larger than 64 MiB, with no embedded thumbnail in its first 64 KiB"));
 		return true;
 	}
-	size_t n = (size_t)s->size;
-	unsigned char *all = xmalloc(n);
-	memcpy(all, s->head, s->headlen);
-	if (n > s->headlen) {
-		if (pv_read(s, s->headlen, all + s->headlen, n - s->headlen) < 0) {
-			facts(p, &h, s->size);
-			pv_addf(p, "image could not be read: %s", pv_error());
-			free(all);
-			return true;
-		}
-		if (!pv_check_whole(p, s, all + s->headlen, n - s->headlen)) { /* the lines say so */
-			pv_type(p, "?", "damaged");
-			free(all);
-			return true;
-		}
-	}
+	unsigned char *all = pv_image_whole(p, s);
+	if (!all)
+		return true; /* the lines say why */
 	pv_pixels px;
 	bool cut;
 	char err[200];
-	if (!pv_jpeg_decode(all, n, PV_THUMB_COLS * PV_CELL_W, PV_THUMB_ROWS * PV_CELL_H, &px, &cut, err)) {
+	if (!pv_jpeg_decode(all, (size_t)s->size, PV_THUMB_COLS * PV_CELL_W, PV_THUMB_ROWS * PV_CELL_H, &px, &cut, err)) {
 		facts(p, &h, s->size);
 		pv_addf(p, "damaged image: %s", err);
 	} else {

@@ -34,12 +34,6 @@ static void on_message(j_common_ptr c, int level)
 		((jerr *)c->err)->warnings++;
 }
 
-void pv_pixels_release(pv_pixels *px)
-{
-	free(px->px);
-	memset(px, 0, sizeof(*px));
-}
-
 /* The least n/8 whose output of a W x H image still fills MAX_W x MAX_H (the image fitted in it). */
 static unsigned scale_for(unsigned w, unsigned h, int max_w, int max_h)
 {

@@ -164,6 +164,35 @@ void pv_pixels_release(pv_pixels *px);
  */
 bool pv_jpeg_decode(const unsigned char *buf, size_t len, int max_w, int max_h, pv_pixels *out,
 		    bool *truncated, char err[200]);
+/* What a PNG's header says. */
+typedef struct pv_png_info {
+	unsigned w, h;    /* its dimensions */
+	int depth;        /* bits a sample */
+	int colour_type;  /* PNG_COLOR_TYPE_* */
+	bool interlaced;  /* Adam7 */
+	bool alpha;       /* an alpha channel or a transparent colour */
+} pv_png_info;
+/* "RGB", "RGBA", "grey", "palette"... for a PNG colour type. */
+const char *pv_png_kind(int colour_type);
+/*
+ * Decodes the PNG in BUF (LEN bytes) into an RGBA picture of at most twice
+ * MAX_W x MAX_H, each row sampled as libpng delivers it, never more than
+ * 64 million pixels decoded. Pure, like pv_jpeg_decode(). True with OUT and
+ * INFO set (*TRUNCATED when the data ended early: the rows not reached are
+ * transparent); false with ERR saying why (INFO set if the header was read;
+ * a message starting "not decoded" names a bound, not damage).
+ */
+bool pv_png_decode(const unsigned char *buf, size_t len, int max_w, int max_h, pv_pixels *out,
+		   pv_png_info *info, bool *truncated, char err[200]);
+/* PNGs: bounded decoding, dimensions and colour type. */
+bool pv_png(ui_preview *p, pv_src *s, const char *mime);
+/*
+ * For an image kind: S read whole (a second request beyond its head, up to
+ * PV_MAX_READ) and checked against its SHA-256, in a malloc'd buffer; NULL
+ * after adding to P the lines that say why not.
+ */
+unsigned char *pv_image_whole(ui_preview *p, pv_src *s);
+
 /* Adds the thumbnail of PX to P as block characters (and a picture, as the terminal allows). */
 void pv_image_draw(ui_preview *p, const pv_pixels *px);
 /* JPEGs: scaled decoding, an embedded thumbnail when the file is large, header facts beyond. */
