@@ -6,8 +6,11 @@
 # version holding a file of SIZE MiB of each kind the browser previews (the
 # bytes beyond a kind's structure are zeros or repeated text): .npy,
 # .safetensors, .parquet (the footer at the end), .h5, .tar and .zip (a
-# small member after a large one), .csv.gz, .json, a plain text, and an
-# IMAGE MiB JPEG (noise, 8000 x 8000 or larger) for the decoding time.
+# small member after a large one), .csv.gz, .json, a plain text; an IMAGE
+# MiB JPEG (noise, 8000 x 8000 or larger) for the decoding time (read
+# whole, decoded at 1/8 scale); and two JPEGs of SIZE MiB (that image's
+# bytes, then zeros): one with an EXIF thumbnail in its first 64 KiB
+# (shown instead, from the first read), one without (its header's facts).
 #
 # 1. For each file, the browser is driven by a key script (VDS_UI_SCRIPT,
 #    an in-memory 80x24 screen) down the Files pane to it and full screen,
@@ -56,7 +59,7 @@ bench_on_exit() {
 		RGWDIR=
 	fi
 }
-bench_init preview.sh $(((SIZE_MB * 10 + IMAGE_MB) * 1024 * 2))
+bench_init preview.sh $(((SIZE_MB * 12 + IMAGE_MB) * 1024 * 2))
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 
@@ -90,6 +93,17 @@ with h5py.File(p("big.h5"), "w") as f:
 side = int((image_mb * 1.05 * 2**20 / 0.78) ** 0.5)
 rng = np.random.default_rng(1)
 Image.fromarray(rng.integers(0, 256, (side, side, 3), dtype=np.uint8)).save(p("big.jpg"), quality=85)
+# the same bytes in a SIZE file: with an EXIF thumbnail (IFD1) after SOI, and without
+jpeg = open(p("big.jpg"), "rb").read()
+t = __import__("io").BytesIO()
+Image.fromarray(rng.integers(0, 256, (120, 160, 3), dtype=np.uint8)).save(t, "JPEG", quality=80)
+t = t.getvalue()
+at = 8 + 6 + 2 + 2 * 12 + 4
+tiff = b"II*\0" + struct.pack("<IHI", 8, 0, 14) + struct.pack("<HHHIIHHII", 2, 0x201, 4, 1, at, 0x202, 4, 1, len(t))
+tiff += struct.pack("<I", 0) + t
+app1 = b"\xff\xe1" + struct.pack(">H", 2 + 6 + len(tiff)) + b"Exif\0\0" + tiff
+pad("big.thumb.jpg", jpeg[:2] + app1 + jpeg[2:], max(size, len(jpeg) + len(app1)))
+pad("big.header.jpg", jpeg, max(size, len(jpeg)))
 PYEOF
 # Parquet: the test suite's small file, its pages first, SIZE of zeros before its footer
 "$PY" "$here/../tests/preview/mkdata.py" "$W/small" >/dev/null
@@ -154,7 +168,8 @@ run_preview() { # NAME: prints "requests milliseconds" of opening NAME full scre
 }
 read -r _ base_ms < <(run_preview big.a-baseline.txt)
 printf '%-16s %9s %9s %11s  %s\n' file MiB requests "ms (-base)" "first line of the preview" | tee "$W/results.txt"
-for f in big.npy big.safetensors big.parquet big.h5 big.tar big.zip big.csv.gz big.json big.txt big.jpg; do
+for f in big.npy big.safetensors big.parquet big.h5 big.tar big.zip big.csv.gz big.json big.txt big.jpg \
+	big.thumb.jpg big.header.jpg; do
 	read -r req ms < <(run_preview "$f")
 	size=$(stat -c %s "$F/${f#big.}/$f")
 	first=$(sed -n 6p "$W/logs/$f.screen" | cut -c2-50)
