@@ -57,6 +57,7 @@ printf '\000\000\000\000\000\000\000\000' | dd of="$B/badpage.parquet" bs=1 seek
 head -c 100 "$G/shape.png" >"$B/cut.png"
 head -c 500 "$G/shape.jpg" >"$B/cut.jpg"
 head -c 40000 "$G/photo.jpg" >"$B/half.jpg"
+mv "$G/badlevels.parquet" "$B/" # nested, its repetition levels longer than its page
 head -c 180 "$G/adam7.png" >"$B/interlaced-cut.png"
 # over 1 MiB, its EXIF thumbnail damaged (its second marker zeroed): the image is decoded instead
 "$PY" -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); i = b.index(b"\xff\xd8", 2); b[i + 2:i + 4] = b"\0\0"; sys.stdout.buffer.write(b)' \
@@ -76,10 +77,10 @@ standin V VERSION1 2 :
 
 # ============================================== every file, full screen (f)
 good="adam7.png big.json bundle.7z bundle.tar bundle.zip camera.jpg data.h5 gzip.parquet huge.png labels.npy model.safetensors
-pair.npz photo.jpg pipes.csv pipes.csv.xz rows.jsonl rows.jsonl.zst scan.jpg semicolon.csv semicolon.csv.bz2
+nested.parquet pair.npz photo.jpg pipes.csv pipes.csv.xz rows.jsonl rows.jsonl.zst scan.jpg semicolon.csv semicolon.csv.bz2
 shape.bmp shape.gif shape.jpg shape.png shape.tiff
 shape.webp snappy.parquet spread.h5 state.pkl table.csv.gz table.parquet utf16.txt weights.npy wide.png zstd.parquet"
-bad="badjson.safetensors badpage.parquet badshape.npy badthumb.jpg cut.csv.gz cut.h5 cut.jpg cut.npy cut.npz
+bad="badjson.safetensors badlevels.parquet badpage.parquet badshape.npy badthumb.jpg cut.csv.gz cut.h5 cut.jpg cut.npy cut.npz
 cut.parquet cut.png cut.safetensors cut.tar cut.zip fake.pkl half.jpg interlaced-cut.png nested.parquet"
 # the Files pane lists bad/ then good/, each sorted by name
 {
@@ -98,6 +99,13 @@ for f in $good; do
 	fi
 done
 for f in $bad; do screen "bad-$f"; done
+# the nested Parquet file's rows, on a screen tall enough for them all
+printf 'j <Enter> /\n:type nested.parquet\n<Enter> f\n:dump %s\n' "$D/nested-rows" >"$T/script"
+LINES=30
+run ui browse "$DS:$V"
+LINES=24
+ran "a nested Parquet file's rows, on 30 lines"
+screen nested-rows
 
 # ============== pictures for terminals that show them (through a pseudo-terminal)
 # With standard output a terminal, the browser writes the image over its

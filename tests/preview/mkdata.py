@@ -332,6 +332,89 @@ def parquet(name, codec, dictionary, created=b"vds test suite"):
         f.write(body)
 
 
+def nested_parquet(name, damage=False):
+    """Nested columns as pyarrow writes them: id (INT64), tags (a LIST of optional UTF8:
+    repetition levels) and point (an optional struct of x, required, and y, optional),
+    one snappy data page each, PLAIN. DAMAGE: the tags page's repetition levels claim
+    more bytes than the page holds."""
+    entries = {  # (repetition level, definition level, value) of each leaf
+        ("id",): (0, 0, [(0, 0, 1), (0, 0, 2), (0, 0, 3), (0, 0, 4)]),
+        ("tags", "list", "element"): (1, 3, [(0, 3, b"a"), (1, 3, b"b"), (0, 1, None), (0, 0, None),
+                                             (0, 3, b"c"), (1, 2, None)]),
+        ("point", "x"): (0, 1, [(0, 1, 0.5), (0, 0, None), (0, 1, 2.0), (0, 1, 1.0)]),
+        ("point", "y"): (0, 2, [(0, 2, 1.5), (0, 0, None), (0, 1, None), (0, 2, 2.0)]),
+    }
+    ptypes = {"id": 2, "element": 6, "x": 5, "y": 5}
+    body = bytearray(b"PAR1")
+    chunks = []
+    for cpath, (max_rep, max_def, ents) in entries.items():
+        ptype = ptypes[cpath[-1]]
+        raw = b""
+        if max_rep:
+            lv = rle_runs([e[0] for e in ents], max_rep.bit_length())
+            raw += struct.pack("<I", len(lv) + (1000 if damage else 0)) + lv
+        if max_def:
+            lv = rle_runs([e[1] for e in ents], max_def.bit_length())
+            raw += struct.pack("<I", len(lv)) + lv
+        raw += b"".join(plain(ptype, e[2]) for e in ents if e[1] == max_def)
+        data_off = len(body)
+        body += page(0, raw, 1, len(ents), 0)
+        chunks.append((cpath, ptype, data_off, len(body) - data_off, len(ents)))
+    schema = [  # name, type, repetition, children, converted type
+        ("schema", None, None, 3, None), ("id", 2, 0, 0, None),
+        ("tags", None, 1, 1, 3), ("list", None, 2, 1, None), ("element", 6, 1, 0, 0),
+        ("point", None, 1, 2, None), ("x", 5, 0, 0, None), ("y", 5, 1, 0, None),
+    ]
+    m = T()  # FileMetaData
+    m.begin()
+    m.i32(1, 1)
+    m.list(2, len(schema))
+    for sname, ptype, rep, nchild, conv in schema:
+        m.begin()
+        if ptype is not None:
+            m.i32(1, ptype)
+        if rep is not None:
+            m.i32(3, rep)
+        m.binary(4, sname.encode())
+        if nchild:
+            m.i32(5, nchild)
+        if conv is not None:
+            m.i32(6, conv)
+        m.end()
+    m.i64(3, 4)
+    m.list(4, 1)
+    m.begin()  # RowGroup
+    m.list(1, len(chunks))
+    for cpath, ptype, data_off, size, nvalues in chunks:
+        m.begin()  # ColumnChunk
+        m.i64(2, data_off)
+        m.begin(3)  # ColumnMetaData
+        m.i32(1, ptype)
+        m.list(2, 1, 5)
+        m.zz(0)
+        m.list(3, len(cpath), 8)
+        for part in cpath:
+            m.varint(len(part))
+            m.b += part.encode()
+        m.i32(4, 1)
+        m.i64(5, nvalues)
+        m.i64(6, size)
+        m.i64(7, size)
+        m.i64(9, data_off)
+        m.end()
+        m.end()
+    m.i64(2, sum(c[3] for c in chunks))
+    m.i64(3, 4)
+    m.end()
+    m.binary(6, b"vds test suite")
+    m.end()
+    body += m.b + struct.pack("<I", len(m.b)) + b"PAR1"
+    with open(path(name), "wb") as f:
+        f.write(body)
+
+
+nested_parquet("nested.parquet")
+nested_parquet("badlevels.parquet", damage=True)
 parquet("table.parquet", 0, False)
 parquet("snappy.parquet", 1, True)
 parquet("gzip.parquet", 2, False)
