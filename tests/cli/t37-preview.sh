@@ -35,6 +35,8 @@ expect "mkdata.py writes the test files" 0 "" ""
 	tar --owner=0 --group=0 --numeric-owner -cf bundle.tar labels.npy weights.npy
 	TZ=UTC zip -qX bundle.zip pipes.csv rows.jsonl
 	xz -9 <pipes.csv >pipes.csv.xz
+	# over 16 MiB, no thumbnail: the header's facts, not decoded
+	{ cat shape.jpg; head -c 17000000 /dev/zero; } >large.jpg
 	bzip2 -9 <semicolon.csv >semicolon.csv.bz2
 )
 # a 7z archive through libarchive (tests/import/mkarchive), when make check names it
@@ -76,7 +78,7 @@ standin DS dsDATASET00001 4 '( '
 standin V VERSION1 2 :
 
 # ============================================== every file, full screen (f)
-good="adam7.png big.json bundle.7z bundle.tar bundle.zip camera.jpg data.h5 gzip.parquet huge.png labels.npy model.safetensors
+good="adam7.png big.json bundle.7z bundle.tar bundle.zip camera.jpg data.h5 gzip.parquet huge.png labels.npy large.jpg model.safetensors
 nested.parquet pair.npz photo.jpg pipes.csv pipes.csv.xz rows.jsonl rows.jsonl.zst scan.jpg semicolon.csv semicolon.csv.bz2
 shape.bmp shape.gif shape.jpg shape.png shape.tiff
 shape.webp snappy.parquet spread.h5 state.pkl table.csv.gz table.parquet utf16.txt weights.npy wide.png zstd.parquet"

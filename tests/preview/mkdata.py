@@ -5,7 +5,8 @@ Parquet files through a small writer of its own (Debian 12 has no pyarrow):
 a data page per column, PLAIN or dictionary-encoded (RLE_DICTIONARY), with
 definition levels for the optional column, uncompressed or in snappy
 (literals only), gzip (zlib) or zstd (the zstd program), and the footer in
-Thrift's compact protocol. The same bytes on every run."""
+Thrift's compact protocol; nested columns too (a list and a struct, with
+repetition and definition levels). The same bytes on every run."""
 import io
 import json
 import os

@@ -3,8 +3,8 @@
  * (the first 64 KiB, one request) gives the frame's facts; a file larger
  * than 1 MiB with an embedded thumbnail there shows that thumbnail and
  * reads nothing more. Otherwise the rest is read in a second request (up
- * to 64 MiB), checked against its SHA-256 and decoded scaled
- * (jpeg_decode.c); beyond 64 MiB with no thumbnail, the facts alone.
+ * to 16 MiB), checked against its SHA-256 and decoded scaled
+ * (jpeg_decode.c); beyond 16 MiB with no thumbnail, the facts alone.
  */
 #include "config.h"
 
@@ -16,6 +16,8 @@
 
 /* Files larger than this show their embedded thumbnail rather than decode. */
 #define THUMB_FROM (1u << 20)
+/* Files larger than this are not decoded: their entropy decoding alone takes a second. */
+#define DECODE_MAX (16u << 20)
 
 /* Adds the facts line: dimensions, mode, progressive or not, size. */
 static void facts(ui_preview *p, const pv_jpeg_hdr *h, uint64_t size)
@@ -76,9 +78,9 @@ bool pv_jpeg(ui_preview *p, pv_src *s, const char *mime)
 	pv_type(p, mime, "image");
 	if (s->size > THUMB_FROM && h.thumb_len && thumbnail(p, s, &h))
 		return true;
-	if (s->size > PV_MAX_READ) {
+	if (s->size > DECODE_MAX) {
 		facts(p, &h, s->size);
-		pv_add(p, xstrdup("not decoded: larger than 64 MiB, with no embedded thumbnail in its first 64 KiB"));
+		pv_add(p, xstrdup("not decoded: over 16 MiB, and no embedded thumbnail in its first 64 KiB"));
 		return true;
 	}
 	unsigned char *all = pv_image_whole(p, s);
