@@ -91,7 +91,10 @@ bool pv_jpeg(ui_preview *p, pv_src *s, const char *mime)
 	char err[200];
 	if (!pv_jpeg_decode(all, (size_t)s->size, PV_THUMB_COLS * PV_CELL_W, PV_THUMB_ROWS * PV_CELL_H, &px, &cut, err)) {
 		facts(p, &h, s->size);
-		pv_addf(p, "damaged image: %s", err);
+		if (!strncmp(err, "not decoded", 11)) /* a bound, not damage */
+			pv_add(p, xstrdup(err));
+		else
+			pv_addf(p, "damaged image: %s", err);
 	} else {
 		facts(p, &h, s->size);
 		scaled(p, &px);

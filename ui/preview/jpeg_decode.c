@@ -14,8 +14,12 @@
 #include <string.h>
 
 #include <jpeglib.h>
+#include <jerror.h>
 
 #include "pv.h"
+
+/* Most memory libjpeg may take (beyond it: an error, not a swap file). */
+#define MEMORY_MAX (256u << 20)
 
 typedef struct jerr {
 	struct jpeg_error_mgr mgr;
@@ -61,13 +65,18 @@ bool pv_jpeg_decode(const unsigned char *buf, size_t len, int max_w, int max_h, 
 	e.mgr.emit_message = on_message;
 	e.warnings = 0;
 	if (setjmp(e.jump)) {
-		e.mgr.format_message((j_common_ptr)&d, err);
+		if (e.mgr.msg_code == JERR_NO_BACKING_STORE || e.mgr.msg_code == JERR_OUT_OF_MEMORY)
+			snprintf(err, 200, "not decoded: it would take more than %u MiB of memory",
+				 MEMORY_MAX >> 20);
+		else
+			e.mgr.format_message((j_common_ptr)&d, err);
 		jpeg_destroy_decompress(&d);
 		free(px);
 		free(row);
 		return false;
 	}
 	jpeg_create_decompress(&d);
+	d.mem->max_memory_to_use = MEMORY_MAX; /* a progressive image holds all its coefficients */
 	jpeg_mem_src(&d, buf, (unsigned long)len);
 	jpeg_read_header(&d, TRUE);
 	d.scale_num = scale_for(d.image_width, d.image_height, max_w, max_h);

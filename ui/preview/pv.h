@@ -160,7 +160,8 @@ void pv_pixels_release(pv_pixels *px);
  * image fitted in it), its rows sampled as they arrive into at most twice
  * that a side. Pure: no curses, no reads, safe in any thread. True
  * with OUT set; *TRUNCATED when the data ended early (what decoded is in
- * OUT). False with ERR (JMSG_LENGTH_MAX bytes) saying why.
+ * OUT). False with ERR (JMSG_LENGTH_MAX bytes) saying why ("not decoded:
+ * ..." when it would take more than 256 MiB, as a large progressive one).
  */
 bool pv_jpeg_decode(const unsigned char *buf, size_t len, int max_w, int max_h, pv_pixels *out,
 		    bool *truncated, char err[200]);
