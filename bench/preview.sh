@@ -6,8 +6,12 @@
 # version holding a file of SIZE MiB of each kind the browser previews (the
 # bytes beyond a kind's structure are zeros or repeated text): .npy,
 # .safetensors, .parquet (the footer at the end), .h5, .tar and .zip (a
-# small member after a large one), .csv.gz, .json, a plain text, and an
-# IMAGE MiB JPEG (noise, 8000 x 8000 or larger) for the decoding time.
+# small member after a large one), .csv.gz, .json, a plain text; JPEGs of
+# noise: a 15 MiB one (read whole and decoded at 1/8 of its size: the
+# decoding time), an IMAGE MiB one (8000 x 8000 or larger: over 16 MiB,
+# its header's facts only), and two of SIZE MiB (the IMAGE one's bytes,
+# then zeros): one with an EXIF thumbnail in its first 64 KiB (shown
+# instead, from the first read), one without (its header's facts).
 #
 # 1. For each file, the browser is driven by a key script (VDS_UI_SCRIPT,
 #    an in-memory 80x24 screen) down the Files pane to it and full screen,
@@ -56,7 +60,7 @@ bench_on_exit() {
 		RGWDIR=
 	fi
 }
-bench_init preview.sh $(((SIZE_MB * 10 + IMAGE_MB) * 1024 * 2))
+bench_init preview.sh $(((SIZE_MB * 12 + IMAGE_MB + 15) * 1024 * 2))
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 
@@ -86,10 +90,22 @@ pad("big.safetensors", struct.pack("<Q", len(h)) + h, 8 + len(h) + size - 256)
 with h5py.File(p("big.h5"), "w") as f:
     f.create_dataset("x", shape=(size // 8,), dtype="<f8", fillvalue=0)
     f["x"][-1] = 1.0  # allocates the whole dataset
-# an image of about IMAGE_MB: noise compresses little
-side = int((image_mb * 1.05 * 2**20 / 0.78) ** 0.5)
+# an image of about IMAGE_MB, and one of 15 MiB: noise compresses little
 rng = np.random.default_rng(1)
-Image.fromarray(rng.integers(0, 256, (side, side, 3), dtype=np.uint8)).save(p("big.jpg"), quality=85)
+for name, mb in (("big.jpg", image_mb), ("big.scaled.jpg", 15)):
+    side = int((mb * 1.05 * 2**20 / 0.78) ** 0.5)
+    Image.fromarray(rng.integers(0, 256, (side, side, 3), dtype=np.uint8)).save(p(name), quality=85)
+# the same bytes in a SIZE file: with an EXIF thumbnail (IFD1) after SOI, and without
+jpeg = open(p("big.jpg"), "rb").read()
+t = __import__("io").BytesIO()
+Image.fromarray(rng.integers(0, 256, (120, 160, 3), dtype=np.uint8)).save(t, "JPEG", quality=80)
+t = t.getvalue()
+at = 8 + 6 + 2 + 2 * 12 + 4
+tiff = b"II*\0" + struct.pack("<IHI", 8, 0, 14) + struct.pack("<HHHIIHHII", 2, 0x201, 4, 1, at, 0x202, 4, 1, len(t))
+tiff += struct.pack("<I", 0) + t
+app1 = b"\xff\xe1" + struct.pack(">H", 2 + 6 + len(tiff)) + b"Exif\0\0" + tiff
+pad("big.thumb.jpg", jpeg[:2] + app1 + jpeg[2:], max(size, len(jpeg) + len(app1)))
+pad("big.header.jpg", jpeg, max(size, len(jpeg)))
 PYEOF
 # Parquet: the test suite's small file, its pages first, SIZE of zeros before its footer
 "$PY" "$here/../tests/preview/mkdata.py" "$W/small" >/dev/null
@@ -154,12 +170,13 @@ run_preview() { # NAME: prints "requests milliseconds" of opening NAME full scre
 }
 read -r _ base_ms < <(run_preview big.a-baseline.txt)
 printf '%-16s %9s %9s %11s  %s\n' file MiB requests "ms (-base)" "first line of the preview" | tee "$W/results.txt"
-for f in big.npy big.safetensors big.parquet big.h5 big.tar big.zip big.csv.gz big.json big.txt big.jpg; do
+for f in big.npy big.safetensors big.parquet big.h5 big.tar big.zip big.csv.gz big.json big.txt \
+	big.scaled.jpg big.jpg big.thumb.jpg big.header.jpg; do
 	read -r req ms < <(run_preview "$f")
 	size=$(stat -c %s "$F/${f#big.}/$f")
 	first=$(sed -n 6p "$W/logs/$f.screen" | cut -c2-50)
 	printf '%-16s %9s %9s %11s  %s\n' "$f" "$((size >> 20))" "$req" "$((ms - base_ms))" "$first" | tee -a "$W/results.txt"
 done
 echo "baseline (a 1-byte file: start, listing and one read): $base_ms ms" | tee -a "$W/results.txt"
-echo "key latency while the $(($(stat -c %s "$F/jpg/big.jpg") >> 20)) MiB image decodes: the big.jpg row (the browser waits for it)" |
+echo "key latency while an image decodes: the big.scaled.jpg row (the browser waits for it; a larger JPEG is not decoded)" |
 	tee -a "$W/results.txt"

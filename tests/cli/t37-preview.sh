@@ -35,6 +35,8 @@ expect "mkdata.py writes the test files" 0 "" ""
 	tar --owner=0 --group=0 --numeric-owner -cf bundle.tar labels.npy weights.npy
 	TZ=UTC zip -qX bundle.zip pipes.csv rows.jsonl
 	xz -9 <pipes.csv >pipes.csv.xz
+	# over 16 MiB, no thumbnail: the header's facts, not decoded
+	{ cat shape.jpg; head -c 17000000 /dev/zero; } >large.jpg
 	bzip2 -9 <semicolon.csv >semicolon.csv.bz2
 )
 # a 7z archive through libarchive (tests/import/mkarchive), when make check names it
@@ -56,6 +58,12 @@ cp "$G/gzip.parquet" "$B/badpage.parquet"
 printf '\000\000\000\000\000\000\000\000' | dd of="$B/badpage.parquet" bs=1 seek=24 conv=notrunc 2>/dev/null
 head -c 100 "$G/shape.png" >"$B/cut.png"
 head -c 500 "$G/shape.jpg" >"$B/cut.jpg"
+head -c 40000 "$G/photo.jpg" >"$B/half.jpg"
+mv "$G/badlevels.parquet" "$B/" # nested, its repetition levels longer than its page
+head -c 180 "$G/adam7.png" >"$B/interlaced-cut.png"
+# over 1 MiB, its EXIF thumbnail damaged (its second marker zeroed): the image is decoded instead
+"$PY" -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); i = b.index(b"\xff\xd8", 2); b[i + 2:i + 4] = b"\0\0"; sys.stdout.buffer.write(b)' \
+	"$G/camera.jpg" >"$B/badthumb.jpg"
 head -c 200 "$G/bundle.zip" >"$B/cut.zip"
 head -c 3000 "$G/bundle.tar" >"$B/cut.tar"
 head -c 20 "$G/table.csv.gz" >"$B/cut.csv.gz"
@@ -70,12 +78,12 @@ standin DS dsDATASET00001 4 '( '
 standin V VERSION1 2 :
 
 # ============================================== every file, full screen (f)
-good="big.json bundle.7z bundle.tar bundle.zip data.h5 gzip.parquet labels.npy model.safetensors
-pair.npz photo.jpg pipes.csv pipes.csv.xz rows.jsonl rows.jsonl.zst semicolon.csv semicolon.csv.bz2
+good="adam7.png big.json bundle.7z bundle.tar bundle.zip camera.jpg data.h5 gzip.parquet huge.png labels.npy large.jpg model.safetensors
+nested.parquet pair.npz photo.jpg pipes.csv pipes.csv.xz rows.jsonl rows.jsonl.zst scan.jpg semicolon.csv semicolon.csv.bz2
 shape.bmp shape.gif shape.jpg shape.png shape.tiff
-shape.webp snappy.parquet spread.h5 state.pkl table.csv.gz table.parquet utf16.txt weights.npy zstd.parquet"
-bad="badjson.safetensors badpage.parquet badshape.npy cut.csv.gz cut.h5 cut.jpg cut.npy cut.npz cut.parquet
-cut.png cut.safetensors cut.tar cut.zip fake.pkl nested.parquet"
+shape.webp snappy.parquet spread.h5 state.pkl table.csv.gz table.parquet utf16.txt weights.npy wide.png zstd.parquet"
+bad="badjson.safetensors badlevels.parquet badpage.parquet badshape.npy badthumb.jpg cut.csv.gz cut.h5 cut.jpg cut.npy cut.npz
+cut.parquet cut.png cut.safetensors cut.tar cut.zip fake.pkl half.jpg interlaced-cut.png nested.parquet"
 # the Files pane lists bad/ then good/, each sorted by name
 {
 	echo '<Enter>'
@@ -93,6 +101,13 @@ for f in $good; do
 	fi
 done
 for f in $bad; do screen "bad-$f"; done
+# the nested Parquet file's rows, on a screen tall enough for them all
+printf 'j <Enter> /\n:type nested.parquet\n<Enter> f\n:dump %s\n' "$D/nested-rows" >"$T/script"
+LINES=30
+run ui browse "$DS:$V"
+LINES=24
+ran "a nested Parquet file's rows, on 30 lines"
+screen nested-rows
 
 # ============== pictures for terminals that show them (through a pseudo-terminal)
 # With standard output a terminal, the browser writes the image over its

@@ -5,7 +5,9 @@ Parquet files through a small writer of its own (Debian 12 has no pyarrow):
 a data page per column, PLAIN or dictionary-encoded (RLE_DICTIONARY), with
 definition levels for the optional column, uncompressed or in snappy
 (literals only), gzip (zlib) or zstd (the zstd program), and the footer in
-Thrift's compact protocol. The same bytes on every run."""
+Thrift's compact protocol; nested columns too (a list and a struct, with
+repetition and definition levels). The same bytes on every run."""
+import io
 import json
 import os
 import pickle
@@ -72,9 +74,58 @@ img.save(path("shape.bmp"))
 img.save(path("shape.tiff"))
 img.save(path("shape.webp"), lossless=True)
 
+
+
+def png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def adam7_png(im):
+    """An RGB image as an interlaced PNG (PIL writes none): Adam7's seven passes, unfiltered."""
+    w, h = im.size
+    px = im.load()
+    raw = b""
+    for xs, ys, dx, dy in ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)):
+        if xs >= w or ys >= h:
+            continue
+        for y in range(ys, h, dy):
+            raw += b"\0" + b"".join(bytes(px[x, y]) for x in range(xs, w, dx))
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 1)) +
+            png_chunk(b"IDAT", zlib.compress(raw, 9)) + png_chunk(b"IEND", b""))
+
+
+with open(path("adam7.png"), "wb") as f:
+    f.write(adam7_png(img))
+# the shape at 2400 x 1200: its rows sampled as they are decoded
+yy, xx = np.mgrid[0:1200, 0:2400]
+Image.fromarray(np.where(xx > 2 * yy, 255, 0).astype(np.uint8), "L").save(path("wide.png"))
+# 80 million pixels (a small file): more than a preview decodes
+Image.new("1", (10000, 8000)).save(path("huge.png"))
+
 # an image larger than a preview's first read (noise compresses little)
 rng = np.random.default_rng(7)
 Image.fromarray(rng.integers(0, 256, (200, 300, 3), dtype=np.uint8)).save(path("photo.jpg"), quality=95)
+
+
+def exif_thumbnail(jpeg):
+    """An EXIF block (APP1's data) with no tags in IFD0 and JPEG in IFD1 as its thumbnail."""
+    ifd1 = 8 + 2 + 4  # after the TIFF header and an empty IFD0
+    at = ifd1 + 2 + 2 * 12 + 4
+    tiff = b"II*\0" + struct.pack("<I", 8) + struct.pack("<HI", 0, ifd1)
+    tiff += struct.pack("<H", 2) + struct.pack("<HHII", 0x0201, 4, 1, at) + struct.pack("<HHII", 0x0202, 4, 1, len(jpeg))
+    tiff += struct.pack("<I", 0) + jpeg
+    return b"Exif\0\0" + tiff
+
+
+# over 1 MiB: a camera's photo (noise) whose EXIF thumbnail (the diagonal shape) is shown instead
+thumb = img.resize((160, 80))
+buf = io.BytesIO()
+thumb.save(buf, "JPEG", quality=90)
+exif = exif_thumbnail(buf.getvalue())
+noise = Image.fromarray(rng.integers(0, 256, (900, 1280, 3), dtype=np.uint8))
+noise.save(path("camera.jpg"), quality=95, exif=exif)
+# over 1 MiB, progressive, no thumbnail: decoded at reduced size
+noise.save(path("scan.jpg"), quality=95, progressive=True)
 
 # ---- texts
 with open(path("utf16.txt"), "wb") as f:
@@ -282,6 +333,89 @@ def parquet(name, codec, dictionary, created=b"vds test suite"):
         f.write(body)
 
 
+def nested_parquet(name, damage=False):
+    """Nested columns as pyarrow writes them: id (INT64), tags (a LIST of optional UTF8:
+    repetition levels) and point (an optional struct of x, required, and y, optional),
+    one snappy data page each, PLAIN. DAMAGE: the tags page's repetition levels claim
+    more bytes than the page holds."""
+    entries = {  # (repetition level, definition level, value) of each leaf
+        ("id",): (0, 0, [(0, 0, 1), (0, 0, 2), (0, 0, 3), (0, 0, 4)]),
+        ("tags", "list", "element"): (1, 3, [(0, 3, b"a"), (1, 3, b"b"), (0, 1, None), (0, 0, None),
+                                             (0, 3, b"c"), (1, 2, None)]),
+        ("point", "x"): (0, 1, [(0, 1, 0.5), (0, 0, None), (0, 1, 2.0), (0, 1, 1.0)]),
+        ("point", "y"): (0, 2, [(0, 2, 1.5), (0, 0, None), (0, 1, None), (0, 2, 2.0)]),
+    }
+    ptypes = {"id": 2, "element": 6, "x": 5, "y": 5}
+    body = bytearray(b"PAR1")
+    chunks = []
+    for cpath, (max_rep, max_def, ents) in entries.items():
+        ptype = ptypes[cpath[-1]]
+        raw = b""
+        if max_rep:
+            lv = rle_runs([e[0] for e in ents], max_rep.bit_length())
+            raw += struct.pack("<I", len(lv) + (1000 if damage else 0)) + lv
+        if max_def:
+            lv = rle_runs([e[1] for e in ents], max_def.bit_length())
+            raw += struct.pack("<I", len(lv)) + lv
+        raw += b"".join(plain(ptype, e[2]) for e in ents if e[1] == max_def)
+        data_off = len(body)
+        body += page(0, raw, 1, len(ents), 0)
+        chunks.append((cpath, ptype, data_off, len(body) - data_off, len(ents)))
+    schema = [  # name, type, repetition, children, converted type
+        ("schema", None, None, 3, None), ("id", 2, 0, 0, None),
+        ("tags", None, 1, 1, 3), ("list", None, 2, 1, None), ("element", 6, 1, 0, 0),
+        ("point", None, 1, 2, None), ("x", 5, 0, 0, None), ("y", 5, 1, 0, None),
+    ]
+    m = T()  # FileMetaData
+    m.begin()
+    m.i32(1, 1)
+    m.list(2, len(schema))
+    for sname, ptype, rep, nchild, conv in schema:
+        m.begin()
+        if ptype is not None:
+            m.i32(1, ptype)
+        if rep is not None:
+            m.i32(3, rep)
+        m.binary(4, sname.encode())
+        if nchild:
+            m.i32(5, nchild)
+        if conv is not None:
+            m.i32(6, conv)
+        m.end()
+    m.i64(3, 4)
+    m.list(4, 1)
+    m.begin()  # RowGroup
+    m.list(1, len(chunks))
+    for cpath, ptype, data_off, size, nvalues in chunks:
+        m.begin()  # ColumnChunk
+        m.i64(2, data_off)
+        m.begin(3)  # ColumnMetaData
+        m.i32(1, ptype)
+        m.list(2, 1, 5)
+        m.zz(0)
+        m.list(3, len(cpath), 8)
+        for part in cpath:
+            m.varint(len(part))
+            m.b += part.encode()
+        m.i32(4, 1)
+        m.i64(5, nvalues)
+        m.i64(6, size)
+        m.i64(7, size)
+        m.i64(9, data_off)
+        m.end()
+        m.end()
+    m.i64(2, sum(c[3] for c in chunks))
+    m.i64(3, 4)
+    m.end()
+    m.binary(6, b"vds test suite")
+    m.end()
+    body += m.b + struct.pack("<I", len(m.b)) + b"PAR1"
+    with open(path(name), "wb") as f:
+        f.write(body)
+
+
+nested_parquet("nested.parquet")
+nested_parquet("badlevels.parquet", damage=True)
 parquet("table.parquet", 0, False)
 parquet("snappy.parquet", 1, True)
 parquet("gzip.parquet", 2, False)

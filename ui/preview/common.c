@@ -123,3 +123,9 @@ bool pv_check_whole(ui_preview *p, pv_src *s, const unsigned char *rest, size_t 
 	pv_addf(p, "the store's object hashes to %s", hex);
 	return false;
 }
+
+void pv_pixels_release(pv_pixels *px)
+{
+	free(px->px);
+	memset(px, 0, sizeof(*px));
+}

@@ -1,8 +1,7 @@
 /*
- * image.c - images decoded by gdk-pixbuf's loaders (PNG, JPEG, GIF, WebP,
- * BMP, TIFF: libpng, libjpeg-turbo, libwebp... underneath), at reduced size
- * where the decoder can (JPEG scales while it decodes), and drawn as a
- * thumbnail of Unicode block characters by libchafa. Dimensions, mode and
+ * image.c - images decoded by gdk-pixbuf's loaders (PNG, GIF, WebP, BMP,
+ * TIFF: libpng, libwebp... underneath; JPEGs go to jpeg.c), at reduced size,
+ * and drawn as a thumbnail of Unicode block characters by libchafa. Dimensions, mode and
  * size come first. Two requests: the head, then the rest of the file (up to
  * PV_MAX_READ, checked against its SHA-256 then; a larger image shows its
  * dimensions only).
@@ -11,13 +10,12 @@
 
 #include <chafa.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pv.h"
 #include "util.h"
 
-#define THUMB_COLS 40 /* the thumbnail's width in columns */
-#define THUMB_ROWS 12 /* and most rows */
 #define DECODE_MAX 512 /* pixels of the longer side decoded */
 
 typedef struct dims {
@@ -36,10 +34,10 @@ static void size_prepared(GdkPixbufLoader *l, int w, int h, gpointer arg)
 	}
 }
 
-static void pv_image_blocks(ui_preview *p, const GdkPixbuf *pb)
+void pv_image_draw(ui_preview *p, const pv_pixels *px)
 {
-	int w = gdk_pixbuf_get_width(pb), h = gdk_pixbuf_get_height(pb);
-	gint cols = THUMB_COLS, rows = THUMB_ROWS;
+	int w = px->w, h = px->h;
+	gint cols = PV_THUMB_COLS, rows = PV_THUMB_ROWS;
 	ChafaSymbolMap *map = chafa_symbol_map_new();
 	ChafaCanvasConfig *cfg = chafa_canvas_config_new();
 
@@ -53,14 +51,11 @@ static void pv_image_blocks(ui_preview *p, const GdkPixbuf *pb)
 	chafa_canvas_config_set_pixel_mode(cfg, CHAFA_PIXEL_MODE_SYMBOLS);
 	chafa_canvas_config_set_work_factor(cfg, 1.0f);
 	ChafaCanvas *c = chafa_canvas_new(cfg);
-	chafa_canvas_draw_all_pixels(c,
-				     gdk_pixbuf_get_has_alpha(pb) ? CHAFA_PIXEL_RGBA8_UNASSOCIATED
-								  : CHAFA_PIXEL_RGB8,
-				     gdk_pixbuf_read_pixels(pb), w, h, gdk_pixbuf_get_rowstride(pb));
+	chafa_canvas_draw_all_pixels(c, px->alpha ? CHAFA_PIXEL_RGBA8_UNASSOCIATED : CHAFA_PIXEL_RGB8,
+				     px->px, w, h, px->stride);
 	enum pv_gfx mode = pv_graphics_mode();
 	if (mode != PV_GFX_PLAIN) {
-		p->graphics = pv_graphics(mode, gdk_pixbuf_read_pixels(pb), w, h, gdk_pixbuf_get_rowstride(pb),
-					  gdk_pixbuf_get_has_alpha(pb), cols, rows);
+		p->graphics = pv_graphics(mode, px->px, w, h, px->stride, px->alpha, cols, rows);
 		p->gfx_mode = (int)mode;
 		p->gfx_cols = cols, p->gfx_rows = rows, p->gfx_line = p->nlines;
 	}
@@ -76,6 +71,27 @@ static void pv_image_blocks(ui_preview *p, const GdkPixbuf *pb)
 	chafa_canvas_unref(c);
 	chafa_canvas_config_unref(cfg);
 	chafa_symbol_map_unref(map);
+}
+
+unsigned char *pv_image_whole(ui_preview *p, pv_src *s)
+{
+	size_t n = (size_t)s->size;
+	unsigned char *all = xmalloc(n ? n : 1);
+
+	memcpy(all, s->head, s->headlen);
+	if (n > s->headlen) {
+		if (pv_read(s, s->headlen, all + s->headlen, n - s->headlen) < 0) {
+			pv_addf(p, "image could not be read: %s", pv_error());
+			free(all);
+			return NULL;
+		}
+		if (!pv_check_whole(p, s, all + s->headlen, n - s->headlen)) { /* the lines say so */
+			pv_type(p, "?", "damaged");
+			free(all);
+			return NULL;
+		}
+	}
+	return all;
 }
 
 /* Whether END (the last N bytes of an image) is the end its format FMT must have. */
@@ -94,6 +110,8 @@ static bool trailer_ok(const unsigned char *end, size_t n, const char *fmt)
 
 bool pv_image(ui_preview *p, pv_src *s, const char *mime)
 {
+	if (pv_jpeg(p, s, mime) || pv_png(p, s, mime))
+		return true;
 	GdkPixbufLoader *l = gdk_pixbuf_loader_new();
 	GError *err = NULL;
 	dims d = {0, 0};
@@ -150,11 +168,16 @@ bool pv_image(ui_preview *p, pv_src *s, const char *mime)
 			pb ? (gdk_pixbuf_get_bits_per_sample(pb) == 8 ? " 8-bit" : "") : "?", size);
 	else
 		pv_addf(p, "%s image, %s", fname ? fname : "?", size);
+	pv_pixels px = {0};
+	if (pb)
+		px = (pv_pixels){(unsigned char *)gdk_pixbuf_read_pixels(pb), gdk_pixbuf_get_width(pb),
+				 gdk_pixbuf_get_height(pb), gdk_pixbuf_get_rowstride(pb),
+				 gdk_pixbuf_get_has_alpha(pb), 0};
 	if (pb && !trailer_ok(tail, ntail, fname)) {
 		pv_add(p, xstrdup("damaged image: its data ends early (what decoded is shown)"));
-		pv_image_blocks(p, pb);
+		pv_image_draw(p, &px);
 	} else if (pb) {
-		pv_image_blocks(p, pb);
+		pv_image_draw(p, &px);
 	} else if (!whole) {
 		pv_add(p, xstrdup("(larger than 64 MiB: not decoded)"));
 	} else {

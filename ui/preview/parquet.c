@@ -32,9 +32,45 @@ static const char *rep_names[] = {"required", "optional", "repeated"};
 
 #define NAME(tab, i) ((i) >= 0 && (size_t)(i) < sizeof(tab) / sizeof(*tab) ? tab[i] : "?")
 
-/* One SchemaElement: a line of the schema, indented by its depth in the tree. */
+/* Where a schema element sits: its path and the levels down to it, itself included. */
+typedef struct pq_anc {
+	char path[256]; /* dotted names, lists' wrappers left out */
+	int def;        /* optional and repeated nodes */
+	int reps;       /* repeated nodes */
+	int rep_def;    /* the innermost repeated node's definition level */
+	bool repgroup;  /* a repeated group: a list's wrapper */
+} pq_anc;
+
+/* What the element NAME (repetition REP, NCHILD children) below PARENT is. */
+static void place(const pq_anc *parent, const char *name, int rep, int nchild, pq_anc *self)
+{
+	self->def = parent->def + (rep == 1 || rep == 2);
+	self->reps = parent->reps + (rep == 2);
+	self->rep_def = rep == 2 ? self->def : parent->rep_def;
+	self->repgroup = rep == 2 && nchild > 0;
+	/* a list's wrapper, and its element when that is a leaf, add no name */
+	bool skip = self->repgroup || (parent->repgroup && nchild <= 0 && name &&
+				       (!strcmp(name, "element") || !strcmp(name, "item") ||
+					!strcmp(name, "array")));
+	size_t n = strnlen(parent->path, sizeof(self->path) - 1), max = sizeof(self->path) - 1;
+	memcpy(self->path, parent->path, n);
+	if (!skip) { /* PARENT.NAME, cut at the end */
+		const char *add = name ? name : "?";
+		if (n && n < max)
+			self->path[n++] = '.';
+		size_t k = strlen(add) < max - n ? strlen(add) : max - n;
+		memcpy(self->path + n, add, k);
+		n += k;
+	}
+	self->path[n] = '\0';
+}
+
+/*
+ * One SchemaElement: a line of the schema, indented by its depth in the
+ * tree (none when DEPTH is -1); SELF is placed below PARENT.
+ */
 static void schema_element(ui_preview *p, tin *t, int *children, int depth, pq_meta *m,
-			   bool is_root)
+			   bool is_root, const pq_anc *parent, pq_anc *self)
 {
 	int id = 0, type, ptype = -1, rep = -1, conv = -1, nchild = 0;
 	int64_t len = 0;
@@ -59,16 +95,20 @@ static void schema_element(ui_preview *p, tin *t, int *children, int depth, pq_m
 			break;
 	}
 	*children = nchild < 0 ? 0 : nchild;
+	if (is_root)
+		*self = (pq_anc){.def = 0};
+	else
+		place(parent, name, rep, nchild, self);
 	if (m && !t->bad && !is_root && nchild <= 0) { /* a leaf */
 		if (m->ncols < PQ_LEAVES) {
 			pq_column *c = &m->col[m->ncols++];
-			*c = (pq_column){.name = name ? xstrdup(name) : xstrdup("?"), .ptype = ptype,
-					 .rep = rep, .type_len = (int)len, .flat = depth == 0 && rep != 2,
-					 .codec = -1};
-			if (!c->flat)
-				m->all_flat = false;
+			*c = (pq_column){.name = xstrdup(self->path), .ptype = ptype, .rep = rep,
+					 .type_len = (int)len, .max_def = self->def,
+					 .max_rep = self->reps, .rep_def = self->rep_def, .codec = -1};
+			if (c->max_rep > 1)
+				m->decodable = false;
 		} else {
-			m->all_flat = false;
+			m->decodable = false;
 		}
 	}
 	if (!t->bad && depth >= 0) {
@@ -174,7 +214,7 @@ bool pq_footer(ui_preview *p, const unsigned char *meta, size_t len, pq_meta *m)
 	size_t first = p->nlines, groups = 0;
 
 	if (m)
-		*m = (pq_meta){.rows0 = -1, .all_flat = true};
+		*m = (pq_meta){.rows0 = -1, .decodable = true};
 	pv_add(p, xstrdup("Parquet")); /* replaced below */
 	while (!t.bad && tin_field(&t, &id, &type)) {
 		if (id == 2 && type == T_LIST) {
@@ -185,6 +225,7 @@ bool pq_footer(ui_preview *p, const unsigned char *meta, size_t len, pq_meta *m)
 				break;
 			}
 			int stack[TIN_DEPTH + 1], depth = -1; /* children left at each level */
+			pq_anc anc[TIN_DEPTH + 2], self;      /* the group at each level */
 			pv_add(p, xstrdup("schema:"));
 			for (uint64_t i = 0; i < n && !t.bad; i++) {
 				while (depth >= 0 && stack[depth] == 0)
@@ -194,7 +235,8 @@ bool pq_footer(ui_preview *p, const unsigned char *meta, size_t len, pq_meta *m)
 					break;
 				}
 				/* the root (the first) has no line of its own */
-				schema_element(p, &t, &nchild, i && i < PQ_COLUMNS ? depth : -1, m, i == 0);
+				schema_element(p, &t, &nchild, i && i < PQ_COLUMNS ? depth : -1, m, i == 0,
+					       depth >= 0 ? &anc[depth] : NULL, &self);
 				if (depth >= 0)
 					stack[depth]--;
 				if (nchild > 0) {
@@ -203,6 +245,7 @@ bool pq_footer(ui_preview *p, const unsigned char *meta, size_t len, pq_meta *m)
 						break;
 					}
 					stack[++depth] = nchild;
+					anc[depth] = self;
 				}
 			}
 			if (n > PQ_COLUMNS)
@@ -318,12 +361,12 @@ bool pv_parquet(ui_preview *p, pv_src *s)
 	pq_meta m;
 	bool ok = pq_footer(p, meta, mlen, &m);
 	free(meta);
-	if (ok && m.all_flat && m.ncols && m.nchunks == m.ncols && m.rows0 > 0 &&
+	if (ok && m.decodable && m.ncols && m.nchunks == m.ncols && m.rows0 > 0 &&
 	    mlen <= tlen - 8) /* the footer took one read: the rows may take the third */
 		first_rows(p, s, &m, end, toff, tlen);
 	else if (ok && m.ncols)
-		pv_add(p, xstrdup(m.all_flat ? "(rows not shown: no rows, or a footer over 64 KiB)"
-					     : "(rows not shown: nested columns)"));
+		pv_add(p, xstrdup(m.decodable ? "(rows not shown: no rows, or a footer over 64 KiB)"
+					      : "(rows not shown: lists within lists, or too many columns)"));
 	pq_meta_release(&m);
 	free(end);
 	return true;

@@ -1,7 +1,7 @@
 /*
  * parquet.h - what parquet.c (the footer) tells parquet_rows.c (the first
- * rows): each leaf column of a flat schema and its chunk in the first row
- * group. Internal to ui/preview/.
+ * rows): each leaf column (its dotted path, its definition and repetition
+ * levels) and its chunk in the first row group. Internal to ui/preview/.
  */
 #ifndef VDS_PARQUET_H
 #define VDS_PARQUET_H
@@ -20,11 +20,13 @@
 
 /* One leaf column, and its chunk in the first row group. */
 typedef struct pq_column {
-	char *name;       /* owned */
+	char *name;       /* its dotted path, lists' wrappers left out; owned */
 	int ptype;        /* physical type (0 BOOLEAN ... 7 FIXED_LEN_BYTE_ARRAY) */
 	int rep;          /* 0 required, 1 optional, 2 repeated */
 	int type_len;     /* FIXED_LEN_BYTE_ARRAY's length */
-	bool flat;        /* a leaf right below the root: its rows can be shown */
+	int max_def;      /* its highest definition level: optional and repeated nodes down to it */
+	int max_rep;      /* its highest repetition level: repeated nodes down to it */
+	int rep_def;      /* the definition level of its innermost repeated node, 0 if none */
 	int codec;        /* of its chunk; -1 unknown */
 	int64_t data_off; /* its first data page */
 	int64_t dict_off; /* its dictionary page, or 0 */
@@ -38,7 +40,7 @@ typedef struct pq_meta {
 	size_t ncols;    /* leaves kept (at most PQ_LEAVES) */
 	size_t nchunks;  /* chunks of the first row group described */
 	int64_t rows0;   /* rows of the first row group, -1 unknown */
-	bool all_flat;   /* every leaf is flat and fewer than PQ_LEAVES */
+	bool decodable;  /* no list within a list, and fewer than PQ_LEAVES leaves */
 } pq_meta;
 
 /* Renders footer META into P, filling M (may be NULL); false if damaged. */

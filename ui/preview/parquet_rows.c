@@ -268,14 +268,53 @@ static char *plain_value(const pq_column *c, const unsigned char **p, const unsi
 	}
 }
 
-/* Decodes the pages of column C from BUF until PQ_ROWS values or its end. */
+/* Bits a level up to MAX takes. */
+static int bit_width(int max)
+{
+	int w = 0;
+
+	while (max >> w)
+		w++;
+	return w;
+}
+
+/* Reads the levels of a version-1 page (a length, then the hybrid) at *V into H when MAX > 0. */
+static bool levels_v1(const unsigned char **v, const unsigned char *vend, int max, hybrid *h)
+{
+	if (!max)
+		return true;
+	if (vend - *v < 4)
+		return false;
+	const unsigned char *p = *v;
+	uint32_t n = p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	if (n > (size_t)(vend - p) - 4)
+		return false;
+	*h = (hybrid){.p = p + 4, .end = p + 4 + n, .width = bit_width(max)};
+	*v = p + 4 + n;
+	return true;
+}
+
+/* The list in SB closed with "]", as a cell (malloc'd); SB is emptied. */
+static char *list_cell(strbuf *sb)
+{
+	sb_addc(sb, ']');
+	return sb_detach(sb, NULL);
+}
+
+/*
+ * Decodes the pages of column C from BUF until PQ_ROWS rows or its end: a
+ * value a row, or, in a list (repetition levels), its elements as
+ * "[a, b]" ("[]" empty, "null" when it is not there).
+ */
 static void column(const pq_column *c, const unsigned char *buf, size_t len, uint64_t off,
 		   column_values *cv)
 {
 	int64_t a = c->dict_off > 0 && c->dict_off < c->data_off ? c->dict_off : c->data_off;
 	char **dict = NULL;
 	size_t ndict = 0;
-	int max_def = c->rep == 1 ? 1 : 0;
+	int max_def = c->max_def, max_rep = c->max_rep;
+	strbuf list = STRBUF_INIT; /* the row's list being read, when max_rep */
+	bool open = false, stop = false;
 
 	if ((uint64_t)a < off || (uint64_t)a - off >= len) {
 		cv->why = "beyond what was read";
@@ -284,7 +323,7 @@ static void column(const pq_column *c, const unsigned char *buf, size_t len, uin
 	const unsigned char *p = buf + ((uint64_t)a - off);
 	const unsigned char *end = p + ((uint64_t)c->size < (uint64_t)(buf + len - p) ? (size_t)c->size
 										     : (size_t)(buf + len - p));
-	for (int pages = 0; pages < 16 && cv->n < PQ_ROWS && p < end; pages++) {
+	for (int pages = 0; pages < 16 && !stop && cv->n < PQ_ROWS && p < end; pages++) {
 		tin t = {p, end, false};
 		page pg;
 		if (!page_header(&t, &pg) || (size_t)pg.csize > (size_t)(end - t.p)) {
@@ -321,25 +360,14 @@ static void column(const pq_column *c, const unsigned char *buf, size_t len, uin
 			free(u);
 			continue;
 		}
-		hybrid def = {0};
-		if (max_def) {
-			if (pg.type == 3) {
-				def = (hybrid){.p = data + pg.rep_len, .end = data + lv, .width = 1};
-			} else {
-				if (vend - v < 4) {
-					free(u);
-					cv->why = "damaged page";
-					break;
-				}
-				uint32_t n = v[0] | (uint32_t)v[1] << 8 | (uint32_t)v[2] << 16 | (uint32_t)v[3] << 24;
-				if (n > (size_t)(vend - v) - 4) {
-					free(u);
-					cv->why = "damaged page";
-					break;
-				}
-				def = (hybrid){.p = v + 4, .end = v + 4 + n, .width = 1};
-				v += 4 + n;
-			}
+		hybrid def = {0}, rep = {0};
+		if (pg.type == 3) {
+			rep = (hybrid){.p = data, .end = data + pg.rep_len, .width = bit_width(max_rep)};
+			def = (hybrid){.p = data + pg.rep_len, .end = data + lv, .width = bit_width(max_def)};
+		} else if (!levels_v1(&v, vend, max_rep, &rep) || !levels_v1(&v, vend, max_def, &def)) {
+			free(u);
+			cv->why = "damaged page";
+			break;
 		}
 		bool dictionary = pg.encoding == 2 || pg.encoding == 8;
 		if (!dictionary && pg.encoding != 0) {
@@ -357,12 +385,22 @@ static void column(const pq_column *c, const unsigned char *buf, size_t len, uin
 			idx = (hybrid){.p = v + 1, .end = vend, .width = *v};
 		}
 		int bit = 0;
-		for (int32_t i = 0; i < pg.nvalues && cv->n < PQ_ROWS; i++) {
-			uint32_t d = (uint32_t)max_def, k;
-			if (max_def && !hybrid_next(&def, &d))
+		for (int32_t i = 0; i < pg.nvalues && !stop; i++) {
+			uint32_t d = (uint32_t)max_def, r = 0, k;
+			if ((max_rep && !hybrid_next(&rep, &r)) || (max_def && !hybrid_next(&def, &d)))
 				break;
+			if (r == 0 && open) { /* a new row: the last one's list is complete */
+				cv->v[cv->n++] = list_cell(&list);
+				open = false;
+			}
+			if (r == 0 && cv->n >= PQ_ROWS) {
+				stop = true;
+				break;
+			}
 			char *s;
-			if (d < (uint32_t)max_def)
+			if (max_rep && d < (uint32_t)c->rep_def) /* no element: the list is empty or null */
+				s = xstrdup(d + 1 == (uint32_t)c->rep_def ? "[]" : "null");
+			else if (d < (uint32_t)max_def)
 				s = xstrdup("null");
 			else if (dictionary)
 				s = hybrid_next(&idx, &k) ? xstrdup(k < ndict ? dict[k] : "?") : NULL;
@@ -370,10 +408,26 @@ static void column(const pq_column *c, const unsigned char *buf, size_t len, uin
 				s = plain_value(c, &v, vend, &bit);
 			if (!s)
 				break;
-			cv->v[cv->n++] = s;
+			if (!max_rep || d < (uint32_t)c->rep_def) {
+				if (open || cv->n >= PQ_ROWS) { /* an element after its row ended */
+					free(s);
+					cv->why = "damaged levels";
+					stop = true;
+					break;
+				}
+				cv->v[cv->n++] = s;
+				continue;
+			}
+			sb_adds(&list, open ? ", " : "[");
+			sb_adds(&list, s);
+			open = true;
+			free(s);
 		}
 		free(u);
 	}
+	if (open && cv->n < PQ_ROWS)
+		cv->v[cv->n++] = list_cell(&list);
+	sb_release(&list);
 	for (size_t i = 0; i < ndict; i++)
 		free(dict[i]);
 	free(dict);

@@ -94,6 +94,9 @@ enum pv_gfx {
 	PV_GFX_ITERM2, /* iTerm2's inline images */
 	PV_GFX_SIXEL,  /* sixels */
 };
+/* The thumbnail's most columns and rows of cells. */
+#define PV_THUMB_COLS 40
+#define PV_THUMB_ROWS 12
 /* Pixels a cell is taken to have, for pictures of a given number of cells. */
 #define PV_CELL_W 10
 #define PV_CELL_H 20
@@ -126,6 +129,76 @@ bool pv_npy_render(ui_preview *p, const unsigned char *buf, size_t len, uint64_t
 void pv_safetensors_render(ui_preview *p, const char *json, size_t len, uint64_t size);
 /* The protocol of the pickle in BUF, or -1 if it is not one. */
 int pv_pickle_protocol(const unsigned char *buf, size_t len);
+/* What a JPEG's markers before its first scan say (jpeg_hdr.c). */
+typedef struct pv_jpeg_hdr {
+	bool frame;             /* a frame header (SOF) was found; the fields below are from it */
+	int sof;                /* its type: 0 baseline, 1 extended, 2 progressive, ... */
+	int w, h;               /* the image's dimensions */
+	int components;         /* 1 grey, 3 colour, 4 CMYK */
+	int bits;               /* bits a sample */
+	bool progressive;       /* decoded in several scans */
+	size_t thumb_off;       /* where an embedded JPEG thumbnail starts in the buffer */
+	size_t thumb_len;       /* its length, 0 if there is none */
+	const char *thumb_from; /* "EXIF" or "JFIF" */
+} pv_jpeg_hdr;
+/* Reads the markers of the JPEG head in BUF into H; NULL, or a static message of what is wrong. */
+const char *pv_jpeg_parse(const unsigned char *buf, size_t len, pv_jpeg_hdr *h);
+
+/* Pixels decoded for a thumbnail: RGB or RGBA, 8 bits a sample. */
+typedef struct pv_pixels {
+	unsigned char *px; /* malloc'd, freed by pv_pixels_release() */
+	int w, h;          /* its dimensions */
+	int stride;        /* bytes a row */
+	bool alpha;        /* RGBA rather than RGB */
+	int eighths;       /* decoded at EIGHTHS/8 of the image's size a side (JPEG), else 0 */
+} pv_pixels;
+/* Frees what PX holds. */
+void pv_pixels_release(pv_pixels *px);
+/*
+ * Decodes the JPEG in BUF (LEN bytes) as RGB at the smallest scale libjpeg
+ * offers (n/8) that still fills a picture of MAX_W x MAX_H pixels (the
+ * image fitted in it), its rows sampled as they arrive into at most twice
+ * that a side. Pure: no curses, no reads, safe in any thread. True
+ * with OUT set; *TRUNCATED when the data ended early (what decoded is in
+ * OUT). False with ERR (JMSG_LENGTH_MAX bytes) saying why ("not decoded:
+ * ..." when it would take more than 256 MiB, as a large progressive one).
+ */
+bool pv_jpeg_decode(const unsigned char *buf, size_t len, int max_w, int max_h, pv_pixels *out,
+		    bool *truncated, char err[200]);
+/* What a PNG's header says. */
+typedef struct pv_png_info {
+	unsigned w, h;    /* its dimensions */
+	int depth;        /* bits a sample */
+	int colour_type;  /* PNG_COLOR_TYPE_* */
+	bool interlaced;  /* Adam7 */
+	bool alpha;       /* an alpha channel or a transparent colour */
+} pv_png_info;
+/* "RGB", "RGBA", "grey", "palette"... for a PNG colour type. */
+const char *pv_png_kind(int colour_type);
+/*
+ * Decodes the PNG in BUF (LEN bytes) into an RGBA picture of at most twice
+ * MAX_W x MAX_H, each row sampled as libpng delivers it, never more than
+ * 64 million pixels decoded. Pure, like pv_jpeg_decode(). True with OUT and
+ * INFO set (*TRUNCATED when the data ended early: the rows not reached are
+ * transparent); false with ERR saying why (INFO set if the header was read;
+ * a message starting "not decoded" names a bound, not damage).
+ */
+bool pv_png_decode(const unsigned char *buf, size_t len, int max_w, int max_h, pv_pixels *out,
+		   pv_png_info *info, bool *truncated, char err[200]);
+/* PNGs: bounded decoding, dimensions and colour type. */
+bool pv_png(ui_preview *p, pv_src *s, const char *mime);
+/*
+ * For an image kind: S read whole (a second request beyond its head, up to
+ * PV_MAX_READ) and checked against its SHA-256, in a malloc'd buffer; NULL
+ * after adding to P the lines that say why not.
+ */
+unsigned char *pv_image_whole(ui_preview *p, pv_src *s);
+
+/* Adds the thumbnail of PX to P as block characters (and a picture, as the terminal allows). */
+void pv_image_draw(ui_preview *p, const pv_pixels *px);
+/* JPEGs: scaled decoding, an embedded thumbnail when the file is large, header facts beyond. */
+bool pv_jpeg(ui_preview *p, pv_src *s, const char *mime);
+
 /* Writes CELL to SB as a quoted CSV field (for tables made of other formats). */
 void pv_csv_cell(strbuf *sb, const char *cell);
 
