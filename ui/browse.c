@@ -466,7 +466,9 @@ static void filter_key(ui *u, int key)
 
 static void preview_scroll(ui *u, enum ui_action a)
 {
-	size_t page = u->preview_rows > 1 ? u->preview_rows : 1;
+	/* a page is what shows below the header that stays (a table's) */
+	size_t header = u->preview.header < u->preview_rows ? u->preview.header : 0;
+	size_t page = u->preview_rows - header > 1 ? u->preview_rows - header : 1;
 
 	switch (a) {
 	case ACT_UP:

@@ -112,8 +112,10 @@ void ui_draw_preview(ui *u, WINDOW *w, bool framed)
 	u->preview_rows = rows;
 	getbegyx(w, u->preview_y, u->preview_x);
 	u->preview_y += y, u->preview_x += x, u->preview_width = inner;
-	if (u->preview.nlines > rows && u->preview_top > u->preview.nlines - rows)
-		u->preview_top = u->preview.nlines - rows;
+	/* the last line may come up to the bottom, below the header that stays */
+	size_t header = u->preview.header < rows ? u->preview.header : 0;
+	if (u->preview.nlines > rows && u->preview_top > u->preview.nlines - rows + header)
+		u->preview_top = u->preview.nlines - rows + header;
 	if (u->preview.nlines <= rows)
 		u->preview_top = 0;
 	pv_draw_lines(u, w, y, x, inner, bottom);

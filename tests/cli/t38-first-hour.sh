@@ -231,12 +231,21 @@ f
 :dump $D/csv
 J J J
 :dump $D/csv-scrolled
+<End>
+:dump $D/csv-end
+<PageUp>
+:dump $D/csv-pageup
 EOF
 run ui browse
 ran "a CSV preview"
 UI_NORM_SED="s/$CSV/dsTABLESXXXX001/g; s/$CV/VERSNCV/g"
 screen csv
 screen csv-scrolled
+like "End in a table: its last row comes up to the bottom, under the header that stays" \
+	csv-end 21 '^\|row 499 \| 499 +\|$'
+like "the header stays at End" csv-end 6 '^\|path +\| n +\|$'
+like "PageUp goes back by the rows that show under the header, none skipped" \
+	csv-pageup 8 '^\|row 472 \| 472 +\|$'
 UI_NORM_SED=
 
 # ======================================================== -h as --help
