@@ -96,6 +96,7 @@ int vds_ref_resolve(vds_ctx *ctx, const char *ref, bool need_version, vds_resolv
 	const char *id = out->dataset.id;
 	if (!name && !need_version)
 		goto out;
+	dataset_prime(b, id); /* one listing answers for every version and tag */
 	if (!name || !strcmp(name, "latest")) {
 		r = latest_version(b, id, out->version);
 	} else if (vds_is_version_id(name) &&
@@ -112,6 +113,7 @@ int vds_ref_resolve(vds_ctx *ctx, const char *ref, bool need_version, vds_resolv
 	}
 	if (r == 0)
 		r = version_state(b, id, out->version, &out->committed, NULL);
+	store_unprime(b);
 out:
 	free(ds);
 	free(name);
