@@ -45,8 +45,9 @@ static int s_read(vds_backend *b, const char *key, char **out, size_t *len)
 		return rc;
 	}
 	*out = sb_detach(&body, len);
-	if (listed == 1 && *k.etag)
-		reccache_put(sb->records, k.etag, *out, *len); /* only if these are those bytes */
+	/* a record whose ETag is the MD5 of what arrived: what a listing will name */
+	if (strncmp(key, "objects/", 8) != 0)
+		reccache_put(sb->records, r.etag, *out, *len);
 	return 0;
 }
 
@@ -101,6 +102,8 @@ static int s_write(vds_backend *b, const char *key, const void *data, size_t len
 		return same_object(b, key, data, len);
 	if (rc == 0 && once)
 		atomic_store(&sb->cond_put, 1);
+	if (rc == 0 && strncmp(key, "objects/", 8) != 0)
+		reccache_keep(sb->records, data, len); /* the next listing names it by this MD5 */
 	return rc;
 }
 
@@ -124,6 +127,7 @@ static int s_create(vds_backend *b, const char *key, const void *data, size_t le
 	atomic_store(&sb->cond_put, 1);
 	if (r.status == 412) /* ours, if an earlier attempt arrived unseen */
 		return same_object(b, key, data, len) == 0 ? 0 : CREATE_EXISTS;
+	reccache_keep(sb->records, data, len);
 	return 0;
 }
 
@@ -282,7 +286,8 @@ static int s_list(vds_backend *b, const char *prefix, vds_list_fn fn, void *ud)
 	size_t plen, n = 0;
 	int r = 0;
 
-	if (s3m_list(&sb->memo, prefix, &held, &n) == 1) { /* a listing of this operation covers it */
+	/* a listing of this operation covers it */
+	if (s3m_list(&sb->memo, prefix, &held, &n) == 1) {
 		for (size_t i = 0; i < n; i++) {
 			if (r == 0)
 				r = fn(held[i], ud);

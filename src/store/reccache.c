@@ -60,15 +60,22 @@ bool reccache_digest(const char *s)
 	return i == 32;
 }
 
-/* True if the MD5 of DATA is MD5 (hex). */
-static bool digest_is(const void *data, size_t len, const char *md5)
+/* The MD5 of DATA in hex. */
+static void digest(const void *data, size_t len, char hex[33])
 {
 	unsigned char d[16];
-	char hex[33];
 
 	EVP_Digest(data, len, d, NULL, EVP_md5(), NULL);
 	for (int i = 0; i < 16; i++)
 		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+}
+
+/* True if the MD5 of DATA is MD5 (hex). */
+static bool digest_is(const void *data, size_t len, const char *md5)
+{
+	char hex[33];
+
+	digest(data, len, hex);
 	return !strcmp(hex, md5);
 }
 
@@ -94,7 +101,8 @@ bool reccache_get(reccache *rc, const char *md5, char **out, size_t *len)
 	}
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= ENTRY_MAX) {
 		buf = xmalloc((size_t)st.st_size + 1);
-		got = read(fd, buf, (size_t)st.st_size + 1); /* one more: a file that grew is damaged */
+		/* one byte more: a file that grew meanwhile is damaged */
+		got = read(fd, buf, (size_t)st.st_size + 1);
 		if (got == st.st_size && digest_is(buf, (size_t)got, md5)) {
 			buf[got] = '\0';
 			futimens(fd, NULL); /* just used: pruning removes the oldest first */
@@ -139,4 +147,14 @@ void reccache_put(reccache *rc, const char *md5, const void *data, size_t len)
 	free(tmp);
 	free(parent);
 	free(path);
+}
+
+void reccache_keep(reccache *rc, const void *data, size_t len)
+{
+	char hex[33];
+
+	if (!rc || !data || len > ENTRY_MAX)
+		return;
+	digest(data, len, hex);
+	reccache_put(rc, hex, data, len);
 }

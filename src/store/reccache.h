@@ -35,5 +35,7 @@ bool reccache_get(reccache *rc, const char *md5, char **out, size_t *len);
  * for the rest of the process, silently, since it only costs speed.
  */
 void reccache_put(reccache *rc, const char *md5, const void *data, size_t len);
+/* Keeps DATA, a record just written to the store, as the entry of its MD5. */
+void reccache_keep(reccache *rc, const void *data, size_t len);
 
 #endif

@@ -18,7 +18,7 @@
 #include "util.h"
 
 #define MEMO_PAGES 10                /* 10,000 keys at most per listing */
-#define MEMO_TTL_US (30 * 1000000LL) /* a listing is not used for longer, whatever happens */
+#define MEMO_TTL_US (120 * 1000000LL) /* a listing is not used for longer, whatever happens */
 
 void s3m_init(s3_memo *m)
 {
@@ -225,10 +225,12 @@ int s3m_list(s3_memo *m, const char *prefix, char ***names, size_t *n)
 		}
 		for (size_t i = lo; i < m->nkeys && starts(m->keys[i].key, p); i++)
 			add_child(m->keys[i].key + plen, names, n, &cap, true);
-		for (size_t i = 0; i < m->nscopes; i++)
-			for (size_t j = 0; j < m->scopes[i].nrolled; j++)
-				if (starts(m->scopes[i].rolled[j], p))
-					add_child(m->scopes[i].rolled[j] + plen, names, n, &cap, false);
+		for (size_t i = 0; i < m->nscopes; i++) {
+			const memo_scope *s = &m->scopes[i];
+			for (size_t j = 0; j < s->nrolled; j++)
+				if (starts(s->rolled[j], p))
+					add_child(s->rolled[j] + plen, names, n, &cap, false);
+		}
 	}
 	pthread_mutex_unlock(&m->lock);
 	free(p);
