@@ -3,7 +3,8 @@
  * tmp/ and are renamed into objects/XX/ only after their SHA-256 was
  * checked, so a cached file always holds its content. Using an object
  * sets its modification time; pruning removes the oldest first, cached
- * records (records/, reccache.c) and content alike.
+ * records (records/, reccache.c) and content alike; the counts of
+ * objects are of content only, the sizes include the records.
  */
 #include "config.h"
 
@@ -81,6 +82,7 @@ typedef struct cached {
 	char *path;
 	uint64_t size;
 	int64_t used;
+	bool record; /* a cached record: pruned, counted in bytes, not among the objects */
 } cached;
 
 static int by_use(const void *a, const void *b)
@@ -113,7 +115,7 @@ static void scan_below(const char *path, int depth, cached **v, size_t *n, size_
 				*cap = *cap ? *cap * 2 : 256;
 				*v = xrealloc(*v, *cap * sizeof(**v));
 			}
-			(*v)[(*n)++] = (cached){p, (uint64_t)st.st_size, (int64_t)st.st_mtime};
+			(*v)[(*n)++] = (cached){p, (uint64_t)st.st_size, (int64_t)st.st_mtime, true};
 			*bytes += (uint64_t)st.st_size;
 			continue;
 		}
@@ -151,7 +153,7 @@ static void scan(const char *dir, cached **v, size_t *n, uint64_t *bytes)
 				*v = xrealloc(*v, cap * sizeof(**v));
 			}
 			(*v)[(*n)++] = (cached){xasprintf("%s/%s/%s", odir, de->d_name, se->d_name),
-						(uint64_t)st.st_size, (int64_t)st.st_mtime};
+						(uint64_t)st.st_size, (int64_t)st.st_mtime, false};
 			*bytes += (uint64_t)st.st_size;
 		}
 		closedir(sub);
@@ -180,15 +182,19 @@ int cache_prune(const char *dir, uint64_t max_bytes, vds_cache_info *info)
 	scan(dir, &v, &n, &bytes);
 	if (n)
 		qsort(v, n, sizeof(*v), by_use);
-	info->objects = n;
+	info->objects = 0;
+	for (size_t i = 0; i < n; i++)
+		info->objects += !v[i].record;
 	for (size_t i = 0; i < n && bytes > max_bytes; i++) {
 		if (unlink(v[i].path) < 0 && errno != ENOENT) {
 			r = vds_err_errno(errno, "remove", v[i].path);
 			break;
 		}
 		bytes -= v[i].size;
-		info->objects--;
-		info->removed++;
+		if (!v[i].record) {
+			info->objects--;
+			info->removed++;
+		}
 		info->removed_bytes += v[i].size;
 	}
 	info->bytes = bytes;

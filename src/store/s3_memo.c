@@ -57,6 +57,11 @@ static int by_key(const void *a, const void *b)
 	return strcmp(((const memo_key *)a)->key, ((const memo_key *)b)->key);
 }
 
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* True if S starts with PREFIX. */
 static bool starts(const char *s, const char *prefix)
 {
@@ -105,6 +110,8 @@ void s3m_prime(s3_memo *m, s3_client *c, const char *prefix, const char *delim)
 				  .nrolled = l.nprefix};
 		for (size_t i = 0; i < l.nprefix; i++)
 			s->rolled[i] = xstrdup(l.prefixes[i]);
+		if (s->nrolled)
+			qsort(s->rolled, s->nrolled, sizeof(*s->rolled), by_name);
 		m->keys = xrealloc(m->keys, (m->nkeys + l.nobj + 1) * sizeof(*m->keys));
 		for (size_t i = 0; i < l.nobj; i++) {
 			memo_key *k = &m->keys[m->nkeys++];
@@ -148,11 +155,18 @@ static bool covered(s3_memo *m, const char *path)
 		return false;
 	for (size_t i = 0; i < m->nscopes; i++) {
 		const memo_scope *s = &m->scopes[i];
-		size_t pl = strlen(s->prefix);
-		bool in = !strncmp(path, s->prefix, pl) && path[pl] == '/';
-		for (size_t j = 0; in && j < s->nrolled; j++)
-			in = !starts(path, s->rolled[j]);
-		if (in)
+		size_t pl = strlen(s->prefix), lo = 0, hi = s->nrolled;
+		if (strncmp(path, s->prefix, pl) != 0 || path[pl] != '/')
+			continue;
+		/* a rolled-up prefix of PATH is the greatest one not after it */
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (strcmp(s->rolled[mid], path) <= 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == 0 || !starts(path, s->rolled[lo - 1]))
 			return true;
 	}
 	return false;
@@ -179,27 +193,21 @@ int s3m_find(s3_memo *m, const char *key, memo_key *out)
 
 /*
  * Appends the first component of REST (up to '/') to NAMES unless it is
- * there: the last one only, if LAST_ONLY (REST comes in sorted order).
+ * the last one there (duplicates further back go when the names are sorted).
  */
-static void add_child(const char *rest, char ***names, size_t *n, size_t *cap, bool last_only)
+static void add_child(const char *rest, char ***names, size_t *n, size_t *cap)
 {
 	size_t len = strcspn(rest, "/");
 
 	if (!len)
 		return;
-	for (size_t i = last_only && *n ? *n - 1 : 0; i < *n; i++)
-		if (strlen((*names)[i]) == len && !strncmp((*names)[i], rest, len))
-			return;
+	if (*n && strlen((*names)[*n - 1]) == len && !strncmp((*names)[*n - 1], rest, len))
+		return;
 	if (*n == *cap) {
 		*cap = *cap ? *cap * 2 : 16;
 		*names = xrealloc(*names, *cap * sizeof(**names));
 	}
 	(*names)[(*n)++] = strndup(rest, len);
-}
-
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 int s3m_list(s3_memo *m, const char *prefix, char ***names, size_t *n)
@@ -224,17 +232,26 @@ int s3m_list(s3_memo *m, const char *prefix, char ***names, size_t *n)
 				hi = mid;
 		}
 		for (size_t i = lo; i < m->nkeys && starts(m->keys[i].key, p); i++)
-			add_child(m->keys[i].key + plen, names, n, &cap, true);
+			add_child(m->keys[i].key + plen, names, n, &cap);
 		for (size_t i = 0; i < m->nscopes; i++) {
 			const memo_scope *s = &m->scopes[i];
 			for (size_t j = 0; j < s->nrolled; j++)
 				if (starts(s->rolled[j], p))
-					add_child(s->rolled[j] + plen, names, n, &cap, false);
+					add_child(s->rolled[j] + plen, names, n, &cap);
 		}
 	}
 	pthread_mutex_unlock(&m->lock);
 	free(p);
-	if (*n)
+	if (*n) { /* sorted, each name once */
+		size_t k = 0;
 		qsort(*names, *n, sizeof(**names), by_name);
+		for (size_t i = 0; i < *n; i++) {
+			if (k && !strcmp((*names)[k - 1], (*names)[i]))
+				free((*names)[i]);
+			else
+				(*names)[k++] = (*names)[i];
+		}
+		*n = k;
+	}
 	return r;
 }

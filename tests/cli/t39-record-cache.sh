@@ -66,11 +66,11 @@ if is_s3; then
 		"$seconds_20" "$seconds_5"
 	check "records are cached in a folder of the store's own" \
 		[ "$(ls "$REC" | wc -l)" = 1 ]
-	n=$(find "$REC" -type f | wc -l)
+	n=$(find "$REC" -type f | wc -l) bytes=$(find "$REC" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
 	run vds cache status --json
-	objects=$(sed -n 's/.*"objects":	\([0-9]*\),/\1/p' "$T/out")
-	diag "$n cached records, $objects cached objects in all"
-	check "cache status counts them" test "$n" -gt 0 -a "${objects:-0}" -ge "$n"
+	size=$(sed -n 's/.*"size":	\([0-9]*\),/\1/p' "$T/out")
+	diag "$n cached records of $bytes bytes, $size bytes cached in all"
+	check "cache status counts their bytes" test "$n" -gt 0 -a "${size:-0}" -ge "$bytes"
 	run vds cache prune --max-size 0
 	check "cache prune removes them" [ -z "$(find "$REC" -type f)" ]
 else
