@@ -230,3 +230,24 @@ int each_parallel(vds_backend *b, size_t n, int (*fn)(size_t i, void *ud), void 
 
 	return n ? pool_run(&p, b->concurrency) : 0;
 }
+
+void store_prime(vds_backend *b, const char *prefix, const char *delim)
+{
+	if (b->ops->prime)
+		b->ops->prime(b, prefix, delim);
+}
+
+void store_unprime(vds_backend *b)
+{
+	if (b->ops->unprime)
+		b->ops->unprime(b);
+}
+
+void dataset_prime(vds_backend *b, const char *ds)
+{
+	char *prefix = xasprintf("datasets/%s", ds);
+
+	/* a draft's change records can be many: they are listed when needed */
+	store_prime(b, prefix, "/changes/");
+	free(prefix);
+}

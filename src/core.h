@@ -51,6 +51,16 @@ int listing_skip(int r, char **why);
  */
 void listing_warn(vds_ctx *ctx, const char *kind, const char *ds, char *const *items,
 		  char **why, size_t n, bool show);
+/*
+ * Begins a read-only operation below PREFIX of backend B: a remote store
+ * may answer its reads there from one listing (rolled up at DELIM) and
+ * the record cache; store_unprime() ends it (see vds-format(5), LOCAL CACHE).
+ */
+void store_prime(vds_backend *b, const char *prefix, const char *delim);
+/* Ends what store_prime() began. */
+void store_unprime(vds_backend *b);
+/* Begins a read-only operation on dataset DS (its record, versions, tags). */
+void dataset_prime(vds_backend *b, const char *ds);
 /* Passes a warning to the context's warning function, if it has one. */
 void ctx_warn(vds_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -89,8 +89,11 @@ int vds_dataset_list(vds_ctx *ctx, vds_dataset **out, size_t *n)
 		char **ids;
 		size_t nids;
 
-		if ((r = ctx_backend_at(ctx, i, &b)) < 0 ||
-		    (r = list_names(b, "datasets", &ids, &nids)) < 0) {
+		if ((r = ctx_backend_at(ctx, i, &b)) == 0)
+			store_prime(b, "datasets", "/versions/"); /* records, not their versions */
+		if (r == 0 && (r = list_names(b, "datasets", &ids, &nids)) < 0)
+			store_unprime(b);
+		if (r < 0) {
 			char msg[512];
 			snprintf(msg, sizeof(msg), "%s", vds_errmsg());
 			r = vds_err(r == VDS_ENOTFOUND ? VDS_EIO : r, "storage provider %s cannot be read: %s",
@@ -120,6 +123,7 @@ int vds_dataset_list(vds_ctx *ctx, vds_dataset **out, size_t *n)
 		}
 		free(job.rec);
 		names_free(ids, nids);
+		store_unprime(b);
 	}
 	if (r < 0) {
 		vds_dataset_list_free(v, len);

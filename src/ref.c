@@ -44,7 +44,34 @@ void vds_resolved_release(vds_resolved *r)
 	r->tag = NULL;
 }
 
-/* Finds the committed version with the newest commit time. */
+typedef struct latest_job {
+	vds_backend *b;
+	const char *ds;
+	char **ids;
+	int64_t *t; /* parallel to ids: commit time, or -1 if not committed */
+} latest_job;
+
+/* Notes the commit time of version I; fails only if its state cannot be told. */
+static int commit_time(size_t i, void *ud)
+{
+	latest_job *j = ud;
+	bool committed;
+	cJSON *commit;
+	int r;
+
+	j->t[i] = -1;
+	if (!vds_is_version_id(j->ids[i]))
+		return 0;
+	if ((r = version_state(j->b, j->ds, j->ids[i], &committed, &commit)) == VDS_ECORRUPT)
+		return r; /* latest cannot be told without it */
+	if (r < 0 || !committed)
+		return 0;
+	j->t[i] = vds_parse_time(json_str(commit, "committed"));
+	cJSON_Delete(commit);
+	return 0;
+}
+
+/* Finds the committed version with the newest commit time (versions read in parallel). */
 static int latest_version(vds_backend *b, const char *ds, char ver[VDS_VERID_LEN + 1])
 {
 	char *prefix = xasprintf("datasets/%s/versions", ds), **ids;
@@ -55,26 +82,19 @@ static int latest_version(vds_backend *b, const char *ds, char ver[VDS_VERID_LEN
 	free(prefix);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < n; i++) {
-		bool committed;
-		cJSON *commit;
-
-		if (!vds_is_version_id(ids[i]))
-			continue;
-		if ((r = version_state(b, ds, ids[i], &committed, &commit)) == VDS_ECORRUPT) {
-			names_free(ids, n); /* latest cannot be told without it */
-			return r;
+	latest_job job = {b, ds, ids, xcalloc(n + 1, sizeof(int64_t))};
+	if ((r = each_parallel(b, n, commit_time, &job)) == 0)
+		for (size_t i = 0; i < n; i++) {
+			int64_t t = job.t[i];
+			if (t >= 0 && (t > best || (t == best && strcmp(ids[i], ver) > 0))) {
+				best = t;
+				memcpy(ver, ids[i], VDS_VERID_LEN + 1);
+			}
 		}
-		if (r < 0 || !committed)
-			continue;
-		int64_t t = vds_parse_time(json_str(commit, "committed"));
-		cJSON_Delete(commit);
-		if (t > best || (t == best && strcmp(ids[i], ver) > 0)) {
-			best = t;
-			memcpy(ver, ids[i], VDS_VERID_LEN + 1);
-		}
-	}
+	free(job.t);
 	names_free(ids, n);
+	if (r < 0)
+		return r;
 	if (best < 0)
 		return vds_err(VDS_ENOTFOUND, "dataset %s has no committed version", ds);
 	return 0;
@@ -96,6 +116,7 @@ int vds_ref_resolve(vds_ctx *ctx, const char *ref, bool need_version, vds_resolv
 	const char *id = out->dataset.id;
 	if (!name && !need_version)
 		goto out;
+	dataset_prime(b, id); /* one listing answers for every version and tag */
 	if (!name || !strcmp(name, "latest")) {
 		r = latest_version(b, id, out->version);
 	} else if (vds_is_version_id(name) &&
@@ -112,6 +133,7 @@ int vds_ref_resolve(vds_ctx *ctx, const char *ref, bool need_version, vds_resolv
 	}
 	if (r == 0)
 		r = version_state(b, id, out->version, &out->committed, NULL);
+	store_unprime(b);
 out:
 	free(ds);
 	free(name);

@@ -167,8 +167,10 @@ int vds_tag_list(vds_ctx *ctx, const char *ds, vds_tag **out, size_t *n)
 
 	if ((r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0)
 		return r;
+	dataset_prime(b, ds);
 	prefix = xasprintf("datasets/%s/tags", ds);
 	if ((r = list_names(b, prefix, &keys, &nkeys)) < 0) {
+		store_unprime(b);
 		free(prefix);
 		return r;
 	}
@@ -186,6 +188,7 @@ int vds_tag_list(vds_ctx *ctx, const char *ds, vds_tag **out, size_t *n)
 		cJSON_Delete(rec);
 	}
 	free(job.rec);
+	store_unprime(b);
 	listing_warn(ctx, "tag", ds, keys, job.damaged, nkeys, r == 0);
 	free(prefix);
 	names_free(keys, nkeys);

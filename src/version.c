@@ -349,9 +349,13 @@ int vds_version_list(vds_ctx *ctx, const char *ds, vds_version **out, size_t *n)
 	size_t nids = 0, ntags = 0, len = 0;
 	int r;
 
-	if ((r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0 ||
-	    (r = vds_tag_list(ctx, ds, &tags, &ntags)) < 0)
+	if ((r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0)
 		return r;
+	dataset_prime(b, ds); /* one listing answers for every version */
+	if ((r = vds_tag_list(ctx, ds, &tags, &ntags)) < 0) {
+		store_unprime(b);
+		return r;
+	}
 	prefix = xasprintf("datasets/%s/versions", ds);
 	r = list_names(b, prefix, &ids, &nids);
 	free(prefix);
@@ -361,6 +365,7 @@ int vds_version_list(vds_ctx *ctx, const char *ds, vds_version **out, size_t *n)
 			.damaged = xcalloc(nids + 1, sizeof(char *))};
 	if (r == 0)
 		r = each_parallel(b, nids, read_listed, &job);
+	store_unprime(b);
 	listing_warn(ctx, "version", ds, ids, job.damaged, nids, r == 0);
 	for (size_t i = 0; i < nids; i++) {
 		if (!job.have[i])
@@ -395,13 +400,17 @@ int vds_version_get(vds_ctx *ctx, const char *ds, const char *ver, vds_version *
 
 	if ((r = ctx_dataset_backend(ctx, ds, &b, NULL)) < 0)
 		return r;
+	dataset_prime(b, ds); /* one listing answers for the version and the tags */
 	if ((r = version_read(b, ds, ver, out)) < 0) {
+		store_unprime(b);
 		vds_version_release(out); /* the message read before a later step failed */
 		if (r == VDS_ENOTFOUND)
 			return vds_err(VDS_ENOTFOUND, "no such dataset version %s:%s", ds, q(ver));
 		return r;
 	}
-	if ((r = vds_tag_list(ctx, ds, &tags, &ntags)) < 0) {
+	r = vds_tag_list(ctx, ds, &tags, &ntags);
+	store_unprime(b);
+	if (r < 0) {
 		vds_version_release(out);
 		return r;
 	}

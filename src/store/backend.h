@@ -99,6 +99,14 @@ typedef struct vds_backend_ops {
 	void (*discard)(vds_backend *b);
 	/* Frees the backend. */
 	void (*close)(vds_backend *b);
+	/*
+	 * Begins a read-only operation below PREFIX/ (NULL if the backend has
+	 * nothing to gain): one listing (rolled up at DELIM if not NULL) may
+	 * answer its reads, stats and listings there until unprime().
+	 */
+	void (*prime)(vds_backend *b, const char *prefix, const char *delim);
+	/* Ends what prime() began. */
+	void (*unprime)(vds_backend *b);
 } vds_backend_ops;
 
 /* What create() answers besides 0 and errors. */

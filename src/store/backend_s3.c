@@ -32,13 +32,22 @@ static int s_read(vds_backend *b, const char *key, char **out, size_t *len)
 	s3_backend *sb = (s3_backend *)b;
 	strbuf body = STRBUF_INIT;
 	s3_req r = {.method = "GET", .key = key, .out = &body};
-	int rc = s3_do(sb->c, &r);
+	memo_key k;
+	int listed = s3m_find(&sb->memo, key, &k), rc;
 
-	if (rc < 0) {
+	/* a listing of this operation tells whether it exists, and which bytes it holds */
+	if (listed == 0)
+		return vds_err(VDS_ENOTFOUND, "no object %s", q(key));
+	if (listed == 1 && *k.etag && reccache_get(sb->records, k.etag, out, len))
+		return 0;
+	if ((rc = s3_do(sb->c, &r)) < 0) {
 		sb_release(&body);
 		return rc;
 	}
 	*out = sb_detach(&body, len);
+	/* a record whose ETag is the MD5 of what arrived: what a listing will name */
+	if (strncmp(key, "objects/", 8) != 0)
+		reccache_put(sb->records, r.etag, *out, *len);
 	return 0;
 }
 
@@ -80,7 +89,10 @@ static int s_write(vds_backend *b, const char *key, const void *data, size_t len
 	bool once = write_once(key) && atomic_load(&sb->cond_put) != 0;
 	s3_req r = {.method = "PUT", .key = key, .body = data ? data : "", .body_len = len,
 		    .headers = once ? guard : NULL, .allow_412 = once, .allow_501 = once};
-	int rc = s3_do(sb->c, &r);
+	int rc;
+
+	s3m_forget(&sb->memo); /* this process reads what it writes */
+	rc = s3_do(sb->c, &r);
 
 	if (rc == 0 && r.status == 501) { /* no conditional PUT here (Swift): plain writes */
 		atomic_store(&sb->cond_put, 0);
@@ -90,6 +102,8 @@ static int s_write(vds_backend *b, const char *key, const void *data, size_t len
 		return same_object(b, key, data, len);
 	if (rc == 0 && once)
 		atomic_store(&sb->cond_put, 1);
+	if (rc == 0 && strncmp(key, "objects/", 8) != 0)
+		reccache_keep(sb->records, data, len); /* the next listing names it by this MD5 */
 	return rc;
 }
 
@@ -101,6 +115,7 @@ static int s_create(vds_backend *b, const char *key, const void *data, size_t le
 		    .headers = guard, .allow_412 = true, .allow_501 = true};
 	int rc;
 
+	s3m_forget(&sb->memo);
 	if (atomic_load(&sb->cond_put) == 0)
 		return CREATE_UNSUPPORTED;
 	if ((rc = s3_do(sb->c, &r)) < 0)
@@ -112,6 +127,7 @@ static int s_create(vds_backend *b, const char *key, const void *data, size_t le
 	atomic_store(&sb->cond_put, 1);
 	if (r.status == 412) /* ours, if an earlier attempt arrived unseen */
 		return same_object(b, key, data, len) == 0 ? 0 : CREATE_EXISTS;
+	reccache_keep(sb->records, data, len);
 	return 0;
 }
 
@@ -119,6 +135,7 @@ static int s_remove(vds_backend *b, const char *key)
 {
 	s3_req r = {.method = "DELETE", .key = key};
 
+	s3m_forget(&((s3_backend *)b)->memo);
 	return s3_do(((s3_backend *)b)->c, &r);
 }
 
@@ -169,7 +186,7 @@ static int s_remove_tree(vds_backend *b, const char *prefix)
 	s3_backend *sb = (s3_backend *)b;
 	s3_listing l = {0};
 	char *p = xasprintf("%s/", prefix);
-	int r = s3_list_all(sb->c, p, NULL, &l, 0);
+	int r = (s3m_forget(&sb->memo), s3_list_all(sb->c, p, NULL, &l, 0));
 	s3_object *batch = xcalloc(l.nobj + 1, sizeof(*batch));
 	size_t n = 0;
 
@@ -233,11 +250,20 @@ static int s_stat(vds_backend *b, const char *key, uint64_t *size)
 	s3_backend *sb = (s3_backend *)b;
 	unsigned char sha[32];
 	known k;
+	memo_key mk;
+	int listed = s3m_find(&sb->memo, key, &mk);
 
 	/* content this process stored, or a listing a moment ago found, needs no request */
 	if (!size && !strncmp(key, "objects/", 8) && key_sha(key, sha) == 0 &&
 	    (s3b_stored_here(sb, sha) || s3b_index_find(sb, key, &k) == 1))
 		return 0;
+	if (listed == 0)
+		return vds_err(VDS_ENOTFOUND, "no object %s", q(key));
+	if (listed == 1) {
+		if (size)
+			*size = mk.size;
+		return 0;
+	}
 	s3_req r = {.method = "HEAD", .key = key};
 	int rc = s3_do(sb->c, &r);
 	if (rc == VDS_ENOTFOUND)
@@ -256,9 +282,23 @@ static int s_list(vds_backend *b, const char *prefix, vds_list_fn fn, void *ud)
 {
 	s3_backend *sb = (s3_backend *)b;
 	s3_listing l = {0};
-	char *p = xasprintf("%s/", prefix);
-	size_t plen = strlen(p), n = 0;
-	int r = s3_list_all(sb->c, p, "/", &l, 0);
+	char *p, **held;
+	size_t plen, n = 0;
+	int r = 0;
+
+	/* a listing of this operation covers it */
+	if (s3m_list(&sb->memo, prefix, &held, &n) == 1) {
+		for (size_t i = 0; i < n; i++) {
+			if (r == 0)
+				r = fn(held[i], ud);
+			free(held[i]);
+		}
+		free(held);
+		return r;
+	}
+	p = xasprintf("%s/", prefix);
+	plen = strlen(p);
+	r = s3_list_all(sb->c, p, "/", &l, 0);
 	char **names = xcalloc(l.nobj + l.nprefix + 1, sizeof(char *));
 
 	for (size_t i = 0; i < l.nprefix; i++) {
@@ -743,6 +783,8 @@ static void s_close(vds_backend *b)
 		cache_prune(sb->cache_dir, sb->cache_max, &info);
 	}
 	s3_client_free(sb->c);
+	s3m_release(&sb->memo);
+	reccache_free(sb->records);
 	pthread_mutex_destroy(&sb->lock);
 	pthread_cond_destroy(&sb->claimed);
 	free(sb->claims);
@@ -750,6 +792,18 @@ static void s_close(vds_backend *b)
 	free(sb->cache_dir);
 	free(sb->base.provider_id);
 	free(sb);
+}
+
+static void s_prime(vds_backend *b, const char *prefix, const char *delim)
+{
+	s3_backend *sb = (s3_backend *)b;
+
+	s3m_prime(&sb->memo, sb->c, prefix, delim);
+}
+
+static void s_unprime(vds_backend *b)
+{
+	s3m_unprime(&((s3_backend *)b)->memo);
 }
 
 static const vds_backend_ops s3_ops = {
@@ -775,6 +829,8 @@ static const vds_backend_ops s3_ops = {
 	.flush = s_flush,
 	.discard = s_discard,
 	.close = s_close,
+	.prime = s_prime,
+	.unprime = s_unprime,
 };
 
 bool vds_backend_cache(vds_backend *b, const char **dir, uint64_t *max)
@@ -803,6 +859,12 @@ int vds_backend_s3_open(const s3_config *cfg, const char *cache_dir, uint64_t ca
 	sb->c = s3_client_new(cfg);
 	sb->cache_dir = xstrdup(cache_dir);
 	sb->cache_max = cache_max;
+	s3m_init(&sb->memo);
+	/* one folder per store: its endpoint, bucket and prefix */
+	char *identity = xasprintf("s3\n%s\n%s\n%s", cfg->endpoint ? cfg->endpoint : "",
+				   cfg->bucket ? cfg->bucket : "", cfg->prefix ? cfg->prefix : "");
+	sb->records = reccache_open(cache_dir, identity);
+	free(identity);
 	atomic_init(&sb->cond_put, -1);
 	pthread_mutex_init(&sb->lock, NULL);
 	pthread_cond_init(&sb->claimed, NULL);

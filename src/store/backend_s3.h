@@ -9,7 +9,9 @@
 #include <stdatomic.h>
 
 #include "backend.h"
+#include "reccache.h"
 #include "s3.h"
+#include "s3_memo.h"
 #include "util.h"
 
 #define PART_SIZE (16ULL << 20)   /* multipart part size, and the ranged-read size */
@@ -44,6 +46,8 @@ typedef struct s3_backend {
 	struct claim *claims;    /* open addressing by sha, guarded by lock */
 	size_t nclaims, capclaims;
 	pthread_cond_t claimed; /* a claimed upload ended */
+	s3_memo memo;           /* listings held during a read-only operation */
+	reccache *records;      /* records by ETag, below cache_dir/records/ */
 } s3_backend;
 
 /* True if this process stored content SHA (uploaded, or found and renewed). */

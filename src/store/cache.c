@@ -2,7 +2,9 @@
  * cache.c - the local content cache of remote providers. Objects arrive in
  * tmp/ and are renamed into objects/XX/ only after their SHA-256 was
  * checked, so a cached file always holds its content. Using an object
- * sets its modification time; pruning removes the oldest first.
+ * sets its modification time; pruning removes the oldest first, cached
+ * records (records/, reccache.c) and content alike; the counts of
+ * objects are of content only, the sizes include the records.
  */
 #include "config.h"
 
@@ -80,6 +82,7 @@ typedef struct cached {
 	char *path;
 	uint64_t size;
 	int64_t used;
+	bool record; /* a cached record: pruned, counted in bytes, not among the objects */
 } cached;
 
 static int by_use(const void *a, const void *b)
@@ -89,10 +92,44 @@ static int by_use(const void *a, const void *b)
 	return x->used < y->used ? -1 : x->used > y->used;
 }
 
-/* Collects every cached object (and clears old temporary files). */
+/*
+ * Adds the files DEPTH folders below PATH to V (*N of *CAP), their sizes
+ * to *BYTES: the cached records (records/STORE/XX/REST, see reccache.c).
+ */
+static void scan_below(const char *path, int depth, cached **v, size_t *n, size_t *cap,
+		       uint64_t *bytes)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	struct stat st;
+
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.' ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		char *p = xasprintf("%s/%s", path, de->d_name);
+		if (depth > 0 && S_ISDIR(st.st_mode)) {
+			scan_below(p, depth - 1, v, n, cap, bytes);
+		} else if (depth == 0 && S_ISREG(st.st_mode)) {
+			if (*n == *cap) {
+				*cap = *cap ? *cap * 2 : 256;
+				*v = xrealloc(*v, *cap * sizeof(**v));
+			}
+			(*v)[(*n)++] = (cached){p, (uint64_t)st.st_size, (int64_t)st.st_mtime, true};
+			*bytes += (uint64_t)st.st_size;
+			continue;
+		}
+		free(p);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* Collects every cached object and record (and clears old temporary files). */
 static void scan(const char *dir, cached **v, size_t *n, uint64_t *bytes)
 {
 	char *odir = xasprintf("%s/objects", dir), *tdir = xasprintf("%s/tmp", dir);
+	char *rdir = xasprintf("%s/records", dir);
 	DIR *d = opendir(odir), *sub;
 	struct dirent *de, *se;
 	size_t cap = 0;
@@ -101,6 +138,8 @@ static void scan(const char *dir, cached **v, size_t *n, uint64_t *bytes)
 	*v = NULL;
 	*n = 0;
 	*bytes = 0;
+	scan_below(rdir, 2, v, n, &cap, bytes);
+	free(rdir);
 	while (d && (de = readdir(d))) {
 		if (de->d_name[0] == '.' || !(sub = fdopendir(openat(dirfd(d), de->d_name,
 								    O_RDONLY | O_DIRECTORY | O_CLOEXEC))))
@@ -114,7 +153,7 @@ static void scan(const char *dir, cached **v, size_t *n, uint64_t *bytes)
 				*v = xrealloc(*v, cap * sizeof(**v));
 			}
 			(*v)[(*n)++] = (cached){xasprintf("%s/%s/%s", odir, de->d_name, se->d_name),
-						(uint64_t)st.st_size, (int64_t)st.st_mtime};
+						(uint64_t)st.st_size, (int64_t)st.st_mtime, false};
 			*bytes += (uint64_t)st.st_size;
 		}
 		closedir(sub);
@@ -143,15 +182,19 @@ int cache_prune(const char *dir, uint64_t max_bytes, vds_cache_info *info)
 	scan(dir, &v, &n, &bytes);
 	if (n)
 		qsort(v, n, sizeof(*v), by_use);
-	info->objects = n;
+	info->objects = 0;
+	for (size_t i = 0; i < n; i++)
+		info->objects += !v[i].record;
 	for (size_t i = 0; i < n && bytes > max_bytes; i++) {
 		if (unlink(v[i].path) < 0 && errno != ENOENT) {
 			r = vds_err_errno(errno, "remove", v[i].path);
 			break;
 		}
 		bytes -= v[i].size;
-		info->objects--;
-		info->removed++;
+		if (!v[i].record) {
+			info->objects--;
+			info->removed++;
+		}
 		info->removed_bytes += v[i].size;
 	}
 	info->bytes = bytes;

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# records.sh - how many requests, and how long, the commands that read a
+# store's records take on S3, the first time and the second (record cache)
+#
+# Starts a private S3 server (radosgw on 127.0.0.1, tests/s3/rgw.sh) and
+# makes a store of one dataset with VERSIONS committed versions (one small
+# file each) and 3 tags, plus DATASETS - 1 other datasets. Then, for each
+# added latency of LATENCIES (milliseconds per request, added by the test
+# proxy tests/s3/faultproxy --latency-ms; 0: straight to the server), runs
+#   datasets list
+#   datasets versions list --id DS
+#   datasets files list --id DS:latest
+#   datasets versions details --id DS:latest
+#   datasets tags list --id DS
+# twice each with --debug: first with no record cache (its folder removed:
+# every record is read from the store), then again (records come from the
+# cache; only listings are made). Reported per command and latency: the
+# requests (the "s3: " lines of --debug) and the wall time of each run.
+# Target: the second run's requests do not grow with VERSIONS (a listing
+# page per 250 versions or so), and its time is a few round trips.
+# Last, the same commands on a local store of VERSIONS versions (the
+# default provider; it has no record cache), timed twice each.
+#
+# Usage: bench/records.sh [--versions N] [--datasets N] [--latencies LIST]
+#                         [--keep] [OUTDIR]
+#   Defaults: 200 versions, 21 datasets, latencies 0,20,80. OUTDIR defaults
+#   to ./bench/out; everything is written below OUTDIR/records. VDS_BIN names
+#   the vds binary, VDS_FAULTPROXY the proxy (default: the build's).
+set -euo pipefail
+
+VERSIONS=200
+DATASETS=21
+LATENCIES=0,20,80
+KEEP=0
+OUT=./bench/out
+
+. "$(dirname "$0")/lib.sh"
+bench_args records.sh "versions:VERSIONS datasets:DATASETS latencies:LATENCIES" "$@"
+case $VERSIONS$DATASETS${LATENCIES//,/} in
+'' | *[!0-9]*) echo "records.sh: counts and latencies are numbers" >&2; exit 2 ;;
+esac
+[ "$VERSIONS" -ge 1 ] && [ "$DATASETS" -ge 1 ] ||
+	{ echo "records.sh: --versions and --datasets must be at least 1" >&2; exit 2; }
+
+here=$(cd "$(dirname "$0")" && pwd)
+VDS=${VDS_BIN:-$here/../vds}
+PROXY=${VDS_FAULTPROXY:-$here/../tests/s3/faultproxy}
+[ -x "$VDS" ] || { echo "records.sh: no vds binary at $VDS (set VDS_BIN)" >&2; exit 1; }
+[ -x "$PROXY" ] || { echo "records.sh: no proxy at $PROXY (make check builds it)" >&2; exit 1; }
+RGW_SH=$here/../tests/s3/rgw.sh
+sh "$RGW_SH" available || { echo "records.sh: radosgw is not installed ($RGW_SH install)" >&2; exit 1; }
+
+mkdir -p "$OUT"
+W=$(cd "$OUT" && pwd)/records
+rm -rf "$W"
+mkdir -p "$W/src"
+export HOME=$W/userhome TZ=UTC LC_ALL=C VDS_HOME=$W/home
+unset XDG_CONFIG_HOME XDG_DATA_HOME XDG_CACHE_HOME VDS_DATADIR
+mkdir -p "$HOME"
+RGWDIR=
+PPID_PROXY=
+bench_on_exit() {
+	[ -z "$PPID_PROXY" ] || kill "$PPID_PROXY" 2>/dev/null || true
+	[ -z "$RGWDIR" ] || sh "$RGW_SH" stop "$RGWDIR" || true
+}
+bench_init records.sh 65536
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+
+# the server's unix sockets need a short folder
+RGWDIR=$(mktemp -d /tmp/vds-records.XXXXXX)
+rmdir "$RGWDIR"
+sh "$RGW_SH" start "$RGWDIR" >"$W/rgw.txt"
+. "$RGWDIR/env"
+
+# provider ENDPOINT: points provider "bench" (prefix bench/) at ENDPOINT
+SP=
+provider() {
+	if [ -z "$SP" ]; then
+		SP=$("$VDS" storageProviders create s3 --name bench --bucket "$S3_BUCKET" \
+			--endpoint "$1" --prefix bench --accessKey "$S3_ACCESS_KEY" \
+			--secretAccessKey "$S3_SECRET_KEY" | sed -n 's/^Created storage provider: //p')
+	else
+		"$VDS" storageProviders update s3 --id "$SP" --endpoint "$1" >/dev/null
+	fi
+}
+provider "$S3_ENDPOINT"
+
+echo "records.sh: a store of $VERSIONS versions and $DATASETS datasets in $W" >&2
+t0=$(now_ns)
+DS=$("$VDS" datasets create --name bench --storageProviderId "$SP" | sed -n 's/^Created dataset: //p')
+for i in $(seq 2 "$DATASETS"); do
+	"$VDS" datasets create --name "other$i" --storageProviderId "$SP" >/dev/null
+done
+for i in $(seq 1 "$VERSIONS"); do
+	printf 'version %s\n' "$i" >"$W/src/v$i.txt"
+	"$VDS" datasets versions create --id "$DS" --message "v$i" --source-path "$W/src/v$i.txt" \
+		>"$W/created"
+done
+VER=$(sed -n 's/^Committed dataset version: //p' "$W/created")
+for t in one two three; do "$VDS" datasets tags set --id "$VER" --name "$t" >/dev/null; done
+echo "records.sh: made in $(secs "$t0" "$(now_ns)") s" >&2
+
+# measure CMD...: "REQUESTS SECONDS" of one run of vds --debug CMD
+measure() {
+	local a b
+	a=$(now_ns)
+	"$VDS" --debug "$@" >/dev/null 2>"$W/debug"
+	b=$(now_ns)
+	echo "$(grep -c '^vds: debug: s3: ' "$W/debug") $(secs "$a" "$b")"
+}
+
+printf '%-28s %7s  %9s %9s  %9s %9s\n' "command" latency "1st reqs" "1st s" "2nd reqs" "2nd s" |
+	tee "$W/table.txt"
+for lat in ${LATENCIES//,/ }; do
+	if [ "$lat" = 0 ]; then
+		provider "$S3_ENDPOINT"
+	else
+		[ -z "$PPID_PROXY" ] || { kill "$PPID_PROXY"; wait "$PPID_PROXY" 2>/dev/null || true; }
+		rm -f "$W/port"
+		"$PROXY" --listen-port-file "$W/port" --upstream "${S3_ENDPOINT#http://}" \
+			--latency-ms "$lat" --log "$W/proxy.log" &
+		PPID_PROXY=$!
+		n=0
+		while [ ! -s "$W/port" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+		provider "http://127.0.0.1:$(cat "$W/port")"
+	fi
+	for cmd in "datasets list" "datasets versions list --id $DS" \
+		"datasets files list --id $DS:latest" "datasets versions details --id $DS:latest" \
+		"datasets tags list --id $DS"; do
+		rm -rf "$VDS_HOME/cache/records"
+		# $cmd is split into words on purpose: it holds no spaces of its own
+		read -r r1 s1 <<<"$(measure $cmd)"
+		read -r r2 s2 <<<"$(measure $cmd)"
+		name=$(echo "$cmd" | sed 's/ --id .*//; s/^datasets //')
+		case $cmd in *latest) name="$name DS:latest" ;; esac
+		printf '%-28s %5s ms  %9s %9s  %9s %9s\n' "$name" "$lat" "$r1" "$s1" "$r2" "$s2" |
+			tee -a "$W/table.txt"
+	done
+done
+
+# ---- a local store: no record cache, the same commands timed ---------------------
+DL=$("$VDS" datasets create --name local | sed -n 's/^Created dataset: //p')
+for i in $(seq 1 "$VERSIONS"); do
+	"$VDS" datasets versions create --id "$DL" --message "v$i" --source-path "$W/src/v$i.txt" \
+		>/dev/null
+done
+for cmd in "datasets versions list --id $DL" "datasets files list --id $DL:latest" \
+	"datasets versions details --id $DL:latest"; do
+	read -r _ s1 <<<"$(measure $cmd)"
+	read -r _ s2 <<<"$(measure $cmd)"
+	name=$(echo "$cmd" | sed 's/ --id .*//; s/^datasets //')
+	case $cmd in *latest) name="$name DS:latest" ;; esac
+	printf '%-28s %8s  %9s %9s  %9s %9s\n' "$name" local - "$s1" - "$s2" | tee -a "$W/table.txt"
+done
