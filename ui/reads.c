@@ -33,7 +33,7 @@
 #define TICK_MS 100    /* and redraws its elapsed time this often */
 #define LINK_BYTES (64 * 1024)
 
-enum kind { K_DATASETS, K_VERSIONS, K_TAGS, K_TREE, K_PREVIEW };
+enum kind { K_DATASETS, K_VERSIONS, K_TAGS, K_TREE, K_PREVIEW, K_VIEW };
 
 /* One read: what it is for, and what it read (owned until shown or dropped). */
 typedef struct rd_load {
@@ -51,6 +51,11 @@ typedef struct rd_load {
 	vds_tree *tree;
 	ui_preview preview;
 	char *link_err; /* why a link's target could not be read */
+	int view;                /* K_VIEW: which view (enum reads_view_id) */
+	vds_load_fn vrun;        /* its read, on a reader */
+	reads_show_fn vshow;     /* what shows it, on the UI thread */
+	void *varg;              /* what they share */
+	void (*vfree)(void *);
 } rd_load;
 
 struct ui_reads {
@@ -63,6 +68,7 @@ struct ui_reads {
 	char sel_ds[VDS_DSID_LEN + 1]; /* the dataset SEL_SINCE is for */
 	int64_t quiet_until;           /* microseconds: the debounce */
 	unsigned started;
+	unsigned view_gen[READS_VIEWS], view_load[READS_VIEWS];
 };
 
 static void load_free(void *arg)
@@ -77,6 +83,8 @@ static void load_free(void *arg)
 	free(l->path);
 	free(l->name);
 	free(l->link_err);
+	if (l->vfree && l->varg)
+		l->vfree(l->varg);
 	free(l);
 }
 
@@ -112,6 +120,7 @@ static int run(vds_ctx *ctx, void *arg, const vds_opts *o)
 	case K_VERSIONS: return vds_version_list(ctx, l->ds, &l->versions, &l->nversions);
 	case K_TAGS: return vds_tag_list(ctx, l->ds, &l->tags, &l->ntags);
 	case K_TREE: return vds_tree_open(ctx, l->ds, l->ver, &l->tree);
+	case K_VIEW: return l->vrun(ctx, l->varg, o);
 	case K_PREVIEW:
 		if (l->entry.type == VDS_LINK) {
 			read_link(ctx, l);
@@ -481,6 +490,45 @@ static bool apply_preview(ui *u, rd_load *l, const vds_load_done *d)
 	return true;
 }
 
+void reads_view(ui *u, int view, vds_load_fn fn, reads_show_fn show, void *arg,
+		void (*free_arg)(void *))
+{
+	ui_reads *r = u->reads;
+
+	reads_view_close(u, view);
+	rd_load *l = load_new(K_VIEW, r->view_gen[view], NULL);
+	l->view = view;
+	l->vrun = fn;
+	l->vshow = show;
+	l->varg = arg;
+	l->vfree = free_arg;
+	r->view_load[view] = submit(u, l, false);
+}
+
+void reads_view_close(ui *u, int view)
+{
+	ui_reads *r = u->reads;
+
+	if (!r)
+		return;
+	r->view_gen[view]++;
+	if (r->view_load[view])
+		vds_loads_cancel(r->pool, r->view_load[view]);
+	r->view_load[view] = 0;
+}
+
+/* Shows what a view's read gave, if the view still waits for it. */
+static bool apply_view(ui *u, rd_load *l, const vds_load_done *d)
+{
+	ui_reads *r = u->reads;
+
+	if (l->gen != r->view_gen[l->view])
+		return false;
+	r->view_load[l->view] = 0;
+	l->vshow(u, l->varg, d->status, d->error);
+	return true;
+}
+
 bool reads_apply(ui *u)
 {
 	vds_load_done d;
@@ -494,6 +542,7 @@ bool reads_apply(ui *u)
 		case K_TAGS: changed |= apply_memo(u, l, &d); break;
 		case K_TREE: changed |= apply_tree(u, l, &d); break;
 		case K_PREVIEW: changed |= apply_preview(u, l, &d); break;
+		case K_VIEW: changed |= apply_view(u, l, &d); break;
 		}
 		vds_load_done_release(&d);
 		load_free(l);

@@ -481,6 +481,17 @@ const char *reads_error(const ui *u, int p);
 /* Reads started so far (the benchmark's and the tests' count). */
 unsigned reads_started(const ui *u);
 
+/* The views whose reads run on the readers too: one read each at a time. */
+enum reads_view_id { READS_DETAILS, READS_DIFF, READS_VIEWS };
+/* Shows on the UI thread what a view's read put in ARG (STATUS, ERROR when it failed). */
+typedef void (*reads_show_fn)(ui *u, void *arg, int status, const char *error);
+/* Runs RUN(ARG) for VIEW on a reader, then SHOW unless the view was closed or
+   read again meanwhile; FREE_ARG frees ARG after. */
+void reads_view(ui *u, int view, vds_load_fn run, reads_show_fn show, void *arg,
+		void (*free_arg)(void *));
+/* VIEW closed: a read it waits for is cancelled and never shown. */
+void reads_view_close(ui *u, int view);
+
 /* Sets the status-line message (printf style). */
 void ui_message(ui *u, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Selects dataset DS and its version VER (its newest when VER is "" or NULL). */
