@@ -21,9 +21,8 @@
 #                 writing it to the end of its screen update (the next 20 ms
 #                 quiet): median, p99, max (a key whose update never comes
 #                 counts as its 1 s wait)
-#   enter many    with the Datasets cursor filtered onto "many" (/many
-#                 Enter): Enter to "Versions (VERSIONS)" on the screen, also
-#                 in round trips
+#   enter many    "/many" written at once (the filter puts the Datasets
+#                 cursor on it): to "Versions (VERSIONS)" on the screen
 #   j held        j sent every 30 ms for 2 s in the Datasets pane, sorted by
 #                 name from its first row: keys sent, where the cursor ended
 #                 (each key moves it one row: on ds-N after N keys), and the
@@ -177,12 +176,11 @@ for i in range(nkeys):  # Tab and BackTab: each moves the focus, so each redraws
     keys.append(press("\t" if i % 2 == 0 else "\x1b[Z"))
     time.sleep(gap)
 t_list = wait(on("Datasets (%d)" % total)) - t_start
-# enter "many": /m puts the cursor on it (no other name has an m)
-press("/")
+# enter "many": "/many", written at once, puts the cursor on it
 while chunk(0.3):
     pass
 t0 = now()
-os.write(fd, b"m")
+os.write(fd, b"/many")
 t_many = wait(on("Versions (%d)" % versions)) - t0
 press("\r")
 press("\x1b")  # the filter goes, the cursor stays on many
