@@ -841,13 +841,31 @@ static bool reads_busy(const ui *u)
 	return false;
 }
 
-/* True when a key would act on a pane that has nothing yet: it is typed ahead. */
-static bool key_waits(const ui *u)
+/*
+ * True when KEY would act on the rows of a pane that has none yet: it is
+ * typed ahead. Keys that move the focus, open a view or quit never wait.
+ */
+static bool key_waits(const ui *u, int key)
 {
 	int64_t since;
 
-	if (u->form.active || u->picker || u->jobs_view || u->diff || u->details || u->help)
+	if (u->form.active || u->picker || u->jobs_view || u->diff || u->details || u->help ||
+	    u->filtering || u->pv_searching)
 		return false;
+	switch (keys_action(key)) {
+	case ACT_NEXT_PANE:
+	case ACT_PREV_PANE:
+	case ACT_HELP:
+	case ACT_JOBS:
+	case ACT_REFRESH:
+	case ACT_FULLSCREEN:
+	case ACT_WRAP:
+	case ACT_CANCEL:
+	case ACT_QUIT:
+		return false;
+	default:
+		break;
+	}
 	if (u->fullscreen || u->focus == PANE_PREVIEW)
 		return reads_loading(u, PANE_PREVIEW, &since);
 	return u->list[u->focus].nshown == 0 && reads_loading(u, u->focus, &since);
@@ -857,9 +875,10 @@ static bool key_waits(const ui *u)
  * The terminal loop: poll() waits on the keyboard, the jobs' pipe and the
  * readers' pipe. Keys are answered at once; finished reads are shown as
  * they come; job progress and loading lines redraw at most every FRAME_MS.
- * Keys typed while the focused pane has nothing to show yet are kept, and
- * handled in order once it has, each after what the one before it read
- * (TYPEAHEAD_MS at most), as if they had been typed at that pace.
+ * Keys typed for the rows of a focused pane that has none yet are kept,
+ * and handled in order once it has them (and every key after them), each
+ * after what the one before it read (TYPEAHEAD_MS at most), as if they had
+ * been typed at that pace; other keys are handled at once.
  */
 static void run_terminal(ui *u)
 {
@@ -914,7 +933,7 @@ static void run_terminal(ui *u)
 			dirty = false;
 		}
 		while ((key = wgetch(status_win)) != ERR) {
-			if (nheld || key_waits(u)) { /* typed ahead of the data */
+			if (nheld || key_waits(u, key)) { /* typed ahead of the data */
 				if (!nheld)
 					held_since = now_ms();
 				if (nheld < TYPEAHEAD)
@@ -949,7 +968,7 @@ static void run_script(ui *u, ui_script *script)
 		if (script_settles(script))
 			reads_settle(u);
 		/* a key typed ahead of its pane's data waits for it, as on a terminal */
-		for (int64_t t = now_ms(); key_waits(u) && now_ms() - t < TYPEAHEAD_MS;)
+		for (int64_t t = now_ms(); key_waits(u, key) && now_ms() - t < TYPEAHEAD_MS;)
 			reads_wait(u, 10);
 		if (!ui_handle_key(u, key))
 			return;

@@ -2,8 +2,9 @@
  * script.c - scripted runs of the browser for tests, in the manner of tig:
  * $VDS_UI_SCRIPT names a file of key names and commands, the screen lives
  * in memory (no terminal needed), and ":dump FILE" writes it as text. Each
- * step runs only after the previous key was handled and drawn, so tests
- * need no sleeps.
+ * step runs only after the previous key was handled, the reads it started
+ * (reads.c) have arrived and the screen is drawn, so tests need no sleeps
+ * and screens are the same on a slow store (unless the script says :async).
  *
  *   j j <Tab> <Enter>       keys, by name (see keys.c)
  *   <Click:X,Y>             the mouse at column X, line Y (from 1, as the dump's
