@@ -18,9 +18,10 @@
 #   keys          while that list and what follows load: Tab and BackTab in
 #                 turn (each moves the focus, so each redraws), KEYS keys at
 #                 least GAP ms apart; for each, the time from
-#                 writing it to the end of its screen update (the next 20 ms
-#                 quiet): median, p99, max (a key whose update never comes
-#                 counts as its 1 s wait)
+#                 writing it to the first byte of its screen update and to
+#                 the end of that burst (the next 20 ms quiet; a redraw of a
+#                 loading line's time can join it): median, p99, max as
+#                 FIRST/LAST (a key whose update never comes counts as 1 s)
 #   enter many    "/many" written at once (the filter puts the Datasets
 #                 cursor on it): to "Versions (VERSIONS)" on the screen
 #   j held        j sent every 30 ms for 2 s in the Datasets pane, sorted by
@@ -149,13 +150,16 @@ def wait(pred, timeout=120.0):
 def on(text):
     return lambda: any(text in l for l in scr.text())
 
+firsts = []
+
 def press(k, quiet=0.02, limit=1.0):
-    """Writes K; the time to the end of its screen update (LIMIT when none comes)."""
+    """Writes K; the time to the end of its screen update (LIMIT when none
+    comes). The time to its first byte is appended to FIRSTS."""
     while chunk(0):
         pass
     t0 = now()
     os.write(fd, k.encode())
-    last = None
+    first = last = None
     end = t0 + limit
     while now() < end:
         t = chunk(quiet if last else end - now())
@@ -163,7 +167,9 @@ def press(k, quiet=0.02, limit=1.0):
             if last:
                 break
             continue
+        first = first or t
         last = t
+    firsts.append((first - t0) if first else limit)
     return (last - t0) if last else limit
 
 def pct(v, q):
@@ -172,9 +178,11 @@ def pct(v, q):
 
 t_frame = wait(lambda: "Datasets" in scr.row(0) and "Files" in "".join(scr.text()), 60) - t_start
 keys = []
+del firsts[:]
 for i in range(nkeys):  # Tab and BackTab: each moves the focus, so each redraws
     keys.append(press("\t" if i % 2 == 0 else "\x1b[Z"))
     time.sleep(gap)
+kfirst = list(firsts)
 t_list = wait(on("Datasets (%d)" % total)) - t_start
 # enter "many": "/many", written at once, puts the cursor on it
 while chunk(0.3):
@@ -216,8 +224,9 @@ try:
     os.kill(pid, signal.SIGKILL)
 except OSError:
     pass
-print("%.0f %.0f %.1f %.1f %.1f %.0f %d %d %d" % (t_frame * 1000, t_list * 1000, pct(keys, 0.5) * 1000,
-      pct(keys, 0.99) * 1000, max(keys) * 1000, t_many * 1000, sent, moved, reqs))
+print("%.0f %.0f %.1f/%.1f %.1f/%.1f %.1f/%.1f %.0f %d %d %d" % (t_frame * 1000, t_list * 1000,
+      pct(kfirst, 0.5) * 1000, pct(keys, 0.5) * 1000, pct(kfirst, 0.99) * 1000, pct(keys, 0.99) * 1000,
+      max(kfirst) * 1000, max(keys) * 1000, t_many * 1000, sent, moved, reqs))
 PY
 } >"$W/remote.py"
 
@@ -237,14 +246,14 @@ run_one() { # BIN RTT: one line of figures
 	PROXYPID=
 }
 
-printf '%-6s %-5s %9s %7s %9s %8s %8s %9s %6s %6s %6s\n' binary rtt first-ms list-ms key-med key-p99 \
+printf '%-6s %-5s %9s %7s %12s %12s %12s %8s %6s %6s %6s\n' binary rtt first-ms list-ms key-med key-p99 \
 	key-max many-ms j-sent j-moved reqs
 for rtt in $RTTS; do
 	for which in test base; do
 		if [ $which = test ]; then bin=$VDS; else bin=${VDS_BASE_BIN:-}; fi
 		[ -n "$bin" ] || continue
 		read -r f l km kp kx many sent moved reqs <<<"$(run_one "$bin" "$rtt")"
-		printf '%-6s %-5s %9s %7s %9s %8s %8s %9s %6s %6s %6s\n' $which "${rtt}ms" "$f" "$l" "$km" \
+		printf '%-6s %-5s %9s %7s %12s %12s %12s %8s %6s %6s %6s\n' $which "${rtt}ms" "$f" "$l" "$km" \
 			"$kp" "$kx" "$many" "$sent" "$moved" "$reqs"
 	done
 done
