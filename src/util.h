@@ -52,6 +52,8 @@ void sb_release(strbuf *sb);
 char *sb_detach(strbuf *sb, size_t *len);
 
 /* Records an error message for the calling thread and returns CODE. */
+/* The cancel flag of the load the calling reader thread runs (loads.c), or NULL. */
+atomic_int *loads_cancel_flag(void);
 int vds_err(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Maps errno after a failed system call to a status, recording a message. */
 int vds_err_errno(int err, const char *what, const char *name);

@@ -689,6 +689,48 @@ void vds_jobs_wait_idle(vds_jobs *q);
 /* Blocks until a running job has done some bytes (or none is active). */
 void vds_jobs_wait_progress(vds_jobs *q);
 
+/* ---- the front end's reads (loads) ----------------------------------- */
+
+/*
+ * Reader threads that run a front end's reads off its thread. Each reader
+ * keeps a context of its own; a finished load waits until the front end
+ * takes it, and a byte on a pipe wakes the front end's poll(). The front
+ * end decides whether a result is still wanted (its generation rule).
+ */
+typedef struct vds_loads vds_loads;
+
+/* Runs on a reader with its own CTX; O carries the load's cancel flag. Returns a status. */
+typedef int (*vds_load_fn)(vds_ctx *ctx, void *arg, const vds_opts *o);
+
+/* A finished load, taken by the front end: ARG is its own again. */
+typedef struct vds_load_done {
+	unsigned id;
+	void *arg;
+	int status;    /* what the function returned (VDS_ECANCELED when cancelled) */
+	char *error;   /* its message when status < 0 */
+	char *warning; /* the last warning the reads gave (a damaged record skipped), or NULL */
+} vds_load_done;
+
+/* Starts READERS threads reading with contexts opened from CONFIG_PATH. */
+vds_loads *vds_loads_new(const char *config_path, int readers);
+/* Cancels what runs, waits for the readers, frees what was not taken (through FREE_ARG). */
+void vds_loads_free(vds_loads *q);
+/* The file descriptor that becomes readable when a load has finished. */
+int vds_loads_fd(const vds_loads *q);
+/* Queues FN(ARG), after every foreground load unless BACKGROUND; returns its id. */
+unsigned vds_loads_submit(vds_loads *q, vds_load_fn fn, void *arg, void (*free_arg)(void *),
+			  bool background);
+/* Cancels load ID: a queued one finishes at once with VDS_ECANCELED, a running one is told. */
+void vds_loads_cancel(vds_loads *q, unsigned id);
+/* Takes the oldest finished load into D (and empties the pipe); false when none. */
+bool vds_loads_take(vds_loads *q, vds_load_done *d);
+/* Frees D's messages (not its argument). */
+void vds_load_done_release(vds_load_done *d);
+/* Loads queued, running or finished and not yet taken. */
+size_t vds_loads_pending(vds_loads *q);
+/* Blocks until a finished load waits to be taken, or none is queued or running. */
+void vds_loads_wait(vds_loads *q);
+
 /* ---- small helpers shared with the front ends ------------------------- */
 
 /* Writes the 64-character lowercase hex form of SHA into HEX. */

@@ -607,8 +607,8 @@ static void ask_delete_dataset(ui *u, const vds_dataset *d)
 	unsigned long long files = 0;
 	dependants dep = {.names = STRBUF_INIT};
 
-	memo_versions(u, d->id, &v, &nv);
-	memo_tags(u, d->id, &t, &nt);
+	memo_versions_now(u, d->id, &v, &nv);
+	memo_tags_now(u, d->id, &t, &nt);
 	for (size_t i = 0; i < nv; i++) {
 		drafts += !v[i].committed;
 		files += v[i].file_count;

@@ -59,37 +59,84 @@ void ui_select_version(ui *u, const char *ver, const char *tag)
 		for (size_t i = 0; i < u->nversions; i++)
 			if (!strcmp(u->versions[i].id, ver))
 				list_select_index(&u->list[PANE_VERSIONS], i);
-		if (vds_tree_open(u->ctx, u->ds, u->ver, &u->tree) < 0)
-			ui_message(u, true, "%s", vds_errmsg());
 	}
+	reads_tree(u); /* the tree is read on a reader thread; ui_tree_arrived() shows it */
 	pane_files.load(u);
 	ui_load_preview(u);
 }
 
+/* With the versions of the current dataset read: selects WANT_VER, else the one under the cursor. */
+static void choose_version(ui *u)
+{
+	bool listed = false;
+
+	for (size_t i = 0; *u->want_ver && i < u->nversions; i++)
+		listed |= !strcmp(u->versions[i].id, u->want_ver);
+	if (*u->want_ver && !listed && u->want_unfilter && *u->list[PANE_VERSIONS].filter) {
+		u->list[PANE_VERSIONS].filter[0] = '\0'; /* a filter hid what was asked for */
+		list_refresh(&u->list[PANE_VERSIONS]);
+	}
+	u->want_unfilter = false;
+	const ui_row *v = list_selected(&u->list[PANE_VERSIONS]);
+	char ver[sizeof(u->want_ver)], tag[sizeof(u->want_tag)];
+	memcpy(ver, u->want_ver, sizeof(ver));
+	memcpy(tag, u->want_tag, sizeof(tag));
+	u->want_ver[0] = '\0';
+	if (!u->want_tag_row)
+		u->want_tag[0] = '\0';
+	if (listed)
+		ui_select_version(u, ver, tag);
+	else
+		ui_select_version(u, v ? u->versions[v->index].id : NULL, NULL);
+}
+
 /*
  * Selects the dataset under the Datasets cursor and its version VER, or its
- * newest version when VER is NULL or gone. Only one version is opened.
+ * newest version when VER is NULL or gone. Only one version is opened; when
+ * the versions are not read yet, that happens when they arrive.
  */
 static void select_dataset(ui *u, const char *ver, const char *tag)
 {
 	const ui_row *row = list_selected(&u->list[PANE_DATASETS]);
 	const char *id = row ? u->datasets[row->index].id : "";
-	bool listed = false;
+	vds_version *v;
+	size_t n;
 
 	if (strcmp(u->ds, id) != 0) { /* filters belong to the dataset they were typed in */
 		snprintf(u->ds, sizeof(u->ds), "%s", id);
 		u->list[PANE_VERSIONS].filter[0] = u->list[PANE_TAGS].filter[0] = '\0';
 		u->list[PANE_FILES].filter[0] = '\0';
 	}
+	snprintf(u->want_ver, sizeof(u->want_ver), "%s", ver ? ver : "");
+	snprintf(u->want_tag, sizeof(u->want_tag), "%s", tag ? tag : "");
 	pane_versions.load(u);
 	pane_tags.load(u);
-	for (size_t i = 0; ver && i < u->nversions; i++)
-		listed |= !strcmp(u->versions[i].id, ver);
-	const ui_row *v = list_selected(&u->list[PANE_VERSIONS]);
-	if (listed)
-		ui_select_version(u, ver, tag);
-	else
-		ui_select_version(u, v ? u->versions[v->index].id : NULL, NULL);
+	if (*u->ds && memo_versions(u, u->ds, &v, &n) == 0) {
+		ui_select_version(u, NULL, NULL); /* until they arrive */
+		return;
+	}
+	choose_version(u);
+}
+
+void ui_versions_arrived(ui *u)
+{
+	pane_versions.load(u);
+	if (!*u->want_ver && *u->ver) { /* chosen meanwhile (through a tag): kept */
+		for (size_t i = 0; i < u->nversions; i++)
+			if (!strcmp(u->versions[i].id, u->ver))
+				list_select_index(&u->list[PANE_VERSIONS], i);
+		return;
+	}
+	choose_version(u);
+}
+
+void ui_tags_arrived(ui *u)
+{
+	pane_tags.load(u);
+	for (size_t i = 0; u->want_tag_row && i < u->ntags; i++)
+		if (!strcmp(u->tags[i].name, u->want_tag))
+			list_select_index(&u->list[PANE_TAGS], i);
+	u->want_tag_row = false;
 }
 
 /* Puts the Files cursor on the entry named NAME; false if it is not there. */
@@ -103,10 +150,37 @@ static bool select_file(ui *u, const char *name)
 	return false;
 }
 
+void ui_tree_arrived(ui *u)
+{
+	bool keep = u->want_dir && !strcmp(u->ds, u->keep_ds) && !strcmp(u->ver, u->keep_ver);
+
+	if (keep && *u->want_dir && u->tree) { /* a refresh: the same folder, if it still exists */
+		uint64_t first, end;
+		vds_tree_range(u->tree, u->want_dir, &first, &end);
+		if (first < end) {
+			free(u->dir);
+			u->dir = u->want_dir;
+			u->want_dir = NULL;
+		}
+	}
+	pane_files.load(u);
+	ui_load_preview(u);
+	if (keep && !select_file(u, u->want_file) && u->want_file && u->list[PANE_FILES].nshown) {
+		/* the file went (x): the cursor stays where it was, as in a file manager */
+		ui_list *l = &u->list[PANE_FILES];
+		l->cursor = u->want_file_pos < l->nshown ? u->want_file_pos : l->nshown - 1;
+		ui_load_preview(u);
+	}
+	free(u->want_dir);
+	free(u->want_file);
+	u->want_dir = u->want_file = NULL;
+}
+
 void ui_follow(ui *u, int p)
 {
 	const ui_row *row;
 
+	reads_moved(u); /* per-item reads wait until the cursor rests */
 	switch (p) {
 	case PANE_DATASETS:
 		select_dataset(u, NULL, NULL);
@@ -125,71 +199,87 @@ void ui_follow(ui *u, int p)
 
 void ui_refresh(ui *u)
 {
-	char ds[sizeof(u->ds)], ver[sizeof(u->ver)], tag[sizeof(u->tag)];
-	char *dir = xstrdup(u->dir ? u->dir : "");
-	const ui_row *cur = list_selected(&u->list[PANE_FILES]);
-	char *file = cur ? xstrdup(u->listing.v[cur->index].path) : NULL;
-	size_t file_pos = u->list[PANE_FILES].cursor;
-	bool found = false;
-
-	memcpy(ds, u->ds, sizeof(ds));
-	memcpy(ver, u->ver, sizeof(ver));
-	memcpy(tag, u->tag, sizeof(tag));
+	if (!u->want_ref && !u->want_keep) { /* where the user is, kept when the new data is there */
+		const ui_row *cur = list_selected(&u->list[PANE_FILES]);
+		u->want_keep = true;
+		memcpy(u->keep_ds, u->ds, sizeof(u->keep_ds));
+		memcpy(u->keep_ver, u->ver, sizeof(u->keep_ver));
+		memcpy(u->want_ds, u->ds, sizeof(u->want_ds));
+		memcpy(u->want_ver, u->ver, sizeof(u->want_ver));
+		memcpy(u->want_tag, u->tag, sizeof(u->want_tag));
+		free(u->want_dir);
+		free(u->want_file);
+		u->want_dir = xstrdup(u->dir ? u->dir : "");
+		u->want_file = cur ? xstrdup(u->listing.v[cur->index].path) : NULL;
+		u->want_file_pos = u->list[PANE_FILES].cursor;
+	}
 	u->message[0] = '\0';
-	memo_clear(u); /* read everything afresh */
-	u->versions = NULL;
-	u->tags = NULL;
-	u->nversions = u->ntags = 0;
-	pane_datasets.load(u);
-	for (size_t i = 0; i < u->ndatasets; i++)
-		if (!strcmp(u->datasets[i].id, ds))
-			found = list_select_index(&u->list[PANE_DATASETS], i);
-	if (!found) {
-		select_dataset(u, NULL, NULL);
-		free(dir);
-		free(file);
-		return;
-	}
-	/* the same dataset: keep the version (if it still exists) and folder */
-	select_dataset(u, *ver ? ver : NULL, *tag ? tag : NULL);
-	if (!strcmp(u->ver, ver) && *dir && u->tree) {
-		uint64_t first, end;
-		vds_tree_range(u->tree, dir, &first, &end);
-		if (first < end) {
-			free(u->dir);
-			u->dir = dir;
-			dir = NULL;
-			pane_files.load(u);
-			ui_load_preview(u);
-		}
-	}
-	if (!strcmp(u->ver, ver) && !select_file(u, file) && file && u->list[PANE_FILES].nshown) {
-		/* the file went (x): the cursor stays where it was, as in a file manager */
-		ui_list *l = &u->list[PANE_FILES];
-		l->cursor = file_pos < l->nshown ? file_pos : l->nshown - 1;
-		ui_load_preview(u);
-	}
-	free(dir);
-	free(file);
+	reads_datasets(u); /* the panes keep what they show until it is there */
 }
 
-void ui_select_ref(ui *u, const char *ds, const char *ver)
+/* Selects dataset DS and version VER (reached through TAG, or NULL), now or once the list is read. */
+static void select_ref(ui *u, const char *ds, const char *ver, const char *tag)
 {
+	if (reads_datasets_busy(u)) {
+		u->want_ref = true;
+		u->want_keep = false;
+		snprintf(u->want_ds, sizeof(u->want_ds), "%s", ds);
+		snprintf(u->want_ver, sizeof(u->want_ver), "%s", ver ? ver : "");
+		snprintf(u->want_tag, sizeof(u->want_tag), "%s", tag ? tag : "");
+		return;
+	}
 	for (size_t i = 0; i < u->ndatasets; i++)
 		if (!strcmp(u->datasets[i].id, ds) && !list_select_index(&u->list[PANE_DATASETS], i)) {
 			u->list[PANE_DATASETS].filter[0] = '\0'; /* a filter hid it */
 			list_refresh(&u->list[PANE_DATASETS]);
 			list_select_index(&u->list[PANE_DATASETS], i);
 		}
-	select_dataset(u, ver && *ver ? ver : NULL, NULL);
-	if (ver && *ver && strcmp(u->ver, ver) != 0 && *u->list[PANE_VERSIONS].filter) {
-		u->list[PANE_VERSIONS].filter[0] = '\0';
-		list_refresh(&u->list[PANE_VERSIONS]);
-		select_dataset(u, ver, NULL);
-	}
+	u->want_unfilter = ver && *ver;
+	select_dataset(u, ver && *ver ? ver : NULL, tag && *tag ? tag : NULL);
 }
 
-/* Opens reference REF given on the command line. */
+void ui_select_ref(ui *u, const char *ds, const char *ver)
+{
+	select_ref(u, ds, ver, NULL);
+}
+
+void ui_datasets_arrived(ui *u)
+{
+	char ds[sizeof(u->want_ds)], ver[sizeof(u->want_ver)], tag[sizeof(u->want_tag)];
+	bool found = false, keep = u->want_keep;
+
+	memcpy(ds, u->want_ds, sizeof(ds));
+	memcpy(ver, u->want_ver, sizeof(ver));
+	memcpy(tag, u->want_tag, sizeof(tag));
+	memo_clear(u); /* read everything afresh */
+	u->versions = NULL;
+	u->tags = NULL;
+	u->nversions = u->ntags = 0;
+	pane_datasets.load(u);
+	if (u->want_ref) {
+		u->want_ref = false;
+		free(u->want_dir);
+		free(u->want_file);
+		u->want_dir = u->want_file = NULL;
+		select_ref(u, ds, ver, tag);
+		return;
+	}
+	u->want_keep = false;
+	for (size_t i = 0; keep && i < u->ndatasets; i++)
+		if (!strcmp(u->datasets[i].id, ds))
+			found = list_select_index(&u->list[PANE_DATASETS], i);
+	if (!found) {
+		free(u->want_dir);
+		free(u->want_file);
+		u->want_dir = u->want_file = NULL;
+		select_dataset(u, NULL, NULL);
+		return;
+	}
+	/* the same dataset: keep the version (if it still exists) and folder */
+	select_dataset(u, *ver ? ver : NULL, *tag ? tag : NULL);
+}
+
+/* Opens reference REF given on the command line, once the dataset list is read. */
 static int open_ref(ui *u, const char *ref)
 {
 	vds_resolved res;
@@ -197,13 +287,9 @@ static int open_ref(ui *u, const char *ref)
 
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < u->ndatasets; i++)
-		if (!strcmp(u->datasets[i].id, res.dataset.id))
-			list_select_index(&u->list[PANE_DATASETS], i);
-	select_dataset(u, *res.version ? res.version : NULL, res.tag);
-	for (size_t i = 0; res.tag && i < u->ntags; i++)
-		if (!strcmp(u->tags[i].name, res.tag))
-			list_select_index(&u->list[PANE_TAGS], i);
+	u->want_tag_row = res.tag != NULL;
+	select_ref(u, res.dataset.id, *res.version ? res.version : NULL, res.tag);
+	u->want_unfilter = false;
 	u->focus = *res.version ? PANE_FILES : PANE_VERSIONS;
 	vds_resolved_release(&res);
 	return 0;
@@ -259,7 +345,7 @@ static const char *empty_text[PANE_COUNT] = {"(no datasets)", "(no versions)", "
 					     "(empty)", ""};
 
 /* Draws MSG word-wrapped on rows Y..END-1 of W, WIDTH columns from column 1. */
-static void draw_wrapped(WINDOW *w, int y, int end, int width, const char *msg)
+static void draw_wrapped(WINDOW *w, int y, int end, int width, const char *msg, attr_t attr)
 {
 	while (*msg && y < end) {
 		int n = (int)strlen(msg);
@@ -271,7 +357,7 @@ static void draw_wrapped(WINDOW *w, int y, int end, int width, const char *msg)
 				n = width;
 		}
 		char *line = strndup(msg, (size_t)n);
-		draw_text(w, y++, 1, width, line, draw_attr(COL_DIM));
+		draw_text(w, y++, 1, width, line, attr);
 		free(line);
 		msg += n;
 		while (*msg == ' ')
@@ -299,13 +385,27 @@ static void draw_list(ui *u, int p)
 	draw_frame(w, title.buf, u->focus == p);
 	sb_release(&title);
 	list_scroll(l, h - 2);
-	if (l->nshown == 0) {
+	char loading[64];
+	const char *failed = reads_error(u, p);
+	if (reads_loading_text(u, p, loading, sizeof(loading))) {
+		if (l->nshown == 0) /* what it waits for, once it has waited a while */
+			draw_text(w, 1, 1, wd - 2, loading, draw_attr(COL_DIM));
+		else if (*loading) /* read again (a refresh): the rows stay until it is there */
+			draw_text_right(w, 0, 1, wd - 2, loading, draw_attr(COL_DIM));
+	} else if (l->nshown == 0 && failed && !*l->filter) {
+		char *msg = xasprintf("error: %s", failed); /* the pane that failed says why */
+		draw_wrapped(w, 1, h - 1, wd - 2, msg, draw_attr(COL_ERROR));
+		free(msg);
+	} else if (l->nshown == 0 && p != PANE_DATASETS && u->ndatasets == 0 &&
+		   reads_loading_text(u, PANE_DATASETS, loading, sizeof(loading))) {
+		/* nothing to say before the dataset list is there */
+	} else if (l->nshown == 0) {
 		const char *msg = p == PANE_DATASETS && u->ndatasets == 0 && !*l->filter &&
 						  !u->datasets_failed
 					  ? "(empty store: create a dataset with 'vds datasets create')"
 				  : *l->filter ? "(nothing matches)"
 					       : empty_text[p];
-		draw_wrapped(w, 1, h - 1, wd - 2, msg);
+		draw_wrapped(w, 1, h - 1, wd - 2, msg, draw_attr(COL_DIM));
 	}
 	for (int y = 1; y < h - 1 && l->top + (size_t)(y - 1) < l->nshown; y++) {
 		size_t i = l->top + (size_t)(y - 1);
@@ -729,32 +829,119 @@ static int64_t now_ms(void)
 	return vds_now_us() / 1000;
 }
 
+#define TYPEAHEAD 64          /* keys typed ahead of a pane's data, kept in order */
+#define TYPEAHEAD_MS 2000     /* longest a typed-ahead key waits for the reads before it */
+
+/* True while some pane waits for a read. */
+static bool reads_busy(const ui *u)
+{
+	int64_t since;
+
+	for (int p = 0; p < PANE_COUNT; p++)
+		if (reads_loading(u, p, &since))
+			return true;
+	return false;
+}
+
 /*
- * The terminal loop: poll() waits on the keyboard and on the jobs' pipe.
- * Keys are answered at once; job progress redraws at most every FRAME_MS.
+ * True when KEY would act on the rows of a pane that has none yet: it is
+ * typed ahead. Keys that move the focus, open a view or quit never wait.
+ */
+static bool key_waits(const ui *u, int key)
+{
+	int64_t since;
+
+	if (u->form.active || u->picker || u->jobs_view || u->diff || u->details || u->help ||
+	    u->filtering || u->pv_searching)
+		return false;
+	switch (keys_action(key)) {
+	case ACT_NEXT_PANE:
+	case ACT_PREV_PANE:
+	case ACT_HELP:
+	case ACT_JOBS:
+	case ACT_REFRESH:
+	case ACT_FULLSCREEN:
+	case ACT_WRAP:
+	case ACT_CANCEL:
+	case ACT_QUIT:
+		return false;
+	default:
+		break;
+	}
+	if (u->fullscreen || u->focus == PANE_PREVIEW)
+		return reads_loading(u, PANE_PREVIEW, &since);
+	return u->list[u->focus].nshown == 0 && reads_loading(u, u->focus, &since);
+}
+
+/*
+ * The terminal loop: poll() waits on the keyboard, the jobs' pipe and the
+ * readers' pipe. Keys are answered at once; finished reads are shown as
+ * they come; job progress and loading lines redraw at most every FRAME_MS.
+ * Keys typed for the rows of a focused pane that has none yet are kept,
+ * and handled in order once it has them (and every key after them), each
+ * after what the one before it read (TYPEAHEAD_MS at most), as if they had
+ * been typed at that pace; other keys are handled at once.
  */
 static void run_terminal(ui *u)
 {
-	struct pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {vds_jobs_fd(u->jobs), POLLIN, 0}};
-	int64_t last_draw = 0;
+	struct pollfd fds[3] = {{STDIN_FILENO, POLLIN, 0},
+				{vds_jobs_fd(u->jobs), POLLIN, 0},
+				{reads_fd(u), POLLIN, 0}};
+	int64_t last_draw = 0, held_since = 0;
 	bool dirty = true;
+	int held[TYPEAHEAD];
+	size_t nheld = 0;
 
 	for (;;) {
+		reads_start(u, false); /* what the cursor rests on, once it rests */
+		int later = reads_timeout(u);
+		if (later >= 0)
+			dirty = true; /* a loading line's time moves */
 		if (dirty && now_ms() - last_draw >= FRAME_MS) {
 			ui_draw(u);
 			last_draw = now_ms();
 			dirty = false;
 		}
 		int wait = dirty ? (int)(FRAME_MS - (now_ms() - last_draw)) : -1;
-		if (poll(fds, 2, wait < 0 && dirty ? 0 : wait) < 0 && errno != EINTR)
+		if (wait < 0 && dirty)
+			wait = 0;
+		if (later >= 0 && (wait < 0 || later < wait))
+			wait = later;
+		if (nheld && (wait < 0 || wait > 10))
+			wait = 10; /* typed-ahead keys go on as soon as they may */
+		if (poll(fds, 3, wait) < 0 && errno != EINTR)
 			return;
+		if (fds[2].revents & POLLIN && reads_apply(u)) {
+			ui_draw(u); /* a result is shown at once */
+			last_draw = now_ms();
+			dirty = false;
+		}
 		if (fds[1].revents & POLLIN) {
 			vds_jobs_drain(u->jobs);
 			ui_follow_jobs(u);
 			dirty = true;
 		}
 		int key;
+		while (nheld && (!reads_busy(u) || now_ms() - held_since > TYPEAHEAD_MS)) {
+			key = held[0];
+			memmove(held, held + 1, --nheld * sizeof(*held));
+			held_since = now_ms();
+			if (!ui_handle_key(u, key))
+				return;
+			ui_follow_jobs(u);
+			reads_start(u, false);
+			ui_draw(u);
+			last_draw = now_ms();
+			dirty = false;
+		}
 		while ((key = wgetch(status_win)) != ERR) {
+			if (nheld || key_waits(u, key)) { /* typed ahead of the data */
+				if (!nheld)
+					held_since = now_ms();
+				if (nheld < TYPEAHEAD)
+					held[nheld++] = key;
+				continue;
+			}
 			if (!ui_handle_key(u, key))
 				return;
 			ui_follow_jobs(u);
@@ -765,14 +952,27 @@ static void run_terminal(ui *u)
 	}
 }
 
-/* The scripted loop: keys and commands from the script, jobs waited for by :wait. */
+/*
+ * The scripted loop: keys and commands from the script, jobs waited for by
+ * :wait. Reads settle before each key and dump (script.c), so that screens
+ * are exact, unless the script says :async.
+ */
 static void run_script(ui *u, ui_script *script)
 {
 	for (;;) {
 		ui_follow_jobs(u);
+		reads_start(u, false);
+		reads_apply(u);
 		ui_draw(u);
-		int key = script_next_key(script, u);
-		if (key < 0 || !ui_handle_key(u, key))
+		int key = script_next_key(script, u); /* runs the commands before it (:async, :dump) */
+		if (key < 0)
+			return;
+		if (script_settles(script))
+			reads_settle(u);
+		/* a key typed ahead of its pane's data waits for it, as on a terminal */
+		for (int64_t t = now_ms(); key_waits(u, key) && now_ms() - t < TYPEAHEAD_MS;)
+			reads_wait(u, 10);
+		if (!ui_handle_key(u, key))
 			return;
 	}
 }
@@ -841,10 +1041,8 @@ int vds_browse(vds_ctx *ctx, const char *ref)
 	u.dir = xstrdup("");
 	ui_layout(&u);
 	vds_ctx_set_warn(ctx, warn_in_status, &u); /* until the browser ends */
-	pane_datasets.load(&u);
-	if (!ref)
-		select_dataset(&u, NULL, NULL);
-	else if (open_ref(&u, ref) < 0)
+	reads_init(&u); /* the dataset list is read on a reader thread */
+	if (ref && open_ref(&u, ref) < 0)
 		ui_message(&u, true, "%s", vds_errmsg());
 	u.jobs = vds_jobs_new(vds_ctx_config_path(ctx), JOB_WORKERS);
 	if (script)
@@ -852,6 +1050,7 @@ int vds_browse(vds_ctx *ctx, const char *ref)
 	else
 		run_terminal(&u);
 	vds_jobs_free(u.jobs); /* cancels what still runs, cleanly */
+	reads_free(&u);
 	vds_ctx_set_warn(ctx, NULL, NULL);
 	pv_cleanup(&u);
 	action_free(&u);

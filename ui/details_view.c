@@ -3,7 +3,8 @@
  * and tags of the selected version, and its lineage when vds run made it
  * (the output it was, each input at its exact version, the command, the
  * times, the exit status and the host), and the versions made from it.
- * The lines are made once when the view opens; moving keys scroll them,
+ * The lines are made when the view opens, the lineage's once a reader has
+ * read it (reads.c: the view waits, keys still work); moving keys scroll them,
  * Tab picks a version the lineage names and Enter goes to it, any other
  * key closes the view.
  */
@@ -30,7 +31,29 @@ struct ui_details {
 	size_t n, top;
 	target *t;    /* the versions named, in line order */
 	size_t nt, sel;
+	bool loading; /* its lineage is being read (the last line says so) */
+	char ds[VDS_DSID_LEN + 1], ver[VDS_VERID_LEN + 1];
 };
+
+/* A downstream version, as the walk found it. */
+typedef struct down {
+	char ds[VDS_DSID_LEN + 1], ver[VDS_VERID_LEN + 1];
+	char *via;
+	bool missing;
+} down;
+
+/* What a reader reads for the view: the lineage and the versions made from it. */
+typedef struct lineage_read {
+	char ds[VDS_DSID_LEN + 1], ver[VDS_VERID_LEN + 1];
+	bool committed;
+	int r;            /* of vds_lineage_get */
+	char *err;        /* its message */
+	vds_lineage l;
+	int walk;         /* of vds_lineage_walk */
+	char *walk_err;
+	down *v;
+	size_t n;
+} lineage_read;
 
 /* Makes the last line added one that Enter goes to DS:VER from. */
 static void add_target(ui_details *d, const char *ds, const char *ver)
@@ -74,75 +97,128 @@ static void time_ms(int64_t us, char buf[40])
 	snprintf(buf, 40, "%s.%03d", t, (int)((us % 1000000 + 1000000) % 1000000 / 1000));
 }
 
-static void add_lineage(ui *u, ui_details *d)
+static void add_lineage(ui *u, ui_details *d, lineage_read *lr)
 {
-	vds_lineage l;
+	vds_lineage *l = &lr->l;
 	char a[40], b[40];
-	int r = vds_lineage_get(u->ctx, u->ds, u->ver, &l);
 
 	add(d, "%s", "");
-	if (r == VDS_ENOTFOUND) {
+	if (lr->r == VDS_ENOTFOUND) {
 		add(d, "Lineage:   none (not made by vds run)");
 		return;
 	}
-	if (r < 0) {
-		add(d, "Lineage:   %s", vds_errmsg());
+	if (lr->r < 0) {
+		add(d, "Lineage:   %s", lr->err);
 		return;
 	}
-	add(d, "Lineage:   output %s of vds run", l.output);
-	for (size_t i = 0; i < l.ninputs; i++) {
-		const char *name = dataset_name(u, l.inputs[i].dataset);
-		add(d, "  input    %s = %s:%s (%s)", l.inputs[i].name, l.inputs[i].dataset,
-		    l.inputs[i].version, name ? name : "deleted");
+	add(d, "Lineage:   output %s of vds run", l->output);
+	for (size_t i = 0; i < l->ninputs; i++) {
+		const char *name = dataset_name(u, l->inputs[i].dataset);
+		add(d, "  input    %s = %s:%s (%s)", l->inputs[i].name, l->inputs[i].dataset,
+		    l->inputs[i].version, name ? name : "deleted");
 		if (name)
-			add_target(d, l.inputs[i].dataset, l.inputs[i].version);
+			add_target(d, l->inputs[i].dataset, l->inputs[i].version);
 	}
-	if (!l.ninputs)
+	if (!l->ninputs)
 		add(d, "  inputs   none");
-	char *cmd = vds_lineage_command(&l);
+	char *cmd = vds_lineage_command(l);
 	add(d, "  command  %s", cmd);
 	free(cmd);
-	time_ms(l.started_us, a);
-	time_ms(l.ended_us, b);
+	time_ms(l->started_us, a);
+	time_ms(l->ended_us, b);
 	add(d, "  started  %s", a);
-	add(d, "  ended    %s (%.3f s)", b, (double)(l.ended_us - l.started_us) / 1e6);
-	add(d, "  exit     %d", l.exit_status);
-	add(d, "  host     %s", l.host);
-	vds_lineage_release(&l);
+	add(d, "  ended    %s (%.3f s)", b, (double)(l->ended_us - l->started_us) / 1e6);
+	add(d, "  exit     %d", l->exit_status);
+	add(d, "  host     %s", l->host);
 }
 
-typedef struct down_ctx {
-	ui *u;
-	ui_details *d;
-	size_t n;
-} down_ctx;
-
-static int add_down(const vds_lineage_node *node, void *ud)
+/* On a reader: keeps the versions one level down. */
+static int keep_down(const vds_lineage_node *node, void *ud)
 {
-	down_ctx *c = ud;
-	const char *name;
+	lineage_read *lr = ud;
 
 	if (node->depth != 1)
 		return 0;
-	name = dataset_name(c->u, node->dataset);
-	add(c->d, "  %s %s:%s (%s, input %s)", c->n++ ? "        " : "used by", node->dataset,
-	    node->version, name ? name : "deleted", node->via ? node->via : "?");
-	if (name && !node->missing)
-		add_target(c->d, node->dataset, node->version);
+	lr->v = xrealloc(lr->v, (lr->n + 1) * sizeof(*lr->v));
+	down *w = &lr->v[lr->n++];
+	snprintf(w->ds, sizeof(w->ds), "%s", node->dataset);
+	snprintf(w->ver, sizeof(w->ver), "%s", node->version);
+	w->via = node->via ? xstrdup(node->via) : NULL;
+	w->missing = node->missing;
 	return 0;
 }
 
-/* The versions whose lineage names this one as an input (downstream, one level). */
-static void add_downstream(ui *u, ui_details *d)
+/* On a reader: the lineage of the version, and the versions made from it. */
+static int read_lineage(vds_ctx *ctx, void *arg, const vds_opts *o)
 {
-	down_ctx c = {u, d, 0};
+	lineage_read *lr = arg;
 
+	(void)o;
+	lr->r = vds_lineage_get(ctx, lr->ds, lr->ver, &lr->l);
+	if (lr->r < 0)
+		lr->err = xstrdup(vds_errmsg());
+	if (lr->committed && (lr->walk = vds_lineage_walk(ctx, lr->ds, lr->ver, true, 1, keep_down, lr)) < 0)
+		lr->walk_err = xstrdup(vds_errmsg());
+	return 0;
+}
+
+static void lineage_read_free(void *arg)
+{
+	lineage_read *lr = arg;
+
+	if (lr->r == 0)
+		vds_lineage_release(&lr->l);
+	for (size_t i = 0; i < lr->n; i++)
+		free(lr->v[i].via);
+	free(lr->v);
+	free(lr->err);
+	free(lr->walk_err);
+	free(lr);
+}
+
+/* The versions whose lineage names this one as an input (downstream, one level). */
+static void add_downstream(ui *u, ui_details *d, lineage_read *lr)
+{
 	add(d, "%s", "");
 	add(d, "Made from it:");
-	if (vds_lineage_walk(u->ctx, u->ds, u->ver, true, 1, add_down, &c) < 0)
-		add(d, "  %s", vds_errmsg());
-	else if (!c.n)
+	if (lr->walk < 0) {
+		add(d, "  %s", lr->walk_err);
+		return;
+	}
+	if (!lr->n)
 		add(d, "  nothing (no vds run took it as an input)");
+	for (size_t i = 0; i < lr->n; i++) {
+		const down *w = &lr->v[i];
+		const char *name = dataset_name(u, w->ds);
+		add(d, "  %s %s:%s (%s, input %s)", i ? "        " : "used by", w->ds, w->ver,
+		    name ? name : "deleted", w->via ? w->via : "?");
+		if (name && !w->missing)
+			add_target(d, w->ds, w->ver);
+	}
+}
+
+/* On the UI thread: the lineage read arrived for the view still open. */
+static void show_lineage(ui *u, void *arg, int status, const char *error)
+{
+	ui_details *d = u->details;
+	lineage_read *lr = arg;
+
+	if (!d || strcmp(d->ds, lr->ds) || strcmp(d->ver, lr->ver))
+		return;
+	free(d->lines[--d->n]); /* "loading", and the blank line before it */
+	free(d->lines[--d->n]);
+	d->loading = false;
+	if (status < 0) { /* cancelled, or its context could not be opened */
+		add(d, "%s", "");
+		add(d, "Lineage:   %s", error);
+		return;
+	}
+	add_lineage(u, d, lr);
+	if (lr->committed)
+		add_downstream(u, d, lr);
+	if (d->nt)
+		snprintf(d->title, sizeof(d->title), "Version %s:%s (Tab: pick a version, Enter: go, Esc: close)",
+			 d->ds, d->ver);
 }
 
 void details_view_open(ui *u)
@@ -175,18 +251,25 @@ void details_view_open(ui *u)
 		vds_format_time(v->committed_us, t);
 		add(d, "Committed: %s", t);
 	}
-	add_lineage(u, d);
-	if (v->committed)
-		add_downstream(u, d);
-	if (d->nt)
-		snprintf(d->title, sizeof(d->title), "Version %s:%s (Tab: pick a version, Enter: go, Esc: close)",
-			 u->ds, u->ver);
+	/* the lineage is read on a reader thread; show_lineage() adds it */
+	memcpy(d->ds, u->ds, sizeof(d->ds));
+	memcpy(d->ver, u->ver, sizeof(d->ver));
+	d->loading = true;
+	add(d, "%s", "");
+	add(d, "%s", "Lineage:   loading\xe2\x80\xa6");
+	lineage_read *lr = xcalloc(1, sizeof(*lr));
+	memcpy(lr->ds, u->ds, sizeof(lr->ds));
+	memcpy(lr->ver, u->ver, sizeof(lr->ver));
+	lr->committed = v->committed;
+	lr->r = VDS_ECANCELED;
+	reads_view(u, READS_DETAILS, read_lineage, show_lineage, lr, lineage_read_free);
 }
 
 void details_view_free(ui *u)
 {
 	if (!u->details)
 		return;
+	reads_view_close(u, READS_DETAILS);
 	for (size_t i = 0; i < u->details->n; i++)
 		free(u->details->lines[i]);
 	free(u->details->lines);

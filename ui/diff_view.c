@@ -1,7 +1,8 @@
 /*
  * diff_view.c - the diff view: mark a version with m, press d on another,
  * and see what changed as a list with A/M/D/R markers (from the two file
- * lists alone); Enter on a text file shows the unified diff of its content.
+ * lists alone, read on a reader thread while the view says it is loading);
+ * Enter on a text file shows the unified diff of its content.
  */
 #include "config.h"
 
@@ -29,11 +30,25 @@ struct ui_diff {
 	size_t n, cursor, top;
 	char **lines; /* the content diff shown, or NULL */
 	size_t nlines, line_top;
+	bool loading; /* the two file lists are being read */
 };
+
+/* What a reader reads for the view: the two file lists' differences. */
+typedef struct diff_read {
+	char ds_a[VDS_DSID_LEN + 1], ver_a[VDS_VERID_LEN + 1];
+	char ds_b[VDS_DSID_LEN + 1], ver_b[VDS_VERID_LEN + 1];
+	change *v;
+	size_t n;
+	vds_diff_stats st;
+	char *open_err; /* a file list could not be read: the view does not open */
+	char *diff_err;
+} diff_read;
+
+static void free_changes(change *v, size_t n);
 
 static void collect(const vds_diff_item *d, void *ud)
 {
-	ui_diff *df = ud;
+	diff_read *df = ud;
 
 	df->v = xrealloc(df->v, (df->n + 1) * sizeof(*df->v));
 	change *c = &df->v[df->n++];
@@ -64,21 +79,79 @@ void diff_view_free(ui *u)
 
 	if (!df)
 		return;
+	reads_view_close(u, READS_DIFF);
 	free_lines(df);
-	for (size_t i = 0; i < df->n; i++) {
-		free(df->v[i].a);
-		free(df->v[i].b);
-	}
-	free(df->v);
+	free_changes(df->v, df->n);
 	free(df);
 	u->diff = NULL;
 }
 
+static void free_changes(change *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].a);
+		free(v[i].b);
+	}
+	free(v);
+}
+
+/* On a reader: both file lists, and what changed between them. */
+static int read_diff(vds_ctx *ctx, void *arg, const vds_opts *o)
+{
+	diff_read *dr = arg;
+	vds_tree *ta = NULL, *tb = NULL;
+
+	(void)o;
+	if (vds_tree_open(ctx, dr->ds_a, dr->ver_a, &ta) < 0 || vds_tree_open(ctx, dr->ds_b, dr->ver_b, &tb) < 0)
+		dr->open_err = xstrdup(vds_errmsg());
+	else if (vds_diff(ta, tb, collect, dr, &dr->st) < 0)
+		dr->diff_err = xstrdup(vds_errmsg());
+	vds_tree_free(ta);
+	vds_tree_free(tb);
+	return 0;
+}
+
+static void diff_read_free(void *arg)
+{
+	diff_read *dr = arg;
+
+	free_changes(dr->v, dr->n);
+	free(dr->open_err);
+	free(dr->diff_err);
+	free(dr);
+}
+
+/* On the UI thread: the differences arrived for the view still open. */
+static void show_diff(ui *u, void *arg, int status, const char *error)
+{
+	ui_diff *df = u->diff;
+	diff_read *dr = arg;
+
+	if (!df || strcmp(df->ds_a, dr->ds_a) || strcmp(df->ver_a, dr->ver_a) || strcmp(df->ds_b, dr->ds_b) ||
+	    strcmp(df->ver_b, dr->ver_b))
+		return;
+	if (status < 0 || dr->open_err) { /* as if it had never opened */
+		char *why = xstrdup(status < 0 ? error : dr->open_err);
+		diff_view_free(u);
+		ui_message(u, true, "%s", why);
+		free(why);
+		return;
+	}
+	df->loading = false;
+	df->v = dr->v;
+	df->n = dr->n;
+	dr->v = NULL;
+	dr->n = 0;
+	if (dr->diff_err)
+		ui_message(u, true, "%s", dr->diff_err);
+	snprintf(df->summary, sizeof(df->summary),
+		 "%llu added, %llu removed, %llu modified, %llu renamed   Enter: content diff   Esc: close",
+		 (unsigned long long)dr->st.added, (unsigned long long)dr->st.removed,
+		 (unsigned long long)dr->st.modified, (unsigned long long)dr->st.renamed);
+}
+
 void diff_view_open(ui *u)
 {
-	vds_tree *ta = NULL, *tb = NULL;
-	vds_diff_stats st;
-
 	if (!*u->mark_ver) {
 		ui_message(u, true, "mark a version with m first, then press d on another");
 		return;
@@ -87,30 +160,25 @@ void diff_view_open(ui *u)
 		ui_message(u, true, "select a version to compare with %s:%s", u->mark_ds, u->mark_ver);
 		return;
 	}
-	if (vds_tree_open(u->ctx, u->mark_ds, u->mark_ver, &ta) < 0 ||
-	    vds_tree_open(u->ctx, u->ds, u->ver, &tb) < 0) {
-		ui_message(u, true, "%s", vds_errmsg());
-		vds_tree_free(ta);
-		return;
-	}
 	diff_view_free(u);
 	ui_diff *df = u->diff = xcalloc(1, sizeof(*df));
 	memcpy(df->ds_a, u->mark_ds, sizeof(df->ds_a));
 	memcpy(df->ver_a, u->mark_ver, sizeof(df->ver_a));
 	memcpy(df->ds_b, u->ds, sizeof(df->ds_b));
 	memcpy(df->ver_b, u->ver, sizeof(df->ver_b));
-	if (vds_diff(ta, tb, collect, df, &st) < 0)
-		ui_message(u, true, "%s", vds_errmsg());
 	char ra[600], rb[600];
 	ui_ref_name(u, df->ds_a, df->ver_a, ra, sizeof(ra));
 	ui_ref_name(u, df->ds_b, df->ver_b, rb, sizeof(rb));
 	snprintf(df->title, sizeof(df->title), "Changes %s -> %s", ra, rb);
-	snprintf(df->summary, sizeof(df->summary),
-		 "%llu added, %llu removed, %llu modified, %llu renamed   Enter: content diff   Esc: close",
-		 (unsigned long long)st.added, (unsigned long long)st.removed,
-		 (unsigned long long)st.modified, (unsigned long long)st.renamed);
-	vds_tree_free(ta);
-	vds_tree_free(tb);
+	snprintf(df->summary, sizeof(df->summary), "loading\xe2\x80\xa6   Esc: close");
+	df->loading = true;
+	/* the file lists are read on a reader thread; show_diff() fills the view */
+	diff_read *dr = xcalloc(1, sizeof(*dr));
+	memcpy(dr->ds_a, df->ds_a, sizeof(dr->ds_a));
+	memcpy(dr->ver_a, df->ver_a, sizeof(dr->ver_a));
+	memcpy(dr->ds_b, df->ds_b, sizeof(dr->ds_b));
+	memcpy(dr->ver_b, df->ver_b, sizeof(dr->ver_b));
+	reads_view(u, READS_DIFF, read_diff, show_diff, dr, diff_read_free);
 }
 
 /* Writes LEN bytes read from content SHA of DS to a new temporary file. */
@@ -325,7 +393,7 @@ void diff_view_draw(ui *u)
 			df->top = df->cursor;
 		if (df->cursor >= df->top + (size_t)rows)
 			df->top = df->cursor - (size_t)rows + 1;
-		if (df->n == 0)
+		if (df->n == 0 && !df->loading)
 			draw_text(win, 1, 1, w - 2, "(no differences)", draw_attr(COL_DIM));
 		for (int y = 0; y < rows && df->top + (size_t)y < df->n; y++) {
 			const change *c = &df->v[df->top + (size_t)y];

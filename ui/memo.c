@@ -1,8 +1,9 @@
 /*
  * memo.c - what the browser has read of each dataset (its versions and
  * tags), kept until the next refresh, so that moving between datasets
- * reads a remote store once and then answers at once. A refresh (the
- * refresh key, or a job ending) forgets it all.
+ * reads a remote store once and then answers at once. Reader threads fill
+ * it (reads.c); a refresh (the refresh key, or a job ending) forgets it all
+ * once the new dataset list is there.
  */
 #include "config.h"
 
@@ -12,28 +13,22 @@
 #include "ui.h"
 #include "util.h"
 
-struct ui_memo {
-	char ds[VDS_DSID_LEN + 1];
-	vds_version *versions;
-	size_t nversions;
-	bool have_versions;
-	vds_tag *tags;
-	size_t ntags;
-	bool have_tags;
-};
-
 void memo_clear(ui *u)
 {
 	for (size_t i = 0; i < u->nmemo; i++) {
 		vds_version_list_free(u->memo[i].versions, u->memo[i].nversions);
 		vds_tag_list_free(u->memo[i].tags, u->memo[i].ntags);
+		free(u->memo[i].verr);
+		free(u->memo[i].terr);
+		free(u->memo[i].warning);
 	}
 	free(u->memo);
 	u->memo = NULL;
 	u->nmemo = 0;
+	u->memo_gen++; /* loads started before are not kept */
 }
 
-static ui_memo *entry(ui *u, const char *ds)
+ui_memo *memo_entry(ui *u, const char *ds)
 {
 	for (size_t i = 0; i < u->nmemo; i++)
 		if (!strcmp(u->memo[i].ds, ds))
@@ -47,7 +42,25 @@ static ui_memo *entry(ui *u, const char *ds)
 
 int memo_versions(ui *u, const char *ds, vds_version **v, size_t *n)
 {
-	ui_memo *m = entry(u, ds);
+	ui_memo *m = memo_entry(u, ds);
+
+	*v = m->versions;
+	*n = m->nversions;
+	return m->have_versions ? 1 : m->verr ? vds_err(VDS_EIO, "%s", m->verr) : 0;
+}
+
+int memo_tags(ui *u, const char *ds, vds_tag **t, size_t *n)
+{
+	ui_memo *m = memo_entry(u, ds);
+
+	*t = m->tags;
+	*n = m->ntags;
+	return m->have_tags ? 1 : m->terr ? vds_err(VDS_EIO, "%s", m->terr) : 0;
+}
+
+int memo_versions_now(ui *u, const char *ds, vds_version **v, size_t *n)
+{
+	ui_memo *m = memo_entry(u, ds);
 	int r = 0;
 
 	if (!m->have_versions && (r = vds_version_list(u->ctx, ds, &m->versions, &m->nversions)) == 0)
@@ -57,9 +70,9 @@ int memo_versions(ui *u, const char *ds, vds_version **v, size_t *n)
 	return r;
 }
 
-int memo_tags(ui *u, const char *ds, vds_tag **t, size_t *n)
+int memo_tags_now(ui *u, const char *ds, vds_tag **t, size_t *n)
 {
-	ui_memo *m = entry(u, ds);
+	ui_memo *m = memo_entry(u, ds);
 	int r = 0;
 
 	if (!m->have_tags && (r = vds_tag_list(u->ctx, ds, &m->tags, &m->ntags)) == 0)

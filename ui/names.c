@@ -30,7 +30,7 @@ void ui_ref_name(ui *u, const char *ds, const char *ver, char *buf, size_t len)
 	}
 	if (!strcmp(ds, u->ds) && !strcmp(ver, u->ver) && *u->tag)
 		tag = u->tag; /* the tag the version was reached through */
-	else if (memo_versions(u, ds, &v, &n) == 0)
+	else if (memo_versions_now(u, ds, &v, &n) == 0)
 		for (size_t i = 0; i < n && !tag; i++)
 			if (!strcmp(v[i].id, ver) && v[i].ntags)
 				tag = v[i].tags[0];

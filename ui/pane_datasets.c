@@ -10,14 +10,8 @@
 static void load(ui *u)
 {
 	ui_list *l = &u->list[PANE_DATASETS];
-	int r;
 
-	vds_dataset_list_free(u->datasets, u->ndatasets);
-	u->datasets = NULL;
-	u->ndatasets = 0;
-	u->datasets_failed = (r = vds_dataset_list(u->ctx, &u->datasets, &u->ndatasets)) < 0;
-	if (r < 0)
-		ui_message(u, true, "%s", vds_errmsg());
+	/* u->datasets is what the last read gave (reads.c) */
 	ui_row *rows = xcalloc(u->ndatasets + 1, sizeof(*rows));
 	for (size_t i = 0; i < u->ndatasets; i++)
 		rows[i] = (ui_row){xasprintf("%s %s", u->datasets[i].name, u->datasets[i].id), 0,

@@ -8,8 +8,6 @@
 #include "ui.h"
 #include "util.h"
 
-#define PREVIEW_BYTES (64 * 1024) /* only the first bytes are ever read */
-
 static vds_entry current; /* the entry previewed (path in u->preview_path) */
 
 const vds_entry *ui_preview_entry(const ui *u)
@@ -20,21 +18,22 @@ const vds_entry *ui_preview_entry(const ui *u)
 void ui_load_preview(ui *u)
 {
 	const ui_row *row = list_selected(&u->list[PANE_FILES]);
-	unsigned char *buf;
-	size_t got = 0;
 
 	preview_release(&u->preview);
 	u->preview_top = 0;
 	pv_reset(u);
 	u->preview_path[0] = '\0';
-	if (!row)
+	if (!row) {
+		reads_preview(u, false);
 		return;
+	}
 	current = u->listing.v[row->index];
 	snprintf(u->preview_path, sizeof(u->preview_path), "%s%s%s", u->dir && *u->dir ? u->dir : "",
 		 u->dir && *u->dir ? "/" : "", current.path);
 	current.path = u->preview_path;
 	if (current.type == VDS_DIR) {
 		char size[32];
+		reads_preview(u, false);
 		vds_format_size(current.size, true, size);
 		u->preview.mime = xstrdup("inode/directory");
 		u->preview.lines = xcalloc(1, sizeof(char *));
@@ -43,23 +42,7 @@ void ui_load_preview(ui *u)
 		u->preview.nlines = 1;
 		return;
 	}
-	if (current.type != VDS_LINK) {
-		const char *base = strrchr(u->preview_path, '/');
-		preview_content(&u->preview, u->ctx, u->ds, &current, base ? base + 1 : u->preview_path);
-		return;
-	}
-	size_t want = current.size < PREVIEW_BYTES ? (size_t)current.size : PREVIEW_BYTES;
-	buf = xmalloc(want + 1);
-	if (want && vds_content_read(u->ctx, u->ds, current.sha256, 0, buf, want, &got) < 0) {
-		ui_message(u, true, "%s", vds_errmsg());
-		got = 0;
-	}
-	buf[got] = '\0';
-	u->preview.mime = xstrdup("inode/symlink");
-	u->preview.lines = xcalloc(1, sizeof(char *));
-	u->preview.lines[0] = xasprintf("symbolic link to %s", (char *)buf);
-	u->preview.nlines = 1;
-	free(buf);
+	reads_preview(u, true); /* the content is read on a reader thread (reads.c) */
 }
 
 void ui_draw_preview(ui *u, WINDOW *w, bool framed)
@@ -89,7 +72,10 @@ void ui_draw_preview(ui *u, WINDOW *w, bool framed)
 	free(esc);
 	free(title);
 	vds_format_size(current.size, true, size);
-	snprintf(line, sizeof(line), "type: %s", u->preview.mime ? u->preview.mime : "?");
+	char loading[64];
+	bool waiting = reads_loading_text(u, PANE_PREVIEW, loading, sizeof(loading));
+	snprintf(line, sizeof(line), "type: %s",
+		 waiting ? "\xe2\x80\xa6" : u->preview.mime ? u->preview.mime : "?");
 	if (y < bottom)
 		draw_text(w, y++, x, inner, line, draw_attr(COL_DIM));
 	snprintf(line, sizeof(line), "size: %llu bytes (%s)%s%s%s", (unsigned long long)current.size,
@@ -108,6 +94,8 @@ void ui_draw_preview(ui *u, WINDOW *w, bool framed)
 		mvwhline(w, y++, x, ACS_HLINE, inner);
 		wattrset(w, A_NORMAL);
 	}
+	if (waiting && *loading && y < bottom)
+		draw_text(w, y++, x, inner, loading, draw_attr(COL_DIM));
 	size_t rows = bottom > y ? (size_t)(bottom - y) : 0;
 	u->preview_rows = rows;
 	getbegyx(w, u->preview_y, u->preview_x);

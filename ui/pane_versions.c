@@ -14,8 +14,16 @@ static void load(ui *u)
 
 	u->versions = NULL; /* borrowed from the memo */
 	u->nversions = 0;
-	if (*u->ds && memo_versions(u, u->ds, &u->versions, &u->nversions) < 0)
-		ui_message(u, true, "%s", vds_errmsg());
+	if (*u->ds) {
+		ui_memo *m = memo_entry(u, u->ds);
+		if (m->warning) { /* what reading them warned of, once */
+			ui_message(u, true, "%s", m->warning);
+			free(m->warning);
+			m->warning = NULL;
+		}
+		if (memo_versions(u, u->ds, &u->versions, &u->nversions) < 0)
+			ui_message(u, true, "%s", vds_errmsg());
+	}
 	ui_row *rows = xcalloc(u->nversions + 1, sizeof(*rows));
 	for (size_t i = 0; i < u->nversions; i++) {
 		const vds_version *v = &u->versions[i];

@@ -19,7 +19,7 @@
 #define CSV_ROWS 500
 #define CSV_COL_MAX 40
 
-static magic_t cookie_mime, cookie_text; /* used by the UI thread only */
+static magic_t cookie_mime, cookie_text; /* one preview renders at a time (ui/reads.c) */
 
 static const char *magic_of(magic_t *cookie, int flags, const unsigned char *buf, size_t len)
 {

@@ -2,8 +2,9 @@
  * script.c - scripted runs of the browser for tests, in the manner of tig:
  * $VDS_UI_SCRIPT names a file of key names and commands, the screen lives
  * in memory (no terminal needed), and ":dump FILE" writes it as text. Each
- * step runs only after the previous key was handled and drawn, so tests
- * need no sleeps.
+ * step runs only after the previous key was handled, the reads it started
+ * (reads.c) have arrived and the screen is drawn, so tests need no sleeps
+ * and screens are the same on a slow store (unless the script says :async).
  *
  *   j j <Tab> <Enter>       keys, by name (see keys.c)
  *   <Click:X,Y>             the mouse at column X, line Y (from 1, as the dump's
@@ -15,6 +16,10 @@
  *                           R reverse, U underline, B bold, . none (the first that applies)
  *   :wait                   waits until no background job is queued or running
  *   :wait-progress          waits until a running job has made some progress
+ *   :async                  from here on, keys and dumps do not wait for reads in flight
+ *                           (by default every read settles first, so screens are exact)
+ *   :settle                 waits for the reads in flight, and those they lead to
+ *   :sleep MS               waits MS milliseconds, showing what arrives meanwhile
  *   # comment
  *
  * $VDS_UI_OUTPUT, when set, names a file that gets the bytes meant for the
@@ -24,6 +29,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -38,7 +44,13 @@ struct ui_script {
 	int *pending; /* keys of the current line not yet returned */
 	MEVENT *events; /* the mouse event of each KEY_MOUSE among them */
 	size_t npending, next;
+	bool async; /* :async said: reads do not settle before keys and dumps */
 };
+
+bool script_settles(const ui_script *s)
+{
+	return !s->async;
+}
 
 ui_script *script_open(char *err, size_t errlen)
 {
@@ -195,6 +207,25 @@ static void run_line(ui_script *s, ui *u, char *line)
 
 	if (*p == '#' || *p == '\0')
 		return;
+	if (!strcmp(p, ":async")) {
+		s->async = true;
+		return;
+	}
+	if (!strcmp(p, ":settle")) {
+		reads_settle(u);
+		return;
+	}
+	if (!strncmp(p, ":sleep ", 7)) {
+		long ms = strtol(p + 7, NULL, 10);
+		for (; ms > 0; ms -= 10) { /* reads arriving meanwhile are shown */
+			nanosleep(&(struct timespec){0, 10 * 1000000L}, NULL);
+			reads_start(u, false);
+			reads_apply(u);
+		}
+		return;
+	}
+	if (!s->async && (!strncmp(p, ":dump", 5) || !strncmp(p, ":wait", 5)))
+		reads_settle(u);
 	if (!strncmp(p, ":dump ", 6)) {
 		ui_draw(u);
 		if (screen_dump(p + 6) < 0)
@@ -210,6 +241,8 @@ static void run_line(ui_script *s, ui *u, char *line)
 	if (!strcmp(p, ":wait")) {
 		vds_jobs_wait_idle(u->jobs);
 		ui_follow_jobs(u);
+		if (!s->async)
+			reads_settle(u);
 		return;
 	}
 	if (!strcmp(p, ":wait-progress")) {

@@ -181,6 +181,9 @@ void preview_load(ui_preview *p, struct pv_src *s, const unsigned char sha[32]);
 /* Previews entry E (named NAME) of dataset DS into P, reading through CTX. */
 void preview_content(ui_preview *p, vds_ctx *ctx, const char *ds, const vds_entry *e,
 		     const char *name);
+/* The same on a reader thread: no request is sent once *CANCEL is set. */
+void preview_content_cancel(ui_preview *p, vds_ctx *ctx, const char *ds, const vds_entry *e,
+			    const char *name, atomic_int *cancel);
 /* S escaped for the preview: control bytes and bad UTF-8 as \xHH, a backslash as itself. */
 char *preview_escape(const char *s);
 /* Notes in P's header that it shows the first LEN bytes of its file ("first 64 KiB"). */
@@ -200,6 +203,7 @@ typedef struct ui_field {
 
 typedef struct ui ui;
 typedef struct ui_memo ui_memo;
+typedef struct ui_reads ui_reads;
 typedef struct ui_form ui_form;
 
 /* What a form does when confirmed. */
@@ -321,7 +325,7 @@ enum ui_pane_id { PANE_DATASETS, PANE_VERSIONS, PANE_TAGS, PANE_FILES, PANE_PREV
 /* One pane: its data lives in the ui struct; these say how it behaves. */
 typedef struct ui_pane_ops {
 	const char *title;
-	/* Reloads the pane's rows from the core. */
+	/* Sets the pane's rows from what the reads gave (reads.c). */
 	void (*load)(ui *u);
 	/* Draws the rows of the pane inside window W of the given size. */
 	void (*draw_row)(ui *u, WINDOW *w, int y, int width, const ui_row *row, bool selected);
@@ -392,16 +396,101 @@ struct ui {
 	bool mouse_scripted;  /* mouse holds it (else getmouse() has it) */
 	FILE *term;           /* where the terminal's bytes go (OSC 52 is written there) */
 	struct ui_made *made; /* what jobs make, selected when they end (actions.c) */
+
+	/* reads off the UI thread (reads.c) and what their results should select */
+	ui_reads *reads;
+	unsigned memo_gen;        /* grows when the memo is forgotten */
+	bool want_ref;            /* select WANT_DS:WANT_VER when the dataset list is there */
+	bool want_keep;           /* a refresh: keep dataset, version, folder and file */
+	char want_ds[VDS_DSID_LEN + 1];
+	char want_ver[VDS_VERID_LEN + 1]; /* the version to select when the versions are there */
+	char want_tag[VDS_TAG_MAX + 1];
+	bool want_tag_row;        /* put the Tags cursor on WANT_TAG when the tags are there */
+	bool want_unfilter;       /* clear the Versions filter if it hides WANT_VER */
+	char keep_ds[VDS_DSID_LEN + 1], keep_ver[VDS_VERID_LEN + 1]; /* a refresh's version */
+	char *want_dir, *want_file; /* its folder and file, shown again when its tree is there */
+	size_t want_file_pos;
 };
 
 extern const ui_pane_ops pane_datasets, pane_versions, pane_tags, pane_files;
 
+/* ---- memo.c: versions and tags read per dataset ---------------------------- */
+
+/* What the browser knows of one dataset's versions and tags. */
+struct ui_memo {
+	char ds[VDS_DSID_LEN + 1];
+	vds_version *versions;
+	size_t nversions;
+	bool have_versions;
+	char *verr;        /* why its versions could not be read, or NULL */
+	vds_tag *tags;
+	size_t ntags;
+	bool have_tags;
+	char *terr;        /* why its tags could not be read, or NULL */
+	char *warning;     /* what its reads warned of, shown when it is next selected */
+	unsigned vload, tload; /* the loads reading them, or 0 */
+};
+
 /* Forgets every dataset's versions and tags (they are read again when shown). */
 void memo_clear(ui *u);
-/* The versions of DS, read once until memo_clear(); owned by the memo. */
+/* The memo entry of DS, made empty if it has none. */
+ui_memo *memo_entry(ui *u, const char *ds);
+/* The versions of DS as far as read: 1 read (owned by the memo), 0 not yet, < 0 failed. */
 int memo_versions(ui *u, const char *ds, vds_version **v, size_t *n);
 /* The tags of DS, likewise. */
 int memo_tags(ui *u, const char *ds, vds_tag **t, size_t *n);
+/* The versions of DS, read now on the calling thread unless known (names of other datasets). */
+int memo_versions_now(ui *u, const char *ds, vds_version **v, size_t *n);
+/* The tags of DS, likewise. */
+int memo_tags_now(ui *u, const char *ds, vds_tag **t, size_t *n);
+
+/* ---- reads.c: the browser's reads on the core's reader threads ------------- */
+
+/* Starts the reader threads and the first read of the dataset list. */
+void reads_init(ui *u);
+/* Stops the readers and frees what they read for nothing. */
+void reads_free(ui *u);
+/* The descriptor that becomes readable when a read has finished. */
+int reads_fd(const ui *u);
+/* Reads the dataset list again (a refresh); the panes keep theirs until it is there. */
+void reads_datasets(ui *u);
+/* True while the dataset list is being read again. */
+bool reads_datasets_busy(const ui *u);
+/* The cursor moved: per-item reads wait until it rests (the debounce). */
+void reads_moved(ui *u);
+/* The selected version changed: its tree is read (a read of the one before is cancelled). */
+void reads_tree(ui *u);
+/* The file under the cursor changed: its preview is read if WANT (a read before is cancelled). */
+void reads_preview(ui *u, bool want);
+/* Starts the reads the selection needs, once the cursor has rested (NOW: at once). */
+void reads_start(ui *u, bool now);
+/* Milliseconds until reads_start() or a loading line needs the loop again, or -1. */
+int reads_timeout(const ui *u);
+/* Takes finished reads and shows those still wanted; true if a pane changed. */
+bool reads_apply(ui *u);
+/* Waits up to MS milliseconds for a read to finish, then starts and shows what it may. */
+void reads_wait(ui *u, int ms);
+/* Starts and waits for every read the selection needs (scripted runs: dumps are exact). */
+void reads_settle(ui *u);
+/* True while pane P waits for a read; *SINCE_US says since when. */
+bool reads_loading(const ui *u, int p, int64_t *since_us);
+/* Whether pane P waits for a read; BUF gets "loading... 1.2s" once it has waited a while, else "". */
+bool reads_loading_text(const ui *u, int p, char *buf, size_t len);
+/* Why pane P's last read failed, or NULL. */
+const char *reads_error(const ui *u, int p);
+/* Reads started so far (the benchmark's and the tests' count). */
+unsigned reads_started(const ui *u);
+
+/* The views whose reads run on the readers too: one read each at a time. */
+enum reads_view_id { READS_DETAILS, READS_DIFF, READS_VIEWS };
+/* Shows on the UI thread what a view's read put in ARG (STATUS, ERROR when it failed). */
+typedef void (*reads_show_fn)(ui *u, void *arg, int status, const char *error);
+/* Runs RUN(ARG) for VIEW on a reader, then SHOW unless the view was closed or
+   read again meanwhile; FREE_ARG frees ARG after. */
+void reads_view(ui *u, int view, vds_load_fn run, reads_show_fn show, void *arg,
+		void (*free_arg)(void *));
+/* VIEW closed: a read it waits for is cancelled and never shown. */
+void reads_view_close(ui *u, int view);
 
 /* Sets the status-line message (printf style). */
 void ui_message(ui *u, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -421,6 +510,14 @@ void preview_overlay(ui *u);
 void preview_overlay_end(void);
 /* Reloads everything, keeping the dataset, version and folder where they are. */
 void ui_refresh(ui *u);
+/* The dataset list arrived (reads.c): shows it and selects what was wanted. */
+void ui_datasets_arrived(ui *u);
+/* The versions of the current dataset arrived: shows them and selects a version. */
+void ui_versions_arrived(ui *u);
+/* The tags of the current dataset arrived. */
+void ui_tags_arrived(ui *u);
+/* The tree of the current version arrived (or failed): shows the folder wanted. */
+void ui_tree_arrived(ui *u);
 /* Reloads the panes when a job has ended since the last look. */
 void ui_follow_jobs(ui *u);
 /* Draws a centred overlay window of H x W and returns it (deleted by the caller). */
@@ -491,6 +588,8 @@ ui_script *script_open(char *err, size_t errlen);
 int script_next_key(ui_script *s, ui *u);
 /* Closes the script. */
 void script_close(ui_script *s);
+/* False once the script said :async (keys and dumps no longer wait for reads). */
+bool script_settles(const ui_script *s);
 /* Writes the current screen as text to PATH. */
 int screen_dump(const char *path);
 

@@ -582,6 +582,9 @@ int s3_do(s3_client *c, s3_req *r)
 	char md5[33] = "", md5b64[32];
 	int rc = 0;
 
+	if (!r->cancel)
+		r->cancel = loads_cancel_flag(); /* a reader's load: cut short when it is cancelled */
+
 	if (r->check_md5) {
 		if (body_md5(r, md5, md5b64) < 0) {
 			char *w = what(c, r);

@@ -13,7 +13,7 @@
 #include "pv.h"
 #include "util.h"
 
-static _Thread_local magic_t cookie; /* one cookie per thread */
+static magic_t cookie; /* one preview renders at a time (ui/reads.c), so one cookie */
 
 static const char *mime_of(const unsigned char *buf, size_t len)
 {

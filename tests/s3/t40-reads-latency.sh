@@ -1,0 +1,133 @@
+#!/bin/sh
+# t40-reads-latency: the browser on a store 80 ms away (tests/s3/faultproxy
+# --latency-ms 40 delays each request and each response by 40 ms), with
+# chosen reads held longer by the proxy's rules. The panes say what they
+# wait for, keys typed ahead are handled in order, a dataset left before its
+# versions arrive does not take the panes, an abandoned preview's request is
+# cut short, and a listing that fails says so in its pane. Runs under
+# tests/s3/run.sh (rgw or swift).
+. "$VDS_SRCDIR/tests/cli/lib.sh"
+. "$VDS_SRCDIR/tests/ui/lib.sh"
+
+if ! is_s3; then
+	echo "1..0 # SKIP needs a server: run through tests/s3/run.sh"
+	exit 0
+fi
+PROXY=${VDS_FAULTPROXY:-$(dirname "$VDS_BIN")/tests/s3/faultproxy}
+EP=$VDS_TEST_S3_ENDPOINT B=$VDS_TEST_S3_BUCKET
+"$PROXY" --listen-port-file "$T/port" --upstream "${EP#http://}" --log "$T/proxy.log" \
+	--rules "$T/rules" --latency-ms 40 2>"$T/proxy.err" &
+PIDS=$!
+n=0
+while [ ! -s "$T/port" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+PORT=$(cat "$T/port")
+SP=$(vds storageProviders create s3 --name far --bucket "$B" --endpoint "http://127.0.0.1:$PORT" \
+	--prefix far --accessKey "$VDS_TEST_S3_ACCESS_KEY" \
+	--secretAccessKey "$VDS_TEST_S3_SECRET_KEY" | sed -n 's/^Created storage provider: //p')
+check "the proxy runs" [ -n "$PORT" ] && [ -n "$SP" ]
+
+# rules LINE...: replaces the proxy's rules
+rules() {
+	printf '%s\n' "$@" >"$T/rules.tmp"
+	mv "$T/rules.tmp" "$T/rules"
+}
+# dataset NAME VERSIONS: a dataset on the far store with VERSIONS versions of two files
+dataset() {
+	_ds=$(vds datasets create --name "$1" --storageProviderId "$SP" | sed -n 's/^Created dataset: //p')
+	_i=0
+	while [ $_i -lt "$2" ]; do
+		_i=$((_i + 1))
+		mkdir -p "$T/src-$1-$_i"
+		printf '%s a %s\n' "$1" "$_i" >"$T/src-$1-$_i/a.txt"
+		printf '%s b %s\n' "$1" "$_i" >"$T/src-$1-$_i/b.txt"
+		vds datasets versions create --id "$_ds" --source-path "$T/src-$1-$_i/." --message "$1 $_i" >/dev/null
+	done
+	echo "$_ds"
+}
+ALPHA=$(dataset alpha 2)
+BETA=$(dataset beta 1)
+GAMMA=$(dataset gamma 3)
+check "three datasets on the far store" [ -n "$ALPHA" ] && [ -n "$BETA" ] && [ -n "$GAMMA" ]
+UI_NORM_SED='s/loading… [0-9]*\.[0-9]s/loading… N.Ns/'
+export VDS_S3_ATTEMPTS=2
+
+# ================================================================ loading, then the data
+rules "hold GET list-type=2&prefix=far%2Fdatasets 1500 1"
+keys <<EOF
+:async
+:sleep 600
+:dump $D/loading
+:settle
+:dump $D/loaded
+EOF
+run ui browse
+ran "the dataset list held 1.5 s: the browser ends cleanly"
+like "the Datasets pane says it is loading, and for how long" loading 2 '^\|loading… [0-9]+\.[0-9]s +\|'
+like "the status line has no dataset yet" loading 23 '^no dataset'
+like "then the datasets are there" loaded 1 '^\+ Datasets \(3\) .*\+ Versions \(2\) '
+like "and the first is selected" loaded 23 '^alpha:'
+
+# ================================================================ keys typed ahead
+rules "hold GET list-type=2&prefix=far%2Fdatasets 800 1"
+keys <<EOF
+:async
+j <Enter>
+:settle
+:dump $D/typed-ahead
+EOF
+run ui browse
+ran "keys typed while the dataset list is held"
+like "they were handled in order once it was there: beta, then Enter" typed-ahead 23 '^beta:'
+like "... and the Versions pane has the focus" typed-ahead 1 '^\+ Datasets \(3\) -*\+\+ Versions \(1\) '
+
+# ================================================================ a dataset left before its versions arrive
+rules "hold GET prefix=far%2Fdatasets%2F$GAMMA%2Fversions 1500 1"
+keys <<EOF
+:async
+:settle
+j j
+:sleep 400
+k
+:sleep 2000
+:dump $D/left
+EOF
+run ui browse
+ran "gamma's versions held while the cursor went back to beta"
+like "beta's versions are shown, not gamma's" left 1 '^\+ Datasets \(3\) .*\+ Versions \(1\) '
+like "the status line is beta" left 23 '^beta:'
+check "gamma's versions were asked for (and held)" grep -q "datasets%2F$GAMMA%2Fversions.*-> hold 1500" "$T/proxy.log"
+
+# ================================================================ an abandoned preview
+A1=$(object_key "$(sha256sum "$T/src-alpha-2/a.txt" | cut -d' ' -f1)")
+: >"$T/proxy.log"
+: >"$T/loads.log"
+rules "hold GET /$B/far/$A1 3000 1"
+keys <<EOF
+:async
+:sleep 1500
+j
+:settle
+:dump $D/preview-moved
+EOF
+run ui_env VDS_TEST_LOAD_LOG="$T/loads.log" "$VDS_BIN" browse "alpha:latest"
+ran "a preview abandoned while its request is held"
+is "its request was sent once" "$(grep -c " /$B/far/$A1 " "$T/proxy.log")" 1
+is "its read was cut short" "$(grep -c 'cancelled while it ran' "$T/loads.log")" 1
+like "the next file's preview is shown" preview-moved 9 '\+ Preview: b\.txt -+\+$'
+like "... with its content" preview-moved 14 '\|alpha b 2 +\|$'
+
+# ================================================================ a listing that fails
+rules "drop GET prefix=far%2Fdatasets%2F$BETA%2Ftags 0"
+keys <<EOF
+j
+:dump $D/tags-failed
+<Tab>
+:dump $D/tags-failed-later
+EOF
+run ui browse
+ran "beta's tags cannot be read"
+like "the Tags pane says why" tags-failed 10 '^\|error: '
+like "... and still does after another key" tags-failed-later 10 '^\|error: '
+rules
+
+done_testing
