@@ -7,12 +7,10 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "util.h"
 
@@ -39,7 +37,7 @@ struct vds_jobs {
 	size_t n, cap;
 	unsigned next_id, ended;
 	bool stopping;
-	int pipe_rd, pipe_wr;
+	wake_pipe wake; /* tells the front end something changed */
 	pthread_t *threads;
 	int nthreads;
 };
@@ -47,9 +45,7 @@ struct vds_jobs {
 /* Wakes the front end; a full pipe already means "something changed". */
 static void notify(vds_jobs *q)
 {
-	char c = 1;
-	ssize_t r = write(q->pipe_wr, &c, 1);
-	(void)r;
+	wake_poke(&q->wake);
 	pthread_cond_broadcast(&q->changed);
 }
 
@@ -128,23 +124,13 @@ static void *worker(void *arg)
 vds_jobs *vds_jobs_new(const char *config_path, int workers)
 {
 	vds_jobs *q = xcalloc(1, sizeof(*q));
-	int fds[2];
 	sigset_t all, old;
 
 	q->config_path = xstrdup(config_path);
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->work, NULL);
 	pthread_cond_init(&q->changed, NULL);
-	if (pipe(fds) < 0) {
-		fds[0] = fds[1] = -1;
-	} else {
-		for (int i = 0; i < 2; i++) {
-			fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
-			fcntl(fds[i], F_SETFD, FD_CLOEXEC);
-		}
-	}
-	q->pipe_rd = fds[0];
-	q->pipe_wr = fds[1];
+	wake_open(&q->wake);
 	q->nthreads = workers < 1 ? 1 : workers;
 	q->threads = xcalloc((size_t)q->nthreads, sizeof(*q->threads));
 	/* workers leave signals (SIGWINCH, SIGINT) to the front end's thread */
@@ -180,10 +166,7 @@ void vds_jobs_free(vds_jobs *q)
 	}
 	free(q->v);
 	free(q->threads);
-	if (q->pipe_rd >= 0) {
-		close(q->pipe_rd);
-		close(q->pipe_wr);
-	}
+	wake_close(&q->wake);
 	pthread_cond_destroy(&q->work);
 	pthread_cond_destroy(&q->changed);
 	pthread_mutex_destroy(&q->lock);
@@ -193,15 +176,12 @@ void vds_jobs_free(vds_jobs *q)
 
 int vds_jobs_fd(const vds_jobs *q)
 {
-	return q->pipe_rd;
+	return q->wake.rd;
 }
 
 void vds_jobs_drain(vds_jobs *q)
 {
-	char buf[256];
-
-	while (read(q->pipe_rd, buf, sizeof(buf)) > 0)
-		;
+	wake_drain(&q->wake);
 }
 
 unsigned vds_jobs_submit(vds_jobs *q, const char *title, vds_job_fn fn, void *arg,

@@ -8,14 +8,12 @@
  */
 #include "config.h"
 
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "util.h"
 
@@ -40,7 +38,7 @@ struct vds_loads {
 	load **active; /* what each reader runs, for cancelling */
 	unsigned next_id;
 	bool stopping;
-	int pipe_rd, pipe_wr;
+	wake_pipe wake; /* tells the front end something changed */
 	pthread_t *threads;
 	int nthreads;
 	int delay_ms;   /* VDS_TEST_LOAD_DELAY_MS: a slow store for the tests */
@@ -62,9 +60,7 @@ typedef struct reader {
 
 static void notify(vds_loads *q)
 {
-	char c = 1;
-	ssize_t r = write(q->pipe_wr, &c, 1);
-	(void)r;
+	wake_poke(&q->wake);
 	pthread_cond_broadcast(&q->changed);
 }
 
@@ -163,7 +159,6 @@ vds_loads *vds_loads_new(const char *config_path, int readers)
 {
 	vds_loads *q = xcalloc(1, sizeof(*q));
 	const char *delay = getenv("VDS_TEST_LOAD_DELAY_MS"), *log = getenv("VDS_TEST_LOAD_LOG");
-	int fds[2];
 	sigset_t all, old;
 
 	q->config_path = xstrdup(config_path);
@@ -173,16 +168,7 @@ vds_loads *vds_loads_new(const char *config_path, int readers)
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->work, NULL);
 	pthread_cond_init(&q->changed, NULL);
-	if (pipe(fds) < 0) {
-		fds[0] = fds[1] = -1;
-	} else {
-		for (int i = 0; i < 2; i++) {
-			fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
-			fcntl(fds[i], F_SETFD, FD_CLOEXEC);
-		}
-	}
-	q->pipe_rd = fds[0];
-	q->pipe_wr = fds[1];
+	wake_open(&q->wake);
 	q->nthreads = readers < 1 ? 1 : readers;
 	q->threads = xcalloc((size_t)q->nthreads, sizeof(*q->threads));
 	q->active = xcalloc((size_t)q->nthreads, sizeof(*q->active));
@@ -228,10 +214,7 @@ void vds_loads_free(vds_loads *q)
 	free_list(q->done);
 	free(q->threads);
 	free(q->active);
-	if (q->pipe_rd >= 0) {
-		close(q->pipe_rd);
-		close(q->pipe_wr);
-	}
+	wake_close(&q->wake);
 	pthread_cond_destroy(&q->work);
 	pthread_cond_destroy(&q->changed);
 	pthread_mutex_destroy(&q->lock);
@@ -242,7 +225,7 @@ void vds_loads_free(vds_loads *q)
 
 int vds_loads_fd(const vds_loads *q)
 {
-	return q->pipe_rd;
+	return q->wake.rd;
 }
 
 unsigned vds_loads_submit(vds_loads *q, vds_load_fn fn, void *arg, void (*free_arg)(void *),
@@ -287,10 +270,7 @@ void vds_loads_cancel(vds_loads *q, unsigned id)
 
 bool vds_loads_take(vds_loads *q, vds_load_done *d)
 {
-	char buf[256];
-
-	while (read(q->pipe_rd, buf, sizeof(buf)) > 0)
-		;
+	wake_drain(&q->wake);
 	pthread_mutex_lock(&q->lock);
 	load *l = q->done;
 	if (l) {

@@ -402,3 +402,43 @@ int vds_ncpu(void)
 
 	return n < 1 ? 1 : (int)n;
 }
+
+void wake_open(wake_pipe *w)
+{
+	int fds[2];
+
+	w->rd = w->wr = -1;
+	if (pipe(fds) < 0)
+		return;
+	for (int i = 0; i < 2; i++) {
+		fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+		fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+	}
+	w->rd = fds[0];
+	w->wr = fds[1];
+}
+
+void wake_poke(const wake_pipe *w)
+{
+	char c = 1;
+	ssize_t r = write(w->wr, &c, 1);
+
+	(void)r;
+}
+
+void wake_drain(const wake_pipe *w)
+{
+	char buf[256];
+
+	while (read(w->rd, buf, sizeof(buf)) > 0)
+		;
+}
+
+void wake_close(wake_pipe *w)
+{
+	if (w->rd >= 0) {
+		close(w->rd);
+		close(w->wr);
+	}
+	w->rd = w->wr = -1;
+}

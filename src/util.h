@@ -91,4 +91,17 @@ void vds_no_core_dumps(void);
 /* Number of online processors, at least 1. */
 int vds_ncpu(void);
 
+/* ---- wake-up pipes: worker threads tell the front end's poll() ---- */
+typedef struct wake_pipe {
+	int rd, wr; /* both -1 when no pipe could be made */
+} wake_pipe;
+/* Opens W: non-blocking, closed on exec (both ends -1 if that fails). */
+void wake_open(wake_pipe *w);
+/* Writes a byte to W; a full pipe already says "something changed". */
+void wake_poke(const wake_pipe *w);
+/* Reads W empty. */
+void wake_drain(const wake_pipe *w);
+/* Closes both ends of W. */
+void wake_close(wake_pipe *w);
+
 #endif
