@@ -385,9 +385,18 @@ check "content with escape sequences is shown escaped" \
 
 # the same on a real terminal (a pseudo-terminal from script(1)): the first
 # screen shows the escape-sequence name, jjj moves to the escape-sequence
-# content, q quits; neither ever reaches the terminal raw
+# content, q quits; neither ever reaches the terminal raw. The keys wait
+# for what they act on (the reads are the browser's readers')
+pty_wait() { # REGEX: waits up to 20 s for REGEX in what the browser wrote so far
+	_i=0
+	while [ "$_i" -lt $((200 * TIME_SCALE)) ] && ! grep -q "$1" "$T/pty" 2>/dev/null; do
+		sleep 0.1; _i=$((_i + 1))
+	done
+}
 if command -v script >/dev/null 2>&1; then
-	printf 'jjjq' | timeout $((20 * TIME_SCALE)) script -qec "'$VDS_BIN' browse images:v2" "$T/pty" >/dev/null 2>"$T/pty.err"
+	rm -f "$T/pty"
+	{ pty_wait 'x1b\]0;pwned'; printf jjj; pty_wait 'x1b\[31mred'; printf q; } |
+		timeout $((40 * TIME_SCALE)) script -qfec "'$VDS_BIN' browse images:v2" "$T/pty" >/dev/null 2>"$T/pty.err"
 	pty_rc=$?
 	if [ ! -s "$T/pty" ] && grep -qi 'pseudo-terminal\|pty' "$T/pty.err"; then
 		ok "on a terminal: no raw escape sequence from names or contents # SKIP no pseudo-terminal"

@@ -46,8 +46,12 @@ static bool thumbnail(ui_preview *p, pv_src *s, const pv_jpeg_hdr *h)
 	char err[200];
 
 	if (!pv_jpeg_decode(s->head + h->thumb_off, h->thumb_len, PV_THUMB_COLS * PV_CELL_W,
-			    PV_THUMB_ROWS * PV_CELL_H, &px, &cut, err) || cut)
+			    PV_THUMB_ROWS * PV_CELL_H, &px, &cut, err))
 		return false;
+	if (cut) { /* a damaged thumbnail: the image itself is decoded instead */
+		pv_pixels_release(&px);
+		return false;
+	}
 	facts(p, h, s->size);
 	pv_addf(p, "embedded %s thumbnail shown (%d x %d): the image itself is not decoded",
 		h->thumb_from, px.w, px.h);
