@@ -252,7 +252,7 @@ for r in range(rounds):
         chunk(end - now())
     while chunk(0.02):
         pass
-    keys += tab_backtab(1 << 30, True)
+    keys += tab_backtab(int(60 / max(gap, 0.05)), True)  # a minute at most
     kfirst += firsts
     wait(lambda: "image" in watched, 120)
     appear.append(watched["image"] - t0)
@@ -286,7 +286,7 @@ printf '%-6s %5s %20s %20s %13s %5s %20s\n' binary keys "first med/p99/max" "las
 for which in test base; do
 	if [ $which = test ]; then bin=$VDS; else bin=$BASE; fi
 	[ -n "$bin" ] || continue
-	line=$(env -u VDS_UI_SCRIPT python3 "$W/keys.py" "$bin" "$steps" "$ROUNDS" "$GAP_MS" "$W/logs/keys-$which.tsv") ||
+	line=$(env -u VDS_UI_SCRIPT "$PY" "$W/keys.py" "$bin" "$steps" "$ROUNDS" "$GAP_MS" "$W/logs/keys-$which.tsv") ||
 		line="- - - - - -"
 	read -r n kf kl im ni il <<<"$line"
 	printf '%-6s %5s %20s %20s %13s %5s %20s\n' $which "$n" "$kf" "$kl" "$im" "$ni" "$il" |
