@@ -76,3 +76,107 @@ sha256() {
 }
 # kb_mb KB: "123 MB", or "-" for "-"
 kb_mb() { case $1 in -) echo - ;; *) awk -v k="$1" 'BEGIN { printf "%.0f MB", k / 1024 }' ;; esac; }
+
+# bench_pty_py: prints the start of a Python 3 script that drives a program in
+# a pseudo-terminal: latency.sh's terminal emulator (class Screen) and, over
+# one program at a time, spawn(ARGV, ENV, ROWS, COLS) (sets scr, fd, pid,
+# t_start), chunk(TIMEOUT) (one read fed to scr: (time, rows touched), or
+# None), wait(PRED), on(TEXT), press(KEY) (the time to the end of its screen
+# update; the time to its first byte goes to FIRSTS), watch(NAME, PRED) (the
+# time of the first read after which PRED holds, in WATCHED[NAME]) and pct.
+# remote.sh and preview.sh write their drivers as this, then their own part.
+bench_pty_py() {
+	echo 'import codecs, fcntl, os, pty, re, select, signal, struct, sys, termios, time'
+	echo 'now = time.monotonic'
+	sed -n '/^class Screen:/,/^class Browser:/p' "$(dirname "${BASH_SOURCE[0]}")/latency.sh" | sed '$d'
+	cat <<'PY'
+NAME = "bench"  # the script's name, in its messages
+scr = fd = pid = p = t_start = None
+firsts = []
+watches, watched = {}, {}
+
+def spawn(argv, env, rows, cols):
+    """Starts ARGV in a pseudo-terminal of ROWS x COLS (LINES and COLUMNS unset)."""
+    global scr, fd, pid, p, t_start
+    scr = Screen(rows, cols)
+    env = {k: v for k, v in env.items() if k not in ("LINES", "COLUMNS")}
+    t_start = now()
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+            os.execve(argv[0], argv, env)
+        finally:
+            os._exit(127)
+    p = select.poll()
+    p.register(fd, select.POLLIN)
+
+def chunk(timeout):
+    if not p.poll(max(0, timeout) * 1000):
+        return None
+    t = now()
+    try:
+        data = os.read(fd, 65536)
+    except OSError:
+        data = b""
+    if not data:
+        raise SystemExit("%s: the browser ended early" % NAME)
+    rows = scr.feed(data)
+    for k, pred in watches.items():
+        if k not in watched and pred():
+            watched[k] = t
+    return t, rows
+
+def wait(pred, timeout=120.0):
+    end = now() + timeout
+    while not pred():
+        if now() > end:
+            print("\n".join(scr.text()), file=sys.stderr)
+            raise SystemExit("%s: timed out" % NAME)
+        chunk(0.01)
+    return now()
+
+def on(text):
+    return lambda: any(text in l for l in scr.text())
+
+def watch(name, pred):
+    watched.pop(name, None)
+    watches[name] = pred
+
+def press(k, quiet=0.02, limit=1.0, other=None):
+    """Writes K; the time to the end of its screen update (LIMIT when none
+    comes). The time to its first byte is appended to FIRSTS. A read whose
+    rows touched OTHER(rows) says are not the key's (a redraw of its own)
+    neither begins the update nor ends it early."""
+    while chunk(0):
+        pass
+    t0 = now()
+    os.write(fd, k.encode())
+    first = last = None
+    end = t0 + limit
+    while now() < end:
+        c = chunk(quiet if last else end - now())
+        if c is None:
+            if last:
+                break
+            continue
+        if first is None and other and other(c[1]):
+            continue
+        first = first or c[0]
+        last = c[0]
+    firsts.append((first - t0) if first else limit)
+    return (last - t0) if last else limit
+
+def pct(v, q):
+    v = sorted(v)
+    return v[min(len(v) - 1, int(q * len(v)))]
+
+def stop():
+    os.write(fd, b"q")
+    time.sleep(0.5)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+PY
+}

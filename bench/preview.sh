@@ -21,27 +21,51 @@
 #    listing, subtracted). Each file is alone in a folder, so that moving
 #    to it previews nothing else.
 #    Target: at most 3 requests for every kind.
-# 2. Key latency while the image decodes: the browser is not asynchronous
-#    yet, so a key pressed while the image preview loads waits for it; the
-#    extra time of the image's run over the baseline is that wait.
+# 2. Key latency while the image decodes: "vds browse big:latest" runs in a
+#    pseudo-terminal (100x30, TERM=xterm) followed by latency.sh's small
+#    terminal emulator (lib.sh's bench_pty_py, as remote.sh). ROUNDS times:
+#    in the Files pane, Enter into the folder of big.scaled.jpg (the 15 MiB
+#    JPEG decoded at 1/8: the cursor lands on it and its preview loads)
+#    and, once that is drawn (or 100 ms without it), Tab and BackTab in
+#    turn (each moves the focus, so each redraws), one at a time, at least
+#    GAP ms apart, until "jpeg image:" is on the screen; then back to the
+#    top folder. For each key: the time from writing it to the first byte
+#    of its screen update (a redraw of the preview's "loading... 0.4s" line
+#    alone is not the key's) and to the end of that burst (the next 20 ms
+#    quiet; the preview arriving then joins it): count, median, p99, max.
+#    And the time from Enter to the image's first line on the screen
+#    (median and max of the rounds), and the same keys once the preview is
+#    shown (idle). Run for VDS_BIN and, if set,
+#    VDS_BASE_BIN (e.g. a build of main, or of one before reader threads).
+#    Target: keys while the image loads answered as when idle (median
+#    under 5 ms, none over 50 ms).
 #
-# Usage: bench/preview.sh [--size-mb 1024] [--image-mb 50] [--runs 3] [--keep] [OUTDIR]
+# Usage: bench/preview.sh [--size-mb 1024] [--image-mb 50] [--runs 3] [--rounds 5]
+#                         [--gap-ms 50] [--keep] [OUTDIR]
 #   OUTDIR defaults to ./bench/out; everything is written below OUTDIR/preview.
-#   VDS_BIN names the vds binary (default: ../vds next to this script).
+#   VDS_BIN names the vds binary (default: ../vds next to this script),
+#   VDS_BASE_BIN one to compare with in part 2.
 #   Needs python3-numpy, python3-h5py, python3-pil, zip, radosgw.
 set -euo pipefail
 
 SIZE_MB=1024
 IMAGE_MB=50
 RUNS=3
+ROUNDS=5
+GAP_MS=50
 KEEP=0
 OUT=./bench/out
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-bench_args preview.sh "size-mb:SIZE_MB image-mb:IMAGE_MB runs:RUNS" "$@"
+bench_args preview.sh "size-mb:SIZE_MB image-mb:IMAGE_MB runs:RUNS rounds:ROUNDS gap-ms:GAP_MS" "$@"
+case $SIZE_MB$IMAGE_MB$RUNS$ROUNDS$GAP_MS in
+'' | *[!0-9]*) echo "preview.sh: sizes, counts and gaps are numbers" >&2; exit 2 ;;
+esac
 VDS=${VDS_BIN:-$here/../vds}
 [ -x "$VDS" ] || { echo "preview.sh: no vds binary at $VDS (set VDS_BIN)" >&2; exit 1; }
 VDS=$(cd "$(dirname "$VDS")" && pwd)/$(basename "$VDS")
+BASE=${VDS_BASE_BIN:-}
+[ -z "$BASE" ] || [ -x "$BASE" ] || { echo "preview.sh: no vds binary at $BASE (VDS_BASE_BIN)" >&2; exit 1; }
 RGW_SH=$here/../tests/s3/rgw.sh
 PY=/usr/bin/python3
 sh "$RGW_SH" available || { echo "preview.sh: radosgw is not installed ($RGW_SH install)" >&2; exit 1; }
@@ -178,5 +202,95 @@ for f in big.npy big.safetensors big.parquet big.h5 big.tar big.zip big.csv.gz b
 	printf '%-16s %9s %9s %11s  %s\n' "$f" "$((size >> 20))" "$req" "$((ms - base_ms))" "$first" | tee -a "$W/results.txt"
 done
 echo "baseline (a 1-byte file: start, listing and one read): $base_ms ms" | tee -a "$W/results.txt"
-echo "key latency while an image decodes: the big.scaled.jpg row (the browser waits for it; a larger JPEG is not decoded)" |
+# ---- keys while the image decodes ---------------------------------------------------
+{
+	bench_pty_py
+	cat <<'PY'
+NAME = "preview.sh"
+vds, steps, rounds, gap, klog = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), \
+    int(sys.argv[4]) / 1000, sys.argv[5]
+ROWS, COLS = 30, 100
+spawn([vds, "browse", "big:latest"], dict(os.environ, TERM="xterm"), ROWS, COLS)
+status = lambda: scr.row(ROWS - 2)
+wait(on("scaled.jpg"), 60)  # the top folder listed, the cursor in the Files pane
+os.write(fd, b"j" * (steps - 1))
+wait(lambda: "/scaled.jpg " in status(), 30)
+
+def loading_only(rows):
+    """The preview's "loading... 0.4s" line redrawn (every 100 ms), and nothing else."""
+    return all("loading\u2026" in scr.row(r) for r in rows)
+
+def tab_backtab(n, loading):
+    """N keys, Tab and BackTab in turn, each GAP after the one before (and after its
+    update); the times to the end of each update. LOADING: while the image loads,
+    up to its arrival."""
+    out = []
+    for i in range(n):
+        if loading and "image" in watched:
+            break
+        t0 = now()
+        out.append(press("\t" if i % 2 == 0 else "\x1b[Z", limit=10.0,
+                         other=loading_only if loading else None))
+        while now() < t0 + gap:
+            chunk(t0 + gap - now())
+    if len(out) % 2:  # the focus back on the Files pane
+        os.write(fd, b"\x1b[Z")
+        while chunk(0.1):
+            pass
+    return out
+
+keys, kfirst, appear = [], [], []
+for r in range(rounds):
+    while chunk(0.2):
+        pass
+    watch("image", on("jpeg image:"))
+    del firsts[:]
+    t0 = now()
+    os.write(fd, b"\r")  # into the folder: the cursor on big.scaled.jpg, its preview loads
+    end = t0 + 0.1  # the keys begin once that has been drawn (or 100 ms without it)
+    while now() < end and "/big.scaled.jpg " not in status():
+        chunk(end - now())
+    while chunk(0.02):
+        pass
+    keys += tab_backtab(int(60 / max(gap, 0.05)), True)  # a minute at most
+    kfirst += firsts
+    wait(lambda: "image" in watched, 120)
+    appear.append(watched["image"] - t0)
+    os.write(fd, b"h")  # back to the top folder
+    wait(lambda: "/scaled.jpg " in status(), 30)
+# idle: the same keys with the image shown
+os.write(fd, b"\r")
+wait(on("jpeg image:"), 120)
+while chunk(0.3):
+    pass
+del firsts[:]
+idle = tab_backtab(max(20, len(keys) // rounds), False)
+stop()
+with open(klog, "w") as f:
+    f.write("n\tfirst_ms\tlast_ms\n")
+    for i, (a, b) in enumerate(zip(kfirst, keys)):
+        f.write("%d\t%.3f\t%.3f\n" % (i + 1, a * 1000, b * 1000))
+ms = lambda v: "%.1f/%.1f/%.1f" % (pct(v, 0.5) * 1000, pct(v, 0.99) * 1000, max(v) * 1000)
+if not keys:
+    raise SystemExit("preview.sh: the image was shown before any key was sent")
+print("%d %s %s %.0f/%.0f %d %s" % (len(keys), ms(kfirst), ms(keys), pct(appear, 0.5) * 1000,
+      max(appear) * 1000, len(idle), ms(idle)))
+PY
+} >"$W/keys.py"
+steps=$(ls "$F" | grep -n -x -F scaled.jpg | cut -d: -f1)
+echo | tee -a "$W/results.txt"
+echo "keys while big.scaled.jpg loads: Tab and BackTab in turn, at least $GAP_MS ms apart, $ROUNDS rounds;" | tee -a "$W/results.txt"
+echo "100x30 pseudo-terminal; $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$W/results.txt"
+printf '%-6s %5s %20s %20s %13s %5s %20s\n' binary keys "first med/p99/max" "last med/p99/max" \
+	"image med/max" idle "idle last med/p99/max" | tee -a "$W/results.txt"
+for which in test base; do
+	if [ $which = test ]; then bin=$VDS; else bin=$BASE; fi
+	[ -n "$bin" ] || continue
+	line=$(env -u VDS_UI_SCRIPT "$PY" "$W/keys.py" "$bin" "$steps" "$ROUNDS" "$GAP_MS" "$W/logs/keys-$which.tsv") ||
+		line="- - - - - -"
+	read -r n kf kl im ni il <<<"$line"
+	printf '%-6s %5s %20s %20s %13s %5s %20s\n' $which "$n" "$kf" "$kl" "$im" "$ni" "$il" |
+		tee -a "$W/results.txt"
+done
+echo "(times in ms; image: from Enter to \"jpeg image:\" on the screen)" |
 	tee -a "$W/results.txt"

@@ -108,73 +108,13 @@ TOTAL=$((DATASETS + 2))
 
 # ---- the driver -------------------------------------------------------------------
 {
-	echo 'import codecs, fcntl, os, pty, re, select, signal, struct, sys, termios, time'
-	echo 'now = time.monotonic'
-	sed -n '/^class Screen:/,/^class Browser:/p' "$here/latency.sh" | sed '$d'
+	bench_pty_py
 	cat <<'PY'
+NAME = "remote.sh"
 vds, home, total, versions, nkeys, gap, plog = sys.argv[1], sys.argv[2], int(sys.argv[3]), \
     int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]) / 1000, sys.argv[7]
 ROWS, COLS = 30, 100
-scr = Screen(ROWS, COLS)
-t_start = now()
-pid, fd = pty.fork()
-if pid == 0:
-    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
-    env = dict(os.environ, TERM="xterm", VDS_HOME=home)
-    os.execve(vds, [vds, "browse"], env)
-p = select.poll()
-p.register(fd, select.POLLIN)
-
-def chunk(timeout):
-    if not p.poll(max(0, timeout) * 1000):
-        return None
-    t = now()
-    try:
-        data = os.read(fd, 65536)
-    except OSError:
-        data = b""
-    if not data:
-        raise SystemExit("remote.sh: the browser ended early")
-    scr.feed(data)
-    return t
-
-def wait(pred, timeout=120.0):
-    end = now() + timeout
-    while not pred():
-        if now() > end:
-            print("\n".join(scr.text()), file=sys.stderr)
-            raise SystemExit("remote.sh: timed out")
-        chunk(0.01)
-    return now()
-
-def on(text):
-    return lambda: any(text in l for l in scr.text())
-
-firsts = []
-
-def press(k, quiet=0.02, limit=1.0):
-    """Writes K; the time to the end of its screen update (LIMIT when none
-    comes). The time to its first byte is appended to FIRSTS."""
-    while chunk(0):
-        pass
-    t0 = now()
-    os.write(fd, k.encode())
-    first = last = None
-    end = t0 + limit
-    while now() < end:
-        t = chunk(quiet if last else end - now())
-        if t is None:
-            if last:
-                break
-            continue
-        first = first or t
-        last = t
-    firsts.append((first - t0) if first else limit)
-    return (last - t0) if last else limit
-
-def pct(v, q):
-    v = sorted(v)
-    return v[min(len(v) - 1, int(q * len(v)))]
+spawn([vds, "browse"], dict(os.environ, TERM="xterm", VDS_HOME=home), ROWS, COLS)
 
 t_frame = wait(lambda: "Datasets" in scr.row(0) and "Files" in "".join(scr.text()), 60) - t_start
 keys = []
@@ -218,12 +158,7 @@ m = re.match(r"\s*ds-(\d+)", status)
 moved = int(m.group(1)) if m else -1
 if moved < 0:
     print("remote.sh: status line: " + status, file=sys.stderr)
-os.write(fd, b"q")
-time.sleep(0.5)
-try:
-    os.kill(pid, signal.SIGKILL)
-except OSError:
-    pass
+stop()
 print("%.0f %.0f %.1f/%.1f %.1f/%.1f %.1f/%.1f %.0f %d %d %d" % (t_frame * 1000, t_list * 1000,
       pct(kfirst, 0.5) * 1000, pct(keys, 0.5) * 1000, pct(kfirst, 0.99) * 1000, pct(keys, 0.99) * 1000,
       max(kfirst) * 1000, max(keys) * 1000, t_many * 1000, sent, moved, reqs))
