@@ -544,7 +544,7 @@ static void on_download(ui *u, ui_form *f)
 	free(title);
 }
 
-static void on_delete(ui *u, ui_form *f)
+void delete_confirmed(ui *u, ui_form *f)
 {
 	job_arg *a = arg_new(f->arg[0], f->arg[1]);
 	char ref[600];
@@ -556,105 +556,12 @@ static void on_delete(ui *u, ui_form *f)
 	free(title);
 }
 
-/* The check of deleting a dataset: its name typed in full. */
-static int check_typed_name(ui *u, ui_form *f)
+int delete_check_name(ui *u, ui_form *f)
 {
 	(void)u;
 	if (strcmp(f->field[0].value, f->arg[2]) != 0)
 		return vds_err(VDS_EINVAL, "type the name '%s' to delete it, or Esc to keep it", f->arg[2]);
 	return 0;
-}
-
-/* Versions of other datasets whose lineage names a version as input. */
-typedef struct dependants {
-	ui *u;
-	const char *ds;
-	strbuf names;
-	size_t n;
-} dependants;
-
-static int add_dependant(const vds_lineage_node *node, void *ud)
-{
-	dependants *d = ud;
-
-	if (node->depth != 1 || node->missing)
-		return 0;
-	if (d->n < 3) {
-		char ref[600];
-		ui_ref_name(d->u, node->dataset, node->version, ref, sizeof(ref));
-		sb_addf(&d->names, "%s%s", d->n ? ", " : "", ref);
-	} else if (d->n == 3) {
-		sb_adds(&d->names, ", ...");
-	}
-	d->n++;
-	return 0;
-}
-
-/* Walks one level down from DS:VER, adding what names it as input to D. */
-static void find_dependants(ui *u, const char *ds, const char *ver, dependants *d)
-{
-	d->u = u;
-	if (vds_lineage_walk(u->ctx, ds, ver, true, 1, add_dependant, d) < 0)
-		ui_message(u, true, "%s", vds_errmsg());
-}
-
-/* Opens the confirmation of deleting dataset D, naming all it holds; its name must be typed. */
-static void ask_delete_dataset(ui *u, const vds_dataset *d)
-{
-	vds_version *v = NULL;
-	vds_tag *t = NULL;
-	size_t nv = 0, nt = 0, drafts = 0;
-	unsigned long long files = 0;
-	dependants dep = {.names = STRBUF_INIT};
-
-	memo_versions_now(u, d->id, &v, &nv);
-	memo_tags_now(u, d->id, &t, &nt);
-	for (size_t i = 0; i < nv; i++) {
-		drafts += !v[i].committed;
-		files += v[i].file_count;
-		if (v[i].committed)
-			find_dependants(u, d->id, v[i].id, &dep);
-	}
-	ui_form *f = form_open(u, on_delete,
-			       "Delete dataset %s with its %zu version%s (%zu draft%s), %zu tag%s and %llu "
-			       "file%s in all? Versions of other datasets made from it: %s. Type its name "
-			       "to delete it.",
-			       d->name, nv, nv == 1 ? "" : "s", drafts, drafts == 1 ? "" : "s", nt,
-			       nt == 1 ? "" : "s", files, files == 1 ? "" : "s",
-			       dep.n ? dep.names.buf : "none");
-	sb_release(&dep.names);
-	f->check = check_typed_name;
-	form_text(f, "Name", "");
-	copy_str(f->arg[0], sizeof(f->arg[0]), d->id);
-	copy_str(f->arg[2], sizeof(f->arg[2]), d->name);
-}
-
-/* Opens the confirmation of deleting version V; Enter means no when others were made from it. */
-static void ask_delete_version(ui *u, const vds_version *v)
-{
-	dependants dep = {.names = STRBUF_INIT};
-	strbuf what = STRBUF_INIT;
-	char ref[600], size[32];
-
-	if (v->committed)
-		find_dependants(u, u->ds, v->id, &dep);
-	vds_format_size(v->total_size, false, size);
-	snprintf(ref, sizeof(ref), "%s:%s", ui_ds_name(u, u->ds), v->id);
-	sb_addf(&what, "Delete %s version %s with its %llu file%s (%s)",
-		v->committed ? "committed" : "draft", ref, (unsigned long long)v->file_count,
-		v->file_count == 1 ? "" : "s", size);
-	for (size_t i = 0; i < v->ntags; i++)
-		sb_addf(&what, "%s%s", i ? ", " : v->ntags > 1 ? " and its tags " : " and its tag ",
-			v->tags[i]);
-	if (dep.n)
-		sb_addf(&what, "? %zu version%s made from it by vds run would lose %s input: %s",
-			dep.n, dep.n == 1 ? "" : "s", dep.n == 1 ? "its" : "their", dep.names.buf);
-	ui_form *f = form_open(u, on_delete, "%s?", what.buf);
-	f->default_no = dep.n > 0;
-	sb_release(&what);
-	sb_release(&dep.names);
-	copy_str(f->arg[0], sizeof(f->arg[0]), u->ds);
-	copy_str(f->arg[1], sizeof(f->arg[1]), v->id);
 }
 
 static const char *provider_names[64];
@@ -696,7 +603,7 @@ void action_start(ui *u, enum ui_action a)
 		if (u->focus != PANE_DATASETS)
 			break; /* a version: below */
 		if (d)
-			ask_delete_dataset(u, d);
+			delete_ask_dataset(u, d);
 		return;
 	}
 	case ACT_NEW_VERSION:
@@ -789,7 +696,7 @@ void action_start(ui *u, enum ui_action a)
 		return;
 	}
 	case ACT_DELETE:
-		ask_delete_version(u, v);
+		delete_ask_version(u, v);
 		return;
 	default:
 		return;

@@ -279,20 +279,58 @@ void ui_datasets_arrived(ui *u)
 	select_dataset(u, *ver ? ver : NULL, *tag ? tag : NULL);
 }
 
-/* Opens reference REF given on the command line, once the dataset list is read. */
-static int open_ref(ui *u, const char *ref)
-{
+/* The reference given on the command line, resolved on a reader. */
+typedef struct ref_read {
+	char *ref;
 	vds_resolved res;
-	int r = vds_ref_resolve(u->ctx, ref, false, &res);
+	bool have;
+} ref_read;
 
-	if (r < 0)
-		return r;
-	u->want_tag_row = res.tag != NULL;
-	select_ref(u, res.dataset.id, *res.version ? res.version : NULL, res.tag);
+static int read_ref(vds_ctx *ctx, void *arg, const vds_opts *o)
+{
+	ref_read *rr = arg;
+	int r = vds_ref_resolve(ctx, rr->ref, false, &rr->res);
+
+	(void)o;
+	rr->have = r == 0;
+	return r;
+}
+
+static void ref_read_free(void *arg)
+{
+	ref_read *rr = arg;
+
+	if (rr->have)
+		vds_resolved_release(&rr->res);
+	free(rr->ref);
+	free(rr);
+}
+
+/* On the UI thread: the browser opens at the reference (once the dataset list is read),
+   or ends with why it does not resolve. */
+static void show_ref(ui *u, void *arg, int status, const char *error)
+{
+	ref_read *rr = arg;
+
+	if (status < 0) {
+		u->ref_status = status;
+		u->ref_error = xstrdup(error);
+		return;
+	}
+	u->want_tag_row = rr->res.tag != NULL;
+	select_ref(u, rr->res.dataset.id, *rr->res.version ? rr->res.version : NULL, rr->res.tag);
 	u->want_unfilter = false;
-	u->focus = *res.version ? PANE_FILES : PANE_VERSIONS;
-	vds_resolved_release(&res);
-	return 0;
+	u->focus = *rr->res.version ? PANE_FILES : PANE_VERSIONS;
+}
+
+/* Opens reference REF given on the command line: it is resolved on a reader, the panes
+   saying they are loading meanwhile. */
+static void open_ref(ui *u, const char *ref)
+{
+	ref_read *rr = xcalloc(1, sizeof(*rr));
+
+	rr->ref = xstrdup(ref);
+	reads_view(u, READS_REF, read_ref, show_ref, rr, ref_read_free);
 }
 
 /* ---- layout and drawing -------------------------------------------------- */
@@ -868,6 +906,9 @@ static bool key_waits(const ui *u, int key)
 	default:
 		break;
 	}
+	char wait[64];
+	if (reads_view_loading(u, READS_REF, wait, sizeof(wait)))
+		return true; /* the browser opens at the command line's REF first */
 	if (u->fullscreen || u->focus == PANE_PREVIEW)
 		return reads_loading(u, PANE_PREVIEW, &since);
 	return u->list[u->focus].nshown == 0 && reads_loading(u, u->focus, &since);
@@ -893,6 +934,8 @@ static void run_terminal(ui *u)
 	size_t nheld = 0;
 
 	for (;;) {
+		if (u->ref_status < 0)
+			return; /* the command line's REF does not resolve */
 		reads_start(u, false); /* what the cursor rests on, once it rests */
 		int later = reads_timeout(u);
 		if (later >= 0)
@@ -963,6 +1006,8 @@ static void run_script(ui *u, ui_script *script)
 		ui_follow_jobs(u);
 		reads_start(u, false);
 		reads_apply(u);
+		if (u->ref_status < 0)
+			return;
 		ui_draw(u);
 		int key = script_next_key(script, u); /* runs the commands before it (:async, :dump) */
 		if (key < 0)
@@ -995,9 +1040,11 @@ int vds_browse(vds_ctx *ctx, const char *ref)
 	FILE *devnull = NULL;
 	int r = 0;
 
-	vds_resolved check;
-	if (ref && (r = vds_ref_resolve(ctx, ref, false, &check)) == 0)
-		vds_resolved_release(&check);
+	char *ref_ds = NULL, *ref_name = NULL; /* the syntax only: the store is read later */
+	if (ref)
+		r = vds_ref_parse(ref, &ref_ds, &ref_name);
+	free(ref_ds);
+	free(ref_name);
 	if (r < 0) {
 		free(kp);
 		script_close(script);
@@ -1042,8 +1089,8 @@ int vds_browse(vds_ctx *ctx, const char *ref)
 	ui_layout(&u);
 	vds_ctx_set_warn(ctx, warn_in_status, &u); /* until the browser ends */
 	reads_init(&u); /* the dataset list is read on a reader thread */
-	if (ref && open_ref(&u, ref) < 0)
-		ui_message(&u, true, "%s", vds_errmsg());
+	if (ref)
+		open_ref(&u, ref);
 	u.jobs = vds_jobs_new(vds_ctx_config_path(ctx), JOB_WORKERS);
 	if (script)
 		run_script(&u, script);
@@ -1072,5 +1119,10 @@ int vds_browse(vds_ctx *ctx, const char *ref)
 	vds_tree_free(u.tree);
 	preview_release(&u.preview);
 	free(u.dir);
+	if (u.ref_status < 0) { /* as the check before the browser said it before */
+		r = vds_err(u.ref_status, "%s", u.ref_error);
+		free(u.ref_error);
+		return r;
+	}
 	return 0;
 }

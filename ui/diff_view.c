@@ -2,10 +2,12 @@
  * diff_view.c - the diff view: mark a version with m, press d on another,
  * and see what changed as a list with A/M/D/R markers (from the two file
  * lists alone, read on a reader thread while the view says it is loading);
- * Enter on a text file shows the unified diff of its content.
+ * Enter on a text file shows the unified diff of its content, read and
+ * compared on a reader too (moving the cursor meanwhile drops it).
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,7 @@ struct ui_diff {
 	char **lines; /* the content diff shown, or NULL */
 	size_t nlines, line_top;
 	bool loading; /* the two file lists are being read */
+	char *content_for; /* the path whose content diff is being read, or NULL */
 };
 
 /* What a reader reads for the view: the two file lists' differences. */
@@ -80,6 +83,8 @@ void diff_view_free(ui *u)
 	if (!df)
 		return;
 	reads_view_close(u, READS_DIFF);
+	reads_view_close(u, READS_CONTENT);
+	free(df->content_for);
 	free_lines(df);
 	free_changes(df->v, df->n);
 	free(df);
@@ -181,22 +186,46 @@ void diff_view_open(ui *u)
 	reads_view(u, READS_DIFF, read_diff, show_diff, dr, diff_read_free);
 }
 
-/* Writes LEN bytes read from content SHA of DS to a new temporary file. */
+/* What a reader reads for a content diff: both sides, compared. */
+typedef struct content_read {
+	char ds_a[VDS_DSID_LEN + 1], ds_b[VDS_DSID_LEN + 1];
+	change c;      /* a copy: its paths are owned here */
+	char *la, *lb; /* the labels of the two sides */
+	char **lines;  /* diff -u's output */
+	size_t nlines;
+	char *err;
+} content_read;
+
+static void content_read_free(void *arg)
+{
+	content_read *cr = arg;
+
+	for (size_t i = 0; i < cr->nlines; i++)
+		free(cr->lines[i]);
+	free(cr->lines);
+	free(cr->c.a);
+	free(cr->c.b);
+	free(cr->la);
+	free(cr->lb);
+	free(cr->err);
+	free(cr);
+}
+
 /* Reads the content of E (absent: empty) into a malloc'd buffer. */
-static char *content_of(ui *u, const char *ds, const vds_entry *e, bool present, size_t *len)
+static char *content_of(vds_ctx *ctx, const char *ds, const vds_entry *e, bool present, size_t *len)
 {
 	char *buf = xmalloc(present && e->size ? e->size : 1);
 
 	*len = 0;
-	if (present && e->size && vds_content_read(u->ctx, ds, e->sha256, 0, buf, e->size, len) < 0)
+	if (present && e->size && vds_content_read(ctx, ds, e->sha256, 0, buf, e->size, len) < 0)
 		*len = 0;
 	return buf;
 }
 
-static void add_line(ui_diff *df, char *line)
+static void add_to(char ***lines, size_t *n, char *line)
 {
-	df->lines = xrealloc(df->lines, (df->nlines + 1) * sizeof(*df->lines));
-	df->lines[df->nlines++] = line;
+	*lines = xrealloc(*lines, (*n + 1) * sizeof(**lines));
+	(*lines)[(*n)++] = line;
 }
 
 /* A copy of LINE with tabs expanded to every eighth column. */
@@ -221,38 +250,88 @@ static char *expand_tabs(const char *line)
 
 static void keep_line(const char *line, void *ud)
 {
-	add_line(ud, expand_tabs(line));
+	content_read *cr = ud;
+
+	add_to(&cr->lines, &cr->nlines, expand_tabs(line));
 }
 
-/* Runs diff -u on the two sides of C and keeps its output as lines. */
+/* On a reader: the two sides of the change, and diff -u's lines. */
+static int read_content(vds_ctx *ctx, void *arg, const vds_opts *o)
+{
+	content_read *cr = arg;
+	const change *c = &cr->c;
+	size_t na, nb;
+	bool any;
+
+	(void)o;
+	char *a = content_of(ctx, cr->ds_a, &c->ea, c->a != NULL, &na);
+	char *b = content_of(ctx, cr->ds_b, &c->eb, c->b != NULL, &nb);
+	if (vds_text_diff(cr->la, a, na, cr->lb, b, nb, keep_line, cr, &any) < 0) {
+		cr->err = xstrdup(vds_errmsg());
+	} else if (!any) { /* diff says nothing when the contents agree */
+		add_to(&cr->lines, &cr->nlines, xasprintf("--- %s", cr->la));
+		add_to(&cr->lines, &cr->nlines, xasprintf("+++ %s", cr->lb));
+		add_to(&cr->lines, &cr->nlines,
+		       xstrdup(!c->a ? "(an empty file was added)"
+			       : !c->b ? "(an empty file was removed)"
+				       : "(the contents are the same)"));
+	}
+	free(a);
+	free(b);
+	return 0;
+}
+
+/* On the UI thread: the content diff arrived, and the cursor is still on its file. */
+static void show_content(ui *u, void *arg, int status, const char *error)
+{
+	ui_diff *df = u->diff;
+	content_read *cr = arg;
+
+	if (!df)
+		return;
+	free(df->content_for);
+	df->content_for = NULL;
+	if (status < 0 || cr->err) {
+		ui_message(u, true, "%s", status < 0 ? error : cr->err);
+		return;
+	}
+	free_lines(df);
+	df->lines = cr->lines;
+	df->nlines = cr->nlines;
+	cr->lines = NULL;
+	cr->nlines = 0;
+}
+
+/* Starts reading the content diff of C on a reader; the view says it is loading. */
 static void content_diff(ui *u, ui_diff *df, const change *c)
 {
 	if ((c->a && c->ea.size > CONTENT_MAX) || (c->b && c->eb.size > CONTENT_MAX)) {
 		ui_message(u, true, "too large to show as text: compare it with 'vds datasets files diff'");
 		return;
 	}
-	size_t na, nb;
-	char *a = content_of(u, df->ds_a, &c->ea, c->a != NULL, &na);
-	char *b = content_of(u, df->ds_b, &c->eb, c->b != NULL, &nb);
-	char *la = xasprintf("%s:%s/%s", df->ds_a, df->ver_a, c->a ? c->a : c->b);
-	char *lb = xasprintf("%s:%s/%s", df->ds_b, df->ver_b, c->b ? c->b : c->a);
-	bool any;
+	content_read *cr = xcalloc(1, sizeof(*cr));
+	memcpy(cr->ds_a, df->ds_a, sizeof(cr->ds_a));
+	memcpy(cr->ds_b, df->ds_b, sizeof(cr->ds_b));
+	cr->c = *c;
+	cr->c.a = c->a ? xstrdup(c->a) : NULL;
+	cr->c.b = c->b ? xstrdup(c->b) : NULL;
+	cr->c.ea.path = cr->c.a;
+	cr->c.eb.path = cr->c.b;
+	cr->la = xasprintf("%s:%s/%s", df->ds_a, df->ver_a, c->a ? c->a : c->b);
+	cr->lb = xasprintf("%s:%s/%s", df->ds_b, df->ver_b, c->b ? c->b : c->a);
+	free(df->content_for);
+	df->content_for = xstrdup(c->b ? c->b : c->a);
+	reads_view(u, READS_CONTENT, read_content, show_content, cr, content_read_free);
+}
 
-	free_lines(df);
-	if (vds_text_diff(la, a, na, lb, b, nb, keep_line, df, &any) < 0) {
-		ui_message(u, true, "%s", vds_errmsg());
-		free_lines(df);
-	} else if (!any) { /* diff says nothing when the contents agree */
-		add_line(df, xasprintf("--- %s", la));
-		add_line(df, xasprintf("+++ %s", lb));
-		add_line(df, xstrdup(!c->a ? "(an empty file was added)"
-				     : !c->b ? "(an empty file was removed)"
-					     : "(the contents are the same)"));
-	}
-	free(a);
-	free(b);
-	free(la);
-	free(lb);
+/* The cursor left the file whose content diff is on its way: it is dropped. */
+static void content_drop(ui *u, ui_diff *df)
+{
+	if (!df->content_for)
+		return;
+	reads_view_close(u, READS_CONTENT);
+	free(df->content_for);
+	df->content_for = NULL;
 }
 
 void diff_view_key(ui *u, int key)
@@ -273,6 +352,7 @@ void diff_view_key(ui *u, int key)
 		}
 		return;
 	}
+	size_t was = df->cursor;
 	switch (a) {
 	case ACT_DOWN: if (df->cursor + 1 < df->n) df->cursor++; break;
 	case ACT_UP: if (df->cursor) df->cursor--; break;
@@ -287,8 +367,10 @@ void diff_view_key(ui *u, int key)
 	default:
 		if (key == 27 || key == 'q' || a == ACT_DIFF || a == ACT_BACK)
 			diff_view_free(u);
-		break;
+		return;
 	}
+	if (df->cursor != was)
+		content_drop(u, df);
 }
 
 /* The line paired with line I of a content diff: in a run of removed lines followed by
@@ -413,7 +495,11 @@ void diff_view_draw(ui *u)
 			draw_text(win, 1 + y, 1, w - 2, line, at);
 		}
 		/* messages (a file too large, diff missing) show here: the view covers the status line */
-		draw_text(win, h - 2, 1, w - 2, *u->message ? u->message : df->summary,
+		char wait[64], loading[PATH_MAX + 96] = "";
+		if (df->content_for && reads_view_loading(u, READS_CONTENT, wait, sizeof(wait)))
+			snprintf(loading, sizeof(loading), "%s: %s   Esc: close", df->content_for, wait);
+		draw_text(win, h - 2, 1, w - 2,
+			  *u->message ? u->message : df->content_for ? loading : df->summary,
 			  draw_attr(*u->message && u->message_error ? COL_ERROR : COL_DIM));
 	}
 	wnoutrefresh(win);

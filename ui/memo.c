@@ -69,15 +69,3 @@ int memo_versions_now(ui *u, const char *ds, vds_version **v, size_t *n)
 	*n = m->nversions;
 	return r;
 }
-
-int memo_tags_now(ui *u, const char *ds, vds_tag **t, size_t *n)
-{
-	ui_memo *m = memo_entry(u, ds);
-	int r = 0;
-
-	if (!m->have_tags && (r = vds_tag_list(u->ctx, ds, &m->tags, &m->ntags)) == 0)
-		m->have_tags = true;
-	*t = m->tags;
-	*n = m->ntags;
-	return r;
-}

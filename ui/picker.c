@@ -4,6 +4,9 @@
  * folders), a all shown, n none, / filters the folder as you type, : goes
  * to a folder typed (~ and Tab completion), ~ to the home folder, and u
  * uploads what is marked. The picker opens where it was last left.
+ * A folder is listed on a reader thread (a large one does not freeze the
+ * screen): the picker says it is loading, and a listing of a folder the
+ * user has since left is dropped. Tab completion is read there too.
  */
 #include "config.h"
 
@@ -27,7 +30,23 @@ struct ui_picker {
 	void (*done)(ui *u, char **paths, size_t n);
 	int typing;      /* '/' while a filter is typed, ':' while a folder is, or 0 */
 	char path[4096]; /* the folder being typed */
+	char *select;    /* the row to select once the listing is there, or NULL */
 };
+
+/* What a reader lists: a folder's rows, folders first. */
+typedef struct picker_read {
+	char *dir;
+	ui_row *rows;
+	bool *is_dir;
+	size_t n;
+	bool failed;
+} picker_read;
+
+/* What a reader completes: the folder typed, and its completion. */
+typedef struct complete_read {
+	char typed[4096], done[4096];
+	bool changed;
+} complete_read;
 
 static char last_dir[PATH_MAX]; /* where the picker was left, for the next upload */
 
@@ -42,46 +61,122 @@ static int cmp_rows(const void *a, const void *b)
 	return strcmp(x->text, y->text);
 }
 
-static char *full(const ui_picker *p, const char *name)
+static char *full_in(const char *dir, const char *name)
 {
-	return !strcmp(p->cwd, "/") ? xasprintf("/%s", name) : xasprintf("%s/%s", p->cwd, name);
+	return !strcmp(dir, "/") ? xasprintf("/%s", name) : xasprintf("%s/%s", dir, name);
 }
 
-static void load(ui *u)
+static char *full(const ui_picker *p, const char *name)
 {
-	ui_picker *p = u->picker;
-	DIR *d = opendir(p->cwd);
-	ui_row *rows = NULL;
-	size_t n = 0;
+	return full_in(p->cwd, name);
+}
+
+/* On a reader: the rows of folder PR->dir, sorted, folders first. */
+static int read_folder(vds_ctx *ctx, void *arg, const vds_opts *o)
+{
+	picker_read *pr = arg;
+	DIR *d = opendir(pr->dir);
 	struct dirent *de;
 
-	if (!d)
-		ui_message(u, true, "cannot read %s", p->cwd);
-	while (d && (de = readdir(d))) {
+	(void)ctx;
+	pr->failed = d == NULL;
+	while (d && !atomic_load(o->cancel) && (de = readdir(d))) {
 		struct stat st = {0};
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		char *path = full(p, de->d_name);
+		char *path = full_in(pr->dir, de->d_name);
 		bool dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 		free(path);
-		rows = xrealloc(rows, (n + 1) * sizeof(*rows));
+		pr->rows = xrealloc(pr->rows, (pr->n + 1) * sizeof(*pr->rows));
 		/* the low bit of the index says "folder" until the rows are sorted */
-		rows[n] = (ui_row){xstrdup(de->d_name), dir ? 0 : (unsigned long long)st.st_size,
-				   st.st_mtime, n * 2 + (dir ? 1 : 0)};
-		n++;
+		pr->rows[pr->n] = (ui_row){xstrdup(de->d_name), dir ? 0 : (unsigned long long)st.st_size,
+					   st.st_mtime, pr->n * 2 + (dir ? 1 : 0)};
+		pr->n++;
 	}
 	if (d)
 		closedir(d);
-	if (n)
-		qsort(rows, n, sizeof(*rows), cmp_rows);
-	free(p->is_dir);
-	p->is_dir = xcalloc(n + 1, sizeof(*p->is_dir));
-	for (size_t i = 0; i < n; i++) {
-		p->is_dir[i] = rows[i].index & 1;
-		rows[i].index = i;
+	if (pr->n)
+		qsort(pr->rows, pr->n, sizeof(*pr->rows), cmp_rows);
+	pr->is_dir = xcalloc(pr->n + 1, sizeof(*pr->is_dir));
+	for (size_t i = 0; i < pr->n; i++) {
+		pr->is_dir[i] = pr->rows[i].index & 1;
+		pr->rows[i].index = i;
 	}
+	return atomic_load(o->cancel) ? vds_err(VDS_ECANCELED, "listing of '%s' cancelled", pr->dir) : 0;
+}
+
+static void picker_read_free(void *arg)
+{
+	picker_read *pr = arg;
+
+	for (size_t i = 0; i < pr->n; i++)
+		free(pr->rows[i].text);
+	free(pr->rows);
+	free(pr->is_dir);
+	free(pr->dir);
+	free(pr);
+}
+
+/* On the UI thread: the listing arrived for the folder the picker is in. */
+static void show_folder(ui *u, void *arg, int status, const char *error)
+{
+	ui_picker *p = u->picker;
+	picker_read *pr = arg;
+
+	if (!p || strcmp(p->cwd, pr->dir))
+		return;
+	if (pr->failed)
+		ui_message(u, true, "cannot read %s", p->cwd);
+	else if (status < 0)
+		ui_message(u, true, "%s", error);
+	free(p->is_dir);
+	p->is_dir = pr->is_dir;
+	list_set(&p->list, pr->rows, pr->n); /* the filter typed meanwhile applies */
+	pr->is_dir = NULL;
+	pr->rows = NULL;
+	pr->n = 0;
+	for (size_t i = 0; p->select && i < p->list.nall; i++)
+		if (!strcmp(p->list.all[i].text, p->select))
+			list_select_index(&p->list, i);
+	free(p->select);
+	p->select = NULL;
+}
+
+/* Lists the picker's folder on a reader; until it is there the picker is empty and says so. */
+static void load(ui *u)
+{
+	ui_picker *p = u->picker;
+	picker_read *pr = xcalloc(1, sizeof(*pr));
+
+	free(p->is_dir);
+	p->is_dir = xcalloc(1, sizeof(*p->is_dir));
 	p->list.filter[0] = '\0';
-	list_set(&p->list, rows, n);
+	list_set(&p->list, NULL, 0);
+	pr->dir = xstrdup(p->cwd);
+	reads_view(u, READS_PICKER, read_folder, show_folder, pr, picker_read_free); /* drops the last */
+}
+
+/* On a reader: Tab completion of the folder typed. */
+static int read_complete(vds_ctx *ctx, void *arg, const vds_opts *o)
+{
+	complete_read *cr = arg;
+
+	(void)ctx;
+	(void)o;
+	memcpy(cr->done, cr->typed, sizeof(cr->done));
+	cr->changed = path_complete(cr->done, sizeof(cr->done));
+	return 0;
+}
+
+/* On the UI thread: the completion arrived; it applies if nothing was typed since. */
+static void show_complete(ui *u, void *arg, int status, const char *error)
+{
+	ui_picker *p = u->picker;
+	complete_read *cr = arg;
+
+	(void)error;
+	if (p && p->typing == ':' && status == 0 && cr->changed && !strcmp(p->path, cr->typed))
+		memcpy(p->path, cr->done, sizeof(p->path));
 }
 
 void picker_open(ui *u, void (*done)(ui *u, char **paths, size_t n))
@@ -111,7 +206,10 @@ void picker_free(ui *u)
 	if (!p)
 		return;
 	snprintf(last_dir, sizeof(last_dir), "%s", p->cwd);
+	reads_view_close(u, READS_PICKER);
+	reads_view_close(u, READS_COMPLETE);
 	list_clear(&p->list);
+	free(p->select);
 	for (size_t i = 0; i < p->nmarked; i++)
 		free(p->marked[i]);
 	free(p->marked);
@@ -153,10 +251,9 @@ static void go(ui *u, char *dir, const char *select)
 
 	free(p->cwd);
 	p->cwd = dir;
+	free(p->select);
+	p->select = select ? xstrdup(select) : NULL;
 	load(u);
-	for (size_t i = 0; select && i < p->list.nall; i++)
-		if (!strcmp(p->list.all[i].text, select))
-			list_select_index(&p->list, i);
 }
 
 /* Marks every row shown (ALL), or unmarks every path (not ALL). */
@@ -204,7 +301,10 @@ static void typing_key(ui *u, int key)
 		}
 		p->typing = 0;
 	} else if (key == '\t' && p->typing == ':') {
-		path_complete(p->path, sizeof(p->path));
+		complete_read *cr = xcalloc(1, sizeof(*cr));
+		memcpy(cr->typed, p->path, sizeof(cr->typed));
+		reads_view(u, READS_COMPLETE, read_complete, show_complete, cr, free);
+		return;
 	} else if (key == 21) { /* ^U clears, as in a form */
 		buf[0] = '\0';
 	} else if (key == KEY_BACKSPACE || key == 127 || key == 8) {
@@ -304,7 +404,10 @@ void picker_draw(ui *u)
 	free(where);
 	WINDOW *win = ui_overlay(h, w, title);
 	list_scroll(&p->list, h - 3);
-	if (p->list.nshown == 0)
+	char wait[64];
+	if (reads_view_loading(u, READS_PICKER, wait, sizeof(wait)))
+		draw_text(win, 1, 2, w - 4, wait, draw_attr(COL_DIM));
+	else if (p->list.nshown == 0)
 		draw_text(win, 1, 2, w - 4, "(empty folder)", draw_attr(COL_DIM));
 	for (int y = 1; y < h - 2 && p->list.top + (size_t)(y - 1) < p->list.nshown; y++) {
 		size_t i = p->list.top + (size_t)(y - 1);

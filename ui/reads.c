@@ -69,6 +69,7 @@ struct ui_reads {
 	int64_t quiet_until;           /* microseconds: the debounce */
 	unsigned started;
 	unsigned view_gen[READS_VIEWS], view_load[READS_VIEWS];
+	int64_t view_since[READS_VIEWS];
 };
 
 static void load_free(void *arg)
@@ -309,6 +310,10 @@ bool reads_loading(const ui *u, int p, int64_t *since_us)
 	bool tags = *u->ds && (!m || (!m->have_tags && !m->terr));
 
 	*since_us = strcmp(r->sel_ds, u->ds) ? now_us() : r->sel_since;
+	if ((r->view_load[READS_REF] || u->want_ref) && p != PANE_DATASETS && p != PANE_PREVIEW) {
+		*since_us = r->view_since[READS_REF]; /* the REF to open at resolves, or waits for the list */
+		return true;
+	}
 	switch (p) {
 	case PANE_DATASETS: *since_us = r->ds_since; return r->ds_load != 0;
 	case PANE_VERSIONS: return versions;
@@ -369,6 +374,9 @@ int reads_timeout(const ui *u)
 	for (int p = 0; p < PANE_COUNT; p++)
 		if (reads_loading(u, p, &since))
 			wait = TICK_MS; /* the loading line's time moves */
+	for (int v = 0; v < READS_VIEWS; v++)
+		if (r->view_load[v])
+			wait = TICK_MS; /* and a view's */
 	bool waiting = r->tree_wanted || r->preview_wanted ||
 		       (*u->ds && (!m || (!m->have_versions && !m->verr && !m->vload) ||
 				   (!m->have_tags && !m->terr && !m->tload)));
@@ -502,7 +510,23 @@ void reads_view(ui *u, int view, vds_load_fn fn, reads_show_fn show, void *arg,
 	l->vshow = show;
 	l->varg = arg;
 	l->vfree = free_arg;
+	r->view_since[view] = now_us();
 	r->view_load[view] = submit(u, l, false);
+}
+
+bool reads_view_loading(const ui *u, int view, char *buf, size_t len)
+{
+	const ui_reads *r = u->reads;
+
+	buf[0] = '\0';
+	if (!r || !r->view_load[view])
+		return false;
+	int64_t ms = (now_us() - r->view_since[view]) / 1000;
+	if (ms >= LOADING_MS)
+		snprintf(buf, len, "loading\xe2\x80\xa6 %.1fs", (double)ms / 1000);
+	else
+		snprintf(buf, len, "loading\xe2\x80\xa6");
+	return true;
 }
 
 void reads_view_close(ui *u, int view)

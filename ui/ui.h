@@ -244,6 +244,15 @@ void form_draw(ui *u);
 
 typedef struct ui_picker ui_picker;
 
+/* D on a dataset: reads what deleting D would remove on a reader, then asks (its name typed). */
+void delete_ask_dataset(ui *u, const vds_dataset *d);
+/* D on a version: reads which versions were made from V on a reader, then asks. */
+void delete_ask_version(ui *u, const vds_version *v);
+/* The confirmation of a delete was accepted: queues the job (F's args: dataset, version). */
+void delete_confirmed(ui *u, ui_form *f);
+/* The check of deleting a dataset: its name typed in full. */
+int delete_check_name(ui *u, ui_form *f);
+
 /* Opens the picker in the current directory; DONE gets the marked paths. */
 void picker_open(ui *u, void (*done)(ui *u, char **paths, size_t n));
 /* True while the picker is shown. */
@@ -407,6 +416,8 @@ struct ui {
 	char want_tag[VDS_TAG_MAX + 1];
 	bool want_tag_row;        /* put the Tags cursor on WANT_TAG when the tags are there */
 	bool want_unfilter;       /* clear the Versions filter if it hides WANT_VER */
+	int ref_status;           /* the command line's REF did not resolve: why (the browser ends) */
+	char *ref_error;          /* and its message */
 	char keep_ds[VDS_DSID_LEN + 1], keep_ver[VDS_VERID_LEN + 1]; /* a refresh's version */
 	char *want_dir, *want_file; /* its folder and file, shown again when its tree is there */
 	size_t want_file_pos;
@@ -441,8 +452,6 @@ int memo_versions(ui *u, const char *ds, vds_version **v, size_t *n);
 int memo_tags(ui *u, const char *ds, vds_tag **t, size_t *n);
 /* The versions of DS, read now on the calling thread unless known (names of other datasets). */
 int memo_versions_now(ui *u, const char *ds, vds_version **v, size_t *n);
-/* The tags of DS, likewise. */
-int memo_tags_now(ui *u, const char *ds, vds_tag **t, size_t *n);
 
 /* ---- reads.c: the browser's reads on the core's reader threads ------------- */
 
@@ -482,7 +491,16 @@ const char *reads_error(const ui *u, int p);
 unsigned reads_started(const ui *u);
 
 /* The views whose reads run on the readers too: one read each at a time. */
-enum reads_view_id { READS_DETAILS, READS_DIFF, READS_VIEWS };
+enum reads_view_id {
+	READS_DETAILS,  /* details and lineage */
+	READS_DIFF,     /* the diff view's two file lists */
+	READS_CONTENT,  /* the diff view's content diff */
+	READS_PICKER,   /* the picker's listing of a local folder */
+	READS_COMPLETE, /* Tab completion of a local path */
+	READS_REF,      /* the reference given on the command line */
+	READS_CONFIRM,  /* what a delete confirmation names */
+	READS_VIEWS
+};
 /* Shows on the UI thread what a view's read put in ARG (STATUS, ERROR when it failed). */
 typedef void (*reads_show_fn)(ui *u, void *arg, int status, const char *error);
 /* Runs RUN(ARG) for VIEW on a reader, then SHOW unless the view was closed or
@@ -491,6 +509,8 @@ void reads_view(ui *u, int view, vds_load_fn run, reads_show_fn show, void *arg,
 		void (*free_arg)(void *));
 /* VIEW closed: a read it waits for is cancelled and never shown. */
 void reads_view_close(ui *u, int view);
+/* True while VIEW waits for its read; BUF gets "loading..." (with the time once it is long). */
+bool reads_view_loading(const ui *u, int view, char *buf, size_t len);
 
 /* Sets the status-line message (printf style). */
 void ui_message(ui *u, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

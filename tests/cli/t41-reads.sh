@@ -5,6 +5,9 @@
 # panes say what they wait for, keys typed ahead of the data are handled in
 # order, a dataset left before its versions arrive does not take the panes,
 # an abandoned preview is cancelled, and a read that fails says so in its pane.
+# The same holds for the reads of the views: the REF given on the command
+# line, the content diff, the picker's listing of a local folder (and its
+# Tab completion) and what a delete confirmation names.
 . "$VDS_SRCDIR/tests/cli/lib.sh"
 . "$VDS_SRCDIR/tests/ui/fixture.sh"
 . "$VDS_SRCDIR/tests/ui/lib.sh"
@@ -15,7 +18,7 @@ make_fixture "$FX"
 export VDS_HOME="$FX" VDS_NOW=$FIXTURE_NOW
 run vds datasets list # the fixture's store is upgraded once, here
 UI_PREFIX=reads-
-UI_NORM_SED='s/loading… [0-9]*\.[0-9]s/loading… N.Ns/'
+UI_NORM_SED='s/loading… [0-9]*\.[0-9]s/loading… N.Ns/g'
 standin FIXTURE_IMAGES dsfixture000001 15 ""
 
 # ================================================================ loading, then the data
@@ -108,5 +111,201 @@ run ui browse zeta
 ran "a version whose file list is damaged"
 screen tree-failed
 like "the Files pane keeps saying why after another key" tree-failed-later 10 'error: '
+
+
+# ================================================================ the REF on the command line
+# the first frame comes at once, the panes saying they wait; the browser then
+# opens at the REF, as it does on a quick store
+keys <<EOF
+:async
+:sleep 400
+:dump $D/ref-loading
+:settle
+:dump $D/ref-opened
+EOF
+run ui_env VDS_TEST_LOAD_DELAY_MS=700 "$VDS_BIN" browse images
+ran "browse REF on a slow store"
+screen ref-loading
+keys <<EOF
+:dump $D/ref-at-once
+EOF
+run ui browse images
+ran "browse REF on a quick store"
+screen ref-opened ref-at-once
+screen ref-at-once
+
+# a key typed while the REF resolves acts in the pane the browser opens at
+keys <<EOF
+:async
+j
+:settle
+:dump $D/ref-typed-ahead
+EOF
+run ui_env VDS_TEST_LOAD_DELAY_MS=500 "$VDS_BIN" browse images
+ran "j typed while the REF resolves"
+keys <<EOF
+j
+:dump $D/ref-j-at-once
+EOF
+run ui browse images
+ran "j at once"
+screen ref-typed-ahead ref-j-at-once
+screen ref-j-at-once
+
+# a REF that does not resolve: the same error and exit status as on a quick
+# store, after a first frame that did not wait for the store
+keys <<EOF
+:async
+:dump $D/ref-nope-first
+:settle
+EOF
+run ui_env VDS_TEST_LOAD_DELAY_MS=300 "$VDS_BIN" browse images:nope
+expect "browse a missing tag on a slow store: a clear error" 3 "" \
+	"vds: no version or tag 'nope' in dataset dsfixture000001"
+like "its first frame came before the store answered" ref-nope-first 2 '^\|  +\|'
+run ui browse 'images:a:b'
+expect "a malformed REF is refused before the browser opens" 4 "" \
+	"vds: malformed reference 'images:a:b': expected DATASET[:VERSION|:TAG]"
+
+# ================================================================ the content diff
+# Enter on a change of the diff view: its content diff is read on a reader;
+# the view says so meanwhile; moving on drops it
+keys <<EOF
+:async
+:settle
+j <Tab> j j
+:settle
+m k d
+:settle
+j j j j
+<Enter>
+:sleep 400
+:dump $D/content-loading
+:settle
+:dump $D/content-shown
+EOF
+run ui_env VDS_TEST_LOAD_DELAY_MS=600 "$VDS_BIN" browse
+ran "Enter in the diff view on a slow store"
+screen content-loading
+like "the view's last line says what it waits for" content-loading 22 \
+	'^\|[^ ]+: loading… [0-9]+\.[0-9]s   Esc: close +\|$'
+screen content-shown
+
+keys <<EOF
+:async
+:settle
+j <Tab> j j
+:settle
+m k d
+:settle
+j j j j
+<Enter>
+:sleep 200
+k
+:settle
+:dump $D/content-left
+EOF
+: >"$T/loads.log"
+run ui_env VDS_TEST_LOAD_DELAY_MS=600 VDS_TEST_LOAD_LOG="$T/loads.log" "$VDS_BIN" browse
+ran "Enter, then k before the content diff arrives"
+screen content-left
+check "the content diff left was cancelled before it ran" \
+	test "$(grep -c 'cancelled before it ran' "$T/loads.log")" = 1
+
+# ================================================================ the picker's listing
+PH=$T/home
+mkdir -p "$PH/big/sub" "$PH/other"
+for f in a b c d e; do printf '%s\n' "$f" >"$PH/big/$f.txt"; done
+printf 'x\n' >"$PH/other/x.txt"
+keys <<EOF
+:async
+:settle
+<Tab> j j
+:settle
+u
+:sleep 400
+:dump $D/picker-loading
+:settle
+<Space>
+:dump $D/picker-listed
+EOF
+cd "$PH/big"
+run ui_env HOME="$PH" VDS_TEST_LOAD_DELAY_MS=600 "$VDS_BIN" browse images
+cd "$T"
+ran "the picker on a slow reader"
+screen picker-loading
+screen picker-listed
+
+# a folder left before its listing arrives: that listing is dropped
+keys <<EOF
+:async
+:settle
+<Tab> j j
+:settle
+u
+:settle
+:
+^U
+:type ~/oth
+<Tab>
+:sleep 200
+:dump $D/picker-completing
+:settle
+:dump $D/picker-completed
+<Enter>
+:sleep 200
+~
+:settle
+:dump $D/picker-left
+EOF
+: >"$T/loads.log"
+cd "$PH/big"
+run ui_env HOME="$PH" VDS_TEST_LOAD_DELAY_MS=400 VDS_TEST_LOAD_LOG="$T/loads.log" "$VDS_BIN" browse images
+cd "$T"
+ran "the picker goes to a folder, then home, before the listing arrives"
+is_line "Tab completion is read on a reader: the folder typed stays until it is there" 22 \
+	picker-completing "$(printf '|%-78s|' 'Go to: ~/oth')"
+is_line "then it is completed" 22 picker-completed "$(printf '|%-78s|' 'Go to: ~/other/')"
+screen picker-left
+check "the listing of the folder left was cancelled before it ran" \
+	test "$(grep -c 'cancelled before it ran' "$T/loads.log")" = 1
+
+# ================================================================ a delete confirmation
+# D reads what the confirmation names on a reader: the status line says so,
+# and the confirmation opens when it is there
+keys <<EOF
+:async
+:settle
+D
+:sleep 200
+:dump $D/delete-reading
+:settle
+:dump $D/delete-ask
+EOF
+run ui_env VDS_TEST_LOAD_DELAY_MS=500 "$VDS_BIN" browse images
+ran "D on a slow store"
+like "the status line says what is read" delete-reading 23 '^reading what deleting images:v[0-9]+ would remove…'
+keys <<EOF
+D
+:dump $D/delete-ask-at-once
+EOF
+run ui browse images
+ran "D on a quick store"
+screen delete-ask delete-ask-at-once
+screen delete-ask-at-once
+
+# moving on before it is there: no confirmation opens (the panes are those of j alone)
+keys <<EOF
+:async
+:settle
+D
+:sleep 200
+j
+:settle
+:dump $D/delete-left
+EOF
+run ui_env VDS_TEST_LOAD_DELAY_MS=500 "$VDS_BIN" browse images
+ran "D, then j before the confirmation's read arrives"
+screen delete-left ref-j-at-once
 
 done_testing
