@@ -2,7 +2,8 @@
  * form.c - small modal forms drawn over the browser: prompts (one text
  * field), forms of several fields (text or choice) and confirmations (no
  * field). Enter confirms, Esc cancels, Tab and the arrows move between
- * fields, Left and Right change a choice.
+ * fields, Left and Right change a choice; Tab completes a local folder
+ * (read on a reader thread).
  */
 #include "config.h"
 
@@ -61,6 +62,40 @@ void form_close(ui_form *f)
 	memset(f, 0, sizeof(*f));
 }
 
+/* What a reader completes: a local folder typed in field FIELD. */
+typedef struct field_complete {
+	size_t field;
+	char typed[sizeof(((ui_field *)0)->value)], done[sizeof(((ui_field *)0)->value)];
+	bool changed;
+} field_complete;
+
+static int read_field_complete(vds_ctx *ctx, void *arg, const vds_opts *o)
+{
+	field_complete *fc = arg;
+
+	(void)ctx;
+	(void)o;
+	memcpy(fc->done, fc->typed, sizeof(fc->done));
+	fc->changed = path_complete(fc->done, sizeof(fc->done));
+	return 0;
+}
+
+/* On the UI thread: the completion applies if the field is as it was when Tab was pressed;
+   when nothing was completed, Tab moves on to the next field. */
+static void show_field_complete(ui *u, void *arg, int status, const char *error)
+{
+	ui_form *f = &u->form;
+	field_complete *fc = arg;
+
+	(void)error;
+	if (!f->active || f->cur != fc->field || strcmp(f->field[fc->field].value, fc->typed))
+		return;
+	if (status == 0 && fc->changed)
+		memcpy(f->field[fc->field].value, fc->done, sizeof(fc->done));
+	else if (f->nfields)
+		f->cur = (f->cur + 1) % f->nfields;
+}
+
 void form_key(ui *u, int key)
 {
 	ui_form *f = &u->form;
@@ -94,9 +129,12 @@ void form_key(ui *u, int key)
 		return;
 	}
 	case '\t':
-		if (fd && fd->local_path) { /* completes; Tab again moves on when nothing changes */
-			if (path_complete(fd->value, sizeof(fd->value)))
-				return;
+		if (fd && fd->local_path) { /* completes on a reader; moves on when nothing changes */
+			field_complete *fc = xcalloc(1, sizeof(*fc));
+			fc->field = f->cur;
+			memcpy(fc->typed, fd->value, sizeof(fc->typed));
+			reads_view(u, READS_COMPLETE, read_field_complete, show_field_complete, fc, free);
+			return;
 		}
 		/* fall through */
 	case KEY_DOWN:

@@ -270,6 +270,26 @@ screen picker-left
 check "the listing of the folder left was cancelled before it ran" \
 	test "$(grep -c 'cancelled before it ran' "$T/loads.log")" = 1
 
+# a form's local folder (S: download): Tab completes it on a reader too
+keys <<EOF
+:async
+:settle
+S
+^U
+:type ~/oth
+<Tab>
+:sleep 200
+:dump $D/form-completing
+:settle
+:dump $D/form-completed
+<Esc>
+EOF
+run ui_env HOME="$PH" VDS_TEST_LOAD_DELAY_MS=400 "$VDS_BIN" browse images
+ran "Tab in the download form on a slow reader"
+check "until the completion arrives the field keeps what was typed" \
+	grep -q '| Into local folder: ~/oth  ' "$D/form-completing"
+check "then it is completed" grep -q '| Into local folder: ~/other/  ' "$D/form-completed"
+
 # ================================================================ a delete confirmation
 # D reads what the confirmation names on a reader: the status line says so,
 # and the confirmation opens when it is there
