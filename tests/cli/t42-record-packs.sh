@@ -167,7 +167,7 @@ expect "another writer's commit is latest" 0 "+---------+------+
 want=$(truth)
 is "after another writer's commit and tag, answers are the truth" "$(answers)" "$want"
 answers >/dev/null # a pack naming NEW
-other datasets versions delete --id "$NEW" >/dev/null
+other datasets versions delete --id "$NEW" --force >/dev/null
 run vds datasets versions list --id "$DS" --json
 check "a version deleted since the pack was written is not listed" \
 	sh -c "! grep -q '\"id\":	\"$NEW\"' '$T/out'"
