@@ -269,8 +269,9 @@ char *recpack_enter(recpack *p, s3_memo *m, const char *prefix, const char *deli
 				p->packs[p->npacks++] = xasprintf("%s/%s", pk, names[i]);
 			free(names[i]);
 		}
-		/* sorted names: the last is the newest */
-		if (p->npacks)
+		/* sorted names: the last is the newest; a bucket is untrusted: no huge one */
+		memo_key k;
+		if (p->npacks && s3m_find(m, p->packs[p->npacks - 1], &k) == 1 && k.size <= PACK_MAX)
 			newest = xstrdup(p->packs[p->npacks - 1]);
 		pthread_mutex_unlock(&p->lock);
 		free(names);

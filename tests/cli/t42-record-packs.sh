@@ -198,6 +198,27 @@ is "fsck exits 0 with a damaged pack" "$rc" 0
 check "and notes it" grep -qx "note:     damaged record pack (readers ignore it): datasets/$DS/packs/$FORGED" "$T/out"
 store_rm "datasets/$DS/packs/$FORGED"
 
+# ---------------------------------------------------------------- read-only providers
+ro_home=$T/ro
+mkdir -p "$ro_home"
+(umask 077 && sed 's/"name": "local"/"name": "local", "readOnly": true/' \
+	"$VDS_HOME/config.json" >"$ro_home/config.json")
+check "the reader's provider is read-only" grep -q '"readOnly": true' "$ro_home/config.json"
+store_rm "datasets/$DS/packs"
+want=$(VDS_TEST_NO_PACKS=1 vds datasets versions list --id "$DS" --json)
+is "a read-only provider answers right" \
+	"$(VDS_HOME=$ro_home vds datasets versions list --id "$DS" --json 2>&1)" "$want"
+is "and writes no pack" "$(packs)" ""
+rm -rf "$REC"
+vds datasets versions list --id "$DS" >/dev/null # a cold writer leaves one
+rm -rf "$REC" "$ro_home/cache"
+ro=$(VDS_HOME=$ro_home vds --debug datasets versions list --id "$DS" 2>&1 >/dev/null |
+	grep -c '^vds: debug: s3: ')
+check "a read-only provider reads a pack too (at most 6 requests: $ro)" [ "$ro" -le 6 ]
+rm -rf "$ro_home/cache"
+is "and answers right" \
+	"$(VDS_HOME=$ro_home vds datasets versions list --id "$DS" --json 2>&1)" "$want"
+
 # ---------------------------------------------------------------- readers at once
 store_rm "datasets/$DS/packs"
 want=$(VDS_TEST_NO_PACKS=1 vds datasets versions list --id "$DS" --json)
