@@ -12,12 +12,16 @@
 #   datasets files list --id DS:latest
 #   datasets versions details --id DS:latest
 #   datasets tags list --id DS
-# twice each with --debug: first with no record cache (its folder removed:
-# every record is read from the store), then again (records come from the
-# cache; only listings are made). Reported per command and latency: the
-# requests (the "s3: " lines of --debug) and the wall time of each run.
-# Target: the second run's requests do not grow with VERSIONS (a listing
-# page per 250 versions or so), and its time is a few round trips.
+# twice each with --debug and record packs off (VDS_TEST_NO_PACKS): first
+# with no record cache (its folder removed: every record is read from the
+# store), then again (records come from the cache; only listings are
+# made); then, packs on, once with no record cache to leave a pack, and
+# once more with no record cache, measured: a new machine after a pack
+# exists. Reported per command and latency: the requests (the "s3: "
+# lines of --debug) and the wall time of each measured run.
+# Target: the second run's and the packed cold run's requests do not grow
+# with VERSIONS (a listing page per 250 versions or so), and their time
+# is a few round trips.
 # Last, the same commands on a local store of VERSIONS versions (the
 # default provider; it has no record cache), timed twice each.
 #
@@ -110,8 +114,8 @@ measure() {
 	echo "$(grep -c '^vds: debug: s3: ' "$W/debug") $(secs "$a" "$b")"
 }
 
-printf '%-28s %7s  %9s %9s  %9s %9s\n' "command" latency "1st reqs" "1st s" "2nd reqs" "2nd s" |
-	tee "$W/table.txt"
+printf '%-28s %7s  %9s %9s  %9s %9s  %9s %9s\n' "command" latency "1st reqs" "1st s" \
+	"2nd reqs" "2nd s" "pack reqs" "pack s" | tee "$W/table.txt"
 for lat in ${LATENCIES//,/ }; do
 	if [ "$lat" = 0 ]; then
 		provider "$S3_ENDPOINT"
@@ -130,12 +134,17 @@ for lat in ${LATENCIES//,/ }; do
 		"datasets tags list --id $DS"; do
 		rm -rf "$VDS_HOME/cache/records"
 		# $cmd is split into words on purpose: it holds no spaces of its own
-		read -r r1 s1 <<<"$(measure $cmd)"
-		read -r r2 s2 <<<"$(measure $cmd)"
+		read -r r1 s1 <<<"$(VDS_TEST_NO_PACKS=1 measure $cmd)"
+		read -r r2 s2 <<<"$(VDS_TEST_NO_PACKS=1 measure $cmd)"
+		# a cold reader that may write leaves a pack; the next cold one reads it
+		rm -rf "$VDS_HOME/cache/records"
+		"$VDS" $cmd >/dev/null
+		rm -rf "$VDS_HOME/cache/records"
+		read -r r3 s3 <<<"$(measure $cmd)"
 		name=$(echo "$cmd" | sed 's/ --id .*//; s/^datasets //')
 		case $cmd in *latest) name="$name DS:latest" ;; esac
-		printf '%-28s %5s ms  %9s %9s  %9s %9s\n' "$name" "$lat" "$r1" "$s1" "$r2" "$s2" |
-			tee -a "$W/table.txt"
+		printf '%-28s %5s ms  %9s %9s  %9s %9s  %9s %9s\n' "$name" "$lat" "$r1" "$s1" "$r2" \
+			"$s2" "$r3" "$s3" | tee -a "$W/table.txt"
 	done
 done
 
@@ -151,5 +160,6 @@ for cmd in "datasets versions list --id $DL" "datasets files list --id $DL:lates
 	read -r _ s2 <<<"$(measure $cmd)"
 	name=$(echo "$cmd" | sed 's/ --id .*//; s/^datasets //')
 	case $cmd in *latest) name="$name DS:latest" ;; esac
-	printf '%-28s %8s  %9s %9s  %9s %9s\n' "$name" local - "$s1" - "$s2" | tee -a "$W/table.txt"
+	printf '%-28s %8s  %9s %9s  %9s %9s  %9s %9s\n' "$name" local - "$s1" - "$s2" - - |
+		tee -a "$W/table.txt"
 done

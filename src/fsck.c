@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core.h"
+#include "store/recpack.h"
 
 #define LEFTOVER_AGE 3600 /* seconds before a leftover may be removed */
 
@@ -276,6 +277,31 @@ static void check_tags(fsck *f, const char *ds)
 	vds_tag_list_free(tags, n);
 }
 
+/* The record packs of DS: a damaged one is a note (readers ignore it), removed on repair. */
+static void check_packs(fsck *f, const char *ds)
+{
+	char *prefix = xasprintf("datasets/%s/packs", ds), *folder = xasprintf("datasets/%s", ds);
+	char **names, *text;
+	size_t n, len;
+
+	if (list_names(f->b, prefix, &names, &n) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			char *key = xasprintf("%s/%s", prefix, names[i]);
+			if (!recpack_name(names[i])) {
+				leftover(f, key, false, "not a record pack:");
+			} else if (f->b->ops->read(f->b, key, &text, &len) == 0) {
+				if (recpack_check(key, folder, text, len) < 0)
+					leftover(f, key, false, "damaged record pack (readers ignore it):");
+				free(text);
+			}
+			free(key);
+		}
+		names_free(names, n);
+	}
+	free(folder);
+	free(prefix);
+}
+
 static void check_dataset(fsck *f, const char *ds)
 {
 	char *base = xasprintf("datasets/%s", ds), *key = xasprintf("%s/dataset.json", base), **vers;
@@ -308,6 +334,7 @@ static void check_dataset(fsck *f, const char *ds)
 		}
 		free(prefix);
 		check_tags(f, ds);
+		check_packs(f, ds);
 	}
 	free(key);
 	free(base);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core.h"
+#include "store/recpack.h"
 
 typedef struct shaset {
 	unsigned char (*v)[32];
@@ -118,6 +119,49 @@ static int mark_version(vds_ctx *ctx, vds_backend *b, const char *ds, const char
 	return r;
 }
 
+/*
+ * Removes the record packs of dataset DS but the newest two (or counts
+ * them on DRY_RUN): they only speed readers up, and nothing is lost.
+ */
+static int prune_packs(vds_backend *b, const char *ds, bool dry_run, vds_gc_result *res)
+{
+	char *prefix = xasprintf("datasets/%s/packs", ds), **names;
+	size_t n, k = 0;
+	int r = list_names(b, prefix, &names, &n);
+	bool list_ok = r == 0;
+
+	for (size_t i = list_ok ? n : 0; r == 0 && i-- > 0;) { /* newest first */
+		if (!recpack_name(names[i]) || ++k <= 2)
+			continue; /* not a pack: fsck's business */
+		char *key = xasprintf("%s/%s", prefix, names[i]);
+		if (dry_run || (r = b->ops->remove(b, key)) == 0 || r == VDS_ENOTFOUND) {
+			r = 0; /* another process may remove it first */
+			res->packs++;
+		}
+		free(key);
+	}
+	if (list_ok)
+		names_free(names, n);
+	free(prefix);
+	return r;
+}
+
+/* prune_packs() for every dataset of B. */
+static int prune_all_packs(vds_backend *b, bool dry_run, vds_gc_result *res)
+{
+	char **ds;
+	size_t nds;
+	int r = list_names(b, "datasets", &ds, &nds);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < nds && r == 0; i++)
+		if (is_object_id(ds[i], "ds"))
+			r = prune_packs(b, ds[i], dry_run, res);
+	names_free(ds, nds);
+	return r;
+}
+
 static int mark(vds_ctx *ctx, vds_backend *b, shaset *s)
 {
 	char **ds, **vers;
@@ -214,6 +258,8 @@ int vds_gc(vds_ctx *ctx, const char *provider_id, int64_t grace, bool dry_run, v
 			r = sweep(b, &sets[i], grace, dry_run, res);
 		if (r == 0 && want[i])
 			r = b->ops->abort_stale(b, grace, dry_run, &res->uploads);
+		if (r == 0 && want[i])
+			r = prune_all_packs(b, dry_run, res);
 	}
 	free(want);
 	for (size_t i = 0; i < ctx->nprov; i++) {

@@ -450,6 +450,7 @@ typedef struct vds_gc_result {
 	uint64_t objects, bytes;   /* content freed (or that would be, on a dry run) */
 	uint64_t kept, young;      /* referenced objects; unreferenced but within the grace */
 	uint64_t uploads;          /* unfinished uploads older than the grace, ended */
+	uint64_t packs;            /* record packs removed: each dataset keeps its newest two */
 } vds_gc_result;
 
 /*
@@ -457,8 +458,9 @@ typedef struct vds_gc_result {
  * every provider) references and that nobody wrote or reused for GRACE
  * seconds; writers touch content they reuse, so a put running meanwhile
  * never loses what it is about to reference. Also ends unfinished uploads
- * begun before the grace. Deletes nothing on DRY_RUN, nor when any file
- * list cannot be read.
+ * begun before the grace, and removes the record packs of each dataset
+ * but the newest two. Deletes nothing on DRY_RUN, nor when any file list
+ * cannot be read.
  */
 int vds_gc(vds_ctx *ctx, const char *provider_id, int64_t grace, bool dry_run, vds_gc_result *res);
 

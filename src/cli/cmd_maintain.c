@@ -58,6 +58,9 @@ static int gc(vds_ctx *ctx, cli_args *a)
 	if (res.uploads)
 		printf("%s %llu unfinished upload%s begun over %llds ago\n", dry ? "Would end" : "Ended",
 		       (unsigned long long)res.uploads, res.uploads == 1 ? "" : "s", (long long)grace);
+	if (res.packs)
+		printf("%s %llu old record pack%s\n", dry ? "Would remove" : "Removed",
+		       (unsigned long long)res.packs, res.packs == 1 ? "" : "s");
 	return 0;
 }
 

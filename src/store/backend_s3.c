@@ -38,8 +38,15 @@ static int s_read(vds_backend *b, const char *key, char **out, size_t *len)
 	/* a listing of this operation tells whether it exists, and which bytes it holds */
 	if (listed == 0)
 		return vds_err(VDS_ENOTFOUND, "no object %s", q(key));
-	if (listed == 1 && *k.etag && reccache_get(sb->records, k.etag, out, len))
+	if (listed == 1 && *k.etag && reccache_get(sb->records, k.etag, out, len)) {
+		recpack_note(sb->packs, key, k.etag, *out, *len, false);
 		return 0;
+	}
+	if (listed == 1 && *k.etag && recpack_find(sb->packs, key, k.etag, out, len)) {
+		reccache_put(sb->records, k.etag, *out, *len);
+		recpack_note(sb->packs, key, k.etag, *out, *len, false);
+		return 0;
+	}
 	if ((rc = s3_do(sb->c, &r)) < 0) {
 		sb_release(&body);
 		return rc;
@@ -48,6 +55,8 @@ static int s_read(vds_backend *b, const char *key, char **out, size_t *len)
 	/* a record whose ETag is the MD5 of what arrived: what a listing will name */
 	if (strncmp(key, "objects/", 8) != 0)
 		reccache_put(sb->records, r.etag, *out, *len);
+	if (listed == 1 && *k.etag)
+		recpack_note(sb->packs, key, k.etag, *out, *len, true);
 	return 0;
 }
 
@@ -785,6 +794,7 @@ static void s_close(vds_backend *b)
 	s3_client_free(sb->c);
 	s3m_release(&sb->memo);
 	reccache_free(sb->records);
+	recpack_free(sb->packs);
 	pthread_mutex_destroy(&sb->lock);
 	pthread_cond_destroy(&sb->claimed);
 	free(sb->claims);
@@ -797,13 +807,45 @@ static void s_close(vds_backend *b)
 static void s_prime(vds_backend *b, const char *prefix, const char *delim)
 {
 	s3_backend *sb = (s3_backend *)b;
+	char *pack, *text, saved[1024];
+	size_t len;
 
 	s3m_prime(&sb->memo, sb->c, prefix, delim);
+	if (!(pack = recpack_enter(sb->packs, &sb->memo, prefix, delim)))
+		return;
+	snprintf(saved, sizeof(saved), "%s", vds_errmsg()); /* a pack only costs speed */
+	if (s_read(b, pack, &text, &len) == 0) {
+		recpack_load(sb->packs, text, len);
+		free(text);
+	} else {
+		vds_debug("packs: cannot read %s: %s", pack, vds_errmsg());
+	}
+	vds_err(0, "%s", saved);
+	free(pack);
 }
 
 static void s_unprime(vds_backend *b)
 {
-	s3m_unprime(&((s3_backend *)b)->memo);
+	s3_backend *sb = (s3_backend *)b;
+	recpack_plan plan;
+	char saved[1024];
+
+	recpack_leave(sb->packs, &sb->memo, !vds_backend_read_only(b), &plan);
+	s3m_unprime(&sb->memo);
+	if (!plan.key)
+		return;
+	/* the operation's outcome stands whatever happens to the pack */
+	snprintf(saved, sizeof(saved), "%s", vds_errmsg());
+	if (b->ops->write(b, plan.key, plan.text, plan.len) == 0) {
+		vds_debug("packs: wrote %s (%zu bytes)", plan.key, plan.len);
+		for (size_t i = 0; i < plan.nstale; i++)
+			if (b->ops->remove(b, plan.stale[i]) < 0)
+				vds_debug("packs: cannot remove %s: %s", plan.stale[i], vds_errmsg());
+	} else {
+		vds_debug("packs: cannot write %s: %s", plan.key, vds_errmsg());
+	}
+	vds_err(0, "%s", saved);
+	recpack_plan_release(&plan);
 }
 
 static const vds_backend_ops s3_ops = {
@@ -864,6 +906,7 @@ int vds_backend_s3_open(const s3_config *cfg, const char *cache_dir, uint64_t ca
 	char *identity = xasprintf("s3\n%s\n%s\n%s", cfg->endpoint ? cfg->endpoint : "",
 				   cfg->bucket ? cfg->bucket : "", cfg->prefix ? cfg->prefix : "");
 	sb->records = reccache_open(cache_dir, identity);
+	sb->packs = recpack_new(!getenv("VDS_TEST_NO_PACKS")); /* tests compare with none */
 	free(identity);
 	atomic_init(&sb->cond_put, -1);
 	pthread_mutex_init(&sb->lock, NULL);

@@ -10,6 +10,7 @@
 
 #include "backend.h"
 #include "reccache.h"
+#include "recpack.h"
 #include "s3.h"
 #include "s3_memo.h"
 #include "util.h"
@@ -48,6 +49,7 @@ typedef struct s3_backend {
 	pthread_cond_t claimed; /* a claimed upload ended */
 	s3_memo memo;           /* listings held during a read-only operation */
 	reccache *records;      /* records by ETag, below cache_dir/records/ */
+	recpack *packs;         /* record packs of the operation under way */
 } s3_backend;
 
 /* True if this process stored content SHA (uploaded, or found and renewed). */

@@ -21,7 +21,7 @@
 #include "reccache.h"
 #include "util.h"
 
-#define ENTRY_MAX (1 << 20) /* records are small: a larger entry is not one */
+#define ENTRY_MAX (16 << 20) /* records are small, record packs at most this */
 
 struct reccache {
 	char *dir;         /* CACHE_DIR/records/STORE */

@@ -141,7 +141,16 @@ void s3m_forget(s3_memo *m)
 {
 	pthread_mutex_lock(&m->lock);
 	drop(m);
+	m->writes++;
 	pthread_mutex_unlock(&m->lock);
+}
+
+unsigned s3m_writes(s3_memo *m)
+{
+	pthread_mutex_lock(&m->lock);
+	unsigned n = m->writes;
+	pthread_mutex_unlock(&m->lock);
+	return n;
 }
 
 /*

@@ -37,6 +37,7 @@ typedef struct s3_memo {
 	size_t nscopes;
 	int depth;      /* primes not yet ended */
 	int64_t since;  /* when the oldest listing began (microseconds) */
+	unsigned writes; /* writes by this process so far (s3m_forget() calls) */
 } s3_memo;
 
 /* Initialises an empty memo. */
@@ -53,6 +54,8 @@ void s3m_prime(s3_memo *m, s3_client *c, const char *prefix, const char *delim);
 void s3m_unprime(s3_memo *m);
 /* Forgets every listing (this process writes to the store). */
 void s3m_forget(s3_memo *m);
+/* How many writes this process made so far (calls of s3m_forget()). */
+unsigned s3m_writes(s3_memo *m);
 /* Key KEY according to a held listing: 1 present (*OUT filled), 0 absent, -1 unknown. */
 int s3m_find(s3_memo *m, const char *key, memo_key *out);
 /*

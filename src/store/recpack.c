@@ -1,0 +1,429 @@
+/*
+ * recpack.c - record packs: a dataset's records in one object, so that a
+ * reader without a record cache needs one GET instead of one per record.
+ * A pack is only a source of bytes: an entry is used for a key only when
+ * the operation's listing shows that key with the entry's MD5, and the
+ * entry's bytes have it. Whatever a pack holds (stale, damaged, forged,
+ * another dataset's keys), the listing decides what exists and which bytes
+ * each record holds. A writer that read many records one by one puts a new
+ * pack at the end of the operation, and removes the older ones but one.
+ */
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "recpack.h"
+#include "reccache.h"
+#include "util.h"
+
+#define PACK_MAX (16 << 20) /* a pack's text at most (the record cache keeps it) */
+#define SUM_PREFIX "{\"sum\":\""
+#define SUM_DIGITS 64
+
+/* One record: its key, the MD5 of its bytes, the bytes. */
+typedef struct entry {
+	char *key;
+	char md5[33];
+	char *data;
+	size_t len;
+} entry;
+
+typedef struct entries {
+	entry *v;
+	size_t n, cap;
+	bool sorted;
+} entries;
+
+struct recpack {
+	pthread_mutex_t lock;
+	bool enabled;
+	int depth;      /* operations begun and not ended */
+	char *ds;       /* "datasets/ID/" of the records read, or NULL */
+	unsigned writes; /* the listing's write count when the dataset's reading began */
+	entries pack;   /* the newest pack's good entries, sorted */
+	entries seen;   /* records verified during the operation */
+	size_t fetched; /* of them, read from the store itself */
+	char **packs;   /* the packs the listing showed */
+	size_t npacks;
+};
+
+static void entries_release(entries *e)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		free(e->v[i].key);
+		free(e->v[i].data);
+	}
+	free(e->v);
+	*e = (entries){0};
+}
+
+/* Appends a copy of KEY, MD5 and DATA to E. */
+static void entries_add(entries *e, const char *key, const char *md5, const void *data, size_t len)
+{
+	if (e->n == e->cap) {
+		e->cap = e->cap ? 2 * e->cap : 64;
+		e->v = xrealloc(e->v, e->cap * sizeof(*e->v));
+	}
+	entry *x = &e->v[e->n++];
+	x->key = xstrdup(key);
+	memcpy(x->md5, md5, sizeof(x->md5));
+	x->data = xmalloc(len + 1);
+	memcpy(x->data, data, len);
+	x->data[len] = '\0';
+	x->len = len;
+	e->sorted = false;
+}
+
+static int by_key(const void *a, const void *b)
+{
+	return strcmp(((const entry *)a)->key, ((const entry *)b)->key);
+}
+
+/* The entry of KEY in E (sorted first), or NULL. */
+static entry *entries_find(entries *e, const char *key)
+{
+	entry want = {.key = (char *)key};
+
+	if (!e->sorted && e->n)
+		qsort(e->v, e->n, sizeof(*e->v), by_key);
+	e->sorted = true;
+	return e->n ? bsearch(&want, e->v, e->n, sizeof(*e->v), by_key) : NULL;
+}
+
+/* True if the MD5 of DATA is MD5 (hex). */
+static bool md5_is(const void *data, size_t len, const char *md5)
+{
+	unsigned char d[16];
+	char hex[33];
+
+	EVP_Digest(data, len, d, NULL, EVP_md5(), NULL);
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	return !strcmp(hex, md5);
+}
+
+/* The record checksum of TEXT (its 64 digits read as zeros), in hex. */
+static void sum_hex(const char *text, size_t len, char hex[65])
+{
+	static const char zeros[SUM_DIGITS + 1] =
+		"0000000000000000000000000000000000000000000000000000000000000000";
+	size_t off = strlen(SUM_PREFIX);
+	unsigned char sha[32];
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+
+	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+	EVP_DigestUpdate(c, text, off);
+	EVP_DigestUpdate(c, zeros, SUM_DIGITS);
+	EVP_DigestUpdate(c, text + off + SUM_DIGITS, len - off - SUM_DIGITS);
+	EVP_DigestFinal_ex(c, sha, NULL);
+	EVP_MD_CTX_free(c);
+	vds_sha256_hex(sha, hex);
+}
+
+/* True if TEXT starts with a record checksum that matches it. */
+static bool sum_ok(const char *text, size_t len)
+{
+	char hex[65];
+
+	if (len <= strlen(SUM_PREFIX) + SUM_DIGITS ||
+	    memcmp(text, SUM_PREFIX, strlen(SUM_PREFIX)) != 0)
+		return false;
+	sum_hex(text, len, hex);
+	return !memcmp(hex, text + strlen(SUM_PREFIX), SUM_DIGITS);
+}
+
+/* Decodes base64 S into *OUT (malloc'd, NUL-terminated): false if it is not base64. */
+static bool unbase64(const char *s, char **out, size_t *len)
+{
+	size_t n = strlen(s), pad = 0;
+	int got;
+
+	if (n % 4 || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") != n)
+		return false;
+	if (n && s[n - 1] == '=')
+		pad += 1 + (s[n - 2] == '=');
+	if (strcspn(s, "=") < n - pad)
+		return false; /* padding only at the end */
+	*out = xmalloc(n / 4 * 3 + 1);
+	if ((got = EVP_DecodeBlock((unsigned char *)*out, (const unsigned char *)s, (int)n)) < 0) {
+		free(*out);
+		return false;
+	}
+	*len = (size_t)got - pad;
+	(*out)[*len] = '\0';
+	return true;
+}
+
+/*
+ * Reads pack TEXT into E: the entries below DS whose bytes have their
+ * MD5; *BAD counts the others. -1 if TEXT is not a pack (checksum, JSON).
+ */
+static int parse(const char *text, size_t len, const char *ds, entries *e, size_t *bad)
+{
+	cJSON *j, *recs, *x;
+
+	*bad = 0;
+	if (!sum_ok(text, len) || memchr(text, '\0', len))
+		return -1;
+	j = cJSON_ParseWithLength(text, len);
+	recs = cJSON_GetObjectItemCaseSensitive(j, "records");
+	if (!cJSON_IsObject(j) || !cJSON_IsArray(recs)) {
+		cJSON_Delete(j);
+		return -1;
+	}
+	cJSON_ArrayForEach(x, recs) {
+		const char *key = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "key")),
+			   *md5 = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "md5")),
+			   *b64 = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "bytes"));
+		char *data;
+		size_t dlen;
+
+		if (!key || !md5 || !b64 || strncmp(key, ds, strlen(ds)) != 0 ||
+		    !reccache_digest(md5) || !unbase64(b64, &data, &dlen)) {
+			(*bad)++;
+			continue;
+		}
+		if (md5_is(data, dlen, md5))
+			entries_add(e, key, md5, data, dlen);
+		else
+			(*bad)++;
+		free(data);
+	}
+	cJSON_Delete(j);
+	return 0;
+}
+
+bool recpack_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 5 && !strcmp(name + n - 5, ".json") && vds_stamp_time(name) >= 0 &&
+	       !strchr(name, '/');
+}
+
+recpack *recpack_new(bool enabled)
+{
+	recpack *p = xcalloc(1, sizeof(*p));
+
+	pthread_mutex_init(&p->lock, NULL);
+	p->enabled = enabled;
+	return p;
+}
+
+/* Forgets the operation's dataset, pack and records. P locked. */
+static void forget(recpack *p)
+{
+	entries_release(&p->pack);
+	entries_release(&p->seen);
+	for (size_t i = 0; i < p->npacks; i++)
+		free(p->packs[i]);
+	free(p->packs);
+	free(p->ds);
+	p->packs = NULL;
+	p->npacks = p->fetched = 0;
+	p->ds = NULL;
+}
+
+void recpack_free(recpack *p)
+{
+	if (!p)
+		return;
+	forget(p);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
+/* True if PREFIX, listed with DELIM, is a dataset's folder as the core lists it. */
+static bool dataset_scope(const char *prefix, const char *delim)
+{
+	return !strncmp(prefix, "datasets/", 9) && prefix[9] && !strchr(prefix + 9, '/') &&
+	       delim && !strcmp(delim, "/changes/");
+}
+
+char *recpack_enter(recpack *p, s3_memo *m, const char *prefix, const char *delim)
+{
+	char **names, *pk, *newest = NULL;
+	size_t n;
+
+	pthread_mutex_lock(&p->lock);
+	p->depth++;
+	bool begin = p->enabled && !p->ds && dataset_scope(prefix, delim);
+	if (begin) {
+		p->ds = xasprintf("%s/", prefix);
+		p->writes = s3m_writes(m);
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (!begin)
+		return NULL;
+	pk = xasprintf("%spacks", p->ds);
+	if (s3m_list(m, pk, &names, &n) == 1) {
+		pthread_mutex_lock(&p->lock);
+		p->packs = xcalloc(n + 1, sizeof(*p->packs));
+		for (size_t i = 0; i < n; i++) {
+			if (recpack_name(names[i]))
+				p->packs[p->npacks++] = xasprintf("%s/%s", pk, names[i]);
+			free(names[i]);
+		}
+		/* sorted names: the last is the newest; a bucket is untrusted: no huge one */
+		memo_key k;
+		if (p->npacks && s3m_find(m, p->packs[p->npacks - 1], &k) == 1 && k.size <= PACK_MAX)
+			newest = xstrdup(p->packs[p->npacks - 1]);
+		pthread_mutex_unlock(&p->lock);
+		free(names);
+	}
+	free(pk);
+	return newest;
+}
+
+void recpack_load(recpack *p, const char *text, size_t len)
+{
+	entries e = {0};
+	size_t bad;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->ds && parse(text, len, p->ds, &e, &bad) == 0) {
+		entries_release(&p->pack);
+		p->pack = e;
+	} else {
+		entries_release(&e);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+bool recpack_find(recpack *p, const char *key, const char *md5, char **out, size_t *len)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&p->lock);
+	entry *x = p->ds ? entries_find(&p->pack, key) : NULL;
+	if (x && !strcmp(x->md5, md5)) {
+		*out = xmalloc(x->len + 1);
+		memcpy(*out, x->data, x->len + 1);
+		*len = x->len;
+		found = true;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return found;
+}
+
+void recpack_note(recpack *p, const char *key, const char *md5, const void *data, size_t len,
+		  bool fetched)
+{
+	pthread_mutex_lock(&p->lock);
+	/* the dataset's records, not its packs, each with the bytes the listing names */
+	if (p->ds && !strncmp(key, p->ds, strlen(p->ds)) &&
+	    strncmp(key + strlen(p->ds), "packs/", 6) != 0 && reccache_digest(md5) &&
+	    md5_is(data, len, md5) && !entries_find(&p->seen, key)) {
+		entries_add(&p->seen, key, md5, data, len);
+		p->fetched += fetched;
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Adds entry X to the records array R as {key, md5, bytes}; its size to *SIZE. */
+static void add_json(cJSON *r, const entry *x, size_t *size)
+{
+	int cap = 4 * (((int)x->len + 2) / 3) + 1;
+	unsigned char *b64 = xmalloc((size_t)cap);
+	cJSON *o = cJSON_CreateObject();
+
+	EVP_EncodeBlock(b64, (const unsigned char *)x->data, (int)x->len);
+	cJSON_AddStringToObject(o, "key", x->key);
+	cJSON_AddStringToObject(o, "md5", x->md5);
+	cJSON_AddStringToObject(o, "bytes", (const char *)b64);
+	cJSON_AddItemToArray(r, o);
+	*size += strlen(x->key) + (size_t)cap + 64;
+	free(b64);
+}
+
+/* The text of a pack of E (sorted), sealed with its checksum. */
+static char *pack_text(entries *e, size_t *len)
+{
+	cJSON *j = cJSON_CreateObject(), *r = cJSON_AddArrayToObject(j, "records");
+	strbuf sb = STRBUF_INIT;
+	char hex[65], *body;
+	size_t size = 0;
+
+	qsort(e->v, e->n, sizeof(*e->v), by_key);
+	for (size_t i = 0; i < e->n && size < PACK_MAX / 2; i++)
+		add_json(r, &e->v[i], &size);
+	body = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	sb_addf(&sb, "%s%064d\",%s\n", SUM_PREFIX, 0, body + 1);
+	cJSON_free(body);
+	sum_hex(sb.buf, sb.len, hex);
+	memcpy(sb.buf + strlen(SUM_PREFIX), hex, SUM_DIGITS);
+	return sb_detach(&sb, len);
+}
+
+void recpack_leave(recpack *p, s3_memo *m, bool writable, recpack_plan *plan)
+{
+	memo_key k;
+
+	*plan = (recpack_plan){0};
+	pthread_mutex_lock(&p->lock);
+	if (p->depth > 0 && --p->depth > 0) {
+		pthread_mutex_unlock(&p->lock);
+		return;
+	}
+	/* a process that wrote meanwhile has no listing of this operation to trust */
+	if (p->ds && writable && p->fetched > RECPACK_FETCHED_MIN && s3m_writes(m) == p->writes) {
+		/* the old pack's entries the listing still confirms stay */
+		entries keep = {0};
+		for (size_t i = 0; i < p->pack.n; i++) {
+			const entry *x = &p->pack.v[i];
+			if (!entries_find(&p->seen, x->key) && s3m_find(m, x->key, &k) == 1 &&
+			    !strcmp(k.etag, x->md5))
+				entries_add(&keep, x->key, x->md5, x->data, x->len);
+		}
+		for (size_t i = 0; i < keep.n; i++)
+			entries_add(&p->seen, keep.v[i].key, keep.v[i].md5, keep.v[i].data,
+				    keep.v[i].len);
+		entries_release(&keep);
+		char stamp[26];
+		vds_stamp(stamp);
+		plan->key = xasprintf("%spacks/%s.json", p->ds, stamp);
+		plan->text = pack_text(&p->seen, &plan->len);
+		/* the packs listed but the newest: with the new one, two remain */
+		if (p->npacks > 1) {
+			plan->stale = p->packs;
+			plan->nstale = p->npacks - 1;
+			free(p->packs[p->npacks - 1]);
+			p->packs = NULL;
+			p->npacks = 0;
+		}
+	}
+	forget(p);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void recpack_plan_release(recpack_plan *plan)
+{
+	free(plan->key);
+	free(plan->text);
+	for (size_t i = 0; i < plan->nstale; i++)
+		free(plan->stale[i]);
+	free(plan->stale);
+	*plan = (recpack_plan){0};
+}
+
+int recpack_check(const char *key, const char *ds, const char *text, size_t len)
+{
+	entries e = {0};
+	size_t bad = 0;
+	char *prefix = xasprintf("%s/", ds);
+	int r = parse(text, len, prefix, &e, &bad);
+
+	entries_release(&e);
+	free(prefix);
+	if (r < 0)
+		return vds_err(VDS_ECORRUPT, "record pack %s is damaged: not a sealed pack", q(key));
+	if (bad)
+		return vds_err(VDS_ECORRUPT, "record pack %s is damaged: %zu bad entries", q(key), bad);
+	return 0;
+}
