@@ -318,7 +318,7 @@ void recpack_note(recpack *p, const char *key, const char *md5, const void *data
 	/* the dataset's records, not its packs, each with the bytes the listing names */
 	if (p->ds && !strncmp(key, p->ds, strlen(p->ds)) &&
 	    strncmp(key + strlen(p->ds), "packs/", 6) != 0 && reccache_digest(md5) &&
-	    md5_is(data, len, md5) && !entries_find(&p->seen, key)) {
+	    md5_is(data, len, md5)) { /* a key noted twice is kept once (pack_text) */
 		entries_add(&p->seen, key, md5, data, len);
 		p->fetched += fetched;
 	}
@@ -351,7 +351,8 @@ static char *pack_text(entries *e, size_t *len)
 
 	qsort(e->v, e->n, sizeof(*e->v), by_key);
 	for (size_t i = 0; i < e->n && size < PACK_MAX / 2; i++)
-		add_json(r, &e->v[i], &size);
+		if (!i || strcmp(e->v[i].key, e->v[i - 1].key) != 0)
+			add_json(r, &e->v[i], &size);
 	body = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	sb_addf(&sb, "%s%064d\",%s\n", SUM_PREFIX, 0, body + 1);
