@@ -19,11 +19,10 @@
 
 #include "recpack.h"
 #include "reccache.h"
+#include "recsum.h"
 #include "util.h"
 
 #define PACK_MAX (16 << 20) /* a pack's text at most (the record cache keeps it) */
-#define SUM_PREFIX "{\"sum\":\""
-#define SUM_DIGITS 64
 
 /* One record: its key, the MD5 of its bytes, the bytes. */
 typedef struct entry {
@@ -107,36 +106,6 @@ static bool md5_is(const void *data, size_t len, const char *md5)
 	return !strcmp(hex, md5);
 }
 
-/* The record checksum of TEXT (its 64 digits read as zeros), in hex. */
-static void sum_hex(const char *text, size_t len, char hex[65])
-{
-	static const char zeros[SUM_DIGITS + 1] =
-		"0000000000000000000000000000000000000000000000000000000000000000";
-	size_t off = strlen(SUM_PREFIX);
-	unsigned char sha[32];
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-
-	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
-	EVP_DigestUpdate(c, text, off);
-	EVP_DigestUpdate(c, zeros, SUM_DIGITS);
-	EVP_DigestUpdate(c, text + off + SUM_DIGITS, len - off - SUM_DIGITS);
-	EVP_DigestFinal_ex(c, sha, NULL);
-	EVP_MD_CTX_free(c);
-	vds_sha256_hex(sha, hex);
-}
-
-/* True if TEXT starts with a record checksum that matches it. */
-static bool sum_ok(const char *text, size_t len)
-{
-	char hex[65];
-
-	if (len <= strlen(SUM_PREFIX) + SUM_DIGITS ||
-	    memcmp(text, SUM_PREFIX, strlen(SUM_PREFIX)) != 0)
-		return false;
-	sum_hex(text, len, hex);
-	return !memcmp(hex, text + strlen(SUM_PREFIX), SUM_DIGITS);
-}
-
 /* Decodes base64 S into *OUT (malloc'd, NUL-terminated): false if it is not base64. */
 static bool unbase64(const char *s, char **out, size_t *len)
 {
@@ -168,7 +137,7 @@ static int parse(const char *text, size_t len, const char *ds, entries *e, size_
 	cJSON *j, *recs, *x;
 
 	*bad = 0;
-	if (!sum_ok(text, len) || memchr(text, '\0', len))
+	if (!recsum_ok(text, len) || memchr(text, '\0', len))
 		return -1;
 	j = cJSON_ParseWithLength(text, len);
 	recs = cJSON_GetObjectItemCaseSensitive(j, "records");
@@ -355,10 +324,10 @@ static char *pack_text(entries *e, size_t *len)
 			add_json(r, &e->v[i], &size);
 	body = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
-	sb_addf(&sb, "%s%064d\",%s\n", SUM_PREFIX, 0, body + 1);
+	sb_addf(&sb, "%s%064d\",%s\n", RECSUM_JSON_PREFIX, 0, body + 1);
 	cJSON_free(body);
-	sum_hex(sb.buf, sb.len, hex);
-	memcpy(sb.buf + strlen(SUM_PREFIX), hex, SUM_DIGITS);
+	recsum_hex(sb.buf, sb.len, strlen(RECSUM_JSON_PREFIX), hex);
+	memcpy(sb.buf + strlen(RECSUM_JSON_PREFIX), hex, RECSUM_DIGITS);
 	return sb_detach(&sb, len);
 }
 
