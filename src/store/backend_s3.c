@@ -38,12 +38,11 @@ static int s_read(vds_backend *b, const char *key, char **out, size_t *len)
 	/* a listing of this operation tells whether it exists, and which bytes it holds */
 	if (listed == 0)
 		return vds_err(VDS_ENOTFOUND, "no object %s", q(key));
-	if (listed == 1 && *k.etag && reccache_get(sb->records, k.etag, out, len)) {
-		recpack_note(sb->packs, key, k.etag, *out, *len, false);
-		return 0;
-	}
-	if (listed == 1 && *k.etag && recpack_find(sb->packs, key, k.etag, out, len)) {
-		reccache_put(sb->records, k.etag, *out, *len);
+	/* the pack first (in memory; itself a record cache entry, so its
+	   records need none of their own), then the record cache */
+	if (listed == 1 && *k.etag &&
+	    (recpack_find(sb->packs, key, k.etag, out, len) ||
+	     reccache_get(sb->records, k.etag, out, len))) {
 		recpack_note(sb->packs, key, k.etag, *out, *len, false);
 		return 0;
 	}

@@ -77,6 +77,17 @@ for n in 20 60; do
 done
 is "cold readers with a pack make as many requests with 60 versions as with 20" \
 	"$counts_60" "$counts_20"
+# a second reader on the same machine takes the pack from the record cache
+# (one GET fewer), and the records the pack served need no entries there
+rm -rf "$REC"
+vds datasets versions list --id "$DS" >/dev/null
+entries=$(find "$REC" -type f | wc -l)
+diag "record cache entries after a cold versions list of 60 versions with a pack: $entries"
+check "the records a pack served have no cache entries of their own (the pack and at most 4 others)" \
+	[ "$entries" -le 5 ]
+is "a warm reader reads the pack from the record cache: one request fewer" \
+	"$(vds --debug datasets versions list --id "$DS" 2>&1 >/dev/null | grep -c '^vds: debug: s3: ')" \
+	"$(($(echo $counts_60 | cut -d' ' -f1) - 1))"
 
 # ---------------------------------------------------------------- the answers
 OLD=$(vds datasets versions list --id "$DS" --json | sed -n 's/.*"id":	"\(.*\)",/\1/p' | tail -n 1)
