@@ -250,6 +250,16 @@ int vds_ref_parse(const char *ref, char **dataset, char **name);
 int vds_ref_resolve(vds_ctx *ctx, const char *ref, bool need_version, vds_resolved *out);
 /* Frees what R owns. */
 void vds_resolved_release(vds_resolved *r);
+/*
+ * Begins a read-only command on the dataset of REF (given by its id): until
+ * vds_hold_end(), its reads of that dataset are answered from one listing
+ * of its records where the provider keeps listings (S3), as one operation.
+ * Never fails (NULL: nothing held); the command reports what is wrong.
+ */
+typedef struct vds_hold vds_hold;
+vds_hold *vds_hold_begin(vds_ctx *ctx, const char *ref);
+/* Ends what vds_hold_begin() began (NULL is fine). */
+void vds_hold_end(vds_hold *h);
 /* Checks that NAME may be a tag name (VDS_EINVAL with the reason if not). */
 int vds_tag_name_check(const char *name);
 /* True if S has the form of a version id. */

@@ -134,11 +134,16 @@ static int f_list(vds_ctx *ctx, cli_args *a)
 	char *dir = NULL;
 	lister ls = {0};
 	int r;
+	vds_hold *h = vds_hold_begin(ctx, arg_str(a, "id")); /* one listing for all it reads */
 
-	if ((r = need_version(ctx, arg_str(a, "id"), false, &res)) < 0)
+	if ((r = need_version(ctx, arg_str(a, "id"), false, &res)) < 0) {
+		vds_hold_end(h);
 		return r;
-	if ((r = vds_path_normalize(arg_str(a, "path") ? arg_str(a, "path") : "", &dir)) < 0 ||
-	    (r = vds_tree_open(ctx, res.dataset.id, res.version, &t)) < 0)
+	}
+	if ((r = vds_path_normalize(arg_str(a, "path") ? arg_str(a, "path") : "", &dir)) == 0)
+		r = vds_tree_open(ctx, res.dataset.id, res.version, &t);
+	vds_hold_end(h);
+	if (r < 0)
 		goto out;
 	ls.t = t;
 	ls.dir = dir;

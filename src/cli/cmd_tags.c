@@ -14,10 +14,15 @@ static int t_list(vds_ctx *ctx, cli_args *a)
 	vds_tag *v;
 	size_t n;
 	int r;
+	vds_hold *h = vds_hold_begin(ctx, arg_str(a, "id"));
 
-	if ((r = need_dataset(ctx, arg_str(a, "id"), &d)) < 0)
+	if ((r = need_dataset(ctx, arg_str(a, "id"), &d)) < 0) {
+		vds_hold_end(h);
 		return r;
-	if ((r = vds_tag_list(ctx, d.id, &v, &n)) < 0) {
+	}
+	r = vds_tag_list(ctx, d.id, &v, &n);
+	vds_hold_end(h);
+	if (r < 0) {
 		vds_dataset_release(&d);
 		return r;
 	}

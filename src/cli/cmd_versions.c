@@ -53,10 +53,15 @@ static int v_list(vds_ctx *ctx, cli_args *a)
 	vds_version *v;
 	size_t n;
 	int want = arg_bool(a, "isCommitted"), r;
+	vds_hold *h = vds_hold_begin(ctx, arg_str(a, "id"));
 
-	if ((r = need_dataset(ctx, arg_str(a, "id"), &d)) < 0)
+	if ((r = need_dataset(ctx, arg_str(a, "id"), &d)) < 0) {
+		vds_hold_end(h);
 		return r;
-	if ((r = vds_version_list(ctx, d.id, &v, &n)) < 0) {
+	}
+	r = vds_version_list(ctx, d.id, &v, &n);
+	vds_hold_end(h);
+	if (r < 0) {
 		vds_dataset_release(&d);
 		return r;
 	}
@@ -91,15 +96,21 @@ static int v_details(vds_ctx *ctx, cli_args *a)
 	vds_version v;
 	vds_lineage l;
 	int r, lr;
+	vds_hold *h = vds_hold_begin(ctx, arg_str(a, "id")); /* one listing for all it reads */
 
-	if ((r = need_version(ctx, arg_str(a, "id"), false, &res)) < 0)
+	if ((r = need_version(ctx, arg_str(a, "id"), false, &res)) < 0) {
+		vds_hold_end(h);
 		return r;
+	}
 	if ((r = vds_version_get(ctx, res.dataset.id, res.version, &v)) < 0) {
+		vds_hold_end(h);
 		vds_resolved_release(&res);
 		return r;
 	}
 	/* how vds run made it, if it did */
-	if ((lr = vds_lineage_get(ctx, res.dataset.id, res.version, &l)) < 0 && lr != VDS_ENOTFOUND) {
+	lr = vds_lineage_get(ctx, res.dataset.id, res.version, &l);
+	vds_hold_end(h);
+	if (lr < 0 && lr != VDS_ENOTFOUND) {
 		vds_version_release(&v);
 		vds_resolved_release(&res);
 		return lr;
