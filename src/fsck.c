@@ -360,8 +360,19 @@ int vds_fsck(vds_ctx *ctx, const char *provider_id, bool repair, vds_fsck_fn fn,
 		if ((r = ctx_backend_at(ctx, i, &f.b)) < 0)
 			break;
 		if (list_names(f.b, "datasets", &names, &n) == 0) {
-			for (size_t k = 0; k < n; k++)
+			for (size_t k = 0; k < n; k++) {
+				/* one listing of the dataset and its record pack answer for
+				   its records and the change records fsck lists (a repair,
+				   a write, forgets them) */
+				bool prime = is_object_id(names[k], "ds");
+				char *folder = xasprintf("datasets/%s", names[k]);
+				if (prime)
+					store_prime(f.b, folder, NULL);
+				free(folder);
 				check_dataset(&f, names[k]);
+				if (prime)
+					store_unprime(f.b);
+			}
 			names_free(names, n);
 		}
 		if (list_names(f.b, "tmp", &names, &n) == 0) {

@@ -119,61 +119,68 @@ static int mark_version(vds_ctx *ctx, vds_backend *b, const char *ds, const char
 	return r;
 }
 
+/* Keys of record packs to remove. */
+typedef struct packlist {
+	char **keys;
+	size_t n;
+} packlist;
+
 /*
- * Removes the record packs of dataset DS but the newest two (or counts
- * them on DRY_RUN): they only speed readers up, and nothing is lost.
+ * Adds to PL the record packs of dataset DS but the newest two, as the
+ * listing shows them: they only speed readers up, and nothing is lost.
+ * Packs written since are newer still, so the two kept stay among them.
  */
-static int prune_packs(vds_backend *b, const char *ds, bool dry_run, vds_gc_result *res)
+static int old_packs(vds_backend *b, const char *ds, packlist *pl)
 {
 	char *prefix = xasprintf("datasets/%s/packs", ds), **names;
 	size_t n, k = 0;
 	int r = list_names(b, prefix, &names, &n);
-	bool list_ok = r == 0;
 
-	for (size_t i = list_ok ? n : 0; r == 0 && i-- > 0;) { /* newest first */
+	for (size_t i = r == 0 ? n : 0; i-- > 0;) { /* newest first */
 		if (!recpack_name(names[i]) || ++k <= 2)
 			continue; /* not a pack: fsck's business */
-		char *key = xasprintf("%s/%s", prefix, names[i]);
-		if (dry_run || (r = b->ops->remove(b, key)) == 0 || r == VDS_ENOTFOUND) {
-			r = 0; /* another process may remove it first */
-			res->packs++;
-		}
-		free(key);
+		pl->keys = xrealloc(pl->keys, (pl->n + 1) * sizeof(*pl->keys));
+		pl->keys[pl->n++] = xasprintf("%s/%s", prefix, names[i]);
 	}
-	if (list_ok)
+	if (r == 0)
 		names_free(names, n);
 	free(prefix);
 	return r;
 }
 
-/* prune_packs() for every dataset of B. */
-static int prune_all_packs(vds_backend *b, bool dry_run, vds_gc_result *res)
+/* Removes the packs of PL (or counts them on DRY_RUN). */
+static int prune_packs(vds_backend *b, const packlist *pl, bool dry_run, vds_gc_result *res)
 {
-	char **ds;
-	size_t nds;
-	int r = list_names(b, "datasets", &ds, &nds);
+	int r = 0;
 
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < nds && r == 0; i++)
-		if (is_object_id(ds[i], "ds"))
-			r = prune_packs(b, ds[i], dry_run, res);
-	names_free(ds, nds);
+	for (size_t i = 0; i < pl->n && r == 0; i++)
+		if (dry_run || (r = b->ops->remove(b, pl->keys[i])) == 0 || r == VDS_ENOTFOUND) {
+			r = 0; /* another process may remove it first */
+			res->packs++;
+		}
 	return r;
 }
 
-static int mark(vds_ctx *ctx, vds_backend *b, shaset *s)
+/* Marks what the datasets of B reference in S; their old packs go to PL. */
+static int mark(vds_ctx *ctx, vds_backend *b, shaset *s, packlist *pl)
 {
 	char **ds, **vers;
 	size_t nds, nvers;
 	int r = list_names(b, "datasets", &ds, &nds);
 
 	for (size_t i = 0; i < nds && r == 0; i++) {
-		char *key = xasprintf("datasets/%s/dataset.json", ds[i]);
-		bool live = is_object_id(ds[i], "ds") && b->ops->stat(b, key, NULL) == 0;
-		free(key);
-		if (!live) /* a deleted dataset's leftovers reference nothing */
+		if (!is_object_id(ds[i], "ds"))
 			continue;
+		/* one listing of the dataset and its record pack answer for its records */
+		dataset_prime(b, ds[i]);
+		char *key = xasprintf("datasets/%s/dataset.json", ds[i]);
+		bool live = b->ops->stat(b, key, NULL) == 0;
+		free(key);
+		if ((r = old_packs(b, ds[i], pl)) < 0 || !live) {
+			/* a deleted dataset's leftovers reference nothing */
+			store_unprime(b);
+			continue;
+		}
 		char *prefix = xasprintf("datasets/%s/versions", ds[i]);
 		if ((r = list_names(b, prefix, &vers, &nvers)) == 0) {
 			for (size_t k = 0; k < nvers && r == 0; k++) {
@@ -188,6 +195,7 @@ static int mark(vds_ctx *ctx, vds_backend *b, shaset *s)
 			names_free(vers, nvers);
 		}
 		free(prefix);
+		store_unprime(b);
 	}
 	names_free(ds, nds);
 	return r;
@@ -244,13 +252,14 @@ int vds_gc(vds_ctx *ctx, const char *provider_id, int64_t grace, bool dry_run, v
 		return r;
 	/* nothing is deleted anywhere unless every file list of every provider was read */
 	shaset *sets = xcalloc(ctx->nprov + 1, sizeof(*sets));
+	packlist *packs = xcalloc(ctx->nprov + 1, sizeof(*packs));
 	bool *want = xcalloc(ctx->nprov + 1, sizeof(*want));
 	for (size_t i = 0; i < ctx->nprov; i++) /* all: those we may write to */
 		want[i] = only ? only == &ctx->prov[i] : !provider_read_only(&ctx->prov[i]);
 	for (size_t i = 0; i < ctx->nprov && r == 0; i++) {
 		vds_backend *b;
 		if (want[i] && (r = ctx_backend_at(ctx, i, &b)) == 0)
-			r = mark(ctx, b, &sets[i]);
+			r = mark(ctx, b, &sets[i], &packs[i]);
 	}
 	for (size_t i = 0; i < ctx->nprov && r == 0; i++) {
 		vds_backend *b;
@@ -259,13 +268,17 @@ int vds_gc(vds_ctx *ctx, const char *provider_id, int64_t grace, bool dry_run, v
 		if (r == 0 && want[i])
 			r = b->ops->abort_stale(b, grace, dry_run, &res->uploads);
 		if (r == 0 && want[i])
-			r = prune_all_packs(b, dry_run, res);
+			r = prune_packs(b, &packs[i], dry_run, res);
 	}
 	free(want);
 	for (size_t i = 0; i < ctx->nprov; i++) {
 		free(sets[i].v);
 		free(sets[i].used);
+		for (size_t k = 0; k < packs[i].n; k++)
+			free(packs[i].keys[k]);
+		free(packs[i].keys);
 	}
 	free(sets);
+	free(packs);
 	return r;
 }

@@ -3,8 +3,9 @@
  * its records name, or down to every committed version made from it.
  *
  * Going down needs every lineage record of the store: they are read once,
- * provider by provider, many at a time (each_parallel), and the walk then
- * runs in memory. A version met twice is reported again but not walked
+ * provider by provider, many at a time (each_parallel), each dataset's
+ * through one listing of it and its record pack, and the walk then runs
+ * in memory. A version met twice is reported again but not walked
  * again, which also ends any cycle a damaged store might hold.
  */
 #include "config.h"
@@ -33,6 +34,8 @@ typedef struct walk {
 	size_t nseen;
 	made *all; /* down: every version with a lineage */
 	size_t nall;
+	vds_backend **held; /* a backend per dataset whose reading lasts the walk */
+	size_t nheld;
 } walk;
 
 /* ---- reading every lineage record of a provider --------------------------- */
@@ -42,15 +45,27 @@ typedef struct scan {
 	char **ds;       /* dataset ids of the provider */
 	char ***vers;    /* parallel to ds: their version ids */
 	size_t *nvers;
+	bool *primed;    /* parallel to ds: its reading began (dataset_prime) */
 	made *m;         /* one per (dataset, version) */
 	size_t nm;
 } scan;
 
+/*
+ * Lists the versions of dataset I. Its reading begins here and ends with
+ * the walk: one listing of the dataset and its record pack answer for all
+ * its records, and for its name.
+ */
 static int list_versions(size_t i, void *ud)
 {
 	scan *s = ud;
 	char *prefix = xasprintf("datasets/%s/versions", s->ds[i]);
-	int r = list_names(s->b, prefix, &s->vers[i], &s->nvers[i]);
+	int r;
+
+	if (is_object_id(s->ds[i], "ds")) {
+		dataset_prime(s->b, s->ds[i]);
+		s->primed[i] = true;
+	}
+	r = list_names(s->b, prefix, &s->vers[i], &s->nvers[i]);
 
 	free(prefix);
 	return r;
@@ -85,6 +100,7 @@ static int scan_provider(walk *w, size_t i)
 	}
 	s.vers = xcalloc(nds + 1, sizeof(*s.vers));
 	s.nvers = xcalloc(nds + 1, sizeof(*s.nvers));
+	s.primed = xcalloc(nds + 1, sizeof(*s.primed));
 	r = each_parallel(s.b, nds, list_versions, &s);
 	for (size_t d = 0; d < nds && r == 0; d++) {
 		if (!is_object_id(s.ds[d], "ds"))
@@ -101,6 +117,12 @@ static int scan_provider(walk *w, size_t i)
 	}
 	if (r == 0)
 		r = each_parallel(s.b, s.nm, read_made, &s);
+	for (size_t d = 0; d < nds; d++) /* the walk names their datasets: ended after it */
+		if (s.primed[d]) {
+			w->held = xrealloc(w->held, (w->nheld + 1) * sizeof(*w->held));
+			w->held[w->nheld++] = s.b;
+		}
+	free(s.primed);
 	for (size_t k = 0; k < s.nm; k++) {
 		if (r == 0 && s.m[k].have) {
 			w->all = xrealloc(w->all, (w->nall + 1) * sizeof(*w->all));
@@ -236,6 +258,9 @@ int vds_lineage_walk(vds_ctx *ctx, const char *ds, const char *ver, bool downstr
 		r = scan_provider(&w, i);
 	if (r == 0)
 		r = visit(&w, 0, NULL, ds, ver, NULL);
+	for (size_t i = 0; i < w.nheld; i++)
+		store_unprime(w.held[i]);
+	free(w.held);
 	for (size_t i = 0; i < w.nall; i++)
 		vds_lineage_release(&w.all[i].l);
 	free(w.all);

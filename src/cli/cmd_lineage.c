@@ -209,9 +209,13 @@ static int v_lineage(vds_ctx *ctx, cli_args *a)
 		if (*end || end == ds || depth < 0 || depth > 1000000)
 			return vds_err(VDS_EUSAGE, "--depth takes a number from 0, not %s", q(ds));
 	}
-	if ((r = need_version(ctx, arg_str(a, "id"), false, &res)) < 0)
+	vds_hold *h = vds_hold_begin(ctx, arg_str(a, "id")); /* one listing for all it reads */
+	if ((r = need_version(ctx, arg_str(a, "id"), false, &res)) < 0) {
+		vds_hold_end(h);
 		return r;
+	}
 	r = vds_lineage_walk(ctx, res.dataset.id, res.version, tr.down, (int)depth, on_node, &tr);
+	vds_hold_end(h);
 	if (r == 0 && tr.root)
 		json_print(tr.root);
 	else

@@ -814,7 +814,7 @@ static void s_prime(vds_backend *b, const char *prefix, const char *delim)
 		return;
 	snprintf(saved, sizeof(saved), "%s", vds_errmsg()); /* a pack only costs speed */
 	if (s_read(b, pack, &text, &len) == 0) {
-		recpack_load(sb->packs, text, len);
+		recpack_load(sb->packs, pack, text, len);
 		free(text);
 	} else {
 		vds_debug("packs: cannot read %s: %s", pack, vds_errmsg());
@@ -826,25 +826,28 @@ static void s_prime(vds_backend *b, const char *prefix, const char *delim)
 static void s_unprime(vds_backend *b)
 {
 	s3_backend *sb = (s3_backend *)b;
-	recpack_plan plan;
+	size_t n;
+	recpack_plan *plans = recpack_leave(sb->packs, &sb->memo, !vds_backend_read_only(b), &n);
 	char saved[1024];
 
-	recpack_leave(sb->packs, &sb->memo, !vds_backend_read_only(b), &plan);
 	s3m_unprime(&sb->memo);
-	if (!plan.key)
+	if (!n)
 		return;
-	/* the operation's outcome stands whatever happens to the pack */
+	/* the operation's outcome stands whatever happens to the packs */
 	snprintf(saved, sizeof(saved), "%s", vds_errmsg());
-	if (b->ops->write(b, plan.key, plan.text, plan.len) == 0) {
-		vds_debug("packs: wrote %s (%zu bytes)", plan.key, plan.len);
-		for (size_t i = 0; i < plan.nstale; i++)
-			if (b->ops->remove(b, plan.stale[i]) < 0)
-				vds_debug("packs: cannot remove %s: %s", plan.stale[i], vds_errmsg());
-	} else {
-		vds_debug("packs: cannot write %s: %s", plan.key, vds_errmsg());
+	for (size_t k = 0; k < n; k++) {
+		recpack_plan *plan = &plans[k];
+		if (b->ops->write(b, plan->key, plan->text, plan->len) < 0) {
+			vds_debug("packs: cannot write %s: %s", plan->key, vds_errmsg());
+			continue;
+		}
+		vds_debug("packs: wrote %s (%zu bytes)", plan->key, plan->len);
+		for (size_t i = 0; i < plan->nstale; i++)
+			if (b->ops->remove(b, plan->stale[i]) < 0)
+				vds_debug("packs: cannot remove %s: %s", plan->stale[i], vds_errmsg());
 	}
 	vds_err(0, "%s", saved);
-	recpack_plan_release(&plan);
+	recpack_plans_free(plans, n);
 }
 
 static const vds_backend_ops s3_ops = {

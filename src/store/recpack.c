@@ -5,8 +5,10 @@
  * the operation's listing shows that key with the entry's MD5, and the
  * entry's bytes have it. Whatever a pack holds (stale, damaged, forged,
  * another dataset's keys), the listing decides what exists and which bytes
- * each record holds. A writer that read many records one by one puts a new
- * pack at the end of the operation, and removes the older ones but one.
+ * each record holds. A writer that read many records of a dataset one by
+ * one puts a new pack of it at the end of the operation, and removes the
+ * older ones but one. An operation may read several datasets at once (a
+ * walk of the whole store, in parallel): each has its own pack.
  */
 #include "config.h"
 
@@ -38,17 +40,23 @@ typedef struct entries {
 	bool sorted;
 } entries;
 
+/* The reading of one dataset's records during an operation. */
+typedef struct dsread {
+	char *ds;        /* "datasets/ID/" */
+	unsigned writes; /* the listing's write count when its reading began */
+	entries pack;    /* the newest pack's good entries, sorted */
+	entries seen;    /* records verified during the operation */
+	size_t fetched;  /* of them, read from the store itself */
+	char **packs;    /* the packs the listing showed */
+	size_t npacks;
+} dsread;
+
 struct recpack {
 	pthread_mutex_t lock;
 	bool enabled;
-	int depth;      /* operations begun and not ended */
-	char *ds;       /* "datasets/ID/" of the records read, or NULL */
-	unsigned writes; /* the listing's write count when the dataset's reading began */
-	entries pack;   /* the newest pack's good entries, sorted */
-	entries seen;   /* records verified during the operation */
-	size_t fetched; /* of them, read from the store itself */
-	char **packs;   /* the packs the listing showed */
-	size_t npacks;
+	int depth; /* operations begun and not ended */
+	dsread *v; /* the datasets read (several at once: parallel walks) */
+	size_t n;
 };
 
 static void entries_release(entries *e)
@@ -184,18 +192,35 @@ recpack *recpack_new(bool enabled)
 	return p;
 }
 
-/* Forgets the operation's dataset, pack and records. P locked. */
+/* Forgets what D holds. */
+static void dsread_release(dsread *d)
+{
+	entries_release(&d->pack);
+	entries_release(&d->seen);
+	for (size_t i = 0; i < d->npacks; i++)
+		free(d->packs[i]);
+	free(d->packs);
+	free(d->ds);
+	*d = (dsread){0};
+}
+
+/* Forgets the operation's datasets, packs and records. P locked. */
 static void forget(recpack *p)
 {
-	entries_release(&p->pack);
-	entries_release(&p->seen);
-	for (size_t i = 0; i < p->npacks; i++)
-		free(p->packs[i]);
-	free(p->packs);
-	free(p->ds);
-	p->packs = NULL;
-	p->npacks = p->fetched = 0;
-	p->ds = NULL;
+	for (size_t i = 0; i < p->n; i++)
+		dsread_release(&p->v[i]);
+	free(p->v);
+	p->v = NULL;
+	p->n = 0;
+}
+
+/* The reading of the dataset that KEY is below, or NULL. P locked. */
+static dsread *reading(recpack *p, const char *key)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (!strncmp(key, p->v[i].ds, strlen(p->v[i].ds)))
+			return &p->v[i];
+	return NULL;
 }
 
 void recpack_free(recpack *p)
@@ -207,57 +232,74 @@ void recpack_free(recpack *p)
 	free(p);
 }
 
-/* True if PREFIX, listed with DELIM, is a dataset's folder as the core lists it. */
+/*
+ * True if PREFIX, listed with DELIM, is a dataset's folder as the core
+ * lists it: without the change records of drafts, or whole (fsck).
+ */
 static bool dataset_scope(const char *prefix, const char *delim)
 {
 	return !strncmp(prefix, "datasets/", 9) && prefix[9] && !strchr(prefix + 9, '/') &&
-	       delim && !strcmp(delim, "/changes/");
+	       (!delim || !strcmp(delim, "/changes/"));
 }
 
 char *recpack_enter(recpack *p, s3_memo *m, const char *prefix, const char *delim)
 {
-	char **names, *pk, *newest = NULL;
+	char **names, *pk, *ds = xasprintf("%s/", prefix), *newest = NULL;
 	size_t n;
 
 	pthread_mutex_lock(&p->lock);
 	p->depth++;
-	bool begin = p->enabled && !p->ds && dataset_scope(prefix, delim);
+	bool begin = p->enabled && dataset_scope(prefix, delim) && !reading(p, ds);
 	if (begin) {
-		p->ds = xasprintf("%s/", prefix);
-		p->writes = s3m_writes(m);
+		p->v = xrealloc(p->v, (p->n + 1) * sizeof(*p->v));
+		p->v[p->n++] = (dsread){.ds = xstrdup(ds), .writes = s3m_writes(m)};
 	}
 	pthread_mutex_unlock(&p->lock);
-	if (!begin)
+	if (!begin) {
+		free(ds);
 		return NULL;
-	pk = xasprintf("%spacks", p->ds);
+	}
+	pk = xasprintf("%spacks", ds);
 	if (s3m_list(m, pk, &names, &n) == 1) {
-		pthread_mutex_lock(&p->lock);
-		p->packs = xcalloc(n + 1, sizeof(*p->packs));
+		char **packs = xcalloc(n + 1, sizeof(*packs));
+		size_t np = 0;
 		for (size_t i = 0; i < n; i++) {
 			if (recpack_name(names[i]))
-				p->packs[p->npacks++] = xasprintf("%s/%s", pk, names[i]);
+				packs[np++] = xasprintf("%s/%s", pk, names[i]);
 			free(names[i]);
 		}
+		free(names);
 		/* sorted names: the last is the newest; a bucket is untrusted: no huge one */
 		memo_key k;
-		if (p->npacks && s3m_find(m, p->packs[p->npacks - 1], &k) == 1 && k.size <= PACK_MAX)
-			newest = xstrdup(p->packs[p->npacks - 1]);
+		if (np && s3m_find(m, packs[np - 1], &k) == 1 && k.size <= PACK_MAX)
+			newest = xstrdup(packs[np - 1]);
+		pthread_mutex_lock(&p->lock);
+		dsread *d = reading(p, ds);
+		if (d && !d->packs) {
+			d->packs = packs;
+			d->npacks = np;
+		} else {
+			while (np)
+				free(packs[--np]);
+			free(packs);
+		}
 		pthread_mutex_unlock(&p->lock);
-		free(names);
 	}
 	free(pk);
+	free(ds);
 	return newest;
 }
 
-void recpack_load(recpack *p, const char *text, size_t len)
+void recpack_load(recpack *p, const char *key, const char *text, size_t len)
 {
 	entries e = {0};
 	size_t bad;
 
 	pthread_mutex_lock(&p->lock);
-	if (p->ds && parse(text, len, p->ds, &e, &bad) == 0) {
-		entries_release(&p->pack);
-		p->pack = e;
+	dsread *d = reading(p, key);
+	if (d && parse(text, len, d->ds, &e, &bad) == 0) {
+		entries_release(&d->pack);
+		d->pack = e;
 	} else {
 		entries_release(&e);
 	}
@@ -269,7 +311,8 @@ bool recpack_find(recpack *p, const char *key, const char *md5, char **out, size
 	bool found = false;
 
 	pthread_mutex_lock(&p->lock);
-	entry *x = p->ds ? entries_find(&p->pack, key) : NULL;
+	dsread *d = reading(p, key);
+	entry *x = d ? entries_find(&d->pack, key) : NULL;
 	if (x && !strcmp(x->md5, md5)) {
 		*out = xmalloc(x->len + 1);
 		memcpy(*out, x->data, x->len + 1);
@@ -284,12 +327,12 @@ void recpack_note(recpack *p, const char *key, const char *md5, const void *data
 		  bool fetched)
 {
 	pthread_mutex_lock(&p->lock);
+	dsread *d = reading(p, key);
 	/* the dataset's records, not its packs, each with the bytes the listing names */
-	if (p->ds && !strncmp(key, p->ds, strlen(p->ds)) &&
-	    strncmp(key + strlen(p->ds), "packs/", 6) != 0 && reccache_digest(md5) &&
+	if (d && strncmp(key + strlen(d->ds), "packs/", 6) != 0 && reccache_digest(md5) &&
 	    md5_is(data, len, md5)) { /* a key noted twice is kept once (pack_text) */
-		entries_add(&p->seen, key, md5, data, len);
-		p->fetched += fetched;
+		entries_add(&d->seen, key, md5, data, len);
+		d->fetched += fetched;
 	}
 	pthread_mutex_unlock(&p->lock);
 }
@@ -331,55 +374,74 @@ static char *pack_text(entries *e, size_t *len)
 	return sb_detach(&sb, len);
 }
 
-void recpack_leave(recpack *p, s3_memo *m, bool writable, recpack_plan *plan)
+/* Fills *PLAN with the pack that reading D is due to leave, if any. P locked. */
+static void plan_for(dsread *d, s3_memo *m, recpack_plan *plan)
 {
 	memo_key k;
 
 	*plan = (recpack_plan){0};
+	/* a process that wrote meanwhile has no listing of this operation to trust */
+	if (d->fetched <= RECPACK_FETCHED_MIN || s3m_writes(m) != d->writes)
+		return;
+	/* the old pack's entries the listing still confirms stay */
+	entries keep = {0};
+	for (size_t i = 0; i < d->pack.n; i++) {
+		const entry *x = &d->pack.v[i];
+		if (!entries_find(&d->seen, x->key) && s3m_find(m, x->key, &k) == 1 &&
+		    !strcmp(k.etag, x->md5))
+			entries_add(&keep, x->key, x->md5, x->data, x->len);
+	}
+	for (size_t i = 0; i < keep.n; i++)
+		entries_add(&d->seen, keep.v[i].key, keep.v[i].md5, keep.v[i].data, keep.v[i].len);
+	entries_release(&keep);
+	char stamp[26];
+	vds_stamp(stamp);
+	plan->key = xasprintf("%spacks/%s.json", d->ds, stamp);
+	plan->text = pack_text(&d->seen, &plan->len);
+	/* the packs listed but the newest: with the new one, two remain */
+	if (d->npacks > 1) {
+		plan->stale = d->packs;
+		plan->nstale = d->npacks - 1;
+		free(d->packs[d->npacks - 1]);
+		d->packs = NULL;
+		d->npacks = 0;
+	}
+}
+
+recpack_plan *recpack_leave(recpack *p, s3_memo *m, bool writable, size_t *nplans)
+{
+	recpack_plan *plans = NULL;
+
+	*nplans = 0;
 	pthread_mutex_lock(&p->lock);
 	if (p->depth > 0 && --p->depth > 0) {
 		pthread_mutex_unlock(&p->lock);
-		return;
+		return NULL;
 	}
-	/* a process that wrote meanwhile has no listing of this operation to trust */
-	if (p->ds && writable && p->fetched > RECPACK_FETCHED_MIN && s3m_writes(m) == p->writes) {
-		/* the old pack's entries the listing still confirms stay */
-		entries keep = {0};
-		for (size_t i = 0; i < p->pack.n; i++) {
-			const entry *x = &p->pack.v[i];
-			if (!entries_find(&p->seen, x->key) && s3m_find(m, x->key, &k) == 1 &&
-			    !strcmp(k.etag, x->md5))
-				entries_add(&keep, x->key, x->md5, x->data, x->len);
-		}
-		for (size_t i = 0; i < keep.n; i++)
-			entries_add(&p->seen, keep.v[i].key, keep.v[i].md5, keep.v[i].data,
-				    keep.v[i].len);
-		entries_release(&keep);
-		char stamp[26];
-		vds_stamp(stamp);
-		plan->key = xasprintf("%spacks/%s.json", p->ds, stamp);
-		plan->text = pack_text(&p->seen, &plan->len);
-		/* the packs listed but the newest: with the new one, two remain */
-		if (p->npacks > 1) {
-			plan->stale = p->packs;
-			plan->nstale = p->npacks - 1;
-			free(p->packs[p->npacks - 1]);
-			p->packs = NULL;
-			p->npacks = 0;
-		}
+	for (size_t i = 0; writable && i < p->n; i++) {
+		recpack_plan plan;
+		plan_for(&p->v[i], m, &plan);
+		if (!plan.key)
+			continue;
+		plans = xrealloc(plans, (*nplans + 1) * sizeof(*plans));
+		plans[(*nplans)++] = plan;
 	}
 	forget(p);
 	pthread_mutex_unlock(&p->lock);
+	return plans;
 }
 
-void recpack_plan_release(recpack_plan *plan)
+void recpack_plans_free(recpack_plan *plans, size_t n)
 {
-	free(plan->key);
-	free(plan->text);
-	for (size_t i = 0; i < plan->nstale; i++)
-		free(plan->stale[i]);
-	free(plan->stale);
-	*plan = (recpack_plan){0};
+	for (size_t i = 0; i < n; i++) {
+		recpack_plan *plan = &plans[i];
+		free(plan->key);
+		free(plan->text);
+		for (size_t k = 0; k < plan->nstale; k++)
+			free(plan->stale[k]);
+		free(plan->stale);
+	}
+	free(plans);
 }
 
 int recpack_check(const char *key, const char *ds, const char *text, size_t len)

@@ -2,8 +2,8 @@
  * recpack.h - record packs of S3 stores (vds-format(5), RECORD PACKS):
  * copies of a dataset's records in one object, used by a read-only
  * operation only where its listing shows the same key with the same MD5.
- * The state of one operation of a backend: the pack it read, the records
- * it verified, and at its end the pack to write. Internal to src/store/
+ * The state of one operation of a backend: for each dataset it reads, the
+ * pack it read, the records it verified, and at its end the pack to write. Internal to src/store/
  * (and fsck, which checks packs with recpack_check()).
  */
 #ifndef VDS_RECPACK_H
@@ -36,8 +36,8 @@ void recpack_free(recpack *p);
  * begins the reading of a dataset's records, else NULL.
  */
 char *recpack_enter(recpack *p, s3_memo *m, const char *prefix, const char *delim);
-/* Takes the pack TEXT just read (anything damaged in it is ignored). */
-void recpack_load(recpack *p, const char *text, size_t len);
+/* Takes the text of pack KEY just read (anything damaged in it is ignored). */
+void recpack_load(recpack *p, const char *key, const char *text, size_t len);
 /*
  * The bytes of KEY from the pack if it holds them with MD5 (the listing's
  * ETag): true and *OUT (malloc'd, NUL-terminated), else false.
@@ -50,13 +50,14 @@ bool recpack_find(recpack *p, const char *key, const char *md5, char **out, size
 void recpack_note(recpack *p, const char *key, const char *md5, const void *data, size_t len,
 		  bool fetched);
 /*
- * Ends an operation begun by recpack_enter(); the outermost one fills
- * *PLAN when a pack is due (WRITABLE: the process may write, M: the
- * listing, still held) and forgets the operation. Free with recpack_plan_release().
+ * Ends an operation begun by recpack_enter(); the outermost one returns
+ * the packs due, one per dataset read (*NPLANS of them; WRITABLE: the
+ * process may write, M: the listing, still held), and forgets the
+ * operation. Free with recpack_plans_free().
  */
-void recpack_leave(recpack *p, s3_memo *m, bool writable, recpack_plan *plan);
-/* Frees what PLAN holds. */
-void recpack_plan_release(recpack_plan *plan);
+recpack_plan *recpack_leave(recpack *p, s3_memo *m, bool writable, size_t *nplans);
+/* Frees PLANS[0..N) and what they hold. */
+void recpack_plans_free(recpack_plan *plans, size_t n);
 /*
  * Checks pack TEXT of dataset folder DS ("datasets/ID"): 0, or VDS_ECORRUPT
  * naming KEY and what is wrong (its checksum, its JSON, an entry).

@@ -76,11 +76,14 @@ static bool fresh(s3_memo *m)
 	return m->nscopes > 0;
 }
 
-/* True if S holds PREFIX/ listed with DELIM. */
+/*
+ * True if S holds what PREFIX/ listed with DELIM shows: that listing, or
+ * one of PREFIX/ that rolled nothing up (fsck's of a dataset).
+ */
 static bool same_scope(const memo_scope *s, const char *prefix, const char *delim)
 {
 	return !strcmp(s->prefix, prefix) &&
-	       (delim ? s->delim && !strcmp(s->delim, delim) : !s->delim);
+	       (!s->delim || (delim && !strcmp(s->delim, delim)));
 }
 
 void s3m_prime(s3_memo *m, s3_client *c, const char *prefix, const char *delim)

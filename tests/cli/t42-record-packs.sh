@@ -1,7 +1,8 @@
 #!/bin/sh
 # t42-record-packs: record packs of S3 stores (vds-format(5), RECORD PACKS).
 # A cold reader (no record cache) that may write leaves a pack, and the next
-# cold reader's requests do not grow with the number of versions; answers
+# cold reader's requests (and those of lineage --downstream, gc and fsck
+# for records) do not grow with the number of versions; answers
 # are those of a reader without packs, whatever a pack holds (forged bytes,
 # keys it does not confirm, garbage, a bad checksum, deleted versions,
 # another dataset's keys) and whatever other writers did since; gc keeps
@@ -52,8 +53,19 @@ if ! is_s3; then
 fi
 
 # ---------------------------------------------------------------- counts
+# records CMD...: the S3 requests of vds CMD for the datasets' folders (their
+# listings, records and packs, not content) with no record cache
+records() { rm -rf "$REC"; vds --debug "$@" 2>&1 >/dev/null | grep '^vds: debug: s3: ' | grep -c datasets; }
+W1=$(new_dataset walked1)
+W2=$(new_dataset walked2)
 for n in 20 60; do
 	add_versions "$DS" "$n" || not_ok "$n versions made"
+	for d in "$W1" "$W2"; do
+		add_versions "$d" "$n" || not_ok "$n versions made in $d"
+		store_rm "datasets/$d/packs"
+		rm -rf "$REC"
+		vds datasets versions list --id "$d" >/dev/null # a cold writer leaves a pack
+	done
 	store_rm "datasets/$DS/packs"
 	nopack=$(VDS_TEST_NO_PACKS=1 requests datasets versions list --id "$DS")
 	is "$n versions: a reader without packs writes none" "$(packs)" ""
@@ -75,10 +87,19 @@ for n in 20 60; do
 	is "$n versions: with a pack, versions list, files list and details of latest, tags list make 3 requests each" \
 		"$counts" " 3 3 3 3"
 	eval "counts_$n=\"\$counts\""
+	# the walks of the whole store read each dataset through its listing and pack
+	walks="$(requests datasets versions lineage --id "$DS:latest" --downstream) $(records gc --dry-run) $(records fsck)"
+	diag "3 datasets of $n versions: lineage --downstream, gc and fsck (their requests for records): $walks"
+	eval "walks_$n=\"\$walks\""
 	check "$n versions: at most two packs remain" [ "$(packs | wc -l)" -le 2 ]
 done
 is "cold readers with a pack make as many requests with 60 versions as with 20" \
 	"$counts_60" "$counts_20"
+is "so do lineage --downstream, gc and fsck over 3 datasets" "$walks_60" "$walks_20"
+# lineage: the format marker, the dataset's listing and pack, the listing of
+# datasets/, each other dataset's listing and pack; gc and fsck: the listing
+# of datasets/, and each dataset's listing and pack
+is "lineage --downstream makes 8 requests, gc and fsck 7 for records" "$walks_20" "8 7 7"
 # a second reader on the same machine takes the pack from the record cache
 # (one GET fewer), and the records the pack served need no entries there
 rm -rf "$REC"
