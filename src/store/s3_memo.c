@@ -57,6 +57,27 @@ static int by_key(const void *a, const void *b)
 	return strcmp(((const memo_key *)a)->key, ((const memo_key *)b)->key);
 }
 
+/*
+ * Merges the sorted runs K[0..MID) and K[MID..N) into one: a walk of many
+ * datasets primes each, and sorting all keys again at each would grow
+ * with the square of their number.
+ */
+static void merge(memo_key *k, size_t mid, size_t n)
+{
+	if (!mid || mid == n || by_key(&k[mid - 1], &k[mid]) <= 0)
+		return;
+	memo_key *t = xmalloc(n * sizeof(*t));
+	size_t a = 0, b = mid, o = 0;
+	while (a < mid && b < n)
+		t[o++] = by_key(&k[a], &k[b]) <= 0 ? k[a++] : k[b++];
+	while (a < mid)
+		t[o++] = k[a++];
+	while (b < n)
+		t[o++] = k[b++];
+	memcpy(k, t, n * sizeof(*t));
+	free(t);
+}
+
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -115,6 +136,7 @@ void s3m_prime(s3_memo *m, s3_client *c, const char *prefix, const char *delim)
 			s->rolled[i] = xstrdup(l.prefixes[i]);
 		if (s->nrolled)
 			qsort(s->rolled, s->nrolled, sizeof(*s->rolled), by_name);
+		size_t held = m->nkeys;
 		m->keys = xrealloc(m->keys, (m->nkeys + l.nobj + 1) * sizeof(*m->keys));
 		for (size_t i = 0; i < l.nobj; i++) {
 			memo_key *k = &m->keys[m->nkeys++];
@@ -124,8 +146,9 @@ void s3m_prime(s3_memo *m, s3_client *c, const char *prefix, const char *delim)
 			if (reccache_digest(l.obj[i].etag)) /* 32 digits */
 				memcpy(k->etag, l.obj[i].etag, sizeof(k->etag));
 		}
-		if (m->nkeys)
-			qsort(m->keys, m->nkeys, sizeof(*m->keys), by_key);
+		if (l.nobj)
+			qsort(m->keys + held, l.nobj, sizeof(*m->keys), by_key);
+		merge(m->keys, held, m->nkeys);
 		pthread_mutex_unlock(&m->lock);
 	}
 	s3_listing_release(&l);
