@@ -129,8 +129,52 @@ run vds fsck
 is "fsck after the race: no damage (exit 0)" "$rc" 0
 
 # ---------------------------------------------------------------- every pairing
-# A fresh dataset per pairing: C committed (tag t on it), V committed (the
-# one deleted and tagged), D a draft holding f0.txt.
+# Each pairing starts from the same store: one dataset with C committed
+# (tag t on it), V committed (the one deleted and tagged) and D a draft
+# holding f0.txt. That store is made once, by vds, as the fixture, and
+# copied for each pairing into a store of its own (local: the folder; S3:
+# each object copied by the server into the prefix pN/), which fsck checks
+# once the pairing is over.
+# use_fixture: the default store is now a new, empty one for the fixture
+# (S3: below the prefix fixture/; local: the folder, the scenario's removed)
+use_fixture() {
+	if is_s3; then
+		S3_PREFIX=fixture/
+		(VDS_TEST_S3_ENDPOINT="http://127.0.0.1:$(cat "$T/port")" && s3_home)
+	else
+		rm -rf "$VDS_HOME/store"
+	fi
+}
+# use_copy P: the default store is now a copy of the fixture's (S3: every
+# key copied by the server into the prefix P, 4 at once; local: the folder
+# copied); 1 if a copy failed
+use_copy() {
+	if is_s3; then
+		S3_PREFIX=$1
+		(VDS_TEST_S3_ENDPOINT="http://127.0.0.1:$(cat "$T/port")" && s3_home)
+		printf '%s\n' $fixture_keys | xargs -P 4 -I {} \
+			curl -sS -f -o /dev/null -X PUT -T /dev/null --netrc-file "$T/netrc" \
+			--aws-sigv4 "aws:amz:$VDS_TEST_S3_REGION:s3" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
+			-H "x-amz-copy-source: /$VDS_TEST_S3_BUCKET/fixture/{}" \
+			"$VDS_TEST_S3_ENDPOINT/$VDS_TEST_S3_BUCKET/$1{}"
+	else
+		rm -rf "$VDS_HOME/store" && cp -a "$T/fixture" "$VDS_HOME/store"
+	fi
+}
+use_fixture
+DS=$(new_dataset pairs)
+C=$(new_version "$DS" --source-path "$T/src/f9.txt")
+V=$(new_version "$DS" --source-path "$T/src/f8.txt")
+vds datasets tags set --id "$C" --name t >/dev/null
+D=$(new_version "$DS")
+vds datasets files put --id "$D" --source-path "$T/src/f0.txt" >/dev/null
+cfiles=$(files "$C") vfiles=$(files "$V")
+is "the fixture: C holds f9.txt, V f8.txt, D f0.txt" "$cfiles/$vfiles/$(files "$D")" "f9.txt /f8.txt /f0.txt "
+if is_s3; then
+	fixture_keys=$(s3keys "" | sed 's/ [0-9]*$//')
+else
+	mv "$VDS_HOME/store" "$T/fixture"
+fi
 # op NAME: the command of operation NAME; what: the key text of its decisive write
 op() {
 	case $1 in
@@ -152,11 +196,13 @@ what() {
 	esac
 }
 OPS="put commit tagset tagdel vdel gc"
+# (each name between spaces of its own, so that neighbours match too)
+ops2=" $(echo $OPS | sed 's/ /  /g') "
 pairs=0 bad=0 k=0
 for x in $OPS; do
 	for y in $OPS; do
 		if [ "${VDS_TEST_BUDGET:-100}" -lt 100 ]; then # y before x: that pair ran as x, y
-			case " $OPS " in *" $y "*" $x "*) continue ;; esac
+			case $ops2 in *" $y "*" $x "*) continue ;; esac
 			# and the two S3 servers share them: radosgw the even, Swift the odd
 			k=$((k + 1))
 			case ${VDS_TEST_S3:-} in
@@ -164,13 +210,12 @@ for x in $OPS; do
 			swift) [ $((k % 2)) = 1 ] || continue ;;
 			esac
 		fi
-		DS=$(new_dataset "pair-$x-$y")
-		C=$(new_version "$DS" --source-path "$T/src/f9.txt")
-		V=$(new_version "$DS" --source-path "$T/src/f8.txt")
-		vds datasets tags set --id "$C" --name t >/dev/null
-		D=$(new_version "$DS")
-		vds datasets files put --id "$D" --source-path "$T/src/f0.txt" >/dev/null
-		cfiles=$(files "$C") vfiles=$(files "$V")
+		pairs=$((pairs + 1))
+		if ! use_copy "p$pairs/"; then
+			bad=$((bad + 1))
+			not_ok "$x held, $y meanwhile: the fixture could not be copied"
+			continue
+		fi
 		h=$(holds)
 		# shellcheck disable=SC2046
 		held "$(what "$x")" "$HOLD_MS" $(op "$x" 1)
@@ -202,7 +247,8 @@ for x in $OPS; do
 		for v in $tv; do
 			vds datasets versions details --id "$DS:$v" >/dev/null 2>&1 || why="$why tag on deleted $v;"
 		done
-		pairs=$((pairs + 1))
+		# and the store it leaves is whole
+		vds fsck >"$T/fsck.out" 2>&1 || why="$why fsck exit $?: $(head -n 3 "$T/fsck.out" | tr '\n' ' ');"
 		if [ -n "$why" ]; then
 			bad=$((bad + 1))
 			not_ok "$x held, $y meanwhile: exits $xrc and $yrc;$why"
@@ -212,8 +258,6 @@ for x in $OPS; do
 		fi
 	done
 done
-diag "pairings: $pairs, invariants broken: $bad"
-run vds fsck
-is "fsck after the pairings: no damage (exit 0)" "$rc" 0
+diag "pairings: $pairs, invariants broken or stores damaged: $bad"
 
 done_testing
