@@ -144,8 +144,10 @@ is "fsck after the race: no damage (exit 0)" "$rc" 0
 # once the pairing is over. The pairings run in $LANES lanes at once, each
 # with its own VDS_HOME (and on S3 its own proxy): a pairing's hold, its
 # commands and its store are its lane's alone, as a pairing spends most of
-# its time waiting (holds, the server).
-LANES=2
+# its time waiting (holds, the server). Swift, slower to answer, gets one
+# lane: with two, its answers came too late for the second command to end
+# within the hold in 3 of 36 pairings (a commit seen done, not under way).
+if [ "${VDS_TEST_S3:-}" = swift ]; then LANES=1; else LANES=2; fi
 # use_fixture: the default store is now a new, empty one for the fixture
 # (S3: below the prefix fixture/; local: the folder, the scenario's removed)
 use_fixture() {
