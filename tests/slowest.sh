@@ -22,6 +22,7 @@ if [ $# != 1 ] || [ ! -d "$1/tests" ]; then
 	echo "usage: $0 [-n N] [-t STAMP] BUILDDIR" >&2
 	exit 2
 fi
+case $stamp in "" | /*) ;; *) stamp=$PWD/$stamp ;; esac
 cd "$1" || exit 2
 list=$(mktemp) || exit 2
 trap 'rm -f "$list"' EXIT
