@@ -22,6 +22,10 @@
 #   VDS_TEST_S3_DIR         the server's folder (radosgw-admin -c DIR/ceph.conf)
 #
 # in its environment, passes its output through and exits with its status.
+# With VDS_TEST_BUDGET_S3 set (percent), the test's VDS_TEST_BUDGET is that
+# instead: the sanitizer pass of "./quickstart check" gives the S3 copies
+# of the randomised scripts a smaller share than the local ones (HACKING:
+# "The CI run").
 # With VDS_TEST_SECRETS set (make check sets it) the server's secret key is
 # added to that file, never printed: "./quickstart check" makes sure that no
 # log shows it.
@@ -142,6 +146,10 @@ VDS_TEST_S3_REGION=$S3_REGION
 VDS_TEST_S3_BUCKET=$S3_BUCKET
 export VDS_TEST_S3 VDS_TEST_S3_ENDPOINT VDS_TEST_S3_ACCESS_KEY VDS_TEST_S3_SECRET_KEY \
 	VDS_TEST_S3_REGION VDS_TEST_S3_BUCKET VDS_TEST_S3_DIR
+if [ -n "${VDS_TEST_BUDGET_S3:-}" ]; then
+	VDS_TEST_BUDGET=$VDS_TEST_BUDGET_S3
+	export VDS_TEST_BUDGET
+fi
 
 # in the background, so that a signal reaches the trap at once
 sh "$VDS_SRCDIR/$test" 0<&0 &
