@@ -267,6 +267,12 @@ static void want_memo(ui *u, const char *ds, bool background)
 		m->tload = submit(u, load_new(K_TAGS, u->memo_gen, ds), background);
 }
 
+void reads_memo(ui *u, const char *ds)
+{
+	if (u->reads)
+		want_memo(u, ds, true);
+}
+
 static void start_preview(ui *u)
 {
 	ui_reads *r = u->reads;
@@ -546,7 +552,7 @@ static bool apply_memo(ui *u, rd_load *l, const vds_load_done *d)
 		m->warning = xstrdup(d->warning);
 	}
 	if (strcmp(l->ds, u->ds) != 0)
-		return false; /* the user has left it: kept, not shown */
+		return true; /* the user has left it: kept, not shown (a title may name its tags) */
 	if (versions)
 		ui_versions_arrived(u);
 	else
