@@ -334,7 +334,8 @@ screen delete-left ref-j-at-once
 # them), and r forgets what was read (only lima's neighbours are read again).
 # d's diff view opens at once, naming the marked version by its id while
 # images' versions are read on a reader (the UI thread reads nothing for a
-# title), then by its tag.
+# title), then by its tag. Each read waits 1.5 s: time enough for a busy
+# machine (or a sanitizer build) to draw the view before the versions come.
 run vds datasets create --name kilo
 LIMA=$(vds datasets create --name lima | sed -n 's/^Created dataset: //p')
 mkdir -p "$T/lima"
@@ -353,7 +354,7 @@ d
 :settle
 :dump $D/title-named
 EOF
-run ui_env VDS_TEST_LOAD_DELAY_MS=600 "$VDS_BIN" browse
+run ui_env VDS_TEST_LOAD_DELAY_MS=1500 "$VDS_BIN" browse
 ran "d with the marked version's dataset not read"
 like "the view opens at once, naming the marked version by its id" title-id 2 \
 	'^\+ Changes images:v100001 -> lima:[a-z0-9]{7} -+\+$'
