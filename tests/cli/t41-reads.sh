@@ -354,6 +354,7 @@ d
 :settle
 :dump $D/title-named
 EOF
+UI_TIMEOUT=60 # a dozen reads of 1.5 s, most one after the other
 run ui_env VDS_TEST_LOAD_DELAY_MS=1500 "$VDS_BIN" browse
 ran "d with the marked version's dataset not read"
 like "the view opens at once, naming the marked version by its id" title-id 2 \

@@ -68,6 +68,13 @@ static void free_probe(void *arg)
 	freed++;
 }
 
+/* Frees a part a poster posted, counted. */
+static void free_part(void *arg)
+{
+	free(arg);
+	freed++;
+}
+
 static int run_poster(vds_ctx *ctx, void *arg, const vds_opts *o)
 {
 	poster *p = arg;
@@ -78,7 +85,7 @@ static int run_poster(vds_ctx *ctx, void *arg, const vds_opts *o)
 			sleep_ms(5);
 		int *part = malloc(sizeof(*part));
 		*part = i + 1;
-		if (!vds_loads_post(part, free_probe)) {
+		if (!vds_loads_post(part, free_part)) {
 			atomic_store(&p->refused, 1);
 			return vds_err(VDS_ECANCELED, "cancelled");
 		}
