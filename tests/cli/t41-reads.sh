@@ -334,8 +334,8 @@ screen delete-left ref-j-at-once
 # them), and r forgets what was read (only lima's neighbours are read again).
 # d's diff view opens at once, naming the marked version by its id while
 # images' versions are read on a reader (the UI thread reads nothing for a
-# title), then by its tag. Each read waits 1.5 s: time enough for a busy
-# machine (or a sanitizer build) to draw the view before the versions come.
+# title), then by its tag. Each read waits 1.5 s, a wide margin for the
+# view's first draw on a busy machine.
 run vds datasets create --name kilo
 LIMA=$(vds datasets create --name lima | sed -n 's/^Created dataset: //p')
 mkdir -p "$T/lima"
