@@ -22,8 +22,10 @@
 #                 the end of that burst (the next 20 ms quiet; a redraw of a
 #                 loading line's time can join it): median, p99, max as
 #                 FIRST/LAST (a key whose update never comes counts as 1 s)
+#   list reqs     requests the proxy saw from start to that full list
 #   enter many    "/many" written at once (the filter puts the Datasets
-#                 cursor on it): to "Versions (VERSIONS)" on the screen
+#                 cursor on it): to "Versions (VERSIONS)" on the screen,
+#                 and the requests meanwhile (many-reqs)
 #   j held        j sent every 30 ms for 2 s in the Datasets pane, sorted by
 #                 name from its first row: keys sent, where the cursor ended
 #                 (each key moves it one row: on ds-N after N keys), and the
@@ -32,8 +34,13 @@
 # frame < 100 ms at any RTT; versions within 4 round trips at 80 ms; every
 # j reflected and no more than a handful of reads while it is held.
 #
+# With --packs "off on" every round trip is run twice: without record packs
+# (VDS_TEST_NO_PACKS=1 for the browser), then with them, a pack of "many"
+# left beforehand by a cold read (versions list from a home of its own).
+#
 # Usage: bench/remote.sh [--datasets 500] [--versions 200] [--files 100000]
-#                        [--keys 40] [--gap-ms 50] [--rtts "0 20 80"] [--keep] [OUTDIR]
+#                        [--keys 40] [--gap-ms 50] [--rtts "0 20 80"] [--packs on]
+#                        [--keep] [OUTDIR]
 #   OUTDIR defaults to ./bench/out; everything is written below OUTDIR/remote.
 #   VDS_BIN names the vds binary (default: ../vds next to this script),
 #   VDS_BASE_BIN one to compare with (e.g. a build of main), FAULTPROXY the
@@ -46,11 +53,12 @@ FILES=100000
 KEYS=40
 GAP_MS=50
 RTTS="0 20 80"
+PACKS=on
 KEEP=0
 OUT=./bench/out
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-bench_args remote.sh "datasets:DATASETS versions:VERSIONS files:FILES keys:KEYS gap-ms:GAP_MS rtts:RTTS" "$@"
+bench_args remote.sh "datasets:DATASETS versions:VERSIONS files:FILES keys:KEYS gap-ms:GAP_MS rtts:RTTS packs:PACKS" "$@"
 VDS=${VDS_BIN:-$here/../vds}
 [ -x "$VDS" ] || { echo "remote.sh: no vds binary at $VDS (set VDS_BIN)" >&2; exit 1; }
 VDS=$(cd "$(dirname "$VDS")" && pwd)/$(basename "$VDS")
@@ -124,12 +132,18 @@ for i in range(nkeys):  # Tab and BackTab: each moves the focus, so each redraws
     time.sleep(gap)
 kfirst = list(firsts)
 t_list = wait(on("Datasets (%d)" % total)) - t_start
+def plines():
+    with open(plog) as f:
+        return sum(1 for _ in f)
+list_reqs = plines()
 # enter "many": "/many", written at once, puts the cursor on it
 while chunk(0.3):
     pass
+before = plines()
 t0 = now()
 os.write(fd, b"/many")
 t_many = wait(on("Versions (%d)" % versions)) - t0
+many_reqs = plines() - before
 press("\r")
 press("\x1b")  # the filter goes, the cursor stays on many
 wait(on("Datasets (%d)" % total))
@@ -138,9 +152,6 @@ os.write(fd, b"g")
 os.write(fd, b"g")
 while chunk(0.5):
     pass
-def plines():
-    with open(plog) as f:
-        return sum(1 for _ in f)
 before = plines()
 sent = 0
 t0 = now()
@@ -159,9 +170,10 @@ moved = int(m.group(1)) if m else -1
 if moved < 0:
     print("remote.sh: status line: " + status, file=sys.stderr)
 stop()
-print("%.0f %.0f %.1f/%.1f %.1f/%.1f %.1f/%.1f %.0f %d %d %d" % (t_frame * 1000, t_list * 1000,
-      pct(kfirst, 0.5) * 1000, pct(keys, 0.5) * 1000, pct(kfirst, 0.99) * 1000, pct(keys, 0.99) * 1000,
-      max(kfirst) * 1000, max(keys) * 1000, t_many * 1000, sent, moved, reqs))
+print("%.0f %.0f %d %.1f/%.1f %.1f/%.1f %.1f/%.1f %.0f %d %d %d %d" % (t_frame * 1000, t_list * 1000,
+      list_reqs, pct(kfirst, 0.5) * 1000, pct(keys, 0.5) * 1000, pct(kfirst, 0.99) * 1000,
+      pct(keys, 0.99) * 1000, max(kfirst) * 1000, max(keys) * 1000, t_many * 1000, many_reqs, sent,
+      moved, reqs))
 PY
 } >"$W/remote.py"
 
@@ -175,20 +187,31 @@ run_one() { # BIN RTT: one line of figures
 	while [ ! -s "$W/port" ]; do sleep 0.05; done
 	port=$(cat "$W/port")
 	provider "$far" far "http://127.0.0.1:$port" >/dev/null
-	python3 "$W/remote.py" "$bin" "$far" "$TOTAL" "$VERSIONS" "$KEYS" "$GAP_MS" "$W/logs/proxy-$rtt.log" || echo "- - - - - - - - -"
+	python3 "$W/remote.py" "$bin" "$far" "$TOTAL" "$VERSIONS" "$KEYS" "$GAP_MS" "$W/logs/proxy-$rtt.log" ||
+		echo "- - - - - - - - - - -"
 	kill "$PROXYPID" 2>/dev/null || true
 	wait "$PROXYPID" 2>/dev/null || true
 	PROXYPID=
 }
 
-printf '%-6s %-5s %9s %7s %12s %12s %12s %8s %6s %6s %6s\n' binary rtt first-ms list-ms key-med key-p99 \
-	key-max many-ms j-sent j-moved reqs
-for rtt in $RTTS; do
-	for which in test base; do
-		if [ $which = test ]; then bin=$VDS; else bin=${VDS_BASE_BIN:-}; fi
-		[ -n "$bin" ] || continue
-		read -r f l km kp kx many sent moved reqs <<<"$(run_one "$bin" "$rtt")"
-		printf '%-6s %-5s %9s %7s %12s %12s %12s %8s %6s %6s %6s\n' $which "${rtt}ms" "$f" "$l" "$km" \
-			"$kp" "$kx" "$many" "$sent" "$moved" "$reqs"
+printf '%-6s %-5s %-5s %9s %7s %5s %12s %12s %12s %8s %5s %6s %6s %6s\n' binary rtt packs first-ms \
+	list-ms reqs key-med key-p99 key-max many-ms reqs j-sent j-moved reqs
+for packs in $PACKS; do
+	if [ "$packs" = off ]; then
+		export VDS_TEST_NO_PACKS=1
+	else
+		unset VDS_TEST_NO_PACKS
+		# a cold read of a writer leaves a pack of "many"'s records
+		provider "$W/packer" packer "$S3_ENDPOINT" >/dev/null
+		VDS_HOME=$W/packer "$VDS" datasets versions list --id many >/dev/null
+	fi
+	for rtt in $RTTS; do
+		for which in test base; do
+			if [ $which = test ]; then bin=$VDS; else bin=${VDS_BASE_BIN:-}; fi
+			[ -n "$bin" ] || continue
+			read -r f l lr km kp kx many mr sent moved reqs <<<"$(run_one "$bin" "$rtt")"
+			printf '%-6s %-5s %-5s %9s %7s %5s %12s %12s %12s %8s %5s %6s %6s %6s\n' $which "${rtt}ms" \
+				"$packs" "$f" "$l" "$lr" "$km" "$kp" "$kx" "$many" "$mr" "$sent" "$moved" "$reqs"
+		done
 	done
 done

@@ -78,6 +78,46 @@ static int read_record(size_t i, void *ud)
 	return listing_skip(r, &j->why[i]);
 }
 
+/* Reads the records of datasets IDS of provider PROV (in parallel) and appends them to *V. */
+static int read_datasets(vds_ctx *ctx, size_t prov, vds_backend *b, char **ids, size_t nids,
+			 vds_dataset **v, size_t *len)
+{
+	records_job job = {b, ids, xcalloc(nids + 1, sizeof(cJSON *)),
+			   xcalloc(nids + 1, sizeof(char *))};
+	int r = each_parallel(b, nids, read_record, &job);
+
+	listing_warn(ctx, "dataset", NULL, ids, job.why, nids, r == 0);
+	for (size_t k = 0; k < nids; k++) {
+		cJSON *j = job.rec[k];
+
+		if (r < 0 || !j) {
+			cJSON_Delete(j);
+			continue;
+		}
+		*v = xrealloc(*v, (*len + 1) * sizeof(**v));
+		vds_dataset *d = &(*v)[(*len)++];
+		memset(d, 0, sizeof(*d));
+		snprintf(d->id, sizeof(d->id), "%s", ids[k]);
+		snprintf(d->provider_id, sizeof(d->provider_id), "%s", ctx->prov[prov].id);
+		d->name = xstrdup(json_str(j, "name"));
+		d->description = xstrdup(json_str(j, "description"));
+		d->created_us = vds_parse_time(json_str(j, "created"));
+		cJSON_Delete(j);
+	}
+	free(job.rec);
+	return r;
+}
+
+/* The error of a provider whose datasets cannot be listed (R, the listing's). */
+static int unreadable(vds_ctx *ctx, size_t prov, int r)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), "%s", vds_errmsg());
+	return vds_err(r == VDS_ENOTFOUND ? VDS_EIO : r, "storage provider %s cannot be read: %s",
+		       ctx->prov[prov].id, msg);
+}
+
 int vds_dataset_list(vds_ctx *ctx, vds_dataset **out, size_t *n)
 {
 	vds_dataset *v = NULL;
@@ -94,34 +134,10 @@ int vds_dataset_list(vds_ctx *ctx, vds_dataset **out, size_t *n)
 		if (r == 0 && (r = list_names(b, "datasets", &ids, &nids)) < 0)
 			store_unprime(b);
 		if (r < 0) {
-			char msg[512];
-			snprintf(msg, sizeof(msg), "%s", vds_errmsg());
-			r = vds_err(r == VDS_ENOTFOUND ? VDS_EIO : r, "storage provider %s cannot be read: %s",
-				    ctx->prov[i].id, msg);
+			r = unreadable(ctx, i, r);
 			break;
 		}
-		records_job job = {b, ids, xcalloc(nids + 1, sizeof(cJSON *)),
-				   xcalloc(nids + 1, sizeof(char *))};
-		r = each_parallel(b, nids, read_record, &job);
-		listing_warn(ctx, "dataset", NULL, ids, job.why, nids, r == 0);
-		for (size_t k = 0; k < nids; k++) {
-			cJSON *j = job.rec[k];
-
-			if (r < 0 || !j) {
-				cJSON_Delete(j);
-				continue;
-			}
-			v = xrealloc(v, (len + 1) * sizeof(*v));
-			vds_dataset *d = &v[len++];
-			memset(d, 0, sizeof(*d));
-			snprintf(d->id, sizeof(d->id), "%s", ids[k]);
-			snprintf(d->provider_id, sizeof(d->provider_id), "%s", ctx->prov[i].id);
-			d->name = xstrdup(json_str(j, "name"));
-			d->description = xstrdup(json_str(j, "description"));
-			d->created_us = vds_parse_time(json_str(j, "created"));
-			cJSON_Delete(j);
-		}
-		free(job.rec);
+		r = read_datasets(ctx, i, b, ids, nids, &v, &len);
 		names_free(ids, nids);
 		store_unprime(b);
 	}
@@ -134,6 +150,61 @@ int vds_dataset_list(vds_ctx *ctx, vds_dataset **out, size_t *n)
 	*out = v;
 	*n = len;
 	return 0;
+}
+
+/* What vds_dataset_list_pages() carries from page to page. */
+typedef struct pages_job {
+	vds_ctx *ctx;
+	size_t prov;
+	vds_backend *b;
+	vds_dataset_page_fn fn;
+	void *ud;
+	bool failed; /* a page's records or FN failed (not the listing) */
+} pages_job;
+
+/* The datasets IDS of one page: read, sorted, handed over. */
+static int on_ids(char **ids, size_t n, void *ud)
+{
+	pages_job *pj = ud;
+	vds_dataset *v = NULL;
+	size_t len = 0;
+	int r = read_datasets(pj->ctx, pj->prov, pj->b, ids, n, &v, &len);
+
+	names_free(ids, n);
+	if (r == 0 && len) {
+		qsort(v, len, sizeof(*v), cmp_dataset);
+		r = pj->fn(v, len, pj->ud);
+		v = NULL;
+		len = 0;
+	}
+	vds_dataset_list_free(v, len);
+	pj->failed = r < 0;
+	return r;
+}
+
+int vds_dataset_list_pages(vds_ctx *ctx, vds_dataset_page_fn fn, void *ud)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < ctx->nprov && r == 0; i++) {
+		pages_job pj = {ctx, i, NULL, fn, ud, false};
+		char **ids;
+		size_t nids;
+
+		if ((r = ctx_backend_at(ctx, i, &pj.b)) < 0)
+			return unreadable(ctx, i, r);
+		if (pj.b->ops->prime_pages) {
+			r = pj.b->ops->prime_pages(pj.b, "datasets", "/versions/", on_ids, &pj);
+		} else { /* listed at once: one page */
+			store_prime(pj.b, "datasets", "/versions/");
+			if ((r = list_names(pj.b, "datasets", &ids, &nids)) == 0)
+				r = nids ? on_ids(ids, nids, &pj) : (free(ids), 0);
+		}
+		store_unprime(pj.b);
+		if (r < 0 && !pj.failed)
+			r = unreadable(ctx, i, r);
+	}
+	return r;
 }
 
 int vds_dataset_get(vds_ctx *ctx, const char *id_or_name, vds_dataset *out)

@@ -23,6 +23,7 @@ typedef struct load {
 	void *arg;
 	void (*free_arg)(void *);
 	bool background;
+	bool part; /* posted by vds_loads_post(): the load goes on */
 	int status;
 	char *error, *warning;
 	atomic_int cancel;
@@ -46,6 +47,8 @@ struct vds_loads {
 };
 
 static _Thread_local atomic_int *current_cancel; /* the load this reader runs */
+static _Thread_local load *current;              /* and the load itself */
+static _Thread_local vds_loads *current_pool;
 
 atomic_int *loads_cancel_flag(void)
 {
@@ -133,8 +136,12 @@ static void *run_reader(void *arg)
 		if (r == 0) {
 			vds_opts o = {.cancel = &l->cancel};
 			current_cancel = &l->cancel; /* S3 requests see it (s3_client.c) */
+			current = l;
+			current_pool = q;
 			r = l->fn(ctx, l->arg, &o);
 			current_cancel = NULL;
+			current = NULL;
+			current_pool = NULL;
 			ran = true;
 		}
 		l->status = r;
@@ -249,6 +256,27 @@ unsigned vds_loads_submit(vds_loads *q, vds_load_fn fn, void *arg, void (*free_a
 	return l->id;
 }
 
+bool vds_loads_post(void *arg, void (*free_arg)(void *))
+{
+	load *l = current, *p;
+	vds_loads *q = current_pool;
+
+	if (!l || atomic_load(&l->cancel)) {
+		if (free_arg)
+			free_arg(arg);
+		return false;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->id = l->id;
+	p->arg = arg;
+	p->free_arg = free_arg;
+	p->part = true;
+	pthread_mutex_lock(&q->lock);
+	finish(q, p);
+	pthread_mutex_unlock(&q->lock);
+	return true;
+}
+
 void vds_loads_cancel(vds_loads *q, unsigned id)
 {
 	pthread_mutex_lock(&q->lock);
@@ -281,7 +309,7 @@ bool vds_loads_take(vds_loads *q, vds_load_done *d)
 	pthread_mutex_unlock(&q->lock);
 	if (!l)
 		return false;
-	*d = (vds_load_done){l->id, l->arg, l->status, l->error, l->warning};
+	*d = (vds_load_done){l->id, l->arg, l->status, l->error, l->warning, l->part};
 	free(l);
 	return true;
 }

@@ -187,6 +187,18 @@ typedef struct vds_dataset {
 void vds_dataset_release(vds_dataset *d);
 /* Lists datasets of every provider, sorted by name then id. */
 int vds_dataset_list(vds_ctx *ctx, vds_dataset **out, size_t *n);
+/*
+ * Receives a part of the dataset list: V (N datasets, sorted by name, the
+ * callee's to free with vds_dataset_list_free()); a negative status stops
+ * the listing and is returned.
+ */
+typedef int (*vds_dataset_page_fn)(vds_dataset *v, size_t n, void *ud);
+/*
+ * The datasets of vds_dataset_list() in parts, as the providers' listings
+ * arrive: each page of an S3 listing gives FN the datasets it completes
+ * (their records read in parallel); a local provider gives them at once.
+ */
+int vds_dataset_list_pages(vds_ctx *ctx, vds_dataset_page_fn fn, void *ud);
 /* Frees an array from vds_dataset_list(). */
 void vds_dataset_list_free(vds_dataset *v, size_t n);
 /* Finds a dataset by id, or by name when exactly one has it. */
@@ -721,6 +733,7 @@ typedef struct vds_load_done {
 	int status;    /* what the function returned (VDS_ECANCELED when cancelled) */
 	char *error;   /* its message when status < 0 */
 	char *warning; /* the last warning the reads gave (a damaged record skipped), or NULL */
+	bool part;     /* a part the load posted (vds_loads_post()); the load itself follows */
 } vds_load_done;
 
 /* Starts READERS threads reading with contexts opened from CONFIG_PATH. */
@@ -732,6 +745,12 @@ int vds_loads_fd(const vds_loads *q);
 /* Queues FN(ARG), after every foreground load unless BACKGROUND; returns its id. */
 unsigned vds_loads_submit(vds_loads *q, vds_load_fn fn, void *arg, void (*free_arg)(void *),
 			  bool background);
+/*
+ * On a reader, inside a load: hands ARG (freed by FREE_ARG if never taken)
+ * to the front end now, as a finished load with the running load's id and
+ * part set, before the load itself; false (ARG freed) if it is cancelled.
+ */
+bool vds_loads_post(void *arg, void (*free_arg)(void *));
 /* Cancels load ID: a queued one finishes at once with VDS_ECANCELED, a running one is told. */
 void vds_loads_cancel(vds_loads *q, unsigned id);
 /* Takes the oldest finished load into D (and empties the pipe); false when none. */

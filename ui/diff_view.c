@@ -155,6 +155,16 @@ static void show_diff(ui *u, void *arg, int status, const char *error)
 		 (unsigned long long)dr->st.modified, (unsigned long long)dr->st.renamed);
 }
 
+/* The view's title: both sides by name, with what is known of them so far. */
+static void set_title(ui *u, ui_diff *df)
+{
+	char ra[600], rb[600];
+
+	ui_ref_name(u, df->ds_a, df->ver_a, ra, sizeof(ra));
+	ui_ref_name(u, df->ds_b, df->ver_b, rb, sizeof(rb));
+	snprintf(df->title, sizeof(df->title), "Changes %s -> %s", ra, rb);
+}
+
 void diff_view_open(ui *u)
 {
 	if (!*u->mark_ver) {
@@ -171,10 +181,7 @@ void diff_view_open(ui *u)
 	memcpy(df->ver_a, u->mark_ver, sizeof(df->ver_a));
 	memcpy(df->ds_b, u->ds, sizeof(df->ds_b));
 	memcpy(df->ver_b, u->ver, sizeof(df->ver_b));
-	char ra[600], rb[600];
-	ui_ref_name(u, df->ds_a, df->ver_a, ra, sizeof(ra));
-	ui_ref_name(u, df->ds_b, df->ver_b, rb, sizeof(rb));
-	snprintf(df->title, sizeof(df->title), "Changes %s -> %s", ra, rb);
+	set_title(u, df);
 	snprintf(df->summary, sizeof(df->summary), "loading\xe2\x80\xa6   Esc: close");
 	df->loading = true;
 	/* the file lists are read on a reader thread; show_diff() fills the view */
@@ -454,6 +461,7 @@ void diff_view_draw(ui *u)
 	int h = LINES - 2, w = COLS, rows = h - 3;
 	char line[8400];
 
+	set_title(u, df); /* a tag's name, once the versions naming it are read */
 	WINDOW *win = ui_overlay(h, w, df->title);
 	if (df->lines) {
 		if (df->line_top + (size_t)rows > df->nlines)

@@ -57,15 +57,3 @@ int memo_tags(ui *u, const char *ds, vds_tag **t, size_t *n)
 	*n = m->ntags;
 	return m->have_tags ? 1 : m->terr ? vds_err(VDS_EIO, "%s", m->terr) : 0;
 }
-
-int memo_versions_now(ui *u, const char *ds, vds_version **v, size_t *n)
-{
-	ui_memo *m = memo_entry(u, ds);
-	int r = 0;
-
-	if (!m->have_versions && (r = vds_version_list(u->ctx, ds, &m->versions, &m->nversions)) == 0)
-		m->have_versions = true;
-	*v = m->versions;
-	*n = m->nversions;
-	return r;
-}

@@ -1,7 +1,9 @@
 /*
  * names.c - what people read: a dataset's name in place of its id, and a
  * tag in place of a version id when one names the version ("demo:v1").
- * Ids stay where exactness matters (details, the CLI's --json).
+ * Ids stay where exactness matters (details, the CLI's --json). Nothing
+ * here reads the store: a version whose dataset's versions are not read
+ * yet is named by its id while a reader reads them.
  */
 #include "config.h"
 
@@ -30,7 +32,9 @@ void ui_ref_name(ui *u, const char *ds, const char *ver, char *buf, size_t len)
 	}
 	if (!strcmp(ds, u->ds) && !strcmp(ver, u->ver) && *u->tag)
 		tag = u->tag; /* the tag the version was reached through */
-	else if (memo_versions_now(u, ds, &v, &n) == 0)
+	else if (memo_versions(u, ds, &v, &n) == 0)
+		reads_memo(u, ds); /* the id until the versions are read */
+	else
 		for (size_t i = 0; i < n && !tag; i++)
 			if (!strcmp(v[i].id, ver) && v[i].ntags)
 				tag = v[i].tags[0];

@@ -33,7 +33,7 @@
 #define TICK_MS 100    /* and redraws its elapsed time this often */
 #define LINK_BYTES (64 * 1024)
 
-enum kind { K_DATASETS, K_VERSIONS, K_TAGS, K_TREE, K_PREVIEW, K_VIEW };
+enum kind { K_DATASETS, K_DS_PAGE, K_VERSIONS, K_TAGS, K_TREE, K_PREVIEW, K_VIEW };
 
 /* One read: what it is for, and what it read (owned until shown or dropped). */
 typedef struct rd_load {
@@ -42,8 +42,9 @@ typedef struct rd_load {
 	char ds[VDS_DSID_LEN + 1], ver[VDS_VERID_LEN + 1];
 	vds_entry entry; /* the file previewed; its path is PATH */
 	char *path, *name;
-	vds_dataset *datasets;
+	vds_dataset *datasets; /* K_DATASETS read at once, or a part of one (K_DS_PAGE) */
 	size_t ndatasets;
+	bool paged;            /* K_DATASETS: its parts are shown as they arrive */
 	vds_version *versions;
 	size_t nversions;
 	vds_tag *tags;
@@ -63,6 +64,7 @@ struct ui_reads {
 	unsigned ds_gen, tree_gen, preview_gen;
 	unsigned ds_load, tree_load, preview_load; /* the reads in flight, or 0 */
 	char *ds_err, *tree_err;
+	size_t ds_parts, ds_count; /* the parts of a paged dataset list shown so far, their datasets */
 	bool tree_wanted, preview_wanted;
 	int64_t ds_since, tree_since, preview_since, sel_since; /* microseconds */
 	char sel_ds[VDS_DSID_LEN + 1]; /* the dataset SEL_SINCE is for */
@@ -112,12 +114,29 @@ static void read_link(vds_ctx *ctx, rd_load *l)
 	free(buf);
 }
 
+/* Hands a part of the dataset list to the UI thread as it is read. */
+static int post_part(vds_dataset *v, size_t n, void *ud)
+{
+	const rd_load *l = ud;
+	rd_load *part = xcalloc(1, sizeof(*part));
+
+	part->kind = K_DS_PAGE;
+	part->gen = l->gen;
+	part->datasets = v;
+	part->ndatasets = n;
+	return vds_loads_post(part, load_free) ? 0 : vds_err(VDS_ECANCELED, "listing cancelled");
+}
+
 static int run(vds_ctx *ctx, void *arg, const vds_opts *o)
 {
 	rd_load *l = arg;
 
 	switch (l->kind) {
-	case K_DATASETS: return vds_dataset_list(ctx, &l->datasets, &l->ndatasets);
+	case K_DATASETS:
+		if (l->paged)
+			return vds_dataset_list_pages(ctx, post_part, l);
+		return vds_dataset_list(ctx, &l->datasets, &l->ndatasets);
+	case K_DS_PAGE: return 0; /* never submitted */
 	case K_VERSIONS: return vds_version_list(ctx, l->ds, &l->versions, &l->nversions);
 	case K_TAGS: return vds_tag_list(ctx, l->ds, &l->tags, &l->ntags);
 	case K_TREE: return vds_tree_open(ctx, l->ds, l->ver, &l->tree);
@@ -192,7 +211,11 @@ void reads_datasets(ui *u)
 	if (r->ds_load)
 		vds_loads_cancel(r->pool, r->ds_load);
 	r->ds_since = now_us();
-	r->ds_load = submit(u, load_new(K_DATASETS, ++r->ds_gen, NULL), false);
+	r->ds_parts = r->ds_count = 0;
+	rd_load *l = load_new(K_DATASETS, ++r->ds_gen, NULL);
+	/* a first listing shows its parts as they come; a refresh replaces the list once read */
+	l->paged = !u->want_keep;
+	r->ds_load = submit(u, l, false);
 }
 
 bool reads_datasets_busy(const ui *u)
@@ -242,6 +265,12 @@ static void want_memo(ui *u, const char *ds, bool background)
 	m = memo_entry(u, ds);
 	if (!m->have_tags && !m->terr && !m->tload)
 		m->tload = submit(u, load_new(K_TAGS, u->memo_gen, ds), background);
+}
+
+void reads_memo(ui *u, const char *ds)
+{
+	if (u->reads)
+		want_memo(u, ds, true);
 }
 
 static void start_preview(ui *u)
@@ -338,7 +367,9 @@ bool reads_loading_text(const ui *u, int p, char *buf, size_t len)
 	if (!reads_loading(u, p, &since))
 		return false;
 	int64_t ms = (now_us() - since) / 1000;
-	if (ms >= LOADING_MS)
+	if (p == PANE_DATASETS && u->reads->ds_parts)
+		snprintf(buf, len, "loading\xe2\x80\xa6 %zu so far", u->reads->ds_count);
+	else if (ms >= LOADING_MS)
 		snprintf(buf, len, "loading\xe2\x80\xa6 %.1fs", (double)ms / 1000);
 	return true;
 }
@@ -387,6 +418,61 @@ int reads_timeout(const ui *u)
 	return wait;
 }
 
+static int cmp_dataset(const vds_dataset *x, const vds_dataset *y)
+{
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : strcmp(x->id, y->id);
+}
+
+/*
+ * Merges a part of the dataset list (L) into the list shown, in the order of
+ * the whole list; the cursor stays on its dataset, at the same row.
+ */
+static bool apply_part(ui *u, rd_load *l)
+{
+	ui_reads *r = u->reads;
+	ui_list *list = &u->list[PANE_DATASETS];
+
+	if (l->gen != r->ds_gen)
+		return false; /* a part of a listing a refresh replaced */
+	const ui_row *row = list_selected(list);
+	char sel[VDS_DSID_LEN + 1] = "";
+	size_t at = row ? list->cursor - list->top : 0, n, i = 0, j = 0, k = 0;
+	if (row)
+		snprintf(sel, sizeof(sel), "%s", u->datasets[row->index].id);
+	if (!r->ds_parts++) { /* the first part: what was shown before goes */
+		vds_dataset_list_free(u->datasets, u->ndatasets);
+		u->datasets = NULL;
+		u->ndatasets = 0;
+	}
+	n = u->ndatasets + l->ndatasets;
+	vds_dataset *all = xcalloc(n + 1, sizeof(*all));
+	while (i < u->ndatasets || j < l->ndatasets)
+		all[k++] = j >= l->ndatasets || (i < u->ndatasets &&
+						  cmp_dataset(&u->datasets[i], &l->datasets[j]) <= 0)
+				   ? u->datasets[i++]
+				   : l->datasets[j++];
+	free(u->datasets);
+	free(l->datasets); /* the datasets themselves moved */
+	l->datasets = NULL;
+	l->ndatasets = 0;
+	u->datasets = all;
+	u->ndatasets = n;
+	r->ds_count = n;
+	u->datasets_failed = false;
+	pane_datasets.load(u);
+	for (i = 0; *sel && i < n; i++)
+		if (!strcmp(all[i].id, sel) && list_select_index(list, i))
+			list->top = list->cursor >= at ? list->cursor - at : 0;
+	row = list_selected(list);
+	if (!u->want_ref && row && strcmp(all[row->index].id, u->ds) != 0) {
+		ui_follow(u, PANE_DATASETS); /* the first part: its first dataset selected */
+		r->quiet_until = 0;          /* and read at once */
+	}
+	return true;
+}
+
 /* Shows the dataset list L read, if it is still wanted. */
 static bool apply_datasets(ui *u, rd_load *l, const vds_load_done *d)
 {
@@ -397,6 +483,23 @@ static bool apply_datasets(ui *u, rd_load *l, const vds_load_done *d)
 	r->ds_load = 0;
 	free(r->ds_err);
 	r->ds_err = d->status < 0 ? xstrdup(d->error) : NULL;
+	if (l->paged && d->status == 0) { /* its parts are shown */
+		size_t parts = r->ds_parts;
+		r->ds_parts = r->ds_count = 0;
+		if (d->warning)
+			ui_message(u, true, "%s", d->warning);
+		if (parts && !u->want_ref)
+			return true;
+		if (!parts) { /* no dataset: what was shown before goes */
+			vds_dataset_list_free(u->datasets, u->ndatasets);
+			u->datasets = NULL;
+			u->ndatasets = 0;
+		}
+		u->datasets_failed = false;
+		ui_datasets_arrived(u); /* the REF given waited for the whole list */
+		return true;
+	}
+	r->ds_parts = r->ds_count = 0;
 	vds_dataset_list_free(u->datasets, u->ndatasets);
 	u->datasets = l->datasets;
 	u->ndatasets = l->ndatasets;
@@ -449,7 +552,7 @@ static bool apply_memo(ui *u, rd_load *l, const vds_load_done *d)
 		m->warning = xstrdup(d->warning);
 	}
 	if (strcmp(l->ds, u->ds) != 0)
-		return false; /* the user has left it: kept, not shown */
+		return true; /* the user has left it: kept, not shown (a title may name its tags) */
 	if (versions)
 		ui_versions_arrived(u);
 	else
@@ -562,6 +665,7 @@ bool reads_apply(ui *u)
 		rd_load *l = d.arg;
 		switch (l->kind) {
 		case K_DATASETS: changed |= apply_datasets(u, l, &d); break;
+		case K_DS_PAGE: changed |= apply_part(u, l); break;
 		case K_VERSIONS:
 		case K_TAGS: changed |= apply_memo(u, l, &d); break;
 		case K_TREE: changed |= apply_tree(u, l, &d); break;

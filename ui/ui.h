@@ -450,8 +450,6 @@ ui_memo *memo_entry(ui *u, const char *ds);
 int memo_versions(ui *u, const char *ds, vds_version **v, size_t *n);
 /* The tags of DS, likewise. */
 int memo_tags(ui *u, const char *ds, vds_tag **t, size_t *n);
-/* The versions of DS, read now on the calling thread unless known (names of other datasets). */
-int memo_versions_now(ui *u, const char *ds, vds_version **v, size_t *n);
 
 /* ---- reads.c: the browser's reads on the core's reader threads ------------- */
 
@@ -465,6 +463,8 @@ int reads_fd(const ui *u);
 void reads_datasets(ui *u);
 /* True while the dataset list is being read again. */
 bool reads_datasets_busy(const ui *u);
+/* Reads the versions and tags of DS in the background unless they are read or being read. */
+void reads_memo(ui *u, const char *ds);
 /* The cursor moved: per-item reads wait until it rests (the debounce). */
 void reads_moved(ui *u);
 /* The selected version changed: its tree is read (a read of the one before is cancelled). */

@@ -20,6 +20,8 @@ typedef struct vds_backend vds_backend;
 
 /* Called once per child name of a listed prefix; non-zero stops the walk. */
 typedef int (*vds_list_fn)(const char *name, void *ud);
+/* Receives child names (malloc'd, the callee's to free); a negative status stops. */
+typedef int (*vds_names_fn)(char **names, size_t n, void *ud);
 /* Receives the bytes of a streamed object in order; non-zero stops. */
 typedef int (*vds_stream_fn)(const void *data, size_t len, void *ud);
 
@@ -107,6 +109,13 @@ typedef struct vds_backend_ops {
 	void (*prime)(vds_backend *b, const char *prefix, const char *delim);
 	/* Ends what prime() began. */
 	void (*unprime)(vds_backend *b);
+	/*
+	 * prime() in parts (NULL if the backend lists at once): calls FN with
+	 * the child names below PREFIX/ that each page of its listing completes;
+	 * end it with unprime() whatever it returns.
+	 */
+	int (*prime_pages)(vds_backend *b, const char *prefix, const char *delim, vds_names_fn fn,
+			   void *ud);
 } vds_backend_ops;
 
 /* What create() answers besides 0 and errors. */

@@ -823,6 +823,17 @@ static void s_prime(vds_backend *b, const char *prefix, const char *delim)
 	free(pack);
 }
 
+static int s_prime_pages(vds_backend *b, const char *prefix, const char *delim, vds_names_fn fn,
+			 void *ud)
+{
+	s3_backend *sb = (s3_backend *)b;
+	int r = s3m_prime_pages(&sb->memo, sb->c, prefix, delim, fn, ud);
+
+	/* unprime() leaves what this enters; a pack would only save requests */
+	free(recpack_enter(sb->packs, &sb->memo, prefix, delim));
+	return r;
+}
+
 static void s_unprime(vds_backend *b)
 {
 	s3_backend *sb = (s3_backend *)b;
@@ -875,6 +886,7 @@ static const vds_backend_ops s3_ops = {
 	.close = s_close,
 	.prime = s_prime,
 	.unprime = s_unprime,
+	.prime_pages = s_prime_pages,
 };
 
 bool vds_backend_cache(vds_backend *b, const char **dir, uint64_t *max)

@@ -158,5 +158,10 @@ void s3_uri_encode(strbuf *sb, const char *s, bool keep_slash);
 /* Lists every object below PREFIX (NULL: all), page by page, into OUT. */
 int s3_list_all(s3_client *c, const char *prefix, const char *delimiter, s3_listing *out,
 		size_t max_pages);
+/* Called with each page of a listing (MORE: pages follow); a negative status stops it. */
+typedef int (*s3_page_fn)(s3_listing *page, bool more, void *ud);
+/* Lists every object below PREFIX page by page, calling FN with each (at most MAX_PAGES, 0: any). */
+int s3_list_pages(s3_client *c, const char *prefix, const char *delimiter, size_t max_pages,
+		  s3_page_fn fn, void *ud);
 
 #endif

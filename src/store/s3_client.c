@@ -775,11 +775,21 @@ int s3_do_all(s3_client *c, s3_req *reqs, size_t n, int concurrency)
 	return 0;
 }
 
-int s3_list_all(s3_client *c, const char *prefix, const char *delimiter, s3_listing *out,
-		size_t max_pages)
+/* VDS_TEST_LIST_PAGE=N: listings ask for pages of N keys (max-keys), for the tests; 0: the server's. */
+static long test_page_keys(void)
+{
+	const char *s = getenv("VDS_TEST_LIST_PAGE");
+	long n = s ? strtol(s, NULL, 10) : 0;
+
+	return n > 0 && n < 1000 ? n : 0;
+}
+
+int s3_list_pages(s3_client *c, const char *prefix, const char *delimiter, size_t max_pages,
+		  s3_page_fn fn, void *ud)
 {
 	strbuf body = STRBUF_INIT, query = STRBUF_INIT, full = STRBUF_INIT;
 	size_t strip = strlen(c->cfg.prefix);
+	long page_keys = test_page_keys();
 	char *token = NULL;
 	int r = 0;
 
@@ -801,7 +811,10 @@ int s3_list_all(s3_client *c, const char *prefix, const char *delimiter, s3_list
 			s3_uri_encode(&query, delimiter, false);
 			sb_addc(&query, '&');
 		}
-		sb_adds(&query, "list-type=2&prefix=");
+		sb_adds(&query, "list-type=2&");
+		if (page_keys)
+			sb_addf(&query, "max-keys=%ld&", page_keys);
+		sb_adds(&query, "prefix=");
 		s3_uri_encode(&query, full.buf, false);
 		s3_req rq = {.method = "GET", .query = query.buf, .out = &body};
 		if ((r = s3_do(c, &rq)) < 0)
@@ -811,7 +824,6 @@ int s3_list_all(s3_client *c, const char *prefix, const char *delimiter, s3_list
 			s3_listing_release(&page_l);
 			break;
 		}
-		s3_listing_append(out, &page_l);
 		bool more = page_l.truncated && page_l.next_token;
 		if (more && token && !strcmp(token, page_l.next_token)) {
 			s3_listing_release(&page_l);
@@ -823,8 +835,9 @@ int s3_list_all(s3_client *c, const char *prefix, const char *delimiter, s3_list
 		free(token);
 		token = page_l.next_token;
 		page_l.next_token = NULL;
+		r = fn(&page_l, more, ud);
 		s3_listing_release(&page_l);
-		if (!more)
+		if (r < 0 || !more)
 			break;
 	}
 	free(token);
@@ -832,4 +845,18 @@ int s3_list_all(s3_client *c, const char *prefix, const char *delimiter, s3_list
 	sb_release(&query);
 	sb_release(&full);
 	return r;
+}
+
+/* Appends a page to the listing UD. */
+static int append_page(s3_listing *page, bool more, void *ud)
+{
+	(void)more;
+	s3_listing_append(ud, page);
+	return 0;
+}
+
+int s3_list_all(s3_client *c, const char *prefix, const char *delimiter, s3_listing *out,
+		size_t max_pages)
+{
+	return s3_list_pages(c, prefix, delimiter, max_pages, append_page, out);
 }

@@ -38,6 +38,7 @@ static void drop(s3_memo *m)
 		free(s->rolled);
 		free(s->prefix);
 		free(s->delim);
+		free(s->upto);
 	}
 	free(m->keys);
 	free(m->scopes);
@@ -118,7 +119,7 @@ void s3m_prime(s3_memo *m, s3_client *c, const char *prefix, const char *delim)
 	bool have = false;
 	if (fresh(m))
 		for (size_t i = 0; i < m->nscopes && !have; i++)
-			have = same_scope(&m->scopes[i], prefix, delim);
+			have = !m->scopes[i].upto && same_scope(&m->scopes[i], prefix, delim);
 	pthread_mutex_unlock(&m->lock);
 	if (have)
 		return;
@@ -180,6 +181,22 @@ unsigned s3m_writes(s3_memo *m)
 }
 
 /*
+ * Compares the first components of paths A and B as their keys are ordered
+ * (a component ends at '/' or the end, which sorts as '/').
+ */
+static int child_cmp(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		unsigned char x = *a && *a != '/' ? (unsigned char)*a : '/';
+		unsigned char y = *b && *b != '/' ? (unsigned char)*b : '/';
+		if (x != y)
+			return x < y ? -1 : 1;
+		if (x == '/')
+			return 0;
+	}
+}
+
+/*
  * True if a listing of M shows everything below PATH (a key, or a prefix
  * ending in '/'): it is below the listing's prefix, and not inside a
  * prefix the listing rolled up. M locked.
@@ -193,6 +210,8 @@ static bool covered(s3_memo *m, const char *path)
 		size_t pl = strlen(s->prefix), lo = 0, hi = s->nrolled;
 		if (strncmp(path, s->prefix, pl) != 0 || path[pl] != '/')
 			continue;
+		if (s->upto && (!path[pl + 1] || child_cmp(path + pl + 1, s->upto) >= 0))
+			continue; /* not listed yet */
 		/* a rolled-up prefix of PATH is the greatest one not after it */
 		while (lo < hi) {
 			size_t mid = (lo + hi) / 2;
@@ -243,6 +262,134 @@ static void add_child(const char *rest, char ***names, size_t *n, size_t *cap)
 		*names = xrealloc(*names, *cap * sizeof(**names));
 	}
 	(*names)[(*n)++] = strndup(rest, len);
+}
+
+/* What s3m_prime_pages() carries from page to page. */
+typedef struct pages {
+	s3_memo *m;
+	const char *prefix, *delim; /* the scope's */
+	const char *p; /* "PREFIX/" */
+	size_t plen;
+	char *carry;   /* the child the last page ended in: not yet complete */
+	vds_names_fn fn;
+	void *ud;
+} pages;
+
+static int by_child(const void *a, const void *b)
+{
+	return child_cmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The partial scope of PREFIX and DELIM in M, or NULL (dropped meanwhile). M locked. */
+static memo_scope *partial_scope(s3_memo *m, const char *prefix, const char *delim)
+{
+	for (size_t i = 0; i < m->nscopes; i++)
+		if (m->scopes[i].upto && same_scope(&m->scopes[i], prefix, delim))
+			return &m->scopes[i];
+	return NULL;
+}
+
+/* Keeps PAGE in M's partial scope, listed up to child UPTO (NULL: the end; "": as before). */
+static void keep_page(pages *pg, s3_listing *page, const char *upto)
+{
+	s3_memo *m = pg->m;
+
+	pthread_mutex_lock(&m->lock);
+	memo_scope *s = partial_scope(m, pg->prefix, pg->delim);
+	if (s) {
+		s->rolled = xrealloc(s->rolled, (s->nrolled + page->nprefix + 1) * sizeof(char *));
+		for (size_t i = 0; i < page->nprefix; i++)
+			s->rolled[s->nrolled++] = xstrdup(page->prefixes[i]);
+		if (s->nrolled)
+			qsort(s->rolled, s->nrolled, sizeof(*s->rolled), by_name);
+		if (!upto || *upto) {
+			free(s->upto);
+			s->upto = upto ? xstrdup(upto) : NULL;
+		}
+		m->keys = xrealloc(m->keys, (m->nkeys + page->nobj + 1) * sizeof(*m->keys));
+		for (size_t i = 0; i < page->nobj; i++) {
+			memo_key *k = &m->keys[m->nkeys++];
+			k->key = xstrdup(page->obj[i].key);
+			k->size = page->obj[i].size;
+			k->etag[0] = '\0';
+			if (reccache_digest(page->obj[i].etag))
+				memcpy(k->etag, page->obj[i].etag, sizeof(k->etag));
+		}
+		if (m->nkeys)
+			qsort(m->keys, m->nkeys, sizeof(*m->keys), by_key);
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+/* One page: kept, and the children it completes handed to the caller. */
+static int on_page(s3_listing *page, bool more, void *ud)
+{
+	pages *pg = ud;
+	char **names = NULL;
+	size_t n = 0, cap = 0, k = 0;
+
+	if (pg->carry) {
+		names = xcalloc(16, sizeof(char *));
+		cap = 16;
+		names[n++] = pg->carry;
+		pg->carry = NULL;
+	}
+	for (size_t i = 0; i < page->nobj; i++)
+		if (starts(page->obj[i].key, pg->p))
+			add_child(page->obj[i].key + pg->plen, &names, &n, &cap);
+	for (size_t i = 0; i < page->nprefix; i++)
+		if (starts(page->prefixes[i], pg->p))
+			add_child(page->prefixes[i] + pg->plen, &names, &n, &cap);
+	if (n) /* sorted as their keys are, each once */
+		qsort(names, n, sizeof(*names), by_child);
+	for (size_t i = 0; i < n; i++) {
+		if (k && !strcmp(names[k - 1], names[i]))
+			free(names[i]);
+		else
+			names[k++] = names[i];
+	}
+	n = k;
+	if (more && n) /* the last child may go on in the next page */
+		pg->carry = names[--n];
+	keep_page(pg, page, more ? (pg->carry ? pg->carry : "") : NULL);
+	if (!n) {
+		free(names);
+		return 0;
+	}
+	return pg->fn(names, n, pg->ud);
+}
+
+int s3m_prime_pages(s3_memo *m, s3_client *c, const char *prefix, const char *delim,
+		    vds_names_fn fn, void *ud)
+{
+	char **names, *p;
+	size_t n;
+	int r;
+
+	pthread_mutex_lock(&m->lock);
+	m->depth++;
+	bool have = false;
+	if (fresh(m))
+		for (size_t i = 0; i < m->nscopes && !have; i++)
+			have = !m->scopes[i].upto && same_scope(&m->scopes[i], prefix, delim);
+	pthread_mutex_unlock(&m->lock);
+	if (have && s3m_list(m, prefix, &names, &n) == 1) /* all at once */
+		return n ? fn(names, n, ud) : (free(names), 0);
+	p = xasprintf("%s/", prefix);
+	pthread_mutex_lock(&m->lock);
+	if (!m->nscopes)
+		m->since = vds_now_us();
+	m->scopes = xrealloc(m->scopes, (m->nscopes + 1) * sizeof(*m->scopes));
+	m->scopes[m->nscopes++] = (memo_scope){.prefix = xstrdup(prefix),
+					       .delim = delim ? xstrdup(delim) : NULL,
+					       .rolled = xcalloc(1, sizeof(char *)),
+					       .upto = xstrdup("")};
+	pthread_mutex_unlock(&m->lock);
+	pages pg = {m, prefix, delim, p, strlen(p), NULL, fn, ud};
+	r = s3_list_pages(c, p, delim, 0, on_page, &pg);
+	free(pg.carry);
+	free(p);
+	return r;
 }
 
 int s3m_list(s3_memo *m, const char *prefix, char ***names, size_t *n)

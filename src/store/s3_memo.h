@@ -27,6 +27,7 @@ typedef struct memo_scope {
 	char *prefix, *delim;
 	char **rolled;
 	size_t nrolled;
+	char *upto; /* listed in pages so far: children before this one only; NULL: all */
 } memo_scope;
 
 typedef struct s3_memo {
@@ -50,6 +51,15 @@ void s3m_release(s3_memo *m);
  * that fails or is too long is simply not kept.
  */
 void s3m_prime(s3_memo *m, s3_client *c, const char *prefix, const char *delim);
+/*
+ * s3m_prime() in parts: lists PREFIX/ page by page, keeping each page, and
+ * calls FN with the child names below PREFIX/ whose keys are all listed so
+ * far (sorted, FN's to free) as each page arrives. FN's negative status, or
+ * the listing's error, is returned; end the scope with s3m_unprime() in
+ * any case.
+ */
+int s3m_prime_pages(s3_memo *m, s3_client *c, const char *prefix, const char *delim,
+		    vds_names_fn fn, void *ud);
 /* Ends a scope begun by s3m_prime(); the last one forgets every listing. */
 void s3m_unprime(s3_memo *m);
 /* Forgets every listing (this process writes to the store). */

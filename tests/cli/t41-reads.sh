@@ -7,7 +7,8 @@
 # an abandoned preview is cancelled, and a read that fails says so in its pane.
 # The same holds for the reads of the views: the REF given on the command
 # line, the content diff, the picker's listing of a local folder (and its
-# Tab completion) and what a delete confirmation names.
+# Tab completion) and what a delete confirmation names; a view's title
+# naming a version of a dataset not read yet names it by its id until read.
 . "$VDS_SRCDIR/tests/cli/lib.sh"
 . "$VDS_SRCDIR/tests/ui/fixture.sh"
 . "$VDS_SRCDIR/tests/ui/lib.sh"
@@ -327,5 +328,40 @@ EOF
 run ui_env VDS_TEST_LOAD_DELAY_MS=500 "$VDS_BIN" browse images
 ran "D, then j before the confirmation's read arrives"
 screen delete-left ref-j-at-once
+
+# ================================================================ a title naming another dataset's version
+# images:v1 is marked, the cursor goes to lima (made here, with kilo between
+# them), and r forgets what was read (only lima's neighbours are read again).
+# d's diff view opens at once, naming the marked version by its id while
+# images' versions are read on a reader (the UI thread reads nothing for a
+# title), then by its tag. Each read waits 1.5 s, a wide margin for the
+# view's first draw on a busy machine.
+run vds datasets create --name kilo
+LIMA=$(vds datasets create --name lima | sed -n 's/^Created dataset: //p')
+mkdir -p "$T/lima"
+echo "hello from lima" >"$T/lima/hello.txt"
+run vds datasets versions create --id "$LIMA" --source-path "$T/lima/." --message "lima's"
+keys <<EOF
+:async
+:settle
+j <Tab> j j m
+<BackTab> j j
+:settle
+r
+:settle
+d
+:dump $D/title-id
+:settle
+:dump $D/title-named
+EOF
+UI_TIMEOUT=60 # a dozen reads of 1.5 s, most one after the other
+run ui_env VDS_TEST_LOAD_DELAY_MS=1500 "$VDS_BIN" browse
+ran "d with the marked version's dataset not read"
+like "the view opens at once, naming the marked version by its id" title-id 2 \
+	'^\+ Changes images:v100001 -> lima:[a-z0-9]{7} -+\+$'
+like "... while its changes are read" title-id 22 '^\|loading…   Esc: close +\|$'
+like "then by its tag, once images' versions are read" title-named 2 \
+	'^\+ Changes images:v1 -> lima:[a-z0-9]{7} -+\+$'
+like "... with the changes" title-named 3 '^\|A  hello\.txt  \(16 B\) +\|$'
 
 done_testing

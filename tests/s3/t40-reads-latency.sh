@@ -4,7 +4,8 @@
 # chosen reads held longer by the proxy's rules. The panes say what they
 # wait for, keys typed ahead are handled in order, a dataset left before its
 # versions arrive does not take the panes, an abandoned preview's request is
-# cut short, and a listing that fails says so in its pane. Runs under
+# cut short, a listing that fails says so in its pane, and a long dataset
+# list is shown page by page as its listing arrives. Runs under
 # tests/s3/run.sh (rgw or swift).
 . "$VDS_SRCDIR/tests/cli/lib.sh"
 . "$VDS_SRCDIR/tests/ui/lib.sh"
@@ -131,5 +132,56 @@ ran "beta's tags cannot be read"
 like "the Tags pane says why" tags-failed 10 '^\|error: '
 like "... and still does after another key" tags-failed-later 10 '^\|error: '
 rules
+
+# ================================================================ the dataset list in parts
+# Five datasets on a store of their own (a home of its own: nothing else
+# listed), each one key (its dataset.json). VDS_TEST_LIST_PAGE=3 asks for
+# listing pages of 3 keys: the first page completes the first two datasets
+# by id (the third may go on in the next page), the second, held 2.5 s, the
+# other three. The first two are shown meanwhile, with the count so far,
+# and j moves over them; the cursor stays on its dataset when the rest
+# comes in.
+PH=$T/parts-home
+PSP=$(VDS_HOME=$PH vds storageProviders create s3 --name parts --bucket "$B" \
+	--endpoint "http://127.0.0.1:$PORT" --prefix parts --accessKey "$VDS_TEST_S3_ACCESS_KEY" \
+	--secretAccessKey "$VDS_TEST_S3_SECRET_KEY" | sed -n 's/^Created storage provider: //p')
+for n in one two three four five; do
+	_id=$(VDS_HOME=$PH vds datasets create --name "$n" --storageProviderId "$PSP" |
+		sed -n 's/^Created dataset: //p')
+	echo "$_id $n"
+done | sort >"$T/parts-ids"
+check "five datasets on a store of their own" [ "$(wc -l <"$T/parts-ids")" = 5 ]
+# the names of the first two ids, in the list's order (by name)
+FIRST=$(head -n 2 "$T/parts-ids" | cut -d' ' -f2 | sort | head -n 1)
+SECOND=$(head -n 2 "$T/parts-ids" | cut -d' ' -f2 | sort | tail -n 1)
+LIST="delimiter=%2Fversions%2F&list-type=2&max-keys=3&prefix=parts%2Fdatasets%2F"
+: >"$T/proxy.log"
+rules "hold GET $LIST 0 1" "hold GET $LIST 2500 1"
+keys <<EOF
+:async
+:sleep 1200
+:dump $D/parts-first
+j
+:sleep 100
+:dump $D/parts-moved
+:settle
+:dump $D/parts-all
+EOF
+run ui_env VDS_HOME="$PH" VDS_TEST_LIST_PAGE=3 "$VDS_BIN" browse
+ran "the listing's second page held 2.5 s"
+is "the listing took two pages" "$(grep -c "$LIST" "$T/proxy.log")" 2
+check "... the second one held" grep -q "continuation-token=.*$LIST -> hold 2500" "$T/proxy.log"
+like "the first page's datasets are shown, the pane counting them" parts-first 1 \
+	'^\+ +loading… 2 so far\+\+ Versions '
+is_line "... the first of them" 2 parts-first "$(printf '|%-20s||(no versions)%43s|' "$FIRST" "")"
+is_line "... the second of them" 3 parts-first "$(printf '|%-20s||%56s|' "$SECOND" "")"
+like "... and only they" parts-first 4 '^\| {20}\|\|'
+like "... the first selected" parts-first 23 "^$FIRST "
+like "j moved while the list loads" parts-moved 23 "^$SECOND "
+like "... still loading" parts-moved 1 '^\+ +loading… 2 so far\+'
+like "then all five are there" parts-all 1 '^\+ Datasets \(5\) -+\+\+ Versions '
+is "... in order of name" "$(sed -n '2,6s/^|\([a-z]*\) *|.*/\1/p' "$D/parts-all" | tr '\n' ' ')" \
+	"five four one three two "
+like "... and the cursor stayed on its dataset" parts-all 23 "^$SECOND "
 
 done_testing

@@ -2,8 +2,9 @@
  * test_loads.c - the reader pool without a terminal: loads run with a
  * context of their own and come back in order through the pipe, foreground
  * before background, a queued load cancelled never runs, a running one sees
- * its flag, errors and warnings are copied, and freeing the pool frees what
- * was never taken.
+ * its flag, errors and warnings are copied, parts a load posts come before
+ * it (none once it is cancelled), and freeing the pool frees what was never
+ * taken.
  */
 #include "config.h"
 
@@ -54,11 +55,43 @@ static int run_probe(vds_ctx *ctx, void *arg, const vds_opts *o)
 	return p->fail ? vds_err(VDS_ENOTFOUND, "no such thing '%s'", "x") : 0;
 }
 
+/* A load that posts PARTS parts (each an int), waiting for GO before the last. */
+typedef struct poster {
+	int parts;
+	atomic_int go, posted, refused;
+} poster;
+
 static int freed;
 static void free_probe(void *arg)
 {
 	(void)arg;
 	freed++;
+}
+
+/* Frees a part a poster posted, counted. */
+static void free_part(void *arg)
+{
+	free(arg);
+	freed++;
+}
+
+static int run_poster(vds_ctx *ctx, void *arg, const vds_opts *o)
+{
+	poster *p = arg;
+
+	(void)ctx;
+	for (int i = 0; i < p->parts; i++) {
+		for (int w = 0; i == p->parts - 1 && w < 1000 && !atomic_load(&p->go); w++)
+			sleep_ms(5);
+		int *part = malloc(sizeof(*part));
+		*part = i + 1;
+		if (!vds_loads_post(part, free_part)) {
+			atomic_store(&p->refused, 1);
+			return vds_err(VDS_ECANCELED, "cancelled");
+		}
+		atomic_fetch_add(&p->posted, 1);
+	}
+	return atomic_load(o->cancel) ? vds_err(VDS_ECANCELED, "cancelled") : 0;
 }
 
 /* Waits up to 5 s for a finished load and takes it. */
@@ -137,6 +170,36 @@ int main(void)
 	vds_load_done_release(&d);
 	is_int(vds_loads_pending(q), 0, "nothing pending");
 	ok(!vds_loads_take(q, &d), "nothing to take");
+
+	/* parts: each comes back before its load, as a part, with the load's id */
+	poster post = {.parts = 3};
+	atomic_store(&post.go, 1);
+	unsigned id_post = vds_loads_submit(q, run_poster, &post, NULL, false);
+	for (int i = 1; i <= 3; i++) {
+		ok(take(q, &d) && d.id == id_post && d.part && d.status == 0 && *(int *)d.arg == i,
+		   "a part comes back in order, marked as a part, with its load's id");
+		free(d.arg);
+		vds_load_done_release(&d);
+	}
+	ok(take(q, &d) && d.id == id_post && !d.part && d.arg == &post, "then the load itself");
+	vds_load_done_release(&d);
+	ok(!vds_loads_post(malloc(1), free), "posting outside a load: refused (and freed)");
+	poster stop = {.parts = 3};
+	unsigned id_stop = vds_loads_submit(q, run_poster, &stop, NULL, false);
+	for (int i = 0; i < 1000 && atomic_load(&stop.posted) < 2; i++)
+		sleep_ms(5);
+	vds_loads_cancel(q, id_stop);
+	atomic_store(&stop.go, 1);
+	freed = 0;
+	for (int i = 0; i < 2; i++) {
+		ok(take(q, &d) && d.part, "a part posted before the cancel comes back");
+		free(d.arg);
+		vds_load_done_release(&d);
+	}
+	ok(take(q, &d) && d.id == id_stop && !d.part && d.status == VDS_ECANCELED,
+	   "then the load, cancelled");
+	vds_load_done_release(&d);
+	ok(atomic_load(&stop.refused) && freed == 1, "... its part after the cancel refused and freed");
 
 	/* freeing the pool with loads not taken */
 	probe left = {0}, queued = {.wait = true}, running = {.wait = true};
