@@ -109,11 +109,15 @@ VER=bench01
 # commit_version STORE DS MANIFEST-SHA FILES SIZE MESSAGE: a committed version VER
 commit_version() {
 	local vdir=$1/datasets/$2/versions/$VER
-	mkdir -p "$vdir/commit"
+	mkdir -p "$vdir/seal"
 	printf '{\n\t"id":\t"%s",\n\t"message":\t"%s",\n\t"created":\t"%s"\n}\n' \
 		"$VER" "$6" "$CREATED" >"$vdir/version.json"
-	printf '{\n\t"committed":\t"%s",\n\t"message":\t"%s",\n\t"manifest":\t"%s",\n\t"files":\t%s,\n\t"size":\t%s,\n\t"changes":\t[]\n}\n' \
-		"$CREATED" "$6" "$3" "$4" "$5" >"$vdir/commit/$STAMP.json"
+	printf '{}\n' >"$vdir/seal/$STAMP"
+	printf '{\n\t"committed":\t"%s",\n\t"message":\t"%s",\n\t"manifest":\t"%s",\n\t"files":\t%s,\n\t"size":\t%s,\n\t"changes":\t[],\n\t"seal":\t"%s"\n}\n' \
+		"$CREATED" "$6" "$3" "$4" "$5" "$STAMP" >"$vdir/commit.json"
+	seal_record "$vdir/version.json"
+	seal_record "$vdir/seal/$STAMP"
+	seal_record "$vdir/commit.json"
 }
 
 # ---- many: 1,000 datasets --------------------------------------------------
@@ -140,7 +144,7 @@ dirs=()
 for ((i = 1; i < NDS; i++)); do
 	ds=$(printf 'dsbench%08d' "$i")
 	ids+=("$ds")
-	dirs+=("$S/datasets/$ds/versions/$VER/commit" "$S/datasets/$ds/tags/v1")
+	dirs+=("$S/datasets/$ds/tags/v1")
 done
 mkdir -p "${dirs[@]}"
 mkdir -p "$S/datasets/$DS_FIRST/tags/v1"
@@ -149,9 +153,11 @@ for ((i = 0; i < NDS; i++)); do
 	if [ "$i" -gt 0 ]; then
 		printf '{\n\t"id":\t"%s",\n\t"name":\t"dataset-%04d",\n\t"description":\t"",\n\t"created":\t"%s"\n}\n' \
 			"$ds" "$i" "$CREATED" >"$S/datasets/$ds/dataset.json"
+		seal_record "$S/datasets/$ds/dataset.json"
 	fi
 	commit_version "$S" "$ds" "$SMALL_SHA" "$SMALL_FILES" $((SMALL_FILES * FSIZE)) "twenty files"
 	printf '{\n\t"name":\t"v1",\n\t"version":\t"%s"\n}\n' "$VER" >"$S/datasets/$ds/tags/v1/$STAMP.json"
+	seal_record "$S/datasets/$ds/tags/v1/$STAMP.json"
 done
 sync
 t1=$(now_ns)

@@ -180,3 +180,15 @@ def stop():
         pass
 PY
 }
+
+# seal_record FILE: gives the JSON record FILE (written by a benchmark that
+# builds a store directly) the checksum every record carries, vds-format(5)
+# "Checksums": {"sum":"SHA-256 of the record with 64 zeros there", ...}
+seal_record() {
+	local z=0000000000000000000000000000000000000000000000000000000000000000 s c=,
+	[ "$(tail -c +2 "$1" | tr -d ' \t\n' | head -c 1)" != "}" ] || c= # no member but it
+	{ printf '{"sum":"%s"%s' "$z" "$c"; tail -c +2 "$1"; } >"$1.sealing"
+	s=$(sha256sum "$1.sealing" | cut -c 1-64)
+	sed "1s/$z/$s/" "$1.sealing" >"$1"
+	rm -f "$1.sealing"
+}

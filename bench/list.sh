@@ -87,7 +87,7 @@ MSHA=$(put_object "$STORE/tmp/manifest")
 VER=bench01
 STAMP=$(printf '%016x-bench000' $((MTIME * 1000000)))
 VDIR=$STORE/datasets/$DS/versions/$VER
-mkdir -p "$VDIR/commit"
+mkdir -p "$VDIR/seal"
 cat >"$VDIR/version.json" <<EOF
 {
 	"id":	"$VER",
@@ -95,16 +95,21 @@ cat >"$VDIR/version.json" <<EOF
 	"created":	"2026-01-01T00:00:00.000000Z"
 }
 EOF
-cat >"$VDIR/commit/$STAMP.json" <<EOF
+printf '{}\n' >"$VDIR/seal/$STAMP"
+cat >"$VDIR/commit.json" <<EOF
 {
 	"committed":	"2026-01-01T00:00:00.000000Z",
 	"message":	"one million files",
 	"manifest":	"$MSHA",
 	"files":	1000000,
 	"size":	$((1000000 * FSIZE)),
-	"changes":	[]
+	"changes":	[],
+	"seal":	"$STAMP"
 }
 EOF
+seal_record "$VDIR/version.json"
+seal_record "$VDIR/seal/$STAMP"
+seal_record "$VDIR/commit.json"
 sync
 t1=$(now_ns)
 echo "list.sh: written in $(secs "$t0" "$t1") s (manifest $((MSIZE / 1048576)) MiB)" >&2
