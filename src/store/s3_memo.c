@@ -108,19 +108,49 @@ static bool same_scope(const memo_scope *s, const char *prefix, const char *deli
 	       (!s->delim || (delim && !strcmp(s->delim, delim)));
 }
 
+/*
+ * Begins a prime of PREFIX/ listed with DELIM (nested ones count): true if
+ * a fresh listing that M holds whole already shows it.
+ */
+static bool enter(s3_memo *m, const char *prefix, const char *delim)
+{
+	bool have = false;
+
+	pthread_mutex_lock(&m->lock);
+	m->depth++;
+	if (fresh(m))
+		for (size_t i = 0; i < m->nscopes && !have; i++)
+			have = !m->scopes[i].upto && same_scope(&m->scopes[i], prefix, delim);
+	pthread_mutex_unlock(&m->lock);
+	return have;
+}
+
+/* Adds the keys of listing L to M's, kept sorted. M locked. */
+static void add_keys(s3_memo *m, const s3_listing *l)
+{
+	size_t held = m->nkeys;
+
+	m->keys = xrealloc(m->keys, (m->nkeys + l->nobj + 1) * sizeof(*m->keys));
+	for (size_t i = 0; i < l->nobj; i++) {
+		memo_key *k = &m->keys[m->nkeys++];
+		k->key = xstrdup(l->obj[i].key);
+		k->size = l->obj[i].size;
+		k->etag[0] = '\0';
+		if (reccache_digest(l->obj[i].etag)) /* 32 digits */
+			memcpy(k->etag, l->obj[i].etag, sizeof(k->etag));
+	}
+	if (l->nobj)
+		qsort(m->keys + held, l->nobj, sizeof(*m->keys), by_key);
+	merge(m->keys, held, m->nkeys);
+}
+
 void s3m_prime(s3_memo *m, s3_client *c, const char *prefix, const char *delim)
 {
 	s3_listing l = {0};
 	char *p;
 	int64_t t = vds_now_us();
 
-	pthread_mutex_lock(&m->lock);
-	m->depth++;
-	bool have = false;
-	if (fresh(m))
-		for (size_t i = 0; i < m->nscopes && !have; i++)
-			have = !m->scopes[i].upto && same_scope(&m->scopes[i], prefix, delim);
-	pthread_mutex_unlock(&m->lock);
+	bool have = enter(m, prefix, delim);
 	if (have)
 		return;
 	p = xasprintf("%s/", prefix);
@@ -137,19 +167,7 @@ void s3m_prime(s3_memo *m, s3_client *c, const char *prefix, const char *delim)
 			s->rolled[i] = xstrdup(l.prefixes[i]);
 		if (s->nrolled)
 			qsort(s->rolled, s->nrolled, sizeof(*s->rolled), by_name);
-		size_t held = m->nkeys;
-		m->keys = xrealloc(m->keys, (m->nkeys + l.nobj + 1) * sizeof(*m->keys));
-		for (size_t i = 0; i < l.nobj; i++) {
-			memo_key *k = &m->keys[m->nkeys++];
-			k->key = xstrdup(l.obj[i].key);
-			k->size = l.obj[i].size;
-			k->etag[0] = '\0';
-			if (reccache_digest(l.obj[i].etag)) /* 32 digits */
-				memcpy(k->etag, l.obj[i].etag, sizeof(k->etag));
-		}
-		if (l.nobj)
-			qsort(m->keys + held, l.nobj, sizeof(*m->keys), by_key);
-		merge(m->keys, held, m->nkeys);
+		add_keys(m, &l);
 		pthread_mutex_unlock(&m->lock);
 	}
 	s3_listing_release(&l);
@@ -306,17 +324,7 @@ static void keep_page(pages *pg, s3_listing *page, const char *upto)
 			free(s->upto);
 			s->upto = upto ? xstrdup(upto) : NULL;
 		}
-		m->keys = xrealloc(m->keys, (m->nkeys + page->nobj + 1) * sizeof(*m->keys));
-		for (size_t i = 0; i < page->nobj; i++) {
-			memo_key *k = &m->keys[m->nkeys++];
-			k->key = xstrdup(page->obj[i].key);
-			k->size = page->obj[i].size;
-			k->etag[0] = '\0';
-			if (reccache_digest(page->obj[i].etag))
-				memcpy(k->etag, page->obj[i].etag, sizeof(k->etag));
-		}
-		if (m->nkeys)
-			qsort(m->keys, m->nkeys, sizeof(*m->keys), by_key);
+		add_keys(m, page);
 	}
 	pthread_mutex_unlock(&m->lock);
 }
@@ -366,13 +374,7 @@ int s3m_prime_pages(s3_memo *m, s3_client *c, const char *prefix, const char *de
 	size_t n;
 	int r;
 
-	pthread_mutex_lock(&m->lock);
-	m->depth++;
-	bool have = false;
-	if (fresh(m))
-		for (size_t i = 0; i < m->nscopes && !have; i++)
-			have = !m->scopes[i].upto && same_scope(&m->scopes[i], prefix, delim);
-	pthread_mutex_unlock(&m->lock);
+	bool have = enter(m, prefix, delim);
 	if (have && s3m_list(m, prefix, &names, &n) == 1) /* all at once */
 		return n ? fn(names, n, ud) : (free(names), 0);
 	p = xasprintf("%s/", prefix);
