@@ -20,6 +20,8 @@
  *                           (by default every read settles first, so screens are exact)
  *   :settle                 waits for the reads in flight, and those they lead to
  *   :sleep MS               waits MS milliseconds, showing what arrives meanwhile
+ *   :wait-for FILE TEXT     waits (60 s at most) until FILE holds TEXT, showing what
+ *                           arrives meanwhile: a request seen by the test proxy's log
  *   # comment
  *
  * $VDS_UI_OUTPUT, when set, names a file that gets the bytes meant for the
@@ -199,6 +201,25 @@ static int attrs_dump(const char *path)
 	return fclose(out);
 }
 
+/* Waits 10 ms, showing the reads that arrive meanwhile. */
+static void tick(ui *u)
+{
+	nanosleep(&(struct timespec){0, 10 * 1000000L}, NULL);
+	reads_start(u, false);
+	reads_apply(u);
+}
+
+/* True if FILE can be read and holds TEXT. */
+static bool file_holds(const char *file, const char *text)
+{
+	size_t len;
+	char *data = NULL;
+	bool found = vds_read_file(file, &data, &len) == 0 && memmem(data, len, text, strlen(text));
+
+	free(data);
+	return found;
+}
+
 /* Runs one script line: commands act now, keys are queued. */
 static void run_line(ui_script *s, ui *u, char *line)
 {
@@ -217,11 +238,19 @@ static void run_line(ui_script *s, ui *u, char *line)
 	}
 	if (!strncmp(p, ":sleep ", 7)) {
 		long ms = strtol(p + 7, NULL, 10);
-		for (; ms > 0; ms -= 10) { /* reads arriving meanwhile are shown */
-			nanosleep(&(struct timespec){0, 10 * 1000000L}, NULL);
-			reads_start(u, false);
-			reads_apply(u);
+		for (; ms > 0; ms -= 10)
+			tick(u);
+		return;
+	}
+	if (!strncmp(p, ":wait-for ", 10)) {
+		char *file = p + 10, *text = strchr(file, ' ');
+		if (!text) {
+			ui_message(u, true, "%s:%d: want :wait-for FILE TEXT", s->path, s->lineno);
+			return;
 		}
+		*text++ = '\0';
+		for (int ms = 0; ms < 60000 && !file_holds(file, text); ms += 10)
+			tick(u);
 		return;
 	}
 	if (!s->async && (!strncmp(p, ":dump", 5) || !strncmp(p, ":wait", 5)))

@@ -84,11 +84,12 @@ like "... and the Versions pane has the focus" typed-ahead 1 '^\+ Datasets \(3\)
 # ================================================================ a dataset left before its versions arrive
 # (with the record cache, a dataset's versions come from one listing of it)
 rules "hold GET prefix=far%2Fdatasets%2F$GAMMA%2F 1500 1"
+: >"$T/proxy.log"
 keys <<EOF
 :async
 :settle
 j j
-:sleep 400
+:wait-for $T/proxy.log datasets%2F$GAMMA%2F
 k
 :sleep 2000
 :dump $D/left
@@ -106,7 +107,7 @@ A1=$(object_key "$(sha256sum "$T/src-alpha-2/a.txt" | cut -d' ' -f1)")
 rules "hold GET /$B/far/$A1 3000 1"
 keys <<EOF
 :async
-:sleep 1500
+:wait-for $T/proxy.log /$B/far/$A1
 j
 :settle
 :dump $D/preview-moved
@@ -159,7 +160,8 @@ LIST="delimiter=%2Fversions%2F&list-type=2&max-keys=3&prefix=parts%2Fdatasets%2F
 rules "hold GET $LIST 0 1" "hold GET $LIST 2500 1"
 keys <<EOF
 :async
-:sleep 1200
+:wait-for $T/proxy.log continuation-token=
+:sleep 200
 :dump $D/parts-first
 j
 :sleep 100
@@ -173,7 +175,8 @@ is "the listing took two pages" "$(grep -c "$LIST" "$T/proxy.log")" 2
 check "... the second one held" grep -q "continuation-token=.*$LIST -> hold 2500" "$T/proxy.log"
 like "the first page's datasets are shown, the pane counting them" parts-first 1 \
 	'^\+ +loading… 2 so far\+\+ Versions '
-is_line "... the first of them" 2 parts-first "$(printf '|%-20s||(no versions)%43s|' "$FIRST" "")"
+# (its versions, read once it is selected, may or may not be there yet)
+like "... the first of them" parts-first 2 "^\\|$(printf '%-20s' "$FIRST")\\|\\|(\\(no versions\\) {43}| {56})\\|\$"
 is_line "... the second of them" 3 parts-first "$(printf '|%-20s||%56s|' "$SECOND" "")"
 like "... and only they" parts-first 4 '^\| {20}\|\|'
 like "... the first selected" parts-first 23 "^$FIRST "
