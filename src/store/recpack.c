@@ -214,13 +214,41 @@ static void forget(recpack *p)
 	p->n = 0;
 }
 
+/*
+ * Where the reading of the dataset that KEY is below is in P's list, kept
+ * sorted by folder (a walk reads thousands of datasets): true and *AT if
+ * there is one, else false and *AT where it would go. P locked.
+ */
+static bool locate(recpack *p, const char *key, size_t *at)
+{
+	size_t lo = 0, hi = p->n, len;
+
+	*at = 0;
+	if (strncmp(key, "datasets/", 9) != 0 || !(len = strcspn(key + 9, "/")) || !key[9 + len])
+		return false;
+	len += 10; /* "datasets/ID/": a folder's first LEN bytes match no other's */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strncmp(key, p->v[mid].ds, len);
+		if (!c) {
+			*at = mid;
+			return true;
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	*at = lo;
+	return false;
+}
+
 /* The reading of the dataset that KEY is below, or NULL. P locked. */
 static dsread *reading(recpack *p, const char *key)
 {
-	for (size_t i = 0; i < p->n; i++)
-		if (!strncmp(key, p->v[i].ds, strlen(p->v[i].ds)))
-			return &p->v[i];
-	return NULL;
+	size_t at;
+
+	return locate(p, key, &at) ? &p->v[at] : NULL;
 }
 
 void recpack_free(recpack *p)
@@ -249,10 +277,12 @@ char *recpack_enter(recpack *p, s3_memo *m, const char *prefix, const char *deli
 
 	pthread_mutex_lock(&p->lock);
 	p->depth++;
-	bool begin = p->enabled && dataset_scope(prefix, delim) && !reading(p, ds);
-	if (begin) {
+	size_t at;
+	bool begin = p->enabled && dataset_scope(prefix, delim) && !locate(p, ds, &at);
+	if (begin) { /* kept in order of folder */
 		p->v = xrealloc(p->v, (p->n + 1) * sizeof(*p->v));
-		p->v[p->n++] = (dsread){.ds = xstrdup(ds), .writes = s3m_writes(m)};
+		memmove(&p->v[at + 1], &p->v[at], (p->n++ - at) * sizeof(*p->v));
+		p->v[at] = (dsread){.ds = xstrdup(ds), .writes = s3m_writes(m)};
 	}
 	pthread_mutex_unlock(&p->lock);
 	if (!begin) {
