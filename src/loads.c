@@ -46,13 +46,12 @@ struct vds_loads {
 	char *log_path; /* VDS_TEST_LOAD_LOG: a line for each load that ends, for the tests */
 };
 
-static _Thread_local atomic_int *current_cancel; /* the load this reader runs */
-static _Thread_local load *current;              /* and the load itself */
-static _Thread_local vds_loads *current_pool;
+static _Thread_local load *current; /* the load this reader runs */
+static _Thread_local vds_loads *current_pool; /* and its pool */
 
 atomic_int *loads_cancel_flag(void)
 {
-	return current_cancel;
+	return current ? &current->cancel : NULL;
 }
 
 typedef struct reader {
@@ -135,11 +134,9 @@ static void *run_reader(void *arg)
 			r = vds_err(VDS_ECANCELED, "cancelled before it started");
 		if (r == 0) {
 			vds_opts o = {.cancel = &l->cancel};
-			current_cancel = &l->cancel; /* S3 requests see it (s3_client.c) */
-			current = l;
+			current = l; /* S3 requests see its cancel flag (s3_client.c) */
 			current_pool = q;
 			r = l->fn(ctx, l->arg, &o);
-			current_cancel = NULL;
 			current = NULL;
 			current_pool = NULL;
 			ran = true;
