@@ -90,14 +90,15 @@ check "refs: and no store created" test ! -e "$VDS_HOME"
 ds=$(new_dataset "pets")
 v1=$(new_version "$ds" --message one | cut -d: -f2)
 vds datasets versions commit --id "$ds:$v1" >/dev/null
-vds datasets tags set --id "$ds:$v1" --name good >/dev/null
+# "Good": version ids are lower-case, so no id shares the tag's prefix
+vds datasets tags set --id "$ds:$v1" --name Good >/dev/null
 run vds __complete refs p
 expect "refs: a dataset by name and id" 0 "pets
 $ds" ""
 run vds __complete refs pets:
 expect "refs: latest, versions, tags" 0 "pets:latest
 pets:$v1
-pets:good" ""
+pets:Good" ""
 run vds __complete providers
 expect "providers: the ids" 0 "$(vds storageProviders list --json | sed -n 's/^[[:space:]]*"id":[[:space:]]*"\(.*\)",*$/\1/p')" ""
 run vds __complete refs
@@ -109,20 +110,20 @@ if command -v bash >/dev/null; then
 t() { COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _vds; printf '%s\n' "${COMPREPLY[@]}"; }
 t vds mount --id pe
 t vds datasets versions details --id pets :
-t vds datasets tags list --id = pets : go
+t vds datasets tags list --id = pets : G
 EOS
 	run env PATH="$T/bin:$PATH" bash "$T/bashcomp" "$C/vds"
 	expect "bash: a dataset, then its versions and tags, also after --id=" 0 "pets
 latest
 $v1
-good
-good" ""
+Good
+Good" ""
 else
 	ok "# SKIP bash is not installed"
 fi
 if command -v fish >/dev/null; then
-	run env PATH="$T/bin:$PATH" fish -c "source '$C/vds.fish'; complete -C'vds mount --id pets:g'"
-	expect "fish: a tag completes from the store" 0 "pets:good	committed version: DS, DS:latest, DS:VERSION or DS:TAG" ""
+	run env PATH="$T/bin:$PATH" fish -c "source '$C/vds.fish'; complete -C'vds mount --id pets:G'"
+	expect "fish: a tag completes from the store" 0 "pets:Good	committed version: DS, DS:latest, DS:VERSION or DS:TAG" ""
 else
 	ok "# SKIP fish is not installed"
 fi
