@@ -141,10 +141,10 @@ static int run(vds_ctx *ctx, void *arg, const vds_opts *o)
 	case K_DS_PAGE: return 0; /* never submitted */
 	case K_VERSIONS: return vds_version_list(ctx, l->ds, &l->versions, &l->nversions);
 	case K_TAGS: return vds_tag_list(ctx, l->ds, &l->tags, &l->ntags);
-	case K_TREE:
-		if (vds_tree_open(ctx, l->ds, l->ver, &l->tree) < 0)
-			return -1;
-		return folder_build(l->tree, l->folder);
+	case K_TREE: {
+		int rc = vds_tree_open(ctx, l->ds, l->ver, &l->tree);
+		return rc < 0 || !l->folder ? rc : folder_build(l->tree, l->folder);
+	}
 	case K_VIEW: return l->vrun(ctx, l->varg, o);
 	case K_PREVIEW:
 		if (l->entry.type == VDS_LINK) {
