@@ -612,7 +612,7 @@ void folder_enter(ui *u, char *dir, const char *select);
 const char *ui_ds_name(const ui *u, const char *ds);
 /* "name:tag" when a tag names DS:VER (the one it was reached through first), else "name:VER". */
 void ui_ref_name(ui *u, const char *ds, const char *ver, char *buf, size_t len);
-/* As ui_ref_name; true if DS is listed and VER is among its versions read (the name is final). */
+/* As ui_ref_name; true if DS is listed and VER is among its versions read (named as they are now). */
 bool ui_ref_named(ui *u, const char *ds, const char *ver, char *buf, size_t len);
 
 /* ---- preview_nav.c: moving inside the preview ------------------------------ */
