@@ -68,7 +68,8 @@ static job_arg *arg_new(const char *ds, const char *ver)
 	return a;
 }
 
-unsigned action_submit(ui *u, const ui_job_title *t, vds_job_fn fn, void *arg, void (*free_arg)(void *))
+unsigned action_submit(ui *u, const ui_job_title *t, vds_job_fn fn, void *arg,
+		       void (*free_arg)(void *))
 {
 	char title[1200];
 

@@ -136,7 +136,8 @@ void list_clear(ui_list *l);
 /* Replaces the rows and the rows shown (filtered and sorted as L is), taking both. */
 void list_set_shown(ui_list *l, ui_row *rows, size_t n, size_t *shown, size_t nshown);
 /* Puts in SHOWN (room for NALL) the rows FILTER keeps, in the order SORT gives; any thread. */
-size_t list_filter_sort(const ui_row *all, size_t nall, const char *filter, int sort, size_t *shown);
+size_t list_filter_sort(const ui_row *all, size_t nall, const char *filter, int sort,
+			size_t *shown);
 /* Applies filter and sort again, keeping the cursor on the same row if it remains. */
 void list_refresh(ui_list *l);
 /* The selected row, or NULL when the list is empty. */
@@ -277,12 +278,14 @@ void action_follow(ui *u);
 void action_free(ui *u);
 /* Starts the action A (c, v, u, i, x, C, t, T, S, D) for the current selection. */
 void action_start(ui *u, enum ui_action a);
-/* A job's title: BEFORE, then DS:VER by name (DS's name when VER is ""; nothing when DS is NULL), then AFTER. */
+/* A job's title: BEFORE, then DS:VER by name (DS's name when VER is ""; nothing when DS is
+   NULL), then AFTER. */
 typedef struct ui_job_title {
 	const char *before, *ds, *ver, *after;
 } ui_job_title;
-/* Queues a job titled T (FREE_ARG frees ARG after it) and says so in the status line; returns its id. */
-unsigned action_submit(ui *u, const ui_job_title *t, vds_job_fn fn, void *arg, void (*free_arg)(void *));
+/* Queues a job titled T (FREE_ARG frees ARG after it), says so on the status line; its id. */
+unsigned action_submit(ui *u, const ui_job_title *t, vds_job_fn fn, void *arg,
+		       void (*free_arg)(void *));
 
 /* What adds files to a draft goes on with: draft DS:VER, or (VER "") a new draft
    of DS based on the committed version BASE, which the job makes. */
@@ -593,7 +596,8 @@ bool path_complete(char *buf, size_t cap);
 /* ---- folder.c: the Files pane's rows, built on a reader ------------------- */
 
 /* A ui_folder: a folder's listing and rows as a reader builds them (the tree lent to it). */
-/* A folder to list: WANT (the root if WANT is gone), filtered and sorted as L, the cursor on SELECT. */
+/* A folder to list: WANT (the root if WANT is gone), filtered and sorted as L, the cursor on
+   SELECT. */
 ui_folder *folder_new(const char *want, const char *select, const ui_list *l);
 /* Frees F and all it holds (a tree lent to it too). */
 void folder_free(void *f);
@@ -612,7 +616,7 @@ void folder_enter(ui *u, char *dir, const char *select);
 const char *ui_ds_name(const ui *u, const char *ds);
 /* "name:tag" when a tag names DS:VER (the one it was reached through first), else "name:VER". */
 void ui_ref_name(ui *u, const char *ds, const char *ver, char *buf, size_t len);
-/* As ui_ref_name; true if DS is listed and VER is among its versions read (named as they are now). */
+/* As ui_ref_name; true if DS is listed and VER is among its versions read (named as now). */
 bool ui_ref_named(ui *u, const char *ds, const char *ver, char *buf, size_t len);
 
 /* ---- preview_nav.c: moving inside the preview ------------------------------ */
