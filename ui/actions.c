@@ -68,10 +68,16 @@ static job_arg *arg_new(const char *ds, const char *ver)
 	return a;
 }
 
-void action_submit(ui *u, const char *title, vds_job_fn fn, void *arg, void (*free_arg)(void *))
+unsigned action_submit(ui *u, const ui_job_title *t, vds_job_fn fn, void *arg,
+		       void (*free_arg)(void *))
 {
+	char title[1200];
+
+	job_title_text(u, t, title, sizeof(title));
 	unsigned id = vds_jobs_submit(u->jobs, title, fn, arg, free_arg);
+	job_name_note(u, id, t); /* named again at each draw */
 	ui_message(u, false, "job #%u queued: %s (b shows jobs)", id, title);
+	return id;
 }
 
 /* Names the dataset of A for what people read. */
@@ -80,23 +86,22 @@ static void name_arg(ui *u, job_arg *a)
 	copy_str(a->name, sizeof(a->name), ui_ds_name(u, a->ds));
 }
 
-static void submit(ui *u, const char *title, vds_job_fn fn, job_arg *a)
+static void submit(ui *u, const ui_job_title *t, vds_job_fn fn, job_arg *a)
 {
 	name_arg(u, a);
-	action_submit(u, title, fn, a, arg_free);
+	action_submit(u, t, fn, a, arg_free);
 }
 
 /* Submits a job that makes something, selected when it ends. */
-static void submit_making(ui *u, const char *title, vds_job_fn fn, job_arg *a)
+static void submit_making(ui *u, const ui_job_title *t, vds_job_fn fn, job_arg *a)
 {
 	struct ui_made *m = xcalloc(1, sizeof(*m));
 
 	name_arg(u, a);
 	a->made = m;
-	m->job = vds_jobs_submit(u->jobs, title, fn, a, arg_free);
+	m->job = action_submit(u, t, fn, a, arg_free);
 	m->next = u->made;
 	u->made = m;
-	ui_message(u, false, "job #%u queued: %s (b shows jobs)", m->job, title);
 }
 
 void action_follow(ui *u)
@@ -132,6 +137,7 @@ void action_free(ui *u)
 		u->made = m->next;
 		free(m);
 	}
+	job_names_free(u);
 }
 
 /* ---- the jobs (worker threads) ------------------------------------------ */
@@ -335,7 +341,7 @@ static void on_create_dataset(ui *u, ui_form *f)
 	a->text2 = xstrdup(f->field[1].value);
 	a->text3 = xstrdup(p ? p->id : "");
 	char *title = xasprintf("create dataset %s", f->field[0].value);
-	submit_making(u, title, job_create_dataset, a);
+	submit_making(u, &(ui_job_title){title, NULL, NULL, NULL}, job_create_dataset, a);
 	free(title);
 }
 
@@ -355,9 +361,7 @@ static void on_new_version(ui *u, ui_form *f)
 	job_arg *a = arg_new(f->arg[0], NULL);
 
 	a->text = xstrdup(f->field[0].value);
-	char *title = xasprintf("new draft of %s", ui_ds_name(u, a->ds));
-	submit_making(u, title, job_new_version, a);
-	free(title);
+	submit_making(u, &(ui_job_title){"new draft of ", a->ds, "", NULL}, job_new_version, a);
 }
 
 /* The picker is done: ask where in the version the files go. */
@@ -376,16 +380,14 @@ static void on_upload_target(ui *u, ui_form *f)
 		a->paths[a->npaths++] = xstrdup(paths[i]);
 	a->text3 = xstrdup(f->field[0].value);
 	copy_str(a->base, sizeof(a->base), f->arg[2]); /* "" or a committed version */
-	char ref[600];
-	ui_ref_name(u, f->arg[0], *f->arg[2] ? f->arg[2] : f->arg[1], ref, sizeof(ref));
-	char *title = *f->arg[2] ? xasprintf("upload %zu item%s into a new draft from %s", n,
-					    n == 1 ? "" : "s", ref)
-				 : xasprintf("upload %zu item%s into %s", n, n == 1 ? "" : "s", ref);
+	char *before = xasprintf("upload %zu item%s into %s", n, n == 1 ? "" : "s",
+				 *f->arg[2] ? "a new draft from " : "");
+	ui_job_title t = {before, a->ds, *a->base ? a->base : a->ver, NULL};
 	if (*f->arg[2]) /* the new draft is selected when the upload ends */
-		submit_making(u, title, job_upload, a);
+		submit_making(u, &t, job_upload, a);
 	else
-		submit(u, title, job_upload, a);
-	free(title);
+		submit(u, &t, job_upload, a);
+	free(before);
 }
 
 static void free_paths(void *p)
@@ -464,20 +466,16 @@ static void on_remove(ui *u, ui_form *f)
 	a->paths = xcalloc(2, sizeof(*a->paths));
 	a->paths[a->npaths++] = xstrdup(f->arg[2]);
 	char *title = xasprintf("remove %s from draft", a->paths[0]);
-	submit(u, title, job_remove, a);
+	submit(u, &(ui_job_title){title, NULL, NULL, NULL}, job_remove, a);
 	free(title);
 }
 
 static void commit_now(ui *u, const char *ds, const char *ver, const char *message)
 {
 	job_arg *a = arg_new(ds, ver);
-	char ref[600];
 
 	a->text = xstrdup(message);
-	ui_ref_name(u, ds, ver, ref, sizeof(ref));
-	char *title = xasprintf("commit %s", ref);
-	submit(u, title, job_commit, a);
-	free(title);
+	submit(u, &(ui_job_title){"commit ", a->ds, a->ver, NULL}, job_commit, a);
 }
 
 static void on_commit_empty(ui *u, ui_form *f)
@@ -514,7 +512,7 @@ static void on_tag(ui *u, ui_form *f)
 
 	a->text = xstrdup(f->field[0].value);
 	char *title = xasprintf("tag %s", a->text);
-	submit(u, title, job_tag_set, a);
+	submit(u, &(ui_job_title){title, NULL, NULL, NULL}, job_tag_set, a);
 	free(title);
 }
 
@@ -524,7 +522,7 @@ static void on_untag(ui *u, ui_form *f)
 
 	a->text = xstrdup(f->arg[1]);
 	char *title = xasprintf("delete tag %s", a->text);
-	submit(u, title, job_tag_delete, a);
+	submit(u, &(ui_job_title){title, NULL, NULL, NULL}, job_tag_delete, a);
 	free(title);
 }
 
@@ -537,23 +535,18 @@ static void on_download(ui *u, ui_form *f)
 		a->paths[a->npaths++] = xstrdup(f->arg[2]);
 	}
 	a->text3 = xstrdup(f->field[0].value);
-	char ref[600];
-	ui_ref_name(u, a->ds, a->ver, ref, sizeof(ref));
-	char *title = xasprintf("download %s%s%s", ref, *f->arg[2] ? "/" : "", f->arg[2]);
-	submit(u, title, job_download, a);
-	free(title);
+	char *after = xasprintf("%s%s", *f->arg[2] ? "/" : "", f->arg[2]);
+	submit(u, &(ui_job_title){"download ", a->ds, a->ver, after}, job_download, a);
+	free(after);
 }
 
 void delete_confirmed(ui *u, ui_form *f)
 {
 	job_arg *a = arg_new(f->arg[0], f->arg[1]);
-	char ref[600];
 
 	a->force = true; /* the confirmation named the tags that go with it */
-	ui_ref_name(u, f->arg[0], f->arg[1], ref, sizeof(ref));
-	char *title = xasprintf("delete %s%s", *f->arg[1] ? "version " : "dataset ", ref);
-	submit(u, title, job_delete, a);
-	free(title);
+	submit(u, &(ui_job_title){*a->ver ? "delete version " : "delete dataset ", a->ds, a->ver, NULL},
+	       job_delete, a);
 }
 
 int delete_check_name(ui *u, ui_form *f)

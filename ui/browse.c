@@ -139,38 +139,17 @@ void ui_tags_arrived(ui *u)
 	u->want_tag_row = false;
 }
 
-/* Puts the Files cursor on the entry named NAME; false if it is not there. */
-static bool select_file(ui *u, const char *name)
-{
-	for (size_t i = 0; name && i < u->listing.n; i++)
-		if (!strcmp(u->listing.v[i].path, name) && list_select_index(&u->list[PANE_FILES], i)) {
-			ui_load_preview(u);
-			return true;
-		}
-	return false;
-}
-
-void ui_tree_arrived(ui *u)
+void ui_tree_arrived(ui *u, ui_folder *f)
 {
 	bool keep = u->want_dir && !strcmp(u->ds, u->keep_ds) && !strcmp(u->ver, u->keep_ver);
 
-	if (keep && *u->want_dir && u->tree) { /* a refresh: the same folder, if it still exists */
-		uint64_t first, end;
-		vds_tree_range(u->tree, u->want_dir, &first, &end);
-		if (first < end) {
-			free(u->dir);
-			u->dir = u->want_dir;
-			u->want_dir = NULL;
-		}
-	}
-	pane_files.load(u);
-	ui_load_preview(u);
-	if (keep && !select_file(u, u->want_file) && u->want_file && u->list[PANE_FILES].nshown) {
+	folder_show(u, f); /* a refresh: the same folder and file, if they still exist */
+	if (keep && !folder_selected(f) && u->want_file && u->list[PANE_FILES].nshown) {
 		/* the file went (x): the cursor stays where it was, as in a file manager */
 		ui_list *l = &u->list[PANE_FILES];
 		l->cursor = u->want_file_pos < l->nshown ? u->want_file_pos : l->nshown - 1;
-		ui_load_preview(u);
 	}
+	ui_load_preview(u);
 	free(u->want_dir);
 	free(u->want_file);
 	u->want_dir = u->want_file = NULL;

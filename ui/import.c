@@ -116,12 +116,10 @@ static void on_import(ui *u, ui_form *f)
 	a->extract = f->field[3].choice == 1;
 
 	char *name = url_name(url);
-	char ref[600];
-	ui_ref_name(u, a->ds, *a->base ? a->base : a->ver, ref, sizeof(ref));
-	char *title = *a->base ? xasprintf("import %s into a new draft from %s", name, ref)
-			       : xasprintf("import %s into %s", name, ref);
-	action_submit(u, title, job_import, a, import_free);
-	free(title);
+	char *before = xasprintf("import %s into %s", name, *a->base ? "a new draft from " : "");
+	action_submit(u, &(ui_job_title){before, a->ds, *a->base ? a->base : a->ver, NULL}, job_import, a,
+		      import_free);
+	free(before);
 	free(name);
 }
 

@@ -3,6 +3,7 @@
  * jobs with their progress, results and errors; K (or x, Delete) cancels
  * the selected one. The newest job comes first, and every job since the
  * browser started stays listed. Also the one-line summary under the status line.
+ * Titles are named at each draw (job_names.c).
  */
 #include "config.h"
 
@@ -54,6 +55,7 @@ bool jobs_summary(ui *u, char *buf, size_t len)
 	size_t n = vds_jobs_snapshot(u->jobs, &v), queued = 0, running = 0;
 	const vds_job_info *run = NULL, *last = NULL;
 	bool error = false;
+	char title[1200];
 
 	for (size_t i = 0; i < n; i++) {
 		queued += v[i].state == VDS_JOB_QUEUED;
@@ -67,13 +69,15 @@ bool jobs_summary(ui *u, char *buf, size_t len)
 	if (run) {
 		char prog[160];
 		progress_text(&run->progress, prog, sizeof(prog));
-		snprintf(buf, len, "job #%u %s: %s%s%s", run->id, run->title, prog,
+		job_title(u, run, title, sizeof(title));
+		snprintf(buf, len, "job #%u %s: %s%s%s", run->id, title, prog,
 			 running > 1 ? " (+ more running)" : "", queued ? " (+ queued)" : "");
 	} else if (queued) {
 		snprintf(buf, len, "jobs: %zu queued", queued);
 	} else if (last) {
 		error = last->state == VDS_JOB_FAILED;
-		snprintf(buf, len, "job #%u %s %s: %s", last->id, last->title, state_name(last->state),
+		job_title(u, last, title, sizeof(title));
+		snprintf(buf, len, "job #%u %s %s: %s", last->id, title, state_name(last->state),
 			 last->state == VDS_JOB_FAILED && last->error ? last->error
 			 : last->result && *last->result ? last->result
 			 : last->error ? last->error : "");
@@ -126,7 +130,7 @@ void jobs_view_draw(ui *u)
 	size_t n = vds_jobs_snapshot(u->jobs, &v);
 	int h = LINES - 2, w = COLS, list = h - 8;
 	WINDOW *win = ui_overlay(h, w, "Jobs (K: cancel the selected job, Esc: close)");
-	char line[512], prog[160];
+	char line[1600], prog[160], title[1200];
 
 	if (u->jobs_cursor >= n)
 		u->jobs_cursor = n ? n - 1 : 0;
@@ -139,7 +143,8 @@ void jobs_view_draw(ui *u)
 		attr_t a = top + (size_t)(y - 1) == u->jobs_cursor ? draw_attr(COL_SELECT) : A_NORMAL;
 		if (j->state == VDS_JOB_RUNNING)
 			progress_text(&j->progress, prog, sizeof(prog));
-		snprintf(line, sizeof(line), "#%-3u %-9s %s  %s", j->id, state_name(j->state), j->title,
+		job_title(u, j, title, sizeof(title));
+		snprintf(line, sizeof(line), "#%-3u %-9s %s  %s", j->id, state_name(j->state), title,
 			 j->state == VDS_JOB_RUNNING ? prog
 			 : j->state == VDS_JOB_QUEUED ? ""
 			 : j->error && j->state != VDS_JOB_DONE ? j->error
@@ -153,7 +158,8 @@ void jobs_view_draw(ui *u)
 		wattrset(win, draw_attr(COL_DIM));
 		mvwhline(win, y++, 1, ACS_HLINE, w - 2);
 		wattrset(win, A_NORMAL);
-		snprintf(line, sizeof(line), "#%u %s: %s", j->id, j->title, state_name(j->state));
+		job_title(u, j, title, sizeof(title));
+		snprintf(line, sizeof(line), "#%u %s: %s", j->id, title, state_name(j->state));
 		draw_text(win, y++, 2, w - 4, line, A_BOLD);
 		if (j->state == VDS_JOB_RUNNING) {
 			progress_text(&j->progress, prog, sizeof(prog));

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "ui.h"
+#include "util.h"
 
 static const char *sort_names[] = {"default", "name", "size", "date"};
 
@@ -35,22 +36,54 @@ void list_set(ui_list *l, ui_row *rows, size_t n)
 	l->cursor = l->top = 0;
 }
 
-static const ui_list *sorting; /* qsort has no user pointer */
-
-static int cmp_rows(const void *a, const void *b)
+void list_set_shown(ui_list *l, ui_row *rows, size_t n, size_t *shown, size_t nshown)
 {
-	const ui_row *x = &sorting->all[*(const size_t *)a], *y = &sorting->all[*(const size_t *)b];
+	char filter[sizeof(l->filter)];
+	int sort = l->sort;
+
+	memcpy(filter, l->filter, sizeof(filter));
+	list_clear(l);
+	memcpy(l->filter, filter, sizeof(filter));
+	l->sort = sort;
+	l->all = rows;
+	l->nall = n;
+	l->shown = shown;
+	l->nshown = nshown;
+}
+
+/* What a sort compares: the rows and the order (qsort_r's argument, so any thread may sort). */
+typedef struct sorting {
+	const ui_row *all;
+	int sort;
+} sorting;
+
+static int cmp_rows(const void *a, const void *b, void *arg)
+{
+	const sorting *s = arg;
+	const ui_row *x = &s->all[*(const size_t *)a], *y = &s->all[*(const size_t *)b];
 	int c = 0;
 
-	if (sorting->sort == 2)
+	if (s->sort == 2)
 		c = x->size < y->size ? 1 : x->size > y->size ? -1 : 0; /* largest first */
-	else if (sorting->sort == 3)
+	else if (s->sort == 3)
 		c = x->date < y->date ? 1 : x->date > y->date ? -1 : 0; /* newest first */
-	if (c == 0 && sorting->sort != 0)
+	if (c == 0 && s->sort != 0)
 		c = strcmp(x->text, y->text);
 	if (c == 0)
 		c = x->index < y->index ? -1 : x->index > y->index;
 	return c;
+}
+
+size_t list_filter_sort(const ui_row *all, size_t nall, const char *filter, int sort, size_t *shown)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nall; i++)
+		if (!*filter || strcasestr(all[i].text, filter))
+			shown[n++] = i;
+	if (sort && n > 1)
+		qsort_r(shown, n, sizeof(*shown), cmp_rows, &(sorting){all, sort});
+	return n;
 }
 
 void list_refresh(ui_list *l)
@@ -59,15 +92,8 @@ void list_refresh(ui_list *l)
 	size_t keep = sel ? sel->index : (size_t)-1;
 
 	free(l->shown);
-	l->shown = malloc((l->nall + 1) * sizeof(*l->shown));
-	l->nshown = 0;
-	for (size_t i = 0; i < l->nall; i++)
-		if (!*l->filter || strcasestr(l->all[i].text, l->filter))
-			l->shown[l->nshown++] = i;
-	if (l->sort && l->nshown > 1) {
-		sorting = l;
-		qsort(l->shown, l->nshown, sizeof(*l->shown), cmp_rows);
-	}
+	l->shown = xmalloc((l->nall + 1) * sizeof(*l->shown));
+	l->nshown = list_filter_sort(l->all, l->nall, l->filter, l->sort, l->shown);
 	l->cursor = 0;
 	if (keep != (size_t)-1)
 		list_select_index(l, keep);

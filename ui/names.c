@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,23 +21,36 @@ const char *ui_ds_name(const ui *u, const char *ds)
 	return ds;
 }
 
-void ui_ref_name(ui *u, const char *ds, const char *ver, char *buf, size_t len)
+bool ui_ref_named(ui *u, const char *ds, const char *ver, char *buf, size_t len)
 {
 	vds_version *v = NULL;
 	size_t n = 0;
-	const char *tag = NULL;
+	const char *tag = NULL, *name = ui_ds_name(u, ds);
+	bool known = name != ds;
 
 	if (!ver || !*ver) {
-		snprintf(buf, len, "%s", ui_ds_name(u, ds));
-		return;
+		snprintf(buf, len, "%s", name);
+		return known;
 	}
-	if (!strcmp(ds, u->ds) && !strcmp(ver, u->ver) && *u->tag)
+	if (!strcmp(ds, u->ds) && !strcmp(ver, u->ver) && *u->tag) {
 		tag = u->tag; /* the tag the version was reached through */
-	else if (memo_versions(u, ds, &v, &n) == 0)
+	} else if (memo_versions(u, ds, &v, &n) == 0) {
 		reads_memo(u, ds); /* the id until the versions are read */
-	else
-		for (size_t i = 0; i < n && !tag; i++)
-			if (!strcmp(v[i].id, ver) && v[i].ntags)
-				tag = v[i].tags[0];
-	snprintf(buf, len, "%s:%s", ui_ds_name(u, ds), tag ? tag : ver);
+		known = false;
+	} else {
+		bool listed = false;
+		for (size_t i = 0; i < n && !listed; i++)
+			if (!strcmp(v[i].id, ver)) {
+				listed = true;
+				tag = v[i].ntags ? v[i].tags[0] : NULL;
+			}
+		known &= listed;
+	}
+	snprintf(buf, len, "%s:%s", name, tag ? tag : ver);
+	return known;
+}
+
+void ui_ref_name(ui *u, const char *ds, const char *ver, char *buf, size_t len)
+{
+	ui_ref_named(u, ds, ver, buf, len);
 }

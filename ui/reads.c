@@ -50,6 +50,7 @@ typedef struct rd_load {
 	vds_tag *tags;
 	size_t ntags;
 	vds_tree *tree;
+	ui_folder *folder; /* K_TREE: its first folder's rows, built with it */
 	ui_preview preview;
 	char *link_err; /* why a link's target could not be read */
 	int view;                /* K_VIEW: which view (enum reads_view_id) */
@@ -82,6 +83,7 @@ static void load_free(void *arg)
 	vds_version_list_free(l->versions, l->nversions);
 	vds_tag_list_free(l->tags, l->ntags);
 	vds_tree_free(l->tree);
+	folder_free(l->folder);
 	preview_release(&l->preview);
 	free(l->path);
 	free(l->name);
@@ -139,7 +141,10 @@ static int run(vds_ctx *ctx, void *arg, const vds_opts *o)
 	case K_DS_PAGE: return 0; /* never submitted */
 	case K_VERSIONS: return vds_version_list(ctx, l->ds, &l->versions, &l->nversions);
 	case K_TAGS: return vds_tag_list(ctx, l->ds, &l->tags, &l->ntags);
-	case K_TREE: return vds_tree_open(ctx, l->ds, l->ver, &l->tree);
+	case K_TREE: {
+		int rc = vds_tree_open(ctx, l->ds, l->ver, &l->tree);
+		return rc < 0 || !l->folder ? rc : folder_build(l->tree, l->folder);
+	}
 	case K_VIEW: return l->vrun(ctx, l->varg, o);
 	case K_PREVIEW:
 		if (l->entry.type == VDS_LINK) {
@@ -234,6 +239,7 @@ void reads_tree(ui *u)
 	ui_reads *r = u->reads;
 
 	r->tree_gen++;
+	reads_view_close(u, READS_FOLDER); /* a folder of the version left: dropped, its tree too */
 	if (r->tree_load)
 		vds_loads_cancel(r->pool, r->tree_load);
 	r->tree_load = 0;
@@ -305,6 +311,10 @@ void reads_start(ui *u, bool now)
 	if (r->tree_wanted && !r->tree_load) {
 		rd_load *l = load_new(K_TREE, r->tree_gen, u->ds);
 		snprintf(l->ver, sizeof(l->ver), "%s", u->ver);
+		/* a refresh shows its folder and file again, if they are still there */
+		bool keep = u->want_dir && !strcmp(u->ds, u->keep_ds) && !strcmp(u->ver, u->keep_ver);
+		l->folder = folder_new(keep ? u->want_dir : "", keep ? u->want_file : NULL,
+				       &u->list[PANE_FILES]);
 		r->tree_wanted = false;
 		r->tree_load = submit(u, l, false);
 	}
@@ -350,6 +360,10 @@ bool reads_loading(const ui *u, int p, int64_t *since_us)
 	case PANE_FILES:
 		if (versions && !*u->ver)
 			return true;
+		if (r->view_load[READS_FOLDER]) { /* a folder entered: its rows are built */
+			*since_us = r->view_since[READS_FOLDER];
+			return true;
+		}
 		*since_us = r->tree_since;
 		return *u->ver && !u->tree && !r->tree_err;
 	case PANE_PREVIEW:
@@ -576,7 +590,7 @@ static bool apply_tree(ui *u, rd_load *l, const vds_load_done *d)
 		r->tree_err = xstrdup(d->error);
 		ui_message(u, true, "%s", d->error);
 	}
-	ui_tree_arrived(u);
+	ui_tree_arrived(u, l->folder);
 	return true;
 }
 

@@ -133,6 +133,11 @@ typedef struct ui_list {
 void list_set(ui_list *l, ui_row *rows, size_t n);
 /* Frees the rows. */
 void list_clear(ui_list *l);
+/* Replaces the rows and the rows shown (filtered and sorted as L is), taking both. */
+void list_set_shown(ui_list *l, ui_row *rows, size_t n, size_t *shown, size_t nshown);
+/* Puts in SHOWN (room for NALL) the rows FILTER keeps, in the order SORT gives; any thread. */
+size_t list_filter_sort(const ui_row *all, size_t nall, const char *filter, int sort,
+			size_t *shown);
 /* Applies filter and sort again, keeping the cursor on the same row if it remains. */
 void list_refresh(ui_list *l);
 /* The selected row, or NULL when the list is empty. */
@@ -204,6 +209,7 @@ typedef struct ui_field {
 typedef struct ui ui;
 typedef struct ui_memo ui_memo;
 typedef struct ui_reads ui_reads;
+typedef struct ui_folder ui_folder;
 typedef struct ui_form ui_form;
 
 /* What a form does when confirmed. */
@@ -272,8 +278,14 @@ void action_follow(ui *u);
 void action_free(ui *u);
 /* Starts the action A (c, v, u, i, x, C, t, T, S, D) for the current selection. */
 void action_start(ui *u, enum ui_action a);
-/* Queues a job (FREE_ARG frees ARG after it) and says so in the status line. */
-void action_submit(ui *u, const char *title, vds_job_fn fn, void *arg, void (*free_arg)(void *));
+/* A job's title: BEFORE, then DS:VER by name (DS's name when VER is ""; nothing when DS is
+   NULL), then AFTER. */
+typedef struct ui_job_title {
+	const char *before, *ds, *ver, *after;
+} ui_job_title;
+/* Queues a job titled T (FREE_ARG frees ARG after it), says so on the status line; its id. */
+unsigned action_submit(ui *u, const ui_job_title *t, vds_job_fn fn, void *arg,
+		       void (*free_arg)(void *));
 
 /* What adds files to a draft goes on with: draft DS:VER, or (VER "") a new draft
    of DS based on the committed version BASE, which the job makes. */
@@ -294,6 +306,20 @@ int action_in_draft(vds_ctx *ctx, const char *ds, const char *base, char ver[VDS
 
 /* Opens the import form for draft DS:VER, or a new draft based on BASE (a ui_draft_fn). */
 void import_form(ui *u, const char *ds, const char *ver, const char *base);
+
+/* ---- job_names.c: jobs' titles named at each draw --------------------------- */
+
+/* T as it reads now into BUF (the version's id while its dataset's versions are read). */
+void job_title_text(ui *u, const ui_job_title *t, char *buf, size_t len);
+/* Keeps T as the title of job JOB, named again at each draw. */
+void job_name_note(ui *u, unsigned job, const ui_job_title *t);
+/* The title of job J as it reads now into BUF. */
+void job_title(ui *u, const vds_job_info *j, char *buf, size_t len);
+/* Forgets every title kept. */
+void job_names_free(ui *u);
+
+/* ---- jobs_view.c ------------------------------------------------------------- */
+
 /* Handles a key in the Jobs view. */
 void jobs_view_key(ui *u, int key);
 /* Draws the Jobs view. */
@@ -405,6 +431,8 @@ struct ui {
 	bool mouse_scripted;  /* mouse holds it (else getmouse() has it) */
 	FILE *term;           /* where the terminal's bytes go (OSC 52 is written there) */
 	struct ui_made *made; /* what jobs make, selected when they end (actions.c) */
+	struct ui_job_name *job_names; /* jobs' titles in parts, named at each draw (job_names.c) */
+	size_t njob_names;
 
 	/* reads off the UI thread (reads.c) and what their results should select */
 	ui_reads *reads;
@@ -499,6 +527,7 @@ enum reads_view_id {
 	READS_COMPLETE, /* Tab completion of a local path */
 	READS_REF,      /* the reference given on the command line */
 	READS_CONFIRM,  /* what a delete confirmation names */
+	READS_FOLDER,   /* the Files pane's rows of a folder entered (the tree lent) */
 	READS_VIEWS
 };
 /* Shows on the UI thread what a view's read put in ARG (STATUS, ERROR when it failed). */
@@ -536,8 +565,8 @@ void ui_datasets_arrived(ui *u);
 void ui_versions_arrived(ui *u);
 /* The tags of the current dataset arrived. */
 void ui_tags_arrived(ui *u);
-/* The tree of the current version arrived (or failed): shows the folder wanted. */
-void ui_tree_arrived(ui *u);
+/* The tree of the current version arrived (or failed) with folder F's rows built: shows them. */
+void ui_tree_arrived(ui *u, ui_folder *f);
 /* Reloads the panes when a job has ended since the last look. */
 void ui_follow_jobs(ui *u);
 /* Draws a centred overlay window of H x W and returns it (deleted by the caller). */
@@ -564,12 +593,31 @@ char *path_abbrev(const char *s);
 /* Completes the local path in BUF (CAP bytes) as a shell's Tab does; true if it changed. */
 bool path_complete(char *buf, size_t cap);
 
+/* ---- folder.c: the Files pane's rows, built on a reader ------------------- */
+
+/* A ui_folder: a folder's listing and rows as a reader builds them (the tree lent to it). */
+/* A folder to list: WANT (the root if WANT is gone), filtered and sorted as L, the cursor on
+   SELECT. */
+ui_folder *folder_new(const char *want, const char *select, const ui_list *l);
+/* Frees F and all it holds (a tree lent to it too). */
+void folder_free(void *f);
+/* On a reader: lists F's folder of tree T and builds its rows; the old rows are freed here too. */
+int folder_build(vds_tree *t, ui_folder *f);
+/* On the UI thread: F's rows into the Files pane, the cursor on its SELECT if listed. */
+void folder_show(ui *u, ui_folder *f);
+/* True if F found its SELECT among the rows shown (folder_show put the cursor on it). */
+bool folder_selected(const ui_folder *f);
+/* Shows folder DIR (taken), its rows built on a reader, the cursor then on the child SELECT. */
+void folder_enter(ui *u, char *dir, const char *select);
+
 /* ---- names.c: names, not ids ----------------------------------------------- */
 
 /* The name of dataset DS, or DS when it is not listed. */
 const char *ui_ds_name(const ui *u, const char *ds);
 /* "name:tag" when a tag names DS:VER (the one it was reached through first), else "name:VER". */
 void ui_ref_name(ui *u, const char *ds, const char *ver, char *buf, size_t len);
+/* As ui_ref_name; true if DS is listed and VER is among its versions read (named as now). */
+bool ui_ref_named(ui *u, const char *ds, const char *ver, char *buf, size_t len);
 
 /* ---- preview_nav.c: moving inside the preview ------------------------------ */
 

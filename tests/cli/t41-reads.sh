@@ -8,7 +8,8 @@
 # The same holds for the reads of the views: the REF given on the command
 # line, the content diff, the picker's listing of a local folder (and its
 # Tab completion) and what a delete confirmation names; a view's title
-# naming a version of a dataset not read yet names it by its id until read.
+# naming a version of a dataset not read yet names it by its id until read,
+# the diff view's and a job's in the Jobs view alike.
 . "$VDS_SRCDIR/tests/cli/lib.sh"
 . "$VDS_SRCDIR/tests/ui/fixture.sh"
 . "$VDS_SRCDIR/tests/ui/lib.sh"
@@ -363,5 +364,40 @@ like "... while its changes are read" title-id 22 '^\|loading…   Esc: close +\
 like "then by its tag, once images' versions are read" title-named 2 \
 	'^\+ Changes images:v1 -> lima:[a-z0-9]{7} -+\+$'
 like "... with the changes" title-named 3 '^\|A  hello\.txt  \(16 B\) +\|$'
+
+# ================================================================ a job's title named at each draw
+# images:v1 is selected and tagged w1: the tag job's end reads everything
+# again (the refresh of a job's end). S's form, opened before that, is
+# filled in and sent once the new dataset list has come (3 s) and images'
+# versions are being read again (3 s more): the download job is queued
+# naming the version by its id, and the Jobs view names it by its tag once
+# the versions are read. The folder the download went to is left out.
+keys <<EOF
+:async
+:settle
+j <Tab> j j
+:settle
+t
+:type w1
+<Enter>
+:wait
+S
+^U
+:type $T/dl
+:sleep 4000
+<Enter>
+:wait
+b
+:dump $D/job-title-id
+:settle
+:dump $D/job-title-named
+EOF
+UI_TIMEOUT=60
+run ui_env VDS_TEST_LOAD_DELAY_MS=3000 "$VDS_BIN" browse
+ran "a download queued while images' versions are read again"
+UI_NORM_SED='s/loading… [0-9]*\.[0-9]s/loading… N.Ns/g; s@ to /[^|]*@ to (the folder)@; s@^\(job #2 download [^ ]* done: downloaded 3 files (129 B) to \).*@\1(the folder)@'
+screen job-title-id
+screen job-title-named
+UI_NORM_SED='s/loading… [0-9]*\.[0-9]s/loading… N.Ns/g'
 
 done_testing
