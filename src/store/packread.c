@@ -51,7 +51,7 @@ void packreader_free(packreader *r)
 /* Reads the blob of entry E from its pack, expanded, and checks a chunk against its id. */
 static int read_entry(packreader *r, const packindex_entry *e, char **out)
 {
-	char key[80], pack[65], blob[65], what[160];
+	char key[80], pack[65], blob[65];
 	char *buf = xmalloc(e->stored ? e->stored : 1), *raw;
 	size_t got;
 	unsigned char sha[32];
@@ -70,13 +70,13 @@ static int read_entry(packreader *r, const packindex_entry *e, char **out)
 		return rc;
 	}
 	if (e->compressed) {
-		snprintf(what, sizeof(what), "%s in pack %s", blob, pack);
-		raw = xmalloc(e->raw);
-		rc = decompress_chunk(r->z, buf, e->stored, raw, e->raw, what);
+		raw = xmalloc(e->raw ? e->raw : 1);
+		rc = decompress_chunk(r->z, buf, e->stored, raw, e->raw, blob);
 		free(buf);
 		if (rc < 0) {
 			free(raw);
-			return rc;
+			return vds_err(VDS_ECORRUPT, "pack %s: blob %s does not expand to its length",
+				       pack, blob);
 		}
 		buf = raw;
 	}
