@@ -86,7 +86,7 @@ void pack_builder_add(pack_builder *pb, const unsigned char id[32], int type, bo
 	sb_add(&pb->data, stored, stored_len);
 }
 
-void pack_builder_finish(pack_builder *pb, unsigned char id[32], char **bytes, size_t *len,
+void pack_builder_finish(pack_builder *pb, unsigned char id[32], strbuf *bytes,
 			 pack_entry **entries, size_t *n)
 {
 	uint64_t data_len = pb->data.len, trailer_len = (uint64_t)pb->n * PACK_ENTRY_SIZE;
@@ -107,7 +107,8 @@ void pack_builder_finish(pack_builder *pb, unsigned char id[32], char **bytes, s
 	EVP_Digest(pb->data.buf, pb->data.len, id, NULL, EVP_sha256(), NULL);
 	*entries = pb->e;
 	*n = pb->n;
-	*bytes = sb_detach(&pb->data, len);
+	*bytes = pb->data;
+	pb->data = (strbuf)STRBUF_INIT;
 	pb->e = NULL;
 	pb->n = pb->cap = 0;
 }

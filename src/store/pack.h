@@ -87,10 +87,12 @@ void pack_builder_add(pack_builder *pb, const unsigned char id[32], int type, bo
 		      const void *stored, size_t stored_len, size_t raw_len);
 /*
  * Ends the pack: appends trailer and footer, names it (*ID) and hands its
- * bytes (*BYTES, *LEN) and entries (*ENTRIES, *N) over, both malloc'd; PB
- * is empty again.
+ * bytes (*BYTES: the buffer, its length and capacity) and entries
+ * (*ENTRIES, *N) over, both malloc'd; PB is empty again (BYTES of an
+ * earlier pack may be given back to it as PB->data, emptied, to be filled
+ * again without new memory).
  */
-void pack_builder_finish(pack_builder *pb, unsigned char id[32], char **bytes, size_t *len,
+void pack_builder_finish(pack_builder *pb, unsigned char id[32], strbuf *bytes,
 			 pack_entry **entries, size_t *n);
 /* Frees what PB holds. */
 void pack_builder_release(pack_builder *pb);

@@ -31,6 +31,8 @@ struct packer {
 	unsigned char (*ids)[32]; /* blobs added since the last flush */
 	uint32_t *slots;          /* open addressing over IDS: index + 1, 0 empty */
 	size_t nids, ids_cap, nslots;
+	strbuf bufs[2];           /* buffers of written packs, to be filled again */
+	size_t nbufs;
 	compress_ctx **spare;     /* compression contexts not in use */
 	size_t nspare, spare_cap;
 	int error;                /* a failed pack write: every later call fails */
@@ -110,19 +112,25 @@ static void remember(packer *p, const unsigned char id[32])
 static int seal(packer *p)
 {
 	packindex_pack pk;
-	char *bytes, key[80];
+	strbuf bytes;
+	char key[80];
 	size_t len;
 	int r;
 
 	if (!p->open.n)
 		return 0;
-	pack_builder_finish(&p->open, pk.id, &bytes, &len, &pk.e, &pk.n);
-	pk.size = len;
+	pack_builder_finish(&p->open, pk.id, &bytes, &pk.e, &pk.n);
+	pk.size = len = bytes.len;
 	pack_key(pk.id, key);
 	pthread_mutex_unlock(&p->lock);
-	r = p->b->ops->write(p->b, key, bytes, len);
-	free(bytes);
+	r = p->b->ops->write(p->b, key, bytes.buf, len);
 	pthread_mutex_lock(&p->lock);
+	if (p->nbufs < ARRAY_SIZE(p->bufs)) { /* its memory is filled again: no new pages */
+		sb_reset(&bytes);
+		p->bufs[p->nbufs++] = bytes;
+	} else {
+		sb_release(&bytes);
+	}
 	if (r < 0) {
 		free(pk.e);
 		if (!p->error)
@@ -159,6 +167,8 @@ static int store_blob(packer *p, compress_ctx *z, const unsigned char id[32], in
 	if (p->error)
 		r = p->error;
 	else if (!have(p, id)) { /* another thread may have stored it meanwhile */
+		if (!p->open.data.cap) /* a new pack: in the memory of an earlier one */
+			p->open.data = p->nbufs ? p->bufs[--p->nbufs] : (strbuf)STRBUF_INIT;
 		pack_builder_add(&p->open, id, type, comp, out, out_len, len);
 		remember(p, id);
 		p->st.blobs_stored++;
@@ -353,6 +363,8 @@ void packer_free(packer *p)
 	packer_discard(p);
 	for (size_t i = 0; i < p->nspare; i++)
 		compress_free(p->spare[i]);
+	for (size_t i = 0; i < p->nbufs; i++)
+		sb_release(&p->bufs[i]);
 	free(p->spare);
 	free(p->ids);
 	pthread_mutex_destroy(&p->lock);
