@@ -50,7 +50,7 @@ int pack_entry_decode(const unsigned char in[PACK_ENTRY_SIZE], uint64_t data_len
 	e->raw = le32_get(in + 36);
 	e->stored = le32_get(in + 40);
 	vds_sha256_hex(e->id, hex);
-	if ((e->type != PACK_CHUNK && e->type != PACK_RECIPE) || e->compressed > 1 || in[34] ||
+	if (e->type < PACK_CHUNK || e->type > PACK_SEGMENT || e->compressed > 1 || in[34] ||
 	    in[35])
 		return vds_err(VDS_ECORRUPT, "%s: blob %s: unknown type or flags", what, hex);
 	if (e->raw > PACK_BLOB_MAX || e->stored > PACK_BLOB_MAX ||

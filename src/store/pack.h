@@ -1,6 +1,6 @@
 /*
- * pack.h - the bytes of a pack object (vds-format(5), PACKS): blobs (chunks
- * of files, and recipes of files of several chunks) laid one after the
+ * pack.h - the bytes of a pack object (vds-format(5), CONTENT PACKS): blobs
+ * (chunks of files; recipes and their segments) laid one after the
  * other, each stored raw or as one zstd frame, then the pack's own index
  * (the trailer: one PACK_ENTRY_SIZE entry per blob, in the order of the
  * blobs) and a PACK_FOOTER_SIZE footer (magic, entry count, lengths, the
@@ -29,16 +29,16 @@
 #define PACK_ENTRIES_MAX (1u << 20)   /* the most blobs in one pack */
 #define PACK_TAIL_READ (256u << 10)   /* a reader's first ranged read of a pack's end */
 
-/* What a blob is. */
-enum { PACK_CHUNK = 1, PACK_RECIPE = 2 };
+/* What a blob is: a piece of a file, a file's recipe, a segment of a recipe (recipe.h). */
+enum { PACK_CHUNK = 1, PACK_RECIPE = 2, PACK_SEGMENT = 3 };
 
 /* One blob of a pack: its id, where its stored bytes are, how long it is. */
 typedef struct pack_entry {
-	unsigned char id[32]; /* SHA-256 of the chunk, or of the whole file (recipe) */
+	unsigned char id[32]; /* SHA-256 of the blob, or of the whole file (recipe) */
 	uint32_t off;         /* offset of its stored bytes in the pack */
 	uint32_t raw;         /* its length once expanded */
 	uint32_t stored;      /* its length in the pack */
-	uint8_t type;         /* PACK_CHUNK or PACK_RECIPE */
+	uint8_t type;         /* PACK_CHUNK, PACK_RECIPE or PACK_SEGMENT */
 	uint8_t compressed;   /* 1: one zstd frame; 0: raw (stored == raw) */
 } pack_entry;
 

@@ -187,15 +187,47 @@ typedef struct adding {
 	packer *p;
 	compress_ctx *z;
 	EVP_MD_CTX *whole, *part; /* the file's hash; the current chunk's */
-	unsigned char (*ids)[32]; /* the file's chunks so far */
+	unsigned char (*ids)[32]; /* the current segment's chunks */
 	uint32_t *lens;
 	size_t n, cap;
+	size_t chunks;            /* the file's chunks so far */
+	unsigned char (*segs)[32]; /* the file's segments so far */
+	uint64_t *seg_lens, seg_size;
+	size_t nsegs, segs_cap;
 	bool stored;
 } adding;
+
+/* Stores the current segment and adds it to the file's list. */
+static int end_segment(adding *a)
+{
+	char *seg;
+	size_t len;
+	int r;
+
+	if (a->nsegs == a->segs_cap) {
+		a->segs_cap = a->segs_cap ? 2 * a->segs_cap : 16;
+		a->segs = xrealloc(a->segs, a->segs_cap * sizeof(*a->segs));
+		a->seg_lens = xrealloc(a->seg_lens, a->segs_cap * sizeof(*a->seg_lens));
+	}
+	recipe_encode_segment((const unsigned char(*)[32])a->ids, a->lens, a->n, &seg, &len);
+	EVP_Digest(seg, len, a->segs[a->nsegs], NULL, EVP_sha256(), NULL);
+	r = store_blob(a->p, a->z, a->segs[a->nsegs], PACK_SEGMENT, seg, len, &a->stored);
+	free(seg);
+	a->seg_lens[a->nsegs++] = a->seg_size;
+	a->n = 0;
+	a->seg_size = 0;
+	return r;
+}
 
 /* Hashes and stores one chunk of LEN bytes at DATA, the file's next. */
 static int add_chunk(adding *a, const unsigned char *data, size_t len)
 {
+	int r;
+
+	/* the segment before ends here if its last chunk says so: decided only once a
+	 * second chunk shows that the file needs a recipe */
+	if (a->n && recipe_segment_ends(a->ids[a->n - 1], a->n) && (r = end_segment(a)) < 0)
+		return r;
 	if (a->n == a->cap) {
 		a->cap = a->cap ? 2 * a->cap : 16;
 		a->ids = xrealloc(a->ids, a->cap * sizeof(*a->ids));
@@ -203,12 +235,13 @@ static int add_chunk(adding *a, const unsigned char *data, size_t len)
 	}
 	EVP_DigestInit_ex(a->part, EVP_sha256(), NULL);
 	EVP_DigestUpdate(a->part, data, len);
-	if (a->n == 0) /* the whole file's hash so far is this chunk's: hashed once */
+	if (a->chunks++ == 0) /* the whole file's hash so far is this chunk's: hashed once */
 		EVP_MD_CTX_copy_ex(a->whole, a->part);
 	else
 		EVP_DigestUpdate(a->whole, data, len);
 	EVP_DigestFinal_ex(a->part, a->ids[a->n], NULL);
 	a->lens[a->n] = (uint32_t)len;
+	a->seg_size += len;
 	return store_blob(a->p, a->z, a->ids[a->n++], PACK_CHUNK, data, len, &a->stored);
 }
 
@@ -240,7 +273,7 @@ static int cut_file(adding *a, int fd, atomic_int *cancel)
 			break;
 		}
 		if (got == 0) {
-			if (chunker_finish(&c) || a->n == 0) /* the last chunk, or an empty file */
+			if (chunker_finish(&c) || a->chunks == 0) /* the last chunk, or an empty file */
 				r = add_chunk(a, buf + start, fill - start);
 			break;
 		}
@@ -283,22 +316,22 @@ int packer_add_file(packer *p, int fd, unsigned char sha[32], bool *stored, atom
 	r = cut_file(&a, fd, cancel);
 	if (r == 0)
 		EVP_DigestFinal_ex(a.whole, sha, NULL);
-	if (r == 0 && a.n > 1) {
+	if (r == 0 && a.chunks > 1 && a.nsegs >= (PACK_BLOB_MAX - RECIPE_HEAD - 32) / RECIPE_ITEM)
+		r = vds_err(VDS_EINVAL, "file of %zu segments: too many for one recipe", a.nsegs);
+	if (r == 0 && a.chunks > 1 && (r = end_segment(&a)) == 0) {
 		char *rec;
 		size_t len;
 
-		if (a.n > recipe_max_chunks())
-			r = vds_err(VDS_EINVAL, "file of %zu chunks: too many for one recipe", a.n);
-		if (r == 0) {
-			recipe_encode((const unsigned char(*)[32])a.ids, a.lens, a.n, &rec, &len);
-			r = store_blob(p, a.z, sha, PACK_RECIPE, rec, len, &a.stored);
-			free(rec);
-		}
+		recipe_encode((const unsigned char(*)[32])a.segs, a.seg_lens, a.nsegs, &rec, &len);
+		r = store_blob(p, a.z, sha, PACK_RECIPE, rec, len, &a.stored);
+		free(rec);
 	}
 	EVP_MD_CTX_free(a.whole);
 	EVP_MD_CTX_free(a.part);
 	free(a.ids);
 	free(a.lens);
+	free(a.segs);
+	free(a.seg_lens);
 	pthread_mutex_lock(&p->lock);
 	if (p->nspare == p->spare_cap) {
 		p->spare_cap = p->spare_cap ? 2 * p->spare_cap : 8;

@@ -1,9 +1,10 @@
 /*
- * packer.h - the writer of chunks and packs (vds-format(5), PACKS): each
+ * packer.h - the writer of chunks and packs (vds-format(5), CONTENT PACKS): each
  * file read once, cut by the chunker, every chunk hashed (and the whole
  * file), chunks the store index or this packer already hold skipped, new
- * ones appended to the open pack (zstd per blob where it pays), and a
- * recipe blob added for a file of several chunks. A full pack is written
+ * ones appended to the open pack (zstd per blob where it pays), and for a
+ * file of several chunks its segments and recipe (recipe.h) added the
+ * same way. A full pack is written
  * through the backend's write op (a local store and S3 alike) at key
  * packs/XX/<id>; packer_flush() writes the open pack, then one index
  * object naming every pack written since the last flush: whatever an index

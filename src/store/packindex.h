@@ -1,5 +1,5 @@
 /*
- * packindex.h - the store index of packs (vds-format(5), PACKS): objects
+ * packindex.h - the store index of packs (vds-format(5), CONTENT PACKS): objects
  * "index/<STAMP>", each listing packs (id, size) and their blobs (the
  * same entries as the packs' trailers, grouped by pack), ending with the
  * SHA-256 of the whole object. They are written once and never changed

@@ -22,6 +22,9 @@ struct packreader {
 	unsigned char rec_id[32]; /* the last recipe read */
 	recipe rec;
 	bool have_rec;
+	unsigned char seg_id[32]; /* the last segment read */
+	recipe seg;
+	bool have_seg;
 	unsigned char chunk_id[32]; /* the last chunk read */
 	char *chunk;
 	size_t chunk_len;
@@ -44,11 +47,12 @@ void packreader_free(packreader *r)
 		return;
 	compress_free(r->z);
 	recipe_release(&r->rec);
+	recipe_release(&r->seg);
 	free(r->chunk);
 	free(r);
 }
 
-/* Reads the blob of entry E from its pack, expanded, and checks a chunk against its id. */
+/* Reads the blob of entry E from its pack, expanded, and checks it against its id (not a recipe). */
 static int read_entry(packreader *r, const packindex_entry *e, char **out)
 {
 	char key[80], pack[65], blob[65];
@@ -80,7 +84,7 @@ static int read_entry(packreader *r, const packindex_entry *e, char **out)
 		}
 		buf = raw;
 	}
-	if (e->type == PACK_CHUNK) {
+	if (e->type != PACK_RECIPE) {
 		EVP_Digest(buf, e->raw, sha, NULL, EVP_sha256(), NULL);
 		if (memcmp(sha, e->id, 32)) {
 			free(buf);
@@ -127,6 +131,41 @@ static int get_recipe(packreader *r, const packindex_entry *e)
 	return rc;
 }
 
+/* Makes R->seg segment I of the recipe R->rec of file FILE. */
+static int get_segment(packreader *r, size_t i, const unsigned char file[32])
+{
+	const packindex_entry *e;
+	uint64_t len = r->rec.end[i] - (i ? r->rec.end[i - 1] : 0);
+	char *data, hex[65], fhex[65];
+	int rc;
+
+	if (r->have_seg && !memcmp(r->seg_id, r->rec.id[i], 32))
+		return 0;
+	if ((rc = find(r, r->rec.id[i], &e)) < 0)
+		return rc;
+	vds_sha256_hex(r->rec.id[i], hex);
+	vds_sha256_hex(file, fhex);
+	if (e->type != PACK_SEGMENT)
+		return vds_err(VDS_ECORRUPT, "file %s: its recipe's segment %s is not a segment",
+			       fhex, hex);
+	if ((rc = read_entry(r, e, &data)) < 0)
+		return rc;
+	recipe_release(&r->seg);
+	r->have_seg = false;
+	rc = recipe_parse_segment(data, e->raw, &r->seg, hex);
+	free(data);
+	if (rc == 0 && r->seg.size != len) {
+		recipe_release(&r->seg);
+		rc = vds_err(VDS_ECORRUPT, "file %s: its segment %s is not as long as its recipe says",
+			     fhex, hex);
+	}
+	if (rc == 0) {
+		memcpy(r->seg_id, r->rec.id[i], 32);
+		r->have_seg = true;
+	}
+	return rc;
+}
+
 /* Makes R->chunk chunk ID, which file FILE's recipe says is LEN bytes long. */
 static int get_chunk(packreader *r, const unsigned char id[32], uint64_t len,
 		     const unsigned char file[32])
@@ -155,18 +194,48 @@ static int get_chunk(packreader *r, const unsigned char id[32], uint64_t len,
 	return 0;
 }
 
+/*
+ * Makes R->chunk the chunk of file FILE (read through R->rec) holding
+ * offset POS; *START gets the file offset where that chunk starts.
+ */
+static int chunk_at(packreader *r, const unsigned char file[32], uint64_t pos, uint64_t *start)
+{
+	size_t i = recipe_find(&r->rec, pos), j;
+	uint64_t seg_start = i ? r->rec.end[i - 1] : 0, in;
+	int rc;
+
+	if ((rc = get_segment(r, i, file)) < 0)
+		return rc;
+	j = recipe_find(&r->seg, pos - seg_start);
+	in = j ? r->seg.end[j - 1] : 0;
+	*start = seg_start + in;
+	return get_chunk(r, r->seg.id[j], r->seg.end[j] - in, file);
+}
+
 int packread_blob(packreader *r, const unsigned char id[32], char **out, size_t *len)
 {
 	const packindex_entry *e;
+	char hex[65];
+	recipe seg;
 	int rc;
 
 	if ((rc = find(r, id, &e)) < 0)
 		return rc;
 	if (e->type == PACK_RECIPE && (rc = get_recipe(r, e)) < 0)
 		return rc;
-	if ((rc = read_entry(r, e, out)) == 0)
-		*len = e->raw;
-	return rc;
+	if ((rc = read_entry(r, e, out)) < 0)
+		return rc;
+	*len = e->raw;
+	if (e->type == PACK_SEGMENT) {
+		vds_sha256_hex(id, hex);
+		if ((rc = recipe_parse_segment(*out, *len, &seg, hex)) < 0) {
+			free(*out);
+			*out = NULL;
+			return rc;
+		}
+		recipe_release(&seg);
+	}
+	return 0;
 }
 
 int packread_size(packreader *r, const unsigned char sha[32], uint64_t *size)
@@ -206,15 +275,15 @@ int packread_range(packreader *r, const unsigned char sha[32], uint64_t off, voi
 	}
 	if ((rc = get_recipe(r, e)) < 0)
 		return rc;
-	for (size_t i = off < r->rec.size ? recipe_find(&r->rec, off) : r->rec.n;
-	     i < r->rec.n && done < len; i++) {
-		uint64_t start = i ? r->rec.end[i - 1] : 0, at = off + done - start;
+	while (done < len && off + done < r->rec.size) {
+		uint64_t pos = off + done, start;
 		size_t n;
 
-		if ((rc = get_chunk(r, r->rec.id[i], r->rec.end[i] - start, sha)) < 0)
+		if ((rc = chunk_at(r, sha, pos, &start)) < 0)
 			return rc;
-		n = r->chunk_len - at < len - done ? (size_t)(r->chunk_len - at) : len - done;
-		memcpy((char *)buf + done, r->chunk + at, n);
+		n = r->chunk_len - (pos - start) < len - done ? (size_t)(r->chunk_len - (pos - start))
+							      : len - done;
+		memcpy((char *)buf + done, r->chunk + (pos - start), n);
 		done += n;
 	}
 	*got = done;
@@ -241,10 +310,8 @@ int packread_file(packreader *r, const unsigned char sha[32], vds_stream_fn fn, 
 	if (!(md = EVP_MD_CTX_new()))
 		abort();
 	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	for (size_t i = 0; rc == 0 && i < r->rec.n; i++) {
-		uint64_t start = i ? r->rec.end[i - 1] : 0;
-
-		rc = get_chunk(r, r->rec.id[i], r->rec.end[i] - start, sha);
+	for (uint64_t pos = 0, start; rc == 0 && pos < r->rec.size; pos += r->chunk_len) {
+		rc = chunk_at(r, sha, pos, &start);
 		if (rc == 0) {
 			EVP_DigestUpdate(md, r->chunk, r->chunk_len);
 			if (fn(r->chunk, r->chunk_len, ud))

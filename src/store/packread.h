@@ -1,14 +1,15 @@
 /*
- * packread.h - the reader of chunks and packs (vds-format(5), PACKS): a
+ * packread.h - the reader of chunks and packs (vds-format(5), CONTENT PACKS): a
  * blob read with one ranged read of its pack, expanded, and checked
  * against its id; bytes of a file read by the file's SHA-256, through one
- * chunk or through the file's recipe, fetching only the chunks the range
- * needs (a binary search over the recipe's ends); a whole file checked
- * against its SHA-256 too. A ranged read through a recipe trusts the
- * recipe's list (checked by its own checksum, not by the file's hash):
+ * chunk or through the file's recipe and segments, fetching only the
+ * chunks the range needs (binary searches over the recipe's and the
+ * segment's ends); a whole file checked against its SHA-256 too. A ranged
+ * read through a recipe trusts the recipe (checked by its own checksum,
+ * not by the file's hash; segments and chunks are checked by theirs):
  * whole reads and fsck --read-data check the file's hash.
  *
- * A reader keeps the last recipe and the last chunk it read, so that
+ * A reader keeps the last recipe, segment and chunk it read, so that
  * reads in order do not fetch them again; one reader per thread. It only
  * reads the store index it was given. Internal to src/.
  */

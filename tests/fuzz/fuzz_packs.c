@@ -1,11 +1,11 @@
 /*
  * fuzz_packs.c - the parsers of content packs (src/store/pack.c,
  * packindex.c, recipe.c): the input given as a pack's end (its trailer
- * and footer, the whole input and its last half), as an index object and
- * as a recipe. Each must refuse it with VDS_ECORRUPT or accept it; what is
+ * and footer, the whole input and its last half), as an index object, as
+ * a recipe and as a segment of one. Each must refuse it with VDS_ECORRUPT or accept it; what is
  * accepted must hold the invariants readers rely on (blobs inside the
- * pack, one after the other, lengths bounded, a recipe's chunks adding up
- * to its size), and an index object accepted must encode back to exactly
+ * pack, one after the other, lengths bounded, a recipe's or segment's
+ * items adding up to its size), and an index object accepted must encode back to exactly
  * its bytes.
  */
 #include "config.h"
@@ -21,7 +21,7 @@
 static void check_entries(const pack_entry *e, size_t n, uint64_t data_len)
 {
 	for (size_t i = 0; i < n; i++) {
-		FUZZ_CHECK(e[i].type == PACK_CHUNK || e[i].type == PACK_RECIPE);
+		FUZZ_CHECK(e[i].type >= PACK_CHUNK && e[i].type <= PACK_SEGMENT);
 		FUZZ_CHECK(e[i].raw <= PACK_BLOB_MAX && e[i].stored <= PACK_BLOB_MAX);
 		FUZZ_CHECK((uint64_t)e[i].off + e[i].stored <= data_len);
 		FUZZ_CHECK(e[i].compressed ? e[i].stored < e[i].raw : e[i].stored == e[i].raw);
@@ -77,10 +77,11 @@ static void check_index(const uint8_t *data, size_t size)
 	packindex_packs_free(packs, np);
 }
 
-static void check_recipe(const uint8_t *data, size_t size)
+static void check_recipe(const uint8_t *data, size_t size, bool segment)
 {
 	recipe rc;
-	int r = recipe_parse(data, size, &rc, "fuzz");
+	int r = segment ? recipe_parse_segment(data, size, &rc, "fuzz")
+			: recipe_parse(data, size, &rc, "fuzz");
 
 	FUZZ_CHECK(r == 0 || r == VDS_ECORRUPT);
 	if (r != 0)
@@ -100,7 +101,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_tail(bytes, size, size);
 	check_tail(bytes + size / 2, size - size / 2, size);
 	check_index(bytes, size);
-	check_recipe(bytes, size);
+	check_recipe(bytes, size, false);
+	check_recipe(bytes, size, true);
 	free(bytes);
 	return 0;
 }

@@ -6,6 +6,8 @@
  * object, reads at any offset equal the source, damaged or forged packs
  * and index objects are refused with VDS_ECORRUPT, consolidation keeps
  * every entry, and several threads adding at once leave a consistent index.
+ * Run as it is, on local stores; under tests/s3/run.sh (through
+ * tests/s3/packs.sh), on the S3 server it started.
  */
 #include "config.h"
 
@@ -28,6 +30,8 @@
 #include "store/packindex.h"
 #include "store/packread.h"
 #include "store/recipe.h"
+#include "store/s3.h"
+#include "store/s3_settings.h"
 #include "util.h"
 #include "vds.h"
 
@@ -75,13 +79,41 @@ static uint8_t *text_bytes(uint64_t seed, size_t size)
 	return (uint8_t *)sb_detach(&sb, NULL);
 }
 
-/* A new local store below BASE; its folder into DIR. */
+/*
+ * A new store: a local one below BASE (its folder into DIR), or under
+ * tests/s3/run.sh (VDS_TEST_S3 set) a prefix of its own in the server's
+ * bucket (its name into DIR).
+ */
 static vds_backend *new_store(char dir[4200])
 {
 	vds_backend *b;
+	int r;
 
 	snprintf(dir, 4200, "%s/store%d", base, ++store_no);
-	if (vds_backend_local_open(dir, &b) < 0) {
+	if (getenv("VDS_TEST_S3")) {
+		char prefix[64], cache[4300];
+		vds_s3_settings set = {
+			.bucket = getenv("VDS_TEST_S3_BUCKET"),
+			.endpoint = getenv("VDS_TEST_S3_ENDPOINT"),
+			.region = getenv("VDS_TEST_S3_REGION"),
+			.prefix = prefix,
+			.access_key = getenv("VDS_TEST_S3_ACCESS_KEY"),
+			.secret_key = getenv("VDS_TEST_S3_SECRET_KEY"),
+			.path_style = -1, .insecure = -1, .read_only = -1};
+		s3_config c;
+
+		snprintf(prefix, sizeof(prefix), "packs%d/", store_no);
+		snprintf(cache, sizeof(cache), "%s/cache", base);
+		r = s3_settings_resolve(&set, "test", &c);
+		if (r == 0) {
+			r = vds_backend_s3_open(&c, cache, 1u << 30, &b);
+			s3_config_release(&c);
+		}
+		snprintf(dir, 4200, "s3 prefix %s", prefix);
+	} else {
+		r = vds_backend_local_open(dir, &b);
+	}
+	if (r < 0) {
 		printf("Bail out! %s\n", vds_errmsg());
 		exit(1);
 	}
@@ -335,8 +367,8 @@ static void test_dedup(void)
 	   "a later writer stores nothing for it either");
 	is_int(add(p, big, (2u << 20) + 1024, s3, &stored), 0, "the file with 1 KiB appended");
 	packer_get_stats(p, &c);
-	ok(stored && c.bytes_stored < 300 * 1024 && c.blobs_stored <= 3,
-	   "only its last chunks and a recipe are new: %llu blobs, %llu bytes",
+	ok(stored && c.bytes_stored < 300 * 1024 && c.blobs_stored <= 4,
+	   "only its last chunks, a segment and a recipe are new: %llu blobs, %llu bytes",
 	   (unsigned long long)c.blobs_stored, (unsigned long long)c.bytes_stored);
 	is_int(packer_flush(p), 0, "flushed");
 	is_int(packer_flush(p), 0, "a flush with nothing new");
@@ -438,6 +470,66 @@ static void test_targets_and_consolidation(void)
 	packindex_release(&idx);
 	for (int i = 0; i < 8; i++)
 		free(data[i]);
+	b->ops->close(b);
+}
+
+/* A 4 MiB file cut in small chunks (many segments): edited in its middle, read at any offset. */
+static void test_segments(void)
+{
+	char dir[4200];
+	vds_backend *b = new_store(dir);
+	packindex idx;
+	packer_opts o = {.chunk = {64, 256, 1024}};
+	packer *p;
+	packer_stats st;
+	size_t size = 4u << 20;
+	uint8_t *data = random_bytes(1234, size), *edited = xmalloc(size);
+	unsigned char sha[32], sha2[32];
+	bool stored;
+	packreader *rd;
+	int bad = 0;
+
+	packindex_init(&idx);
+	if (packer_new(b, &idx, &o, &p) < 0)
+		exit(1);
+	is_int(add(p, data, size, sha, &stored), 0, "a file of about 14,000 small chunks added");
+	packer_flush(p);
+	packer_get_stats(p, &st);
+	packer_free(p);
+	ok(st.blobs_stored > 10000, "its chunks, segments and recipe: %llu blobs",
+	   (unsigned long long)st.blobs_stored);
+
+	memcpy(edited, data, size);
+	memset(edited + size / 2, 'x', 4096);
+	if (packer_new(b, &idx, &o, &p) < 0)
+		exit(1);
+	is_int(add(p, edited, size, sha2, &stored), 0, "the file with 4 KiB changed in its middle");
+	packer_get_stats(p, &st);
+	ok(stored && st.blobs_stored <= 14 && st.bytes_stored < 160 * 1024,
+	   "stores the chunks it touched, one or two segments and a recipe: %llu blobs, %llu "
+	   "bytes (a recipe of every chunk would be 518 KB)",
+	   (unsigned long long)st.blobs_stored, (unsigned long long)st.bytes_stored);
+	packer_flush(p);
+	packer_free(p);
+
+	rd = packreader_new(b, &idx);
+	ok(reads_back(rd, sha, data, size) && reads_back(rd, sha2, edited, size),
+	   "both versions read back");
+	for (uint64_t s = 5, k = 0; k < 400; k++) {
+		uint64_t off = next_random(&s) % size;
+		size_t len = (size_t)(next_random(&s) % 20000), got;
+		char *buf = xmalloc(len + 1);
+
+		if (packread_range(rd, sha2, off, buf, len, &got) < 0 ||
+		    got != (len < size - off ? len : size - off) || memcmp(buf, edited + off, got))
+			bad++;
+		free(buf);
+	}
+	is_int(bad, 0, "400 ranged reads across segments equal the file's bytes");
+	packreader_free(rd);
+	packindex_release(&idx);
+	free(data);
+	free(edited);
 	b->ops->close(b);
 }
 
@@ -784,6 +876,7 @@ int main(void)
 	test_round_trips();
 	test_dedup();
 	test_targets_and_consolidation();
+	test_segments();
 	test_damage();
 	test_threads();
 	nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
