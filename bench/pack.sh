@@ -13,8 +13,9 @@
 # (default 3), in MB/s (10^6 bytes) of wall time and of the thread's CPU
 # time, with the share of the input stored. Then a file of EDIT MiB
 # (default 2048) is packed, then packed again with 4 KiB changed in its
-# middle and with 1 MiB appended, each against the first's index: the
-# blobs, blob bytes, pack bytes and index bytes each stores.
+# middle (then put back) and with 1 MiB appended, each against the index of
+# what was packed before: the blobs, blob bytes, pack bytes and index bytes
+# each stores.
 #
 # Targets (the issue's, on the packer alone): 1 MiB appended to 2 GiB
 # stores under 3 MiB; 4 KiB changed in its middle under 1 MiB.

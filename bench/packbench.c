@@ -13,9 +13,9 @@
  * file, zstd decision, pack built and named) without compression and
  * with, best of RUNS (default 3), in MB/s (10^6 bytes) of wall time and
  * of the thread's CPU time. Edits: a file of EDIT MiB (default 2048)
- * packed; then the same with 4 KiB changed in its middle, and with 1 MiB
- * appended, each packed against the first's index: the blobs and the
- * pack and index bytes each stores.
+ * packed; then the same with 4 KiB changed in its middle, then the first
+ * with 1 MiB appended, each packed against the index of what came before:
+ * the blobs, blob bytes, pack bytes and index bytes each stores.
  */
 #include "config.h"
 
@@ -116,7 +116,7 @@ static int make_file(const char *path, size_t mb, uint64_t seed, int text)
 	return fd;
 }
 
-/* Packs FD from its start against IDX; FLUSH or discard after. */
+/* Packs FD from its start against IDX, flushed (FLUSH) or not. */
 static void pack_fd(int fd, packindex *idx, bool compress, bool flush, packer_stats *st,
 		    timing *spent)
 {
@@ -224,7 +224,7 @@ int main(int argc, char **argv)
 	pack_fd(fd, &idx, true, true, &st, NULL);
 	edit_line("first version", &st, sink_index_bytes);
 
-	/* 4 KiB changed in the middle: packed, then discarded (the index keeps the first) */
+	/* 4 KiB changed in the middle (put back afterwards: the append is to the first) */
 	buf = xmalloc(8192);
 	mid = (off_t)(edit_mb << 19);
 	if (pread(fd, buf, 4096, mid) != 4096)
@@ -233,13 +233,12 @@ int main(int argc, char **argv)
 	if (pwrite(fd, buf + 4096, 4096, mid) != 4096)
 		exit(1);
 	index0 = sink_index_bytes;
-	pack_fd(fd, &idx, true, false, &st, NULL);
+	pack_fd(fd, &idx, true, true, &st, NULL);
 	edit_line("4 KiB changed in the middle", &st, sink_index_bytes - index0);
 	if (pwrite(fd, buf, 4096, mid) != 4096)
 		exit(1);
 
 	/* 1 MiB appended */
-	fill(&seed, buf, 4096, 0);
 	for (int i = 0; i < 256; i++) {
 		fill(&seed, buf, 4096, 0);
 		if (pwrite(fd, buf, 4096, (off_t)(edit_mb << 20) + i * 4096) != 4096)
