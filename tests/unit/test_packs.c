@@ -542,6 +542,71 @@ static void test_segments(void)
 	b->ops->close(b);
 }
 
+/* ---- an index object listed, then gone (consolidated meanwhile) ---- */
+
+static vds_backend *gone_inner;
+static int gone_listings, gone_phantoms; /* listings made; how many show the phantom */
+
+static int gone_list(vds_backend *b, const char *prefix, vds_list_fn fn, void *ud)
+{
+	int r;
+
+	(void)b;
+	gone_listings++;
+	if (gone_phantoms > 0 && !strcmp(prefix, "index")) {
+		gone_phantoms--;
+		if ((r = fn("0000000000000001-gone0000", ud)) != 0)
+			return r;
+	}
+	return gone_inner->ops->list(gone_inner, prefix, fn, ud);
+}
+
+static int gone_read(vds_backend *b, const char *key, char **out, size_t *len)
+{
+	(void)b;
+	return gone_inner->ops->read(gone_inner, key, out, len);
+}
+
+static void test_relist(void)
+{
+	char dir[4200];
+	static vds_backend_ops ops;
+	vds_backend wrap = {.ops = &ops};
+	packindex idx;
+	packer *p;
+	unsigned char sha[32];
+	uint8_t *data = random_bytes(31, 100000);
+	bool stored;
+	int r;
+
+	gone_inner = new_store(dir);
+	packindex_init(&idx);
+	p = new_packer(gone_inner, &idx, 0);
+	add(p, data, 100000, sha, &stored);
+	packer_flush(p);
+	packer_free(p);
+	ops = *gone_inner->ops;
+	ops.list = gone_list;
+	ops.read = gone_read;
+
+	gone_listings = 0, gone_phantoms = 1;
+	packindex_release(&idx);
+	packindex_init(&idx);
+	r = packindex_load(&wrap, &idx);
+	ok(r == 0 && gone_listings == 2 && idx.n >= 3,
+	   "an index object listed but gone: listed again, the rest loaded (%d listings)",
+	   gone_listings);
+	gone_listings = 0, gone_phantoms = 100;
+	packindex_release(&idx);
+	packindex_init(&idx);
+	r = packindex_load(&wrap, &idx);
+	is_int(r, VDS_EIO, "objects that keep vanishing: an error after %d listings: %s",
+	       gone_listings, vds_errmsg());
+	packindex_release(&idx);
+	free(data);
+	gone_inner->ops->close(gone_inner);
+}
+
 /* ---- damage ---- */
 
 static vds_backend *dmg_b;
@@ -886,6 +951,7 @@ int main(void)
 	test_dedup();
 	test_targets_and_consolidation();
 	test_segments();
+	test_relist();
 	test_damage();
 	test_threads();
 	nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
