@@ -319,6 +319,69 @@ int packindex_write(vds_backend *b, const packindex_pack *packs, size_t np, char
 	return r;
 }
 
+/* Collects the names of packs (64 hex digits) of one packs/XX folder. */
+static int add_pack_name(const char *name, void *ud)
+{
+	names *l = ud;
+	unsigned char id[32];
+
+	if (strlen(name) != 64 || vds_sha256_parse(name, id) < 0)
+		return 0; /* not a pack (a writer's temporary file, say) */
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 16;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = xstrdup(name);
+	return 0;
+}
+
+int packindex_rebuild(vds_backend *b, size_t *npacks, size_t *damaged)
+{
+	packindex_pack *all = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	*npacks = *damaged = 0;
+	for (int d = 0; r == 0 && d < 256; d++) {
+		char dir[16];
+		names l = {0};
+
+		snprintf(dir, sizeof(dir), "packs/%02x", d);
+		if ((r = b->ops->list(b, dir, add_pack_name, &l)) < 0)
+			break;
+		for (size_t i = 0; r == 0 && i < l.n; i++) {
+			packindex_pack pk = {0};
+
+			vds_sha256_parse(l.v[i], pk.id);
+			if (strncmp(l.v[i], dir + 6, 2))
+				continue; /* in the wrong folder: not where a reader looks */
+			r = pack_read_index(b, pk.id, UINT64_MAX, &pk.e, &pk.n);
+			if (r == VDS_ECORRUPT || r == VDS_ENOTFOUND) { /* damaged, or gone meanwhile */
+				(*damaged) += r == VDS_ECORRUPT;
+				r = 0;
+				continue;
+			}
+			if (r < 0)
+				break;
+			if (pk.n) {
+				const pack_entry *last = &pk.e[pk.n - 1];
+
+				pk.size = (uint64_t)last->off + last->stored;
+			}
+			pk.size += PACK_FOOTER_SIZE + (uint64_t)pk.n * PACK_ENTRY_SIZE;
+			all = xrealloc(all, (n + 1) * sizeof(*all));
+			all[n++] = pk;
+		}
+		names_free(&l);
+	}
+	if (r == 0 && n)
+		r = packindex_write(b, all, n, NULL);
+	if (r == 0)
+		*npacks = n;
+	packindex_packs_free(all, n);
+	return r;
+}
+
 static int cmp_pack(const void *a, const void *b)
 {
 	return memcmp(((const packindex_pack *)a)->id, ((const packindex_pack *)b)->id, 32);

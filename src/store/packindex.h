@@ -88,6 +88,13 @@ const packindex_entry *packindex_find(const packindex *x, const unsigned char id
 /* Writes a new index object of NP packs PACKS to B; its name into NAME if not NULL. */
 int packindex_write(vds_backend *b, const packindex_pack *packs, size_t np, char name[40]);
 /*
+ * Rebuilds the store index from the packs themselves (fsck): reads the
+ * trailer of every pack below packs/ and writes one index object naming
+ * them all (none if there are none); *PACKS gets how many it named,
+ * *DAMAGED how many it left out as damaged (their trailers refused).
+ */
+int packindex_rebuild(vds_backend *b, size_t *packs, size_t *damaged);
+/*
  * Consolidates B's index objects when there are at least two: writes one
  * holding all their packs and blobs, then removes them; *MERGED (if not
  * NULL) gets how many it replaced (0: nothing to do).

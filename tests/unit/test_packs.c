@@ -5,7 +5,8 @@
  * a recipe, packs reach their target and each flush writes one index
  * object, reads at any offset equal the source, damaged or forged packs
  * and index objects are refused with VDS_ECORRUPT, consolidation keeps
- * every entry, and several threads adding at once leave a consistent index.
+ * every entry, the index is rebuilt from the packs alone, and several
+ * threads adding at once leave a consistent index.
  * Run as it is, on local stores; under tests/s3/run.sh (through
  * tests/s3/packs.sh), on the S3 server it started.
  */
@@ -202,6 +203,33 @@ static int count_objects(vds_backend *b, const char *prefix)
 		b->ops->list(b, sub, count_cb, &n);
 	}
 	return n;
+}
+
+/* Collects the names of index objects. */
+static int name_cb(const char *name, void *ud)
+{
+	strbuf *sb = ud;
+
+	sb_adds(sb, name);
+	sb_addc(sb, '\n');
+	return 0;
+}
+
+/* Removes every index object of B. */
+static void remove_indexes(vds_backend *b)
+{
+	strbuf sb = STRBUF_INIT;
+	char *line, *save = NULL;
+
+	b->ops->list(b, "index", name_cb, &sb);
+	for (line = sb.buf ? strtok_r(sb.buf, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char key[64];
+
+		snprintf(key, sizeof(key), "index/%s", line);
+		b->ops->remove(b, key);
+	}
+	sb_release(&sb);
 }
 
 static void test_round_trips(void)
@@ -464,6 +492,42 @@ static void test_targets_and_consolidation(void)
 			bad++;
 	is_int(bad, 0, "every file reads back");
 	packreader_free(rd);
+
+	/* the store index rebuilt from the packs alone (fsck), one of them damaged */
+	{
+		size_t np = 0, nd = 0, len;
+		packindex rebuilt;
+		char key[80], *bytes;
+
+		remove_indexes(b);
+		is_int(packindex_rebuild(b, &np, &nd), 0, "the store index rebuilt from the packs");
+		ok(np == st.packs && nd == 0, "  naming every pack (%zu), none damaged", np);
+		is_int(count_objects(b, "index"), 1, "  in one index object");
+		packindex_init(&rebuilt);
+		packindex_load(b, &rebuilt);
+		for (size_t i = 0; i < fresh.n; i++) {
+			const packindex_entry *e = packindex_find(&rebuilt, fresh.e[i].id);
+
+			if (!e || e->off != fresh.e[i].off || e->stored != fresh.e[i].stored ||
+			    memcmp(rebuilt.packs[e->pack].id, fresh.packs[fresh.e[i].pack].id, 32) ||
+			    rebuilt.packs[e->pack].size != fresh.packs[fresh.e[i].pack].size)
+				bad++;
+		}
+		ok(rebuilt.n == fresh.n && bad == 0, "  with every blob at its place");
+		packindex_release(&rebuilt);
+
+		pack_key(fresh.packs[0].id, key);
+		b->ops->read(b, key, &bytes, &len);
+		bytes[len - 1] ^= 1;
+		b->ops->write(b, key, bytes, len);
+		remove_indexes(b);
+		is_int(packindex_rebuild(b, &np, &nd), 0, "rebuilt with a damaged pack");
+		ok(np == st.packs - 1 && nd == 1, "  which is left out and counted: %zu packs, %zu damaged",
+		   np, nd);
+		bytes[len - 1] ^= 1;
+		b->ops->write(b, key, bytes, len);
+		free(bytes);
+	}
 	packindex_release(&merged);
 	packindex_release(&fresh);
 	packer_free(p);
