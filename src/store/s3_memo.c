@@ -17,7 +17,7 @@
 #include "s3_memo.h"
 #include "util.h"
 
-#define MEMO_PAGES 10                /* 10,000 keys at most per listing */
+#define MEMO_PAGES 64 /* requests at most per listing (its parts read past their ends) */
 #define MEMO_TTL_US (120 * 1000000LL) /* a listing is not used for longer, whatever happens */
 
 void s3m_init(s3_memo *m)
