@@ -71,12 +71,14 @@ EOF
 done
 
 # ---------------------------------------------------------------- the answers
-# answers: what the reading commands answer, and their statuses
+ALL="datasets@list datasets@list@--json datasets@versions@list@--id@$DS
+datasets@versions@list@--id@$DS@--json datasets@files@list@--id@$DS:latest
+datasets@versions@details@--id@$DS:latest datasets@versions@details@--id@$DS:8000000
+datasets@tags@list@--id@$DS datasets@files@list@--id@$DS:good fsck gc@--dry-run"
+# answers [CMD...]: what the reading commands (ALL, words joined by @) answer, and their statuses
 answers() {
-	for _c in "datasets list" "datasets list --json" "datasets versions list --id $DS" \
-		"datasets versions list --id $DS --json" "datasets files list --id $DS:latest" \
-		"datasets versions details --id $DS:latest" "datasets versions details --id $DS:8000000" \
-		"datasets tags list --id $DS" "datasets files list --id $DS:good" "fsck" "gc --dry-run"; do
+	for _c in ${*:-$ALL}; do
+		_c=$(echo "$_c" | tr @ ' ')
 		# word splitting of $_c is meant: it holds no spaces of its own
 		run vds $_c
 		echo "== $_c"
@@ -89,9 +91,11 @@ check "the plain answers list every version" grep -q "$DS:zzzzzzz" "$T/plain"
 check "... and every dataset" grep -q "other-y" "$T/plain"
 VDS_TEST_LIST_PAGE=10 answers >"$T/parted"
 is "with pages of 10 keys, every answer is the plain one" "$(diff "$T/plain" "$T/parted")" ""
-VDS_TEST_LIST_PAGE=3 answers >"$T/parted3"
-is "with pages of 3 keys too" "$(diff "$T/plain" "$T/parted3")" ""
-VDS_TEST_NO_PACKS= VDS_TEST_LIST_PAGE=10 answers >/dev/null # a pack is written
+SOME="datasets@list datasets@versions@list@--id@$DS@--json fsck"
+answers $SOME >"$T/plain-some"
+VDS_TEST_LIST_PAGE=3 answers $SOME >"$T/parted3"
+is "with pages of 3 keys too" "$(diff "$T/plain-some" "$T/parted3")" ""
+VDS_TEST_NO_PACKS= answers "datasets@versions@list@--id@$DS" >/dev/null # a pack is written
 VDS_TEST_NO_PACKS= VDS_TEST_LIST_PAGE=10 answers >"$T/packed"
 is "with a record pack, the same" "$(diff "$T/plain" "$T/packed")" ""
 store_rm "datasets/$DS/packs"
@@ -120,11 +124,11 @@ diag "datasets list: $dl"
 
 # ---------------------------------------------------------------- a writer meanwhile
 # The reader goes through the test proxy, which holds every part's request
-# 2 s; meanwhile another writer commits a version (a copy of k000000's
+# 5 s; meanwhile another writer commits a version (a copy of k000000's
 # records as x500000, in a part's range): the reader lists it.
 PROXY=${VDS_FAULTPROXY:-$(dirname "$VDS_BIN")/tests/s3/faultproxy}
 EP=$VDS_TEST_S3_ENDPOINT
-printf 'hold GET start-after 2000 100\n' >"$T/rules"
+printf 'hold GET start-after 5000 100\n' >"$T/rules"
 "$PROXY" --listen-port-file "$T/port" --upstream "${EP#http://}" --log "$T/proxy.log" \
 	--rules "$T/rules" 2>"$T/proxy.err" &
 PIDS=$!
@@ -145,7 +149,18 @@ for k in $(s3keys "datasets/$DS/versions/k000000/" | cut -d' ' -f1 | sed "s|^dat
 	fi
 done
 wait "$reader"
-check "the parts waited for the writer" grep -q "start-after.*hold 2000" "$T/proxy.log"
+check "the parts waited for the writer" grep -q "start-after.*hold 5000" "$T/proxy.log"
 check "the reader lists the version committed after its first page" \
 	grep -q "$DS:x500000 | committed" "$T/far.out"
+
+# A part that fails (held past the time-out, no second attempt): the rest is
+# listed page after page from the first page's continuation token instead.
+printf 'hold GET start-after 2500 1\n' >"$T/rules.tmp" && mv "$T/rules.tmp" "$T/rules"
+vds datasets versions list --id "$DS" >"$T/near.out" 2>&1
+VDS_HOME=$FAR VDS_S3_ATTEMPTS=1 VDS_S3_TIMEOUT=1 VDS_TEST_LIST_PAGE=10 vds --debug datasets versions list --id "$DS" \
+	>"$T/far.out" 2>"$T/far.err"
+is "a failed part: the same answer" "$(diff "$T/near.out" "$T/far.out")" ""
+check "... listed page after page, as --debug says" \
+	grep -q "the parts of the listing of store/datasets/$DS/ failed (.*): listed page after page" "$T/far.err"
+check "... from the first page's token" [ "$(grep -c 'continuation-token=.*list-type=2' "$T/far.err")" -ge 3 ]
 done_testing
