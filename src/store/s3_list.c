@@ -443,7 +443,9 @@ int s3_list_all(s3_client *c, const char *prefix, const char *delimiter, s3_list
 	char **cuts = NULL, *token = NULL;
 	int r = list_part(&j, &first, NULL, &token);
 
-	if (r == 0 && token && (cuts = plan(&first.l, strlen(prefix ? prefix : "")))) {
+	/* parts only where more than one page may be listed */
+	if (r == 0 && token && max_pages != 1 &&
+	    (cuts = plan(&first.l, strlen(prefix ? prefix : "")))) {
 		char *last = xstrdup(last_entry(&first.l));
 		s3_listing_append(out, &first.l);
 		r = list_parts(&j, last, cuts, out);
