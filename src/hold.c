@@ -31,7 +31,10 @@ vds_hold *vds_hold_begin(vds_ctx *ctx, const char *ref)
 			vds_backend *b;
 			int r;
 
-			if (ctx_backend_at(ctx, i, &b) < 0)
+			ctx->open_ds = ds; /* a store opened now lists it at once */
+			r = ctx_backend_at(ctx, i, &b);
+			ctx->open_ds = NULL;
+			if (r < 0)
 				break;
 			if (!b->ops->prime) { /* nothing to hold; a local stat is cheap */
 				if ((r = b->ops->stat(b, key, NULL)) != VDS_ENOTFOUND)

@@ -26,6 +26,9 @@ typedef struct s3_config {
 	bool path_style;
 	bool insecure; /* skip TLS verification (explicit request only) */
 	bool read_only; /* never start a store at an empty prefix */
+	/* opening a store: a part listed (rolled up at PREFETCH_DELIM) while its
+	 * format marker is read, for the operation that follows (borrowed; NULL: none) */
+	const char *prefetch, *prefetch_delim;
 } s3_config;
 
 /* Frees what C owns. */

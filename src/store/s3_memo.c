@@ -174,6 +174,14 @@ void s3m_prime(s3_memo *m, s3_client *c, const char *prefix, const char *delim)
 	free(p);
 }
 
+void s3m_prefetch(s3_memo *m, s3_client *c, const char *prefix, const char *delim)
+{
+	s3m_prime(m, c, prefix, delim);
+	pthread_mutex_lock(&m->lock);
+	m->depth--; /* held, not begun: the next prime enters it */
+	pthread_mutex_unlock(&m->lock);
+}
+
 void s3m_unprime(s3_memo *m)
 {
 	pthread_mutex_lock(&m->lock);
