@@ -38,8 +38,9 @@ struct vds_ctx {
 	vds_warn_fn warn;   /* where warnings go (vds_ctx_set_warn), or NULL */
 	void *warn_ud;
 	uint64_t skipped;   /* damaged records that listings skipped */
-	const char *open_ds; /* a dataset whose listing the next open of an S3 provider
-			      * makes beside its format marker (hold.c), or NULL */
+	/* the listing the next open of an S3 provider makes beside its format
+	 * marker, for the prime that follows (hold.c, datasets list), or NULL */
+	const char *open_prefix, *open_delim;
 };
 
 /*

@@ -53,11 +53,9 @@ int provider_open_s3(vds_ctx *ctx, const vds_provider *p, vds_backend **out)
 
 	if (r < 0)
 		return r;
-	char *ds = ctx->open_ds ? xasprintf("datasets/%s", ctx->open_ds) : NULL;
-	c.prefetch = ds;
-	c.prefetch_delim = DATASET_PRIME_DELIM;
+	c.prefetch = ctx->open_prefix;
+	c.prefetch_delim = ctx->open_delim;
 	r = vds_backend_s3_open(&c, ctx->cache_dir, ctx->cache_max, out);
-	free(ds);
 	s3_config_release(&c);
 	if (r == 0 && p->s3.read_only > 0)
 		vds_backend_make_read_only(*out);
