@@ -49,8 +49,8 @@ static bool starts(const char *s, const char *prefix)
 }
 
 /*
- * Where PAGE's entry E (relative to the client's prefix) lies against part
- * PT of J: -1 before the range (the server's mistake unless E is a rolled-up
+ * Where entry E of a page (relative to the client's prefix) lies against
+ * part PT of J: -1 before the range (the server's mistake unless E is a rolled-up
  * prefix of its start), 0 inside, 1 after it.
  */
 static int place(const job *j, const part *pt, const char *e, bool rolled)
@@ -256,9 +256,9 @@ static const char **entries(const s3_listing *l, size_t plen, size_t *n)
  * prefix (relative to the client's): the component of its last entry where
  * the page shows the most names (a dataset's version ids, the store's
  * dataset ids) is where the rest is cut, into as many ranges as the density
- * of the page's names there says hold PART_FILL of a page each. Fills
- * *BASE (relative: the rest's common start) and returns the cut points
- * (NULL-terminated, relative to the client's prefix), or NULL for none.
+ * of the page's names there says hold PART_FILL of a page each. Returns
+ * the cut points (NULL-terminated, relative to the client's prefix, each
+ * after the page's last entry and the one before), or NULL for none.
  */
 static char **plan(const s3_listing *first, size_t plen)
 {
