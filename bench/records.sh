@@ -7,7 +7,8 @@
 # file each; the first 3 made with the CLI, the others written straight into
 # the bucket with curl as copies of the third, each with its own id, times,
 # message and record names, and its records' checksums) and TAGS tags, plus
-# DATASETS - 1 other datasets. Then, for each
+# DATASETS - 1 other datasets (beyond 21, their records written straight
+# into the bucket as copies of one made with the CLI). Then, for each
 # added latency of LATENCIES (milliseconds per request, added by the test
 # proxy tests/s3/faultproxy --latency-ms; 0: straight to the server), runs
 #   datasets list
