@@ -7,7 +7,8 @@
 # file each; the first 3 made with the CLI, the others written straight into
 # the bucket with curl as copies of the third, each with its own id, times,
 # message and record names, and its records' checksums) and TAGS tags, plus
-# DATASETS - 1 other datasets. Then, for each
+# DATASETS - 1 other datasets (beyond 21, their records written straight
+# into the bucket as copies of one made with the CLI). Then, for each
 # added latency of LATENCIES (milliseconds per request, added by the test
 # proxy tests/s3/faultproxy --latency-ms; 0: straight to the server), runs
 #   datasets list
@@ -98,7 +99,9 @@ provider "$S3_ENDPOINT"
 echo "records.sh: a store of $VERSIONS versions, $TAGS tags and $DATASETS datasets in $W" >&2
 t0=$(now_ns)
 DS=$("$VDS" datasets create --name bench --storageProviderId "$SP" | sed -n 's/^Created dataset: //p')
-for i in $(seq 2 "$DATASETS"); do
+# up to 21 datasets are made with the CLI; more are written straight into
+# the bucket (after the versions) as copies of other2's record
+for i in $(seq 2 "$((DATASETS < 21 ? DATASETS : 21))"); do
 	"$VDS" datasets create --name "other$i" --storageProviderId "$SP" >/dev/null
 done
 MADE=$((VERSIONS < 3 ? VERSIONS : 3))
@@ -178,6 +181,32 @@ if [ "$VERSIONS" -gt "$MADE" ]; then
 		--user "$S3_ACCESS_KEY:$S3_SECRET_KEY" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
 		-T "$0/$1" "$S3_ENDPOINT/$S3_BUCKET/bench/$1"' "$W/fill/put" <"$W/fill/put/keys"
 	VER=$("$VDS" datasets versions details --id "$DS:latest" --json | sed -n 's/.*"id":\t"\(.*\)",/\1/p' | head -n 1)
+fi
+if [ "$DATASETS" -gt 21 ]; then
+	tid=$("$VDS" datasets list --json | grep -B1 '"name":	"other2"' | sed -n 's/.*"id":\t"\(.*\)",/\1/p')
+	mkdir -p "$W/fill/dput"
+	s3get "datasets/$tid/dataset.json" >"$W/fill/dataset.json"
+	python3 - "$W/fill/dput" "$W/fill/dataset.json" "$tid" "$DATASETS" <<'EOF'
+import hashlib, os, random, re, string, sys
+out, tpl, tid, total = sys.argv[1:5]
+tpl = open(tpl).read()
+def seal(text):  # the record's checksum over its text with zeros in its place
+    old = re.search('[0-9a-f]{64}', text).group(0)
+    z = text.replace(old, '0' * 64, 1)
+    return z.replace('0' * 64, hashlib.sha256(z.encode()).hexdigest(), 1)
+rnd = random.Random(43)
+keys = open(os.path.join(out, 'keys'), 'w')
+for i in range(22, int(total) + 1):
+    ds = 'ds' + ''.join(rnd.choice(string.ascii_lowercase + string.digits) for _ in range(13))
+    key = 'datasets/%s/dataset.json' % ds
+    os.makedirs(os.path.join(out, os.path.dirname(key)), exist_ok=True)
+    text = tpl.replace(tid, ds).replace('"name":\t"other2"', '"name":\t"other%d"' % i)
+    open(os.path.join(out, key), 'w').write(seal(text))
+    keys.write(key + '\n')
+EOF
+	xargs -P 8 -n 1 sh -c 'curl -sf -o /dev/null --aws-sigv4 "aws:amz:$S3_REGION:s3" \
+		--user "$S3_ACCESS_KEY:$S3_SECRET_KEY" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
+		-T "$0/$1" "$S3_ENDPOINT/$S3_BUCKET/bench/$1"' "$W/fill/dput" <"$W/fill/dput/keys"
 fi
 for t in $(seq 1 "$TAGS"); do "$VDS" datasets tags set --id "$VER" --name "tag$t" >/dev/null; done
 echo "records.sh: made in $(secs "$t0" "$(now_ns)") s" >&2

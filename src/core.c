@@ -248,6 +248,6 @@ void dataset_prime(vds_backend *b, const char *ds)
 	char *prefix = xasprintf("datasets/%s", ds);
 
 	/* a draft's change records can be many: they are listed when needed */
-	store_prime(b, prefix, "/changes/");
+	store_prime(b, prefix, DATASET_PRIME_DELIM);
 	free(prefix);
 }

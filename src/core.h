@@ -38,6 +38,9 @@ struct vds_ctx {
 	vds_warn_fn warn;   /* where warnings go (vds_ctx_set_warn), or NULL */
 	void *warn_ud;
 	uint64_t skipped;   /* damaged records that listings skipped */
+	/* the listing the next open of an S3 provider makes beside its format
+	 * marker, for the prime that follows (hold.c, datasets list), or NULL */
+	const char *open_prefix, *open_delim;
 };
 
 /*
@@ -57,6 +60,8 @@ void listing_warn(vds_ctx *ctx, const char *kind, const char *ds, char *const *i
  * the record cache; store_unprime() ends it (see vds-format(5), LOCAL CACHE).
  */
 void store_prime(vds_backend *b, const char *prefix, const char *delim);
+/* What dataset_prime() leaves out of a dataset's listing: the change records of drafts. */
+#define DATASET_PRIME_DELIM "/changes/"
 /* Ends what store_prime() began. */
 void store_unprime(vds_backend *b);
 /* Begins a read-only operation on dataset DS (its record, versions, tags). */

@@ -129,7 +129,11 @@ int vds_dataset_list(vds_ctx *ctx, vds_dataset **out, size_t *n)
 		char **ids;
 		size_t nids;
 
-		if ((r = ctx_backend_at(ctx, i, &b)) == 0)
+		ctx->open_prefix = "datasets"; /* listed beside the format marker if opened now */
+		ctx->open_delim = "/versions/";
+		r = ctx_backend_at(ctx, i, &b);
+		ctx->open_prefix = NULL;
+		if (r == 0)
 			store_prime(b, "datasets", "/versions/"); /* records, not their versions */
 		if (r == 0 && (r = list_names(b, "datasets", &ids, &nids)) < 0)
 			store_unprime(b);

@@ -27,11 +27,16 @@ vds_hold *vds_hold_begin(vds_ctx *ctx, const char *ref)
 	snprintf(saved, sizeof(saved), "%s", vds_errmsg());
 	if (vds_ref_parse(ref, &ds, &name) == 0 && is_object_id(ds, "ds")) {
 		char *key = xasprintf("datasets/%s/dataset.json", ds);
+		char *prefix = xasprintf("datasets/%s", ds);
 		for (size_t i = 0; i < ctx->nprov && !h; i++) {
 			vds_backend *b;
 			int r;
 
-			if (ctx_backend_at(ctx, i, &b) < 0)
+			ctx->open_prefix = prefix; /* a store opened now lists it at once */
+			ctx->open_delim = DATASET_PRIME_DELIM;
+			r = ctx_backend_at(ctx, i, &b);
+			ctx->open_prefix = NULL;
+			if (r < 0)
 				break;
 			if (!b->ops->prime) { /* nothing to hold; a local stat is cheap */
 				if ((r = b->ops->stat(b, key, NULL)) != VDS_ENOTFOUND)
@@ -49,6 +54,7 @@ vds_hold *vds_hold_begin(vds_ctx *ctx, const char *ref)
 			}
 		}
 		free(key);
+		free(prefix);
 	}
 	free(ds);
 	free(name);

@@ -53,6 +53,8 @@ int provider_open_s3(vds_ctx *ctx, const vds_provider *p, vds_backend **out)
 
 	if (r < 0)
 		return r;
+	c.prefetch = ctx->open_prefix;
+	c.prefetch_delim = ctx->open_delim;
 	r = vds_backend_s3_open(&c, ctx->cache_dir, ctx->cache_max, out);
 	s3_config_release(&c);
 	if (r == 0 && p->s3.read_only > 0)

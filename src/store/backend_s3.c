@@ -900,6 +900,17 @@ bool vds_backend_cache(vds_backend *b, const char **dir, uint64_t *max)
 	return true;
 }
 
+/* The prefetch of an open: the listing its configuration names. */
+static void *prefetch_main(void *ud)
+{
+	void **a = ud;
+	s3_backend *sb = a[0];
+	const s3_config *cfg = a[1];
+
+	s3m_prefetch(&sb->memo, sb->c, cfg->prefetch, cfg->prefetch_delim);
+	return NULL;
+}
+
 int vds_backend_s3_open(const s3_config *cfg, const char *cache_dir, uint64_t cache_max,
 			vds_backend **out)
 {
@@ -926,7 +937,13 @@ int vds_backend_s3_open(const s3_config *cfg, const char *cache_dir, uint64_t ca
 	pthread_mutex_init(&sb->lock, NULL);
 	pthread_cond_init(&sb->claimed, NULL);
 	char *where = xasprintf("s3://%s/%s", cfg->bucket, cfg->prefix ? cfg->prefix : "");
+	/* the operation's listing beside the marker: one round trip for both */
+	void *args[2] = {sb, (void *)cfg};
+	pthread_t pre;
+	bool prefetching = cfg->prefetch && pthread_create(&pre, NULL, prefetch_main, args) == 0;
 	r = s_read(&sb->base, FORMAT_KEY, &fmt, &len);
+	if (prefetching)
+		pthread_join(pre, NULL);
 	if (r == 0) {
 		r = vds_format_check(&sb->base, fmt, len, where);
 	} else if (r == VDS_ENOTFOUND && cfg->read_only) {

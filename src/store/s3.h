@@ -26,6 +26,9 @@ typedef struct s3_config {
 	bool path_style;
 	bool insecure; /* skip TLS verification (explicit request only) */
 	bool read_only; /* never start a store at an empty prefix */
+	/* opening a store: a part listed (rolled up at PREFETCH_DELIM) while its
+	 * format marker is read, for the operation that follows (borrowed; NULL: none) */
+	const char *prefetch, *prefetch_delim;
 } s3_config;
 
 /* Frees what C owns. */
@@ -155,9 +158,15 @@ bool net_backoff_noted(int attempt, int max, atomic_int *cancel, const void *key
 
 /* Appends S percent-encoded for a URL path or query; '/' kept if KEEP_SLASH. */
 void s3_uri_encode(strbuf *sb, const char *s, bool keep_slash);
-/* Lists every object below PREFIX (NULL: all), page by page, into OUT. */
+/*
+ * Lists every object below PREFIX (NULL: all) into OUT, in key order: the
+ * first page, then the rest in parts listed at once (s3_list.c); more
+ * than MAX_PAGES requests (0: any) is VDS_ECONFLICT.
+ */
 int s3_list_all(s3_client *c, const char *prefix, const char *delimiter, s3_listing *out,
 		size_t max_pages);
+/* Keys per listing page that VDS_TEST_LIST_PAGE asks for (tests only); 0: the server's. */
+long s3_test_page_keys(void);
 /* Called with each page of a listing (MORE: pages follow); a negative status stops it. */
 typedef int (*s3_page_fn)(s3_listing *page, bool more, void *ud);
 /* Lists every object below PREFIX page by page, calling FN with each (at most MAX_PAGES, 0: any). */

@@ -776,7 +776,7 @@ int s3_do_all(s3_client *c, s3_req *reqs, size_t n, int concurrency)
 }
 
 /* VDS_TEST_LIST_PAGE=N: listings ask for pages of N keys (max-keys), for the tests; 0: the server's. */
-static long test_page_keys(void)
+long s3_test_page_keys(void)
 {
 	const char *s = getenv("VDS_TEST_LIST_PAGE");
 	long n = s ? strtol(s, NULL, 10) : 0;
@@ -789,7 +789,7 @@ int s3_list_pages(s3_client *c, const char *prefix, const char *delimiter, size_
 {
 	strbuf body = STRBUF_INIT, query = STRBUF_INIT, full = STRBUF_INIT;
 	size_t strip = strlen(c->cfg.prefix);
-	long page_keys = test_page_keys();
+	long page_keys = s3_test_page_keys();
 	char *token = NULL;
 	int r = 0;
 
@@ -845,18 +845,4 @@ int s3_list_pages(s3_client *c, const char *prefix, const char *delimiter, size_
 	sb_release(&query);
 	sb_release(&full);
 	return r;
-}
-
-/* Appends a page to the listing UD. */
-static int append_page(s3_listing *page, bool more, void *ud)
-{
-	(void)more;
-	s3_listing_append(ud, page);
-	return 0;
-}
-
-int s3_list_all(s3_client *c, const char *prefix, const char *delimiter, s3_listing *out,
-		size_t max_pages)
-{
-	return s3_list_pages(c, prefix, delimiter, max_pages, append_page, out);
 }

@@ -17,7 +17,7 @@
 #include "s3_memo.h"
 #include "util.h"
 
-#define MEMO_PAGES 10                /* 10,000 keys at most per listing */
+#define MEMO_PAGES 64 /* requests at most per listing (its parts read past their ends) */
 #define MEMO_TTL_US (120 * 1000000LL) /* a listing is not used for longer, whatever happens */
 
 void s3m_init(s3_memo *m)
@@ -172,6 +172,14 @@ void s3m_prime(s3_memo *m, s3_client *c, const char *prefix, const char *delim)
 	}
 	s3_listing_release(&l);
 	free(p);
+}
+
+void s3m_prefetch(s3_memo *m, s3_client *c, const char *prefix, const char *delim)
+{
+	s3m_prime(m, c, prefix, delim);
+	pthread_mutex_lock(&m->lock);
+	m->depth--; /* held, not begun: the next prime enters it */
+	pthread_mutex_unlock(&m->lock);
 }
 
 void s3m_unprime(s3_memo *m)

@@ -60,6 +60,12 @@ void s3m_prime(s3_memo *m, s3_client *c, const char *prefix, const char *delim);
  */
 int s3m_prime_pages(s3_memo *m, s3_client *c, const char *prefix, const char *delim,
 		    vds_names_fn fn, void *ud);
+/*
+ * s3m_prime() ahead of the operation: the listing is held for the next
+ * s3m_prime() of PREFIX and DELIM, which finds it there (it begins no
+ * scope: the memo may be forgotten meanwhile, as any listing).
+ */
+void s3m_prefetch(s3_memo *m, s3_client *c, const char *prefix, const char *delim);
 /* Ends a scope begun by s3m_prime(); the last one forgets every listing. */
 void s3m_unprime(s3_memo *m);
 /* Forgets every listing (this process writes to the store). */
