@@ -403,6 +403,8 @@ static int put_fd(vds_backend *b, int fd, unsigned char sha[32], bool known, boo
 			*stored = false;
 		return 0;
 	}
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return vds_err_errno(errno, "read", "content");
 	pthread_rwlock_rdlock(&o->lock);
 	r = packer_add_file(pk, fd, sha, &isnew, cancel);
 	pthread_rwlock_unlock(&o->lock);
