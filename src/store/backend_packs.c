@@ -314,7 +314,7 @@ static int stop_at_first(const char *name, void *ud)
 	return 1;
 }
 
-/* True if content SHA is stored as a whole-file object of before the feature. */
+/* True if content SHA is stored as a whole-file object of before the feature (touched). */
 static bool old_object(vds_backend *b, const unsigned char sha[32])
 {
 	packs_ops *o = po(b);
@@ -331,7 +331,8 @@ static bool old_object(vds_backend *b, const unsigned char sha[32])
 	if (!any)
 		return false;
 	vds_content_key(sha, key);
-	return o->own->stat(b, key, NULL) == 0;
+	/* reused: fresh for gc, as before the feature */
+	return o->own->stat(b, key, NULL) == 0 && o->own->touch(b, key) == 0;
 }
 
 /* Hashes FD from its start, then goes back to its start. */
@@ -504,6 +505,55 @@ static int p_write(vds_backend *b, const char *key, const void *data, size_t len
 	return r == 0 && !in_put ? p_flush(b) : r;
 }
 
+/* True if DATA ends with the SHA-256 of what comes before (an index object's own check). */
+static bool self_checked(const char *data, size_t len)
+{
+	unsigned char sum[32];
+
+	if (len < 32)
+		return false;
+	EVP_Digest(data, len - 32, sum, NULL, EVP_sha256(), NULL);
+	return !memcmp(sum, data + len - 32, 32);
+}
+
+/* Index objects never change: on a remote store they are kept in the cache by name. */
+static int p_read(vds_backend *b, const char *key, char **out, size_t *len)
+{
+	packs_ops *o = po(b);
+	const char *dir;
+	uint64_t max;
+	int r;
+
+	if (strncmp(key, PACKINDEX_PREFIX "/", sizeof(PACKINDEX_PREFIX)) ||
+	    strchr(key + sizeof(PACKINDEX_PREFIX), '/') || !vds_backend_cache(b, &dir, &max))
+		return o->own->read(b, key, out, len);
+	char *path = xasprintf("%s/index/%s/%s", o->cache_dir, b->provider_id,
+			       key + sizeof(PACKINDEX_PREFIX));
+	if (vds_read_file(path, out, len) == 0) {
+		if (self_checked(*out, *len)) {
+			free(path);
+			return 0;
+		}
+		free(*out); /* went bad where it lies: read it again */
+		unlink(path);
+	}
+	if ((r = o->own->read(b, key, out, len)) == 0 && self_checked(*out, *len)) {
+		char *folder = xasprintf("%s/index/%s", o->cache_dir, b->provider_id),
+		     *tmp = xasprintf("%s/.%s.tmp", folder, key + sizeof(PACKINDEX_PREFIX));
+		int fd;
+		if (vds_mkdirs(folder) == 0 &&
+		    (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) >= 0) {
+			bool written = write_all(fd, *out, *len) == 0;
+			if (close(fd) < 0 || !written || rename(tmp, path) < 0)
+				unlink(tmp); /* not kept: read from the store next time */
+		}
+		free(tmp);
+		free(folder);
+	}
+	free(path);
+	return r;
+}
+
 static void p_close(vds_backend *b)
 {
 	packs_ops *o = po(b);
@@ -531,6 +581,7 @@ void vds_backend_packs_wrap(vds_backend *b, const char *cache_dir)
 	packindex_init(&o->idx);
 	pthread_rwlock_init(&o->lock, NULL);
 	pthread_mutex_init(&o->mu, NULL);
+	o->ops.read = p_read;
 	o->ops.write = p_write;
 	o->ops.stat = p_stat;
 	o->ops.local_path = p_local_path;

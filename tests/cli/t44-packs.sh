@@ -22,6 +22,8 @@ bytes() {
 }
 # puts LOG PREFIX: the PUT requests to keys below PREFIX/ in a --debug log
 puts() { grep -c "^vds: debug: s3: PUT [^ ]*/${S3_PREFIX:-}$2/" "$1"; }
+# written LOG PREFIX: the distinct keys below PREFIX/ PUT in a --debug log (a retried PUT once)
+written() { grep -o "^vds: debug: s3: PUT [^ ]*/${S3_PREFIX:-}$2/[^ ]*" "$1" | sort -u | wc -l; }
 # get REF DIR: files get of REF into DIR (new)
 get() { rm -rf "$2" && vds datasets files get --id "$1" --target-path "$2" >/dev/null; }
 
@@ -117,7 +119,7 @@ D=$(new_version "$DS")
 vds --debug datasets files put --id "$D" --source-path "$T/many/" >/dev/null 2>"$T/many.log"
 if is_s3; then
 	is "200 small files: one pack PUT" "$(puts "$T/many.log" packs)" 1
-	is "... and one index object" "$(puts "$T/many.log" index)" 1
+	is "... and one index object" "$(written "$T/many.log" index)" 1
 else
 	ok "200 small files: one pack PUT # SKIP remote store only"
 	ok "... and one index object # SKIP remote store only"
