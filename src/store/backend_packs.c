@@ -297,6 +297,30 @@ static int p_local_path(vds_backend *b, const char *key, char **path, bool *chec
 	return r;
 }
 
+static int stop_at_first(const char *name, void *ud)
+{
+	(void)name;
+	*(bool *)ud = true;
+	return 1;
+}
+
+/* True if the store holds whole-file objects (of before the feature): listed once. */
+static bool any_objects(vds_backend *b)
+{
+	packs_ops *o = po(b);
+
+	pthread_mutex_lock(&o->mu);
+	if (o->objects < 0) {
+		bool any = false;
+		if (o->own->list(b, "objects", stop_at_first, &any) < 0)
+			any = true; /* not known: look each one up */
+		o->objects = any;
+	}
+	bool any = o->objects;
+	pthread_mutex_unlock(&o->mu);
+	return any;
+}
+
 static int p_touch(vds_backend *b, const char *key)
 {
 	unsigned char sha[32];
@@ -304,14 +328,9 @@ static int p_touch(vds_backend *b, const char *key)
 	/* packs age as a whole: gc's grace for them is the pack's and its index objects' age */
 	if (content_sha(key, sha) && packed(b, sha))
 		return 0;
+	if (content_sha(key, sha) && !any_objects(b)) /* no whole object here: no request */
+		return VDS_ENOTFOUND;
 	return po(b)->own->touch(b, key);
-}
-
-static int stop_at_first(const char *name, void *ud)
-{
-	(void)name;
-	*(bool *)ud = true;
-	return 1;
 }
 
 /* True if content SHA is stored as a whole-file object of before the feature (touched). */
@@ -320,15 +339,7 @@ static bool old_object(vds_backend *b, const unsigned char sha[32])
 	packs_ops *o = po(b);
 	char key[80];
 
-	pthread_mutex_lock(&o->mu);
-	if (o->objects < 0) {
-		bool any = false;
-		o->own->list(b, "objects", stop_at_first, &any);
-		o->objects = any;
-	}
-	bool any = o->objects;
-	pthread_mutex_unlock(&o->mu);
-	if (!any)
+	if (!any_objects(b))
 		return false;
 	vds_content_key(sha, key);
 	/* reused: fresh for gc, as before the feature */
