@@ -4,8 +4,9 @@
 # versions still read, new content goes into packs and is deduplicated
 # against the old objects; round trips byte for byte (small files, 3 MiB,
 # an empty file, links); exact growth of an append; on S3 one pack PUT per
-# flush and none for an unchanged tree; fsck clean; a damaged pack refused
-# on get, naming the pack and blob; the feature cannot be removed.
+# flush and none for an unchanged tree; fsck clean, also after commits
+# killed at random moments; gc keeps every pack; a damaged pack refused on
+# get, naming the pack and blob; the feature cannot be removed.
 . "$VDS_SRCDIR/tests/cli/lib.sh"
 
 S="$T/src"
@@ -74,6 +75,9 @@ check "a version committed into packs" test -n "$V1"
 is "no new whole object: the old content is deduplicated against objects/" \
 	"$(keys objects | wc -l)" "$nobj"
 check "packs were written" test "$(keys packs | wc -l)" -ge 1
+# the largest pack written so far holds big.bin
+big=$(if is_s3; then s3keys packs/ | sort -k2 -n | tail -n 1 | cut -d' ' -f1; else
+	(cd "$VDS_HOME/store" && find packs -type f -printf '%s %p\n' | sort -n | tail -n 1 | cut -d' ' -f2); fi)
 check "index objects were written" test "$(keys index | wc -l)" -ge 1
 get "$V1" "$T/g1"
 check "files get reads it back byte for byte (links too)" diff -r "$S" "$T/g1"
@@ -134,9 +138,41 @@ run vds fsck
 is "fsck of the store with packs: clean" "$rc" 0
 check "... no problem" grep -q ': 0 problems' "$T/out"
 
-# the largest pack holds big.bin: a byte flipped in its middle
-big=$(if is_s3; then s3keys packs/ | sort -k2 -n | tail -n 1 | cut -d' ' -f1; else
-	(cd "$VDS_HOME/store" && find packs -type f -printf '%s %p\n' | sort -n | tail -n 1 | cut -d' ' -f2); fi)
+# ---- SIGKILL during commits: the store stays readable, fsck finds no damage ------
+mkdir -p "$T/kill"
+head -c 4194304 /dev/urandom >"$T/kill/k.bin"
+span=1500
+round=0
+while [ $round -lt 6 ]; do
+	head -c 65536 /dev/urandom >"$T/kill/r$round"
+	aimed_kill span datasets versions create --id "$DS" --message "kill $round" \
+		--source-path "$T/kill/" || :
+	round=$((round + 1))
+done
+check "commits were killed ($kills of $round)" test "$kills" -ge 1
+run vds fsck
+is "after the kills fsck finds no damage" "$rc" 0
+check "... 0 problems" grep -q ': 0 problems' "$T/out"
+get "$V1" "$T/gk"
+check "... and the packed version reads" diff -r "$S" "$T/gk"
+run vds datasets versions list --id "$DS" --json
+is "... and every version lists" "$rc" 0
+run vds datasets versions verify --id "$DS:latest"
+is "... and the latest one verifies" "$rc" 0
+
+# gc removes whole objects nothing uses, and no pack
+pk=$(keys packs)
+ix=$(keys index)
+run vds gc --grace 0s
+is "gc of the store with packs" "$rc" 0
+is "... keeps every pack" "$(keys packs)" "$pk"
+is "... and every index object" "$(keys index)" "$ix"
+get "$V1" "$T/g2"
+check "... and the packed version still reads" diff -r "$S" "$T/g2"
+get "$V0" "$T/g3"
+check "... and so does the version of before" diff -r "$T/v0" "$T/g3"
+
+# a byte flipped in the middle of big.bin's pack
 store_cat "$big" >"$T/pack"
 size=$(wc -c <"$T/pack")
 off=$((size / 2))
