@@ -143,7 +143,9 @@ mkdir -p "$T/kill"
 head -c 4194304 /dev/urandom >"$T/kill/k.bin"
 span=1500
 round=0
-while [ $round -lt 6 ]; do
+rounds=6
+! is_s3 || rounds=3 # each a few seconds there
+while [ $round -lt $rounds ]; do
 	head -c 65536 /dev/urandom >"$T/kill/r$round"
 	aimed_kill span datasets versions create --id "$DS" --message "kill $round" \
 		--source-path "$T/kill/" || :
@@ -159,6 +161,28 @@ run vds datasets versions list --id "$DS" --json
 is "... and every version lists" "$rc" 0
 run vds datasets versions verify --id "$DS:latest"
 is "... and the latest one verifies" "$rc" 0
+
+# a pack no index names: a leftover, removed by a repair once a day old
+store_cat "$big" >"$T/orphan"
+printf 'x' >>"$T/orphan"
+oid=$(sha256sum "$T/orphan" | cut -c1-64)
+okey=packs/$(echo "$oid" | cut -c1-2)/$oid
+store_put "$okey" "$T/orphan"
+run vds fsck
+is "fsck with a pack no index names: exit 0" "$rc" 0
+check "... a note naming it" grep -q "pack named by no index (an interrupted write): $okey" "$T/out"
+run vds fsck --repair
+check "... a young one is kept by a repair" store_has "$okey"
+if is_s3; then
+	ok "... one a day old is removed by a repair # SKIP S3 ages cannot be set back"
+	store_rm "$okey"
+else
+	touch -d '2 days ago' "$VDS_HOME/store/$okey"
+	run vds fsck --repair
+	check "... one a day old is removed by a repair" test ! -e "$VDS_HOME/store/$okey"
+fi
+run vds fsck --read-data
+is "fsck --read-data reads every blob of the packs: clean" "$rc" 0
 
 # gc removes whole objects nothing uses, and no pack
 pk=$(keys packs)
@@ -186,5 +210,9 @@ is "a damaged pack: get fails with status 9" "$rc" 9
 check "... naming the pack" grep -q "${big##*/}" "$T/err"
 check "... and the blob" grep -q ": blob [0-9a-f]\{64\} does not match its id$" "$T/err"
 check "... and writes no wrong bytes" test ! -e "$T/gbad/big.bin"
+run vds fsck --read-data
+is "fsck --read-data finds the damaged pack" "$rc" 9
+check "... naming the pack and the blob" \
+	grep -q "${big##*/}: blob [0-9a-f]\{64\} does not match its id" "$T/out" "$T/err"
 
 done_testing
