@@ -408,9 +408,10 @@ static int put_fd(vds_backend *b, int fd, unsigned char sha[32], bool known, boo
 	if ((r = get_packer(b, &pk)) < 0)
 		return r;
 	/* content stored whole before the feature is stored: no second copy */
-	if (!known && po(b)->objects != 0 && (r = hash_fd(fd, sha, cancel)) < 0)
+	bool legacy = any_objects(b);
+	if (!known && legacy && (r = hash_fd(fd, sha, cancel)) < 0)
 		return r;
-	if ((known || o->objects != 0) && (packed(b, sha) || old_object(b, sha))) {
+	if ((known || legacy) && (packed(b, sha) || old_object(b, sha))) {
 		if (counter)
 			atomic_fetch_add(counter, (uint64_t)st.st_size);
 		if (stored)
