@@ -159,6 +159,8 @@ int ctx_backend_at(vds_ctx *ctx, size_t i, vds_backend **out)
 				      "(older versions of vds refuse it)", p->id, FORMAT_VERSION);
 		else if (r < 0)
 			return r;
+		if (ctx->be[i]->packs) /* vds-format(5), CONTENT PACKS */
+			vds_backend_packs_wrap(ctx->be[i], ctx->cache_dir);
 	}
 	*out = ctx->be[i];
 	return 0;

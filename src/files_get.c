@@ -243,6 +243,12 @@ static int fetch_file(pool *p, get_job *j, int dirfd, const vds_entry *e, const 
 		atomic_fetch_add(&p->bytes_done, e->size);
 		goto done;
 	}
+	if (r == VDS_ECORRUPT && vds_backend_packed(j->b)) { /* the pack and blob named */
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s", vds_errmsg());
+		close(out);
+		return vds_err(VDS_ECORRUPT, "content of %s: %s", q(e->path), msg);
+	}
 	if (r == 1)
 		r = j->b->ops->local_path(j->b, key, &src, &checked);
 	bool dropped = false; /* the cache's copy was found damaged and removed */

@@ -15,9 +15,11 @@
 #include <string.h>
 
 #include "core.h"
+#include "store/packindex.h"
 #include "store/recpack.h"
 
 #define LEFTOVER_AGE 3600 /* seconds before a leftover may be removed */
+#define PACK_LEFTOVER_AGE (24 * 3600) /* a put may write packs for hours before its index */
 
 typedef struct fsck {
 	vds_ctx *ctx;
@@ -340,6 +342,72 @@ static void check_dataset(fsck *f, const char *ds)
 	free(base);
 }
 
+/* True if index X names pack HEX (64 digits). */
+static bool indexed_pack(const packindex *x, const char *hex)
+{
+	unsigned char id[32];
+
+	if (vds_sha256_parse(hex, id) < 0)
+		return false;
+	for (size_t i = 0; i < x->npacks; i++)
+		if (!memcmp(x->packs[i].id, id, 32))
+			return true;
+	return false;
+}
+
+/*
+ * A store with the feature "packs": every index object reads, every pack
+ * it names is there with its size; packs no index names are leftovers of
+ * an interrupted write, removed when repairing once a day old.
+ */
+static void check_content_packs(fsck *f)
+{
+	packindex x;
+	char **dirs, **names, key[80];
+	size_t nd, n;
+
+	packindex_init(&x);
+	if (packindex_load(f->b, &x) < 0) {
+		finding(f, "the store index does not read: %s", vds_errmsg());
+		packindex_release(&x);
+		return;
+	}
+	for (size_t i = 0; i < x.npacks; i++) {
+		uint64_t size;
+		pack_key(x.packs[i].id, key);
+		if (f->b->ops->stat(f->b, key, &size) < 0)
+			finding(f, "pack %s is missing, though the store index names it", key);
+		else if (size != x.packs[i].size)
+			finding(f, "pack %s is not the %llu bytes the store index says", key,
+				(unsigned long long)x.packs[i].size);
+	}
+	if (list_names(f->b, "packs", &dirs, &nd) == 0) {
+		for (size_t d = 0; d < nd; d++) {
+			char *folder = xasprintf("packs/%s", dirs[d]);
+			if (list_names(f->b, folder, &names, &n) == 0) {
+				for (size_t k = 0; k < n; k++) {
+					if (indexed_pack(&x, names[k]))
+						continue;
+					char *pk = xasprintf("%s/%s", folder, names[k]);
+					int64_t age = 0;
+					bool mend = f->repair && f->b->ops->age(f->b, pk, &age) == 0 &&
+						    age >= PACK_LEFTOVER_AGE &&
+						    f->b->ops->remove(f->b, pk) == 0;
+					char *esc = vds_display_escape(pk);
+					report(f, true, mend, "pack named by no index (an interrupted write): %s",
+					       esc);
+					free(esc);
+					free(pk);
+				}
+				names_free(names, n);
+			}
+			free(folder);
+		}
+		names_free(dirs, nd);
+	}
+	packindex_release(&x);
+}
+
 int vds_fsck(vds_ctx *ctx, const char *provider_id, bool repair, vds_fsck_fn fn, void *ud,
 	     vds_fsck_result *res)
 {
@@ -384,6 +452,8 @@ int vds_fsck(vds_ctx *ctx, const char *provider_id, bool repair, vds_fsck_fn fn,
 			}
 			names_free(names, n);
 		}
+		if (f.b->packs)
+			check_content_packs(&f);
 	}
 	return r;
 }

@@ -15,6 +15,7 @@
 
 #include "pool.h"
 #include "core.h"
+#include "store/packindex.h"
 
 #define READS 3 /* reads of an object that does not match before it counts as damaged */
 
@@ -59,12 +60,14 @@ static int read_once(pool *p, vds_backend *b, const char *key, const unsigned ch
 	return r < 0 ? r : memcmp(got, sha, 32) == 0;
 }
 
-/* Reports damaged object KEY (REMOVED or not) under the pool's lock. */
-static void report(pool *p, data_job *j, bool removed, const char *key)
+/* Reports damaged object KEY (REMOVED or not; WHY: in a pack, how) under the pool's lock. */
+static void report(pool *p, data_job *j, bool removed, const char *key, const char *why)
 {
-	char msg[256];
+	char msg[512];
 
-	if (removed)
+	if (why)
+		snprintf(msg, sizeof(msg), "content %s is damaged: %s", key, why);
+	else if (removed)
 		snprintf(msg, sizeof(msg),
 			 "removed content object %s: its bytes do not match its name", key);
 	else
@@ -96,11 +99,15 @@ static int check_object(pool *p, size_t i)
 	if (r == VDS_ECANCELED || pool_stopping(p))
 		return vds_err(VDS_ECANCELED, "cancelled");
 	if (r == VDS_ENOTFOUND) { /* removed meanwhile (gc): nothing to check */
+	} else if (r == VDS_ECORRUPT && vds_backend_packed(j->b)) {
+		char why[400]; /* the pack and blob, named by the reader */
+		snprintf(why, sizeof(why), "%s", vds_errmsg());
+		report(p, j, false, key, why);
 	} else if (r < 0) {
 		return r;
 	} else if (r == 0) {
 		bool removed = j->repair && j->b->ops->remove(j->b, key) == 0;
-		report(p, j, removed, key);
+		report(p, j, removed, key, NULL);
 	}
 	pthread_mutex_lock(&p->lock);
 	j->res->objects++;
@@ -138,7 +145,29 @@ static int list_content(vds_backend *b, char ***keys, size_t *n, size_t *cap)
 		free(prefix);
 	}
 	names_free(dirs, nd);
-	return r == VDS_ENOTFOUND ? 0 : r;
+	if (r == VDS_ENOTFOUND)
+		r = 0;
+	if (r == 0 && vds_backend_packed(b)) {
+		/* every blob of the packs: each chunk read and checked as a content of its
+		   own, each file of several chunks through its recipe and segments */
+		packindex x;
+		packindex_init(&x);
+		if ((r = packindex_load(b, &x)) == 0) {
+			for (size_t i = 0; i < x.n; i++) {
+				char key[80];
+				if (x.e[i].type == PACK_SEGMENT)
+					continue;
+				vds_content_key(x.e[i].id, key);
+				if (*n == *cap) {
+					*cap = *cap ? *cap * 2 : 256;
+					*keys = xrealloc(*keys, *cap * sizeof(**keys));
+				}
+				(*keys)[(*n)++] = xstrdup(key);
+			}
+		}
+		packindex_release(&x);
+	}
+	return r;
 }
 
 int vds_fsck_read_data(vds_ctx *ctx, const char *provider_id, bool repair, const vds_opts *o,

@@ -154,6 +154,12 @@ int vds_provider_update_s3(vds_ctx *ctx, const char *id, const char *name,
 			   const vds_s3_settings *s);
 /* Removes a provider from the configuration; its data stays where it is. */
 int vds_provider_delete(vds_ctx *ctx, const char *id);
+/*
+ * Gives the store of provider ID the feature "packs" (ON true; once, for
+ * good): 1 if it was added, 0 if the store had it; ON false only checks
+ * that it has not (VDS_ECONFLICT if it has: the feature cannot be removed).
+ */
+int vds_provider_set_packs(vds_ctx *ctx, const char *id, bool on);
 
 /* ---- the local cache of remote content -------------------------------- */
 

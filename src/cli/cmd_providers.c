@@ -128,6 +128,18 @@ static void s3_settings_args(cli_args *a, vds_s3_settings *s)
 	};
 }
 
+/* --packs true|false after a create or update of provider ID (nothing if not given). */
+static int packs_arg(vds_ctx *ctx, cli_args *a, const char *id)
+{
+	int on = arg_bool(a, "packs"), r;
+
+	if (on < 0)
+		return 0;
+	if ((r = vds_provider_set_packs(ctx, id, on)) > 0)
+		printf("The store of storage provider %s now keeps new content in packs\n", id);
+	return r < 0 ? r : 0;
+}
+
 static int sp_create_s3(vds_ctx *ctx, cli_args *a)
 {
 	vds_s3_settings s;
@@ -135,8 +147,10 @@ static int sp_create_s3(vds_ctx *ctx, cli_args *a)
 	int r;
 
 	s3_settings_args(a, &s);
-	if ((r = vds_provider_create_s3(ctx, arg_str(a, "name"), &s, id)) == 0)
+	if ((r = vds_provider_create_s3(ctx, arg_str(a, "name"), &s, id)) == 0) {
 		printf("Created storage provider: %s\n", id);
+		r = packs_arg(ctx, a, id);
+	}
 	return r;
 }
 
@@ -147,7 +161,9 @@ static int sp_update_s3(vds_ctx *ctx, cli_args *a)
 	int r;
 
 	s3_settings_args(a, &s);
-	if ((r = vds_provider_update_s3(ctx, id, arg_str(a, "name"), &s)) == 0)
+	/* the feature first: a refused --packs false changes nothing */
+	if ((r = packs_arg(ctx, a, id)) == 0 &&
+	    (r = vds_provider_update_s3(ctx, id, arg_str(a, "name"), &s)) == 0)
 		printf("Updated storage provider: %s\n", id);
 	return r;
 }
@@ -157,9 +173,24 @@ static int sp_create_local(vds_ctx *ctx, cli_args *a)
 	char id[VDS_SPID_LEN + 1];
 	int r = vds_provider_create_local(ctx, arg_str(a, "name"), arg_str(a, "path"), id);
 
-	if (r == 0)
+	if (r == 0) {
 		printf("Created storage provider: %s\n", id);
+		r = packs_arg(ctx, a, id);
+	}
 	return r;
+}
+
+static int sp_update_local(vds_ctx *ctx, cli_args *a)
+{
+	const char *id = arg_str(a, "id");
+	const vds_provider *p;
+	int r;
+
+	if ((r = vds_provider_find(ctx, id, &p)) < 0)
+		return r;
+	if (strcmp(p->type, "local"))
+		return vds_err(VDS_EINVAL, "storage provider %s is not a local one", id);
+	return packs_arg(ctx, a, id);
 }
 
 static int sp_delete(vds_ctx *ctx, cli_args *a)
@@ -181,9 +212,17 @@ static const cli_opt details_opts[] = {
 	{"json", OPT_BOOL, false, "", "print JSON"},
 	{0},
 };
+#define PACKS_OPT \
+	{"packs", OPT_TRUEFALSE, false, "true|false", "keep new content in packs (true: for good)"}
 static const cli_opt create_opts[] = {
 	{"name", OPT_STR, true, "NAME", "provider name"},
 	{"path", OPT_STR, true, "DIR", "directory of the store (created if missing)"},
+	PACKS_OPT,
+	{0},
+};
+static const cli_opt update_local_opts[] = {
+	{"id", OPT_STR, true, "SP", "storage provider id"},
+	{"packs", OPT_TRUEFALSE, true, "true|false", "keep new content in packs (true: for good)"},
 	{0},
 };
 #define S3_OPTS(BUCKET_REQUIRED)                                                                 \
@@ -200,12 +239,14 @@ static const cli_opt create_opts[] = {
 static const cli_opt create_s3_opts[] = {
 	{"name", OPT_STR, true, "NAME", "provider name"},
 	S3_OPTS(true),
+	PACKS_OPT,
 	{0},
 };
 static const cli_opt update_s3_opts[] = {
 	{"id", OPT_STR, true, "SP", "storage provider id"},
 	{"name", OPT_STR, false, "NAME", "new provider name"},
 	S3_OPTS(false),
+	PACKS_OPT,
 	{0},
 };
 static const cli_opt delete_opts[] = {
@@ -220,6 +261,8 @@ const cli_cmd providers_cmds[] = {
 	 create_opts},
 	{"storageProviders create s3", sp_create_s3, "Add an S3-compatible storage provider",
 	 create_s3_opts},
+	{"storageProviders update local", sp_update_local,
+	 "Change a local provider's store (--packs)", update_local_opts},
 	{"storageProviders update s3", sp_update_s3, "Change an S3 provider's settings",
 	 update_s3_opts},
 	{"storageProviders delete", sp_delete, "Remove a storage provider from the configuration",

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,21 +22,42 @@ void vds_content_key(const unsigned char sha[32], char key[80])
 	memcpy(key + 11, hex + 2, 63);
 }
 
+/* The features of a marker this vds knows (vds-format(5), KEYS). */
+static const char *const known_features[] = {"packs"};
+
 int vds_format_check(vds_backend *b, const char *text, size_t len, const char *where)
 {
 	cJSON *j = cJSON_ParseWithLength(text, len);
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "version"),
 		    *from = cJSON_GetObjectItemCaseSensitive(j, "upgradedFrom"),
-		    *features = cJSON_GetObjectItemCaseSensitive(j, "features");
+		    *features = cJSON_GetObjectItemCaseSensitive(j, "features"), *f;
 	int version = cJSON_IsNumber(v) ? v->valueint : 0;
 	bool ok = version == 1 || version == 2;
+	char unknown[128] = "";
 
+	b->packs = false;
 	/* features name later additions that a reader must know to read the store */
-	if (features && (!cJSON_IsArray(features) || cJSON_GetArraySize(features) > 0))
+	if (features && (!cJSON_IsArray(features) || version != 2))
 		ok = false;
+	const cJSON *list = ok ? features : NULL;
+	cJSON_ArrayForEach(f, list) {
+		bool known = false;
+		for (size_t i = 0; cJSON_IsString(f) && i < sizeof(known_features) / sizeof(*known_features); i++)
+			known |= !strcmp(f->valuestring, known_features[i]);
+		if (!known) {
+			snprintf(unknown, sizeof(unknown), "%s",
+				 cJSON_IsString(f) ? f->valuestring : "(not a name)");
+			break;
+		}
+		b->packs |= !strcmp(f->valuestring, "packs");
+	}
 	b->format = version;
 	b->legacy = version == 1 || (cJSON_IsNumber(from) && from->valueint == 1);
 	cJSON_Delete(j);
+	if (*unknown)
+		return vds_err(VDS_ECORRUPT,
+			       "store %s needs the feature %s, which this vds does not know (a newer "
+			       "vds wrote it)", q(where), q(unknown));
 	if (!ok)
 		return vds_err(VDS_ECORRUPT,
 			       "store %s has a format this vds does not know (a newer vds wrote it)",
@@ -53,6 +75,24 @@ int vds_format_upgrade(vds_backend *b)
 			       strlen(FORMAT_TEXT_UPGRADED))) < 0)
 		return r;
 	b->format = FORMAT_VERSION;
+	return 1;
+}
+
+int vds_format_add_packs(vds_backend *b)
+{
+	const char *text = b->legacy ? "{\"format\":\"vds\",\"version\":2,\"upgradedFrom\":1,"
+				       "\"features\":[\"packs\"]}\n"
+				     : "{\"format\":\"vds\",\"version\":2,\"features\":[\"packs\"]}\n";
+	int r;
+
+	if (b->packs)
+		return 0;
+	if (b->format != FORMAT_VERSION)
+		return vds_err(VDS_ECONFLICT, "store of storage provider %s is of format %d: upgrade it first",
+			       b->provider_id, b->format);
+	if ((r = b->ops->write(b, FORMAT_KEY, text, strlen(text))) < 0)
+		return r;
+	b->packs = true;
 	return 1;
 }
 
@@ -112,6 +152,7 @@ static void ro_close(vds_backend *b)
 	const ro_ops *ro = (const ro_ops *)b->ops;
 
 	b->ops = ro->own;
+	b->ro = false;
 	free((void *)ro);
 	b->ops->close(b);
 }
@@ -132,9 +173,10 @@ void vds_backend_make_read_only(vds_backend *b)
 	ro->ops.abort_stale = ro_abort_stale;
 	ro->ops.close = ro_close;
 	b->ops = &ro->ops;
+	b->ro = true;
 }
 
 bool vds_backend_read_only(const vds_backend *b)
 {
-	return b->ops->close == ro_close;
+	return b->ro;
 }

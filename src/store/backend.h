@@ -130,6 +130,8 @@ struct vds_backend {
 	int format;      /* the store's format version, from its marker */
 	int64_t lease_s; /* without create(): how long a begun commit may hold its draft */
 	bool legacy;     /* format 1 records may be present (a store upgraded from 1) */
+	bool packs;      /* the marker names the feature "packs": new content goes into packs */
+	bool ro;         /* every write refused (vds_backend_make_read_only) */
 };
 
 /* Opens a local-directory backend rooted at ROOT, creating the layout. */
@@ -173,6 +175,21 @@ int vds_format_check(vds_backend *b, const char *text, size_t len, const char *w
  * 0 if there was nothing to do.
  */
 int vds_format_upgrade(vds_backend *b);
+
+/*
+ * Names the feature "packs" in B's marker (B writable, of format 2): 1 if
+ * it did, 0 if the marker named it already.
+ */
+int vds_format_add_packs(vds_backend *b);
+
+/*
+ * Makes B a store with the feature "packs" (backend_packs.c): content keys
+ * written through the packer, read through the store index or as whole
+ * objects; packed content read whole is kept in CACHE_DIR.
+ */
+void vds_backend_packs_wrap(vds_backend *b, const char *cache_dir);
+/* True if B was wrapped by vds_backend_packs_wrap(). */
+bool vds_backend_packed(const vds_backend *b);
 
 /* Writes the content key of SHA ("objects/ab/cdef...") into KEY. */
 void vds_content_key(const unsigned char sha[32], char key[80]);

@@ -893,7 +893,7 @@ bool vds_backend_cache(vds_backend *b, const char **dir, uint64_t *max)
 {
 	const s3_backend *sb = (const s3_backend *)b;
 
-	if (b->ops != &s3_ops)
+	if (strcmp(b->ops->type, s3_ops.type) || b->ro) /* a packed store's too */
 		return false;
 	*dir = sb->cache_dir;
 	*max = sb->cache_max;

@@ -42,6 +42,7 @@ Commands:
   storageProviders details           Show one storage provider
   storageProviders create local      Add a local-directory storage provider
   storageProviders create s3         Add an S3-compatible storage provider
+  storageProviders update local      Change a local provider's store (--packs)
   storageProviders update s3         Change an S3 provider's settings
   storageProviders delete            Remove a storage provider from the configuration
   cache status                       Show the local cache of remote content
@@ -185,13 +186,14 @@ EOF
 
 run vds storageProviders create local --help
 expect "storageProviders create local --help" 0 "$(cat <<'EOF'
-Usage: vds storageProviders create local --name NAME --path DIR
+Usage: vds storageProviders create local --name NAME --path DIR [--packs true|false]
 
 Add a local-directory storage provider
 
 Options:
   --name NAME                  provider name
   --path DIR                   directory of the store (created if missing)
+  --packs true|false           keep new content in packs (true: for good)
 EOF
 )" ""
 
@@ -259,6 +261,7 @@ Commands:
   storageProviders details           Show one storage provider
   storageProviders create local      Add a local-directory storage provider
   storageProviders create s3         Add an S3-compatible storage provider
+  storageProviders update local      Change a local provider's store (--packs)
   storageProviders update s3         Change an S3 provider's settings
   storageProviders delete            Remove a storage provider from the configuration
 EOF

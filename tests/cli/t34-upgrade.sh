@@ -76,7 +76,7 @@ check "... with no problem and no note" grep -q ': 0 problems, 0 notes, 0 repair
 
 # ---- formats this vds does not know ------------------------------------------
 store_cat VDS-FORMAT >"$T/marker"
-for m in '{"format":"vds","version":3}' '{"format":"vds","version":2,"features":["packs"]}' 'garbage'; do
+for m in '{"format":"vds","version":3}' '{"format":"vds","version":2,"features":"packs"}' 'garbage'; do
 	printf '%s\n' "$m" >"$T/m"
 	store_put VDS-FORMAT "$T/m"
 	run vds datasets list
@@ -84,6 +84,12 @@ for m in '{"format":"vds","version":3}' '{"format":"vds","version":2,"features":
 	expect "marker $m refused" 9 "" \
 		"vds: storage provider $SP cannot be read: store '$where' has a format this vds does not know (a newer vds wrote it)"
 done
+# a feature this vds does not know is named; "packs" it knows
+printf '%s\n' '{"format":"vds","version":2,"features":["packs","zebra"]}' >"$T/m"
+store_put VDS-FORMAT "$T/m"
+run vds datasets list
+expect "marker with an unknown feature refused, naming it" 9 "" \
+	"vds: storage provider $SP cannot be read: store '$where' needs the feature 'zebra', which this vds does not know (a newer vds wrote it)"
 store_put VDS-FORMAT "$T/marker"
 run vds datasets list
 is "the marker put back: readable again" "$rc" 0
