@@ -21,6 +21,67 @@ void vds_content_key(const unsigned char sha[32], char key[80])
 	memcpy(key + 11, hex + 2, 63);
 }
 
+/* The features this vds knows, by name: a reader refuses a store naming any other. */
+static const struct {
+	const char *name;
+	unsigned bit;
+} known_features[] = {
+	{"datasetkeys", FEATURE_DATASETKEYS},
+};
+
+#define NFEATURES (sizeof(known_features) / sizeof(known_features[0]))
+
+const char *vds_feature_name(unsigned bit)
+{
+	for (size_t i = 0; i < NFEATURES; i++)
+		if (known_features[i].bit == bit)
+			return known_features[i].name;
+	return NULL;
+}
+
+/* The bits of the features array F in *OUT: false if one is not known (or F is no array). */
+static bool features_known(const cJSON *f, unsigned *out)
+{
+	const cJSON *x;
+
+	*out = 0;
+	if (!f)
+		return true;
+	if (!cJSON_IsArray(f))
+		return false;
+	cJSON_ArrayForEach(x, f) {
+		size_t i = 0;
+		while (i < NFEATURES && !(cJSON_IsString(x) &&
+					  !strcmp(x->valuestring, known_features[i].name)))
+			i++;
+		if (i == NFEATURES)
+			return false;
+		*out |= known_features[i].bit;
+	}
+	return true;
+}
+
+char *vds_format_text(unsigned features, bool upgraded)
+{
+	strbuf sb = STRBUF_INIT;
+	const char *sep = "";
+
+	sb_addf(&sb, "{\"format\":\"vds\",\"version\":%d", FORMAT_VERSION);
+	if (upgraded)
+		sb_addf(&sb, ",\"upgradedFrom\":1");
+	if (features) {
+		sb_addf(&sb, ",\"features\":[");
+		for (size_t i = 0; i < NFEATURES; i++)
+			if (features & known_features[i].bit) {
+				sb_addf(&sb, "%s\"%s\"", sep, known_features[i].name);
+				sep = ",";
+			}
+		sb_addf(&sb, "]");
+	}
+	sb_addf(&sb, "}\n");
+	return sb_detach(&sb, NULL);
+}
+
 int vds_format_check(vds_backend *b, const char *text, size_t len, const char *where)
 {
 	cJSON *j = cJSON_ParseWithLength(text, len);
@@ -31,7 +92,7 @@ int vds_format_check(vds_backend *b, const char *text, size_t len, const char *w
 	bool ok = version == 1 || version == 2;
 
 	/* features name later additions that a reader must know to read the store */
-	if (features && (!cJSON_IsArray(features) || cJSON_GetArraySize(features) > 0))
+	if (!features_known(features, &b->features) || (b->features && version != 2))
 		ok = false;
 	b->format = version;
 	b->legacy = version == 1 || (cJSON_IsNumber(from) && from->valueint == 1);
