@@ -401,6 +401,13 @@ int vds_fsck(vds_ctx *ctx, const char *provider_id, bool repair, vds_fsck_fn fn,
 						check_record(&f, id);
 					continue; /* else its folder's turn checks it */
 				}
+				if (!flat && dataset_record_name(names[k], id)) {
+					/* copied by an upgrade that did not reach the marker */
+					folder = xasprintf("datasets/%s", names[k]);
+					leftover(&f, folder, false, "leftover of an upgrade cut short:");
+					free(folder);
+					continue;
+				}
 				if (flat && !strncmp(names[k], "pack-", 5) &&
 				    recpack_name(names[k] + 5)) {
 					check_top_pack(&f, names[k]);

@@ -71,6 +71,15 @@ static bool top_key(const char *key)
 	return !strncmp(key, TOP, strlen(TOP)) && key[strlen(TOP)] && !strchr(key + strlen(TOP), '/');
 }
 
+/* True if KEY is the flat record of the dataset of folder DS ("datasets/ID/" and "datasets/ID.json"). */
+static bool flat_of(const char *ds, const char *key)
+{
+	size_t n = strlen(ds);
+
+	return n > 10 && !strncmp(ds, TOP, strlen(TOP)) && !strncmp(key, ds, n - 1) &&
+	       !strcmp(key + n - 1, ".json");
+}
+
 /* True if KEY is a pack's key of D (its packs/ folder, or datasets/pack-*). */
 static bool pack_key(const dsread *d, const char *key)
 {
@@ -182,7 +191,7 @@ static int parse(const char *text, size_t len, const char *ds, entries *e, size_
 		size_t dlen;
 
 		bool top = !strcmp(ds, TOP); /* records right there, not a pack */
-		if (!key || !md5 || !b64 || strncmp(key, ds, strlen(ds)) != 0 ||
+		if (!key || !md5 || !b64 || (strncmp(key, ds, strlen(ds)) != 0 && !flat_of(ds, key)) ||
 		    (top && (!top_key(key) || !strncmp(key + strlen(TOP), TOP_PACK,
 						       strlen(TOP_PACK)))) ||
 		    !reccache_digest(md5) || !unbase64(b64, &data, &dlen)) {
@@ -247,14 +256,23 @@ static void forget(recpack *p)
 static bool locate(recpack *p, const char *key, size_t *at)
 {
 	size_t lo = 0, hi = p->n, len;
+	char want[64];
 
 	*at = 0;
-	if (strncmp(key, "datasets/", 9) != 0 || !(len = strcspn(key + 9, "/")) || !key[9 + len])
+	if (strncmp(key, "datasets/", 9) != 0 || !(len = strcspn(key + 9, "/")))
 		return false;
+	/* a flat record datasets/ID.json is its dataset's */
+	if (!key[9 + len] && (len <= 5 || strcmp(key + 9 + len - 5, ".json") != 0))
+		return false;
+	if (!key[9 + len])
+		len -= 5;
+	if (len + 10 >= sizeof(want))
+		return false;
+	snprintf(want, sizeof(want), "%.*s/", (int)(9 + len), key);
 	len += 10; /* "datasets/ID/": a folder's first LEN bytes match no other's */
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		int c = strncmp(key, p->v[mid].ds, len);
+		int c = strncmp(want, p->v[mid].ds, len);
 		if (!c) {
 			*at = mid;
 			return true;
@@ -273,8 +291,8 @@ static dsread *reading(recpack *p, const char *key)
 {
 	size_t at;
 
-	if (top_key(key))
-		return p->top.ds ? &p->top : NULL;
+	if (top_key(key) && p->top.ds)
+		return &p->top;
 	return locate(p, key, &at) ? &p->v[at] : NULL;
 }
 

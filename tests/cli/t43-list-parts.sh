@@ -65,7 +65,7 @@ EOF
 # more datasets, so that datasets/ is long too: forged records of chosen ids
 for i in 0 2 4 6 8 a c e g i k m o q s u w y; do
 	id=ds${i}000000000000
-	store_put_record "datasets/$id/dataset.json" <<EOF
+	store_put_record "datasets/$id.json" <<EOF
 {"id": "$id", "name": "other-$i", "description": "", "created": "2026-01-02T00:00:00.000000Z"}
 EOF
 done
