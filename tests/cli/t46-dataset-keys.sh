@@ -304,7 +304,7 @@ done
 is "back without the feature: the same answers" "$(answers)" "$before"
 span=300
 i=0
-while [ $i -lt 4 ]; do
+while [ $i -lt 3 ]; do
 	i=$((i + 1))
 	aimed_kill span storageProviders upgrade --id "$SP" || true
 	is "after upgrade run $i (killed: $kills so far), the same answers" "$(answers)" "$before"

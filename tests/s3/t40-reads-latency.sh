@@ -136,7 +136,8 @@ rules
 
 # ================================================================ the dataset list in parts
 # Five datasets on a store of their own (a home of its own: nothing else
-# listed), each one key (its dataset.json). VDS_TEST_LIST_PAGE=3 asks for
+# listed), each one key (its record datasets/ID.json, listed rolled up at
+# "/": vds-format(5), KEYS). VDS_TEST_LIST_PAGE=3 asks for
 # listing pages of 3 keys: the first page completes the first two datasets
 # by id (the third may go on in the next page), the second, held 2.5 s, the
 # other three. The first two are shown meanwhile, with the count so far,
@@ -155,7 +156,7 @@ check "five datasets on a store of their own" [ "$(wc -l <"$T/parts-ids")" = 5 ]
 # the names of the first two ids, in the list's order (by name)
 FIRST=$(head -n 2 "$T/parts-ids" | cut -d' ' -f2 | sort | head -n 1)
 SECOND=$(head -n 2 "$T/parts-ids" | cut -d' ' -f2 | sort | tail -n 1)
-LIST="delimiter=%2Fversions%2F&list-type=2&max-keys=3&prefix=parts%2Fdatasets%2F"
+LIST="delimiter=%2F&list-type=2&max-keys=3&prefix=parts%2Fdatasets%2F"
 : >"$T/proxy.log"
 rules "hold GET $LIST 0 1" "hold GET $LIST 2500 1"
 keys <<EOF
