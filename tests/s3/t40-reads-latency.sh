@@ -83,13 +83,13 @@ like "... and the Versions pane has the focus" typed-ahead 1 '^\+ Datasets \(3\)
 
 # ================================================================ a dataset left before its versions arrive
 # (with the record cache, a dataset's versions come from one listing of it)
-rules "hold GET prefix=far%2Fdatasets%2F$GAMMA%2F 1500 1"
+rules "hold GET prefix=far%2Fdatasets%2F$GAMMA 1500 1"
 : >"$T/proxy.log"
 keys <<EOF
 :async
 :settle
 j j
-:wait-for $T/proxy.log datasets%2F$GAMMA%2F
+:wait-for $T/proxy.log datasets%2F$GAMMA
 k
 :sleep 2000
 :dump $D/left
@@ -98,7 +98,7 @@ run ui browse
 ran "gamma's versions held while the cursor went back to beta"
 like "beta's versions are shown, not gamma's" left 1 '^\+ Datasets \(3\) .*\+ Versions \(1\) '
 like "the status line is beta" left 23 '^beta:'
-check "gamma's versions were asked for (and held)" grep -q "datasets%2F$GAMMA%2F.*-> hold 1500" "$T/proxy.log"
+check "gamma's versions were asked for (and held)" grep -q "datasets%2F$GAMMA.*-> hold 1500" "$T/proxy.log"
 
 # ================================================================ an abandoned preview
 A1=$(object_key "$(sha256sum "$T/src-alpha-2/a.txt" | cut -d' ' -f1)")
@@ -121,7 +121,7 @@ like "... with its content" preview-moved 14 '\|alpha b 2 +\|$'
 
 # ================================================================ a listing that fails
 # (beta's tags are read from the listing of beta, which also gives its versions)
-rules "drop GET prefix=far%2Fdatasets%2F$BETA%2F 0"
+rules "drop GET prefix=far%2Fdatasets%2F$BETA 0"
 keys <<EOF
 j
 :dump $D/tags-failed
