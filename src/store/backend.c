@@ -31,14 +31,6 @@ static const struct {
 
 #define NFEATURES (sizeof(known_features) / sizeof(known_features[0]))
 
-const char *vds_feature_name(unsigned bit)
-{
-	for (size_t i = 0; i < NFEATURES; i++)
-		if (known_features[i].bit == bit)
-			return known_features[i].name;
-	return NULL;
-}
-
 /* The bits of the features array F in *OUT: false if one is not known (or F is no array). */
 static bool features_known(const cJSON *f, unsigned *out)
 {

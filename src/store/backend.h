@@ -170,8 +170,6 @@ bool vds_backend_cache(vds_backend *b, const char **dir, uint64_t *max);
 #define FORMAT_TEXT_UPGRADED "{\"format\":\"vds\",\"version\":2,\"upgradedFrom\":1}\n"
 /* The features of format 2 this vds knows (the marker's "features" array): bits. */
 #define FEATURE_DATASETKEYS 1u /* a dataset's record is datasets/ID.json */
-/* The name of feature bit BIT, or NULL. */
-const char *vds_feature_name(unsigned bit);
 /*
  * The text of a format 2 marker naming FEATURES (malloc'd); UPGRADED:
  * the store was of format 1 before.
