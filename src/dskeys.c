@@ -101,7 +101,7 @@ static int copy_records(vds_backend *b, char **names, size_t n, size_t *copied)
 	return r;
 }
 
-/* Removes the old records of datasets whose flat key exists (B has the feature). */
+/* Removes every old record datasets/ID/dataset.json: with the feature, leftovers. */
 static int remove_old(vds_backend *b, char **names, size_t n)
 {
 	int r = 0;
