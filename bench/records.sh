@@ -185,10 +185,13 @@ fi
 if [ "$DATASETS" -gt 21 ]; then
 	tid=$("$VDS" datasets list --json | grep -B1 '"name":	"other2"' | sed -n 's/.*"id":\t"\(.*\)",/\1/p')
 	mkdir -p "$W/fill/dput"
-	s3get "datasets/$tid/dataset.json" >"$W/fill/dataset.json"
-	python3 - "$W/fill/dput" "$W/fill/dataset.json" "$tid" "$DATASETS" <<'EOF'
+	# a store with the feature datasetkeys keeps the record at datasets/ID.json
+	layout='datasets/%s/dataset.json'
+	s3get VDS-FORMAT | grep -q datasetkeys && layout='datasets/%s.json'
+	s3get "$(printf "$layout" "$tid")" >"$W/fill/dataset.json"
+	python3 - "$W/fill/dput" "$W/fill/dataset.json" "$tid" "$DATASETS" "$layout" <<'EOF'
 import hashlib, os, random, re, string, sys
-out, tpl, tid, total = sys.argv[1:5]
+out, tpl, tid, total, layout = sys.argv[1:6]
 tpl = open(tpl).read()
 def seal(text):  # the record's checksum over its text with zeros in its place
     old = re.search('[0-9a-f]{64}', text).group(0)
@@ -198,7 +201,7 @@ rnd = random.Random(43)
 keys = open(os.path.join(out, 'keys'), 'w')
 for i in range(22, int(total) + 1):
     ds = 'ds' + ''.join(rnd.choice(string.ascii_lowercase + string.digits) for _ in range(13))
-    key = 'datasets/%s/dataset.json' % ds
+    key = layout % ds
     os.makedirs(os.path.join(out, os.path.dirname(key)), exist_ok=True)
     text = tpl.replace(tid, ds).replace('"name":\t"other2"', '"name":\t"other%d"' % i)
     open(os.path.join(out, key), 'w').write(seal(text))

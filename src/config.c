@@ -317,13 +317,6 @@ int vds_provider_create_local(vds_ctx *ctx, const char *name, const char *path,
 	return ctx_save(ctx);
 }
 
-static int count_dataset(const char *name, void *ud)
-{
-	(void)name;
-	(*(size_t *)ud)++;
-	return 0;
-}
-
 int vds_provider_delete(vds_ctx *ctx, const char *id)
 {
 	int i = provider_index(ctx, id), r;
@@ -332,9 +325,14 @@ int vds_provider_delete(vds_ctx *ctx, const char *id)
 
 	if (i < 0)
 		return i;
+	char **names;
+	size_t nnames;
+
 	if ((r = ctx_backend_at(ctx, (size_t)i, &b)) == 0 &&
-	    (r = b->ops->list(b, "datasets", count_dataset, &n)) < 0)
+	    (r = list_names(b, "datasets", &names, &nnames)) < 0)
 		return r;
+	if (r == 0) /* its datasets: not a pack, nor a leftover folder beside a flat record */
+		names_free(dataset_ids(b, names, nnames, &n), n);
 	if (n)
 		return vds_err(VDS_ECONFLICT,
 			       "storage provider %s holds %zu dataset%s; delete %s first", id, n,

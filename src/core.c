@@ -159,7 +159,7 @@ int ctx_backend_at(vds_ctx *ctx, size_t i, vds_backend **out)
 				      "(older versions of vds refuse it)", p->id, FORMAT_VERSION);
 		else if (r < 0)
 			return r;
-		if (ctx->be[i]->packs) /* vds-format(5), CONTENT PACKS */
+		if (ctx->be[i]->features & FEATURE_PACKS) /* vds-format(5), CONTENT PACKS */
 			vds_backend_packs_wrap(ctx->be[i], ctx->cache_dir);
 	}
 	*out = ctx->be[i];
@@ -170,7 +170,7 @@ int ctx_dataset_backend(vds_ctx *ctx, const char *ds, vds_backend **out, vds_dat
 {
 	if (!is_object_id(ds, "ds"))
 		return vds_err(VDS_EINVAL, "malformed dataset id %s", q(ds));
-	char *key = xasprintf("datasets/%s/dataset.json", ds);
+	char *key = NULL;
 	int r = VDS_ENOTFOUND, unread = 0;
 	char why[512] = "";
 
@@ -178,8 +178,11 @@ int ctx_dataset_backend(vds_ctx *ctx, const char *ds, vds_backend **out, vds_dat
 		vds_backend *b;
 
 		/* a provider that cannot be read (offline, no credentials) hides only its own */
+		free(key);
+		key = NULL;
 		if ((r = ctx_backend_at(ctx, i, &b)) < 0 ||
-		    ((r = b->ops->stat(b, key, NULL)) < 0 && r != VDS_ENOTFOUND)) {
+		    ((r = b->ops->stat(b, key = dataset_key(b, ds), NULL)) < 0 &&
+		     r != VDS_ENOTFOUND)) {
 			if (!unread)
 				snprintf(why, sizeof(why), "storage provider %s cannot be read: %s",
 					 ctx->prov[i].id, vds_errmsg());

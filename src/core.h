@@ -6,7 +6,9 @@
  * Key layout (see vds-format(5)):
  *   VDS-FORMAT                                   format marker
  *   objects/XX/YYYY...                           content by SHA-256
- *   datasets/DS/dataset.json                     dataset record
+ *   datasets/DS.json                             dataset record (feature datasetkeys)
+ *   datasets/DS/dataset.json                     dataset record (stores without it)
+ *   datasets/pack-STAMP.json                     record pack of the dataset records
  *   datasets/DS/versions/VER/version.json        version record
  *   datasets/DS/versions/VER/changes/STAMP       change records of a draft
  *   datasets/DS/versions/VER/seal/STAMP          seal records (a commit began)
@@ -110,6 +112,17 @@ int json_read(vds_backend *b, const char *key, cJSON **out);
 int json_write(vds_backend *b, const char *key, const cJSON *j);
 /* String member NAME of J, or "" if absent. */
 const char *json_str(const cJSON *j, const char *name);
+/* The key of dataset DS's record in B (malloc'd): vds-format(5), KEYS. */
+char *dataset_key(const vds_backend *b, const char *ds);
+/* True if NAME (a child of datasets/) is a dataset record "ID.json"; writes ID. */
+bool dataset_record_name(const char *name, char id[16]);
+/* True if sorted NAMES[0..N) holds NAME. */
+bool dataset_named(char *const *names, size_t n, const char *name);
+/*
+ * The dataset ids (malloc'd array, *NIDS of them, sorted) that the child
+ * names of datasets/ in B show; takes NAMES[0..N) over (freed).
+ */
+char **dataset_ids(const vds_backend *b, char **names, size_t n, size_t *nids);
 /* Sorted child names of PREFIX; free with names_free(). */
 int list_names(vds_backend *b, const char *prefix, char ***out, size_t *n);
 /* Frees an array from list_names(). */

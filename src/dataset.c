@@ -45,6 +45,12 @@ static int check_text(const char *what, const char *s, size_t max, bool allow_em
 	return 0;
 }
 
+/* How a listing of datasets/ in B rolls up: at "/" where it then shows every record. */
+static const char *datasets_delim(const vds_backend *b)
+{
+	return b->features & FEATURE_DATASETKEYS ? "/" : "/versions/";
+}
+
 static int cmp_dataset(const void *a, const void *b)
 {
 	const vds_dataset *x = a, *y = b;
@@ -68,7 +74,7 @@ static int read_record(size_t i, void *ud)
 
 	if (!is_object_id(j->ids[i], "ds"))
 		return 0;
-	key = xasprintf("datasets/%s/dataset.json", j->ids[i]);
+	key = dataset_key(j->b, j->ids[i]);
 	r = json_read(j->b, key, &j->rec[i]);
 	free(key);
 	if (r == VDS_ENOTFOUND) { /* a dataset being deleted */
@@ -130,17 +136,18 @@ int vds_dataset_list(vds_ctx *ctx, vds_dataset **out, size_t *n)
 		size_t nids;
 
 		ctx->open_prefix = "datasets"; /* listed beside the format marker if opened now */
-		ctx->open_delim = "/versions/";
+		ctx->open_delim = "/";            /* as a store with flat dataset keys is primed */
 		r = ctx_backend_at(ctx, i, &b);
 		ctx->open_prefix = NULL;
 		if (r == 0)
-			store_prime(b, "datasets", "/versions/"); /* records, not their versions */
+			store_prime(b, "datasets", datasets_delim(b)); /* records, not their versions */
 		if (r == 0 && (r = list_names(b, "datasets", &ids, &nids)) < 0)
 			store_unprime(b);
 		if (r < 0) {
 			r = unreadable(ctx, i, r);
 			break;
 		}
+		ids = dataset_ids(b, ids, nids, &nids);
 		r = read_datasets(ctx, i, b, ids, nids, &v, &len);
 		names_free(ids, nids);
 		store_unprime(b);
@@ -172,6 +179,8 @@ static int on_ids(char **ids, size_t n, void *ud)
 	pages_job *pj = ud;
 	vds_dataset *v = NULL;
 	size_t len = 0;
+
+	ids = dataset_ids(pj->b, ids, n, &n);
 	int r = read_datasets(pj->ctx, pj->prov, pj->b, ids, n, &v, &len);
 
 	names_free(ids, n);
@@ -198,9 +207,10 @@ int vds_dataset_list_pages(vds_ctx *ctx, vds_dataset_page_fn fn, void *ud)
 		if ((r = ctx_backend_at(ctx, i, &pj.b)) < 0)
 			return unreadable(ctx, i, r);
 		if (pj.b->ops->prime_pages) {
-			r = pj.b->ops->prime_pages(pj.b, "datasets", "/versions/", on_ids, &pj);
+			r = pj.b->ops->prime_pages(pj.b, "datasets", datasets_delim(pj.b), on_ids,
+						   &pj);
 		} else { /* listed at once: one page */
-			store_prime(pj.b, "datasets", "/versions/");
+			store_prime(pj.b, "datasets", datasets_delim(pj.b));
 			if ((r = list_names(pj.b, "datasets", &ids, &nids)) == 0)
 				r = nids ? on_ids(ids, nids, &pj) : (free(ids), 0);
 		}
@@ -286,7 +296,7 @@ int vds_dataset_create(vds_ctx *ctx, const char *name, const char *description,
 	d.description = (char *)(description ? description : "");
 	d.created_us = vds_now_us();
 	cJSON *j = dataset_json(&d);
-	char *key = xasprintf("datasets/%s/dataset.json", d.id);
+	char *key = dataset_key(b, d.id);
 	r = json_write(b, key, j);
 	free(key);
 	cJSON_Delete(j);
@@ -320,7 +330,7 @@ int vds_dataset_update(vds_ctx *ctx, const char *id, const char *name, const cha
 		d.description = xstrdup(description);
 	}
 	cJSON *j = dataset_json(&d);
-	char *key = xasprintf("datasets/%s/dataset.json", d.id);
+	char *key = dataset_key(b, d.id);
 	r = json_write(b, key, j);
 	free(key);
 	cJSON_Delete(j);
@@ -335,8 +345,9 @@ int vds_dataset_delete(vds_ctx *ctx, const char *id)
 
 	if ((r = ctx_dataset_backend(ctx, id, &b, NULL)) < 0)
 		return r;
-	/* the record goes first: from then on the dataset does not exist */
-	char *key = xasprintf("datasets/%s/dataset.json", id);
+	/* the record goes first: from then on the dataset does not exist, and what
+	   is left of its folder is a leftover (vds-format(5), DELETION) */
+	char *key = dataset_key(b, id);
 	r = b->ops->remove(b, key);
 	free(key);
 	if (r < 0)

@@ -304,9 +304,37 @@ static void check_packs(fsck *f, const char *ds)
 	free(prefix);
 }
 
+/* A store-level record pack (datasets/pack-STAMP.json): as a dataset's. */
+static void check_top_pack(fsck *f, const char *name)
+{
+	char *key = xasprintf("datasets/%s", name), *text;
+	size_t len;
+
+	if (f->b->ops->read(f->b, key, &text, &len) == 0) {
+		if (recpack_check(key, "datasets", text, len) < 0)
+			leftover(f, key, false, "damaged record pack (readers ignore it):");
+		free(text);
+	}
+	free(key);
+}
+
+/* The record of a dataset that has no folder (nothing written in it yet). */
+static void check_record(fsck *f, const char *ds)
+{
+	char *key = dataset_key(f->b, ds);
+	cJSON *j;
+
+	f->res->datasets++;
+	if (json_read(f->b, key, &j) < 0)
+		finding(f, "%s", vds_errmsg());
+	else
+		cJSON_Delete(j);
+	free(key);
+}
+
 static void check_dataset(fsck *f, const char *ds)
 {
-	char *base = xasprintf("datasets/%s", ds), *key = xasprintf("%s/dataset.json", base), **vers;
+	char *base = xasprintf("datasets/%s", ds), *key = dataset_key(f->b, ds), **vers;
 	size_t n;
 	cJSON *j;
 
@@ -321,6 +349,11 @@ static void check_dataset(fsck *f, const char *ds)
 		finding(f, "%s", vds_errmsg());
 	} else {
 		cJSON_Delete(j);
+		char *old = xasprintf("%s/dataset.json", base);
+		/* the record's old key, left by an upgrade cut short (vds-format(5), UPGRADE) */
+		if (f->b->features & FEATURE_DATASETKEYS && f->b->ops->stat(f->b, old, NULL) == 0)
+			leftover(f, old, false, "leftover record of an upgrade:");
+		free(old);
 		char *prefix = xasprintf("%s/versions", base);
 		if (list_names(f->b, prefix, &vers, &n) == 0) {
 			for (size_t i = 0; i < n; i++) {
@@ -429,11 +462,30 @@ int vds_fsck(vds_ctx *ctx, const char *provider_id, bool repair, vds_fsck_fn fn,
 			break;
 		if (list_names(f.b, "datasets", &names, &n) == 0) {
 			for (size_t k = 0; k < n; k++) {
+				char id[16], *folder;
+				bool flat = f.b->features & FEATURE_DATASETKEYS;
+				if (flat && dataset_record_name(names[k], id)) {
+					if (!dataset_named(names, n, id))
+						check_record(&f, id);
+					continue; /* else its folder's turn checks it */
+				}
+				if (!flat && dataset_record_name(names[k], id)) {
+					/* copied by an upgrade that did not reach the marker */
+					folder = xasprintf("datasets/%s", names[k]);
+					leftover(&f, folder, false, "leftover of an upgrade cut short:");
+					free(folder);
+					continue;
+				}
+				if (flat && !strncmp(names[k], "pack-", 5) &&
+				    recpack_name(names[k] + 5)) {
+					check_top_pack(&f, names[k]);
+					continue;
+				}
 				/* one listing of the dataset and its record pack answer for
 				   its records and the change records fsck lists (a repair,
 				   a write, forgets them) */
 				bool prime = is_object_id(names[k], "ds");
-				char *folder = xasprintf("datasets/%s", names[k]);
+				folder = xasprintf("datasets/%s", names[k]);
 				if (prime)
 					store_prime(f.b, folder, NULL);
 				free(folder);
@@ -452,7 +504,7 @@ int vds_fsck(vds_ctx *ctx, const char *provider_id, bool repair, vds_fsck_fn fn,
 			}
 			names_free(names, n);
 		}
-		if (f.b->packs)
+		if (f.b->features & FEATURE_PACKS)
 			check_content_packs(&f);
 	}
 	return r;

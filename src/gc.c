@@ -148,6 +148,19 @@ static int old_packs(vds_backend *b, const char *ds, packlist *pl)
 	return r;
 }
 
+/* Adds to PL the packs of the dataset records (datasets/pack-STAMP.json) among NAMES but the newest two. */
+static void old_top_packs(char *const *names, size_t n, packlist *pl)
+{
+	size_t k = 0;
+
+	for (size_t i = n; i-- > 0;) { /* sorted: newest first */
+		if (strncmp(names[i], "pack-", 5) != 0 || !recpack_name(names[i] + 5) || ++k <= 2)
+			continue;
+		pl->keys = xrealloc(pl->keys, (pl->n + 1) * sizeof(*pl->keys));
+		pl->keys[pl->n++] = xasprintf("datasets/%s", names[i]);
+	}
+}
+
 /* Removes the packs of PL (or counts them on DRY_RUN). */
 static int prune_packs(vds_backend *b, const packlist *pl, bool dry_run, vds_gc_result *res)
 {
@@ -168,13 +181,19 @@ static int mark(vds_ctx *ctx, vds_backend *b, shaset *s, packlist *pl)
 	size_t nds, nvers;
 	int r = list_names(b, "datasets", &ds, &nds);
 
+	if (r == 0)
+		old_top_packs(ds, nds, pl);
+
 	for (size_t i = 0; i < nds && r == 0; i++) {
 		if (!is_object_id(ds[i], "ds"))
 			continue;
 		/* one listing of the dataset and its record pack answer for its records */
 		dataset_prime(b, ds[i]);
-		char *key = xasprintf("datasets/%s/dataset.json", ds[i]);
-		bool live = b->ops->stat(b, key, NULL) == 0;
+		char *key = dataset_key(b, ds[i]), *rec = xasprintf("%s.json", ds[i]);
+		/* a flat record was in the listing of datasets/, a folder's is in its own */
+		bool live = b->features & FEATURE_DATASETKEYS ? dataset_named(ds, nds, rec)
+							      : b->ops->stat(b, key, NULL) == 0;
+		free(rec);
 		free(key);
 		if ((r = old_packs(b, ds[i], pl)) < 0 || !live) {
 			/* a deleted dataset's leftovers reference nothing */

@@ -26,7 +26,7 @@ vds_hold *vds_hold_begin(vds_ctx *ctx, const char *ref)
 	/* only an acceleration: the command itself reports what goes wrong */
 	snprintf(saved, sizeof(saved), "%s", vds_errmsg());
 	if (vds_ref_parse(ref, &ds, &name) == 0 && is_object_id(ds, "ds")) {
-		char *key = xasprintf("datasets/%s/dataset.json", ds);
+		char *key = NULL;
 		char *prefix = xasprintf("datasets/%s", ds);
 		for (size_t i = 0; i < ctx->nprov && !h; i++) {
 			vds_backend *b;
@@ -38,6 +38,8 @@ vds_hold *vds_hold_begin(vds_ctx *ctx, const char *ref)
 			ctx->open_prefix = NULL;
 			if (r < 0)
 				break;
+			free(key);
+			key = dataset_key(b, ds);
 			if (!b->ops->prime) { /* nothing to hold; a local stat is cheap */
 				if ((r = b->ops->stat(b, key, NULL)) != VDS_ENOTFOUND)
 					break;

@@ -61,10 +61,14 @@ static int list_versions(size_t i, void *ud)
 	char *prefix = xasprintf("datasets/%s/versions", s->ds[i]);
 	int r;
 
-	if (is_object_id(s->ds[i], "ds")) {
-		dataset_prime(s->b, s->ds[i]);
-		s->primed[i] = true;
+	if (!is_object_id(s->ds[i], "ds")) { /* a flat dataset record, a pack: no versions */
+		free(prefix);
+		s->vers[i] = NULL;
+		s->nvers[i] = 0;
+		return 0;
 	}
+	dataset_prime(s->b, s->ds[i]);
+	s->primed[i] = true;
 	r = list_names(s->b, prefix, &s->vers[i], &s->nvers[i]);
 
 	free(prefix);

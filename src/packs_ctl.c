@@ -18,7 +18,7 @@ int vds_provider_set_packs(vds_ctx *ctx, const char *id, bool on)
 	if ((r = ctx_backend_at(ctx, i, &b)) < 0)
 		return r;
 	if (!on)
-		return b->packs ? vds_err(VDS_ECONFLICT,
+		return b->features & FEATURE_PACKS ? vds_err(VDS_ECONFLICT,
 					  "the store of storage provider %s holds content in packs: "
 					  "the feature cannot be removed",
 					  id)

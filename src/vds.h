@@ -152,6 +152,12 @@ int vds_provider_create_s3(vds_ctx *ctx, const char *name, const vds_s3_settings
 /* Changes the settings given in S (and NAME unless NULL) of S3 provider ID. */
 int vds_provider_update_s3(vds_ctx *ctx, const char *id, const char *name,
 			   const vds_s3_settings *s);
+/*
+ * Upgrades the store of provider ID to this vds's features (vds-format(5),
+ * UPGRADE); *COPIED: dataset records copied to their new keys. Run again
+ * after an interruption.
+ */
+int vds_provider_upgrade(vds_ctx *ctx, const char *id, size_t *copied);
 /* Removes a provider from the configuration; its data stays where it is. */
 int vds_provider_delete(vds_ctx *ctx, const char *id);
 /*

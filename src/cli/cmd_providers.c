@@ -1,4 +1,4 @@
-/* cmd_providers.c - vds storageProviders list|details|create local|create s3|update s3|delete. */
+/* cmd_providers.c - vds storageProviders list|details|create local|create s3|update s3|upgrade|delete. */
 #include "config.h"
 
 #include <stdio.h>
@@ -168,6 +168,18 @@ static int sp_update_s3(vds_ctx *ctx, cli_args *a)
 	return r;
 }
 
+static int sp_upgrade(vds_ctx *ctx, cli_args *a)
+{
+	const char *id = arg_str(a, "id");
+	size_t copied;
+	int r = vds_provider_upgrade(ctx, id, &copied);
+
+	if (r == 0)
+		printf("Upgraded storage provider: %s (%zu dataset record%s moved)\n", id, copied,
+		       copied == 1 ? "" : "s");
+	return r;
+}
+
 static int sp_create_local(vds_ctx *ctx, cli_args *a)
 {
 	char id[VDS_SPID_LEN + 1];
@@ -265,6 +277,9 @@ const cli_cmd providers_cmds[] = {
 	 "Change a local provider's store (--packs)", update_local_opts},
 	{"storageProviders update s3", sp_update_s3, "Change an S3 provider's settings",
 	 update_s3_opts},
+	{"storageProviders upgrade", sp_upgrade,
+	 "Give a provider's store the features of this vds (older ones then refuse it)",
+	 delete_opts},
 	{"storageProviders delete", sp_delete, "Remove a storage provider from the configuration",
 	 delete_opts},
 	{0},

@@ -22,35 +22,79 @@ void vds_content_key(const unsigned char sha[32], char key[80])
 	memcpy(key + 11, hex + 2, 63);
 }
 
-/* The features of a marker this vds knows (vds-format(5), KEYS). */
-static const char *const known_features[] = {"packs"};
+/* The features this vds knows, by name: a reader refuses a store naming any other. */
+static const struct {
+	const char *name;
+	unsigned bit;
+} known_features[] = {
+	{"datasetkeys", FEATURE_DATASETKEYS},
+	{"packs", FEATURE_PACKS},
+};
+
+#define NFEATURES (sizeof(known_features) / sizeof(known_features[0]))
+
+/*
+ * The bits of the features array F in *OUT: false if one is not known (its
+ * name then in UNKNOWN, of SIZE bytes) or F is no array.
+ */
+static bool features_known(const cJSON *f, unsigned *out, char *unknown, size_t size)
+{
+	const cJSON *x;
+
+	*out = 0;
+	if (!f)
+		return true;
+	if (!cJSON_IsArray(f))
+		return false;
+	cJSON_ArrayForEach(x, f) {
+		size_t i = 0;
+		while (i < NFEATURES && !(cJSON_IsString(x) &&
+					  !strcmp(x->valuestring, known_features[i].name)))
+			i++;
+		if (i == NFEATURES) {
+			snprintf(unknown, size, "%s", cJSON_IsString(x) ? x->valuestring : "(not a name)");
+			return false;
+		}
+		*out |= known_features[i].bit;
+	}
+	return true;
+}
+
+char *vds_format_text(unsigned features, bool upgraded)
+{
+	strbuf sb = STRBUF_INIT;
+	const char *sep = "";
+
+	sb_addf(&sb, "{\"format\":\"vds\",\"version\":%d", FORMAT_VERSION);
+	if (upgraded)
+		sb_addf(&sb, ",\"upgradedFrom\":1");
+	if (features) {
+		sb_addf(&sb, ",\"features\":[");
+		for (size_t i = 0; i < NFEATURES; i++)
+			if (features & known_features[i].bit) {
+				sb_addf(&sb, "%s\"%s\"", sep, known_features[i].name);
+				sep = ",";
+			}
+		sb_addf(&sb, "]");
+	}
+	sb_addf(&sb, "}\n");
+	return sb_detach(&sb, NULL);
+}
 
 int vds_format_check(vds_backend *b, const char *text, size_t len, const char *where)
 {
 	cJSON *j = cJSON_ParseWithLength(text, len);
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "version"),
 		    *from = cJSON_GetObjectItemCaseSensitive(j, "upgradedFrom"),
-		    *features = cJSON_GetObjectItemCaseSensitive(j, "features"), *f;
+		    *features = cJSON_GetObjectItemCaseSensitive(j, "features");
 	int version = cJSON_IsNumber(v) ? v->valueint : 0;
 	bool ok = version == 1 || version == 2;
 	char unknown[128] = "";
 
-	b->packs = false;
 	/* features name later additions that a reader must know to read the store */
-	if (features && (!cJSON_IsArray(features) || version != 2))
+	if (!features_known(features, &b->features, unknown, sizeof(unknown)) ||
+	    (b->features && version != 2))
 		ok = false;
-	const cJSON *list = ok ? features : NULL;
-	cJSON_ArrayForEach(f, list) {
-		bool known = false;
-		for (size_t i = 0; cJSON_IsString(f) && i < sizeof(known_features) / sizeof(*known_features); i++)
-			known |= !strcmp(f->valuestring, known_features[i]);
-		if (!known) {
-			snprintf(unknown, sizeof(unknown), "%s",
-				 cJSON_IsString(f) ? f->valuestring : "(not a name)");
-			break;
-		}
-		b->packs |= !strcmp(f->valuestring, "packs");
-	}
 	b->format = version;
 	b->legacy = version == 1 || (cJSON_IsNumber(from) && from->valueint == 1);
 	cJSON_Delete(j);
@@ -80,19 +124,20 @@ int vds_format_upgrade(vds_backend *b)
 
 int vds_format_add_packs(vds_backend *b)
 {
-	const char *text = b->legacy ? "{\"format\":\"vds\",\"version\":2,\"upgradedFrom\":1,"
-				       "\"features\":[\"packs\"]}\n"
-				     : "{\"format\":\"vds\",\"version\":2,\"features\":[\"packs\"]}\n";
+	char *text;
 	int r;
 
-	if (b->packs)
+	if (b->features & FEATURE_PACKS)
 		return 0;
 	if (b->format != FORMAT_VERSION)
 		return vds_err(VDS_ECONFLICT, "store of storage provider %s is of format %d: upgrade it first",
 			       b->provider_id, b->format);
-	if ((r = b->ops->write(b, FORMAT_KEY, text, strlen(text))) < 0)
+	text = vds_format_text(b->features | FEATURE_PACKS, b->legacy);
+	r = b->ops->write(b, FORMAT_KEY, text, strlen(text));
+	free(text);
+	if (r < 0)
 		return r;
-	b->packs = true;
+	b->features |= FEATURE_PACKS;
 	return 1;
 }
 

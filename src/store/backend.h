@@ -130,8 +130,8 @@ struct vds_backend {
 	int format;      /* the store's format version, from its marker */
 	int64_t lease_s; /* without create(): how long a begun commit may hold its draft */
 	bool legacy;     /* format 1 records may be present (a store upgraded from 1) */
-	bool packs;      /* the marker names the feature "packs": new content goes into packs */
-	bool ro;         /* every write refused (vds_backend_make_read_only) */
+	unsigned features; /* the FEATURE_* bits its marker names */
+	bool ro;           /* every write refused (vds_backend_make_read_only) */
 };
 
 /* Opens a local-directory backend rooted at ROOT, creating the layout. */
@@ -163,8 +163,20 @@ bool vds_backend_cache(vds_backend *b, const char **dir, uint64_t *max);
 /* The format marker every store holds at its root: a new store's, an upgraded one's. */
 #define FORMAT_KEY "VDS-FORMAT"
 #define FORMAT_VERSION 2
-#define FORMAT_TEXT "{\"format\":\"vds\",\"version\":2}\n"
+#define FORMAT_TEXT "{\"format\":\"vds\",\"version\":2,\"features\":[\"datasetkeys\"]}\n"
+/* A new store's features: those of FORMAT_TEXT. */
+#define FORMAT_FEATURES FEATURE_DATASETKEYS
+/* The marker of a store of format 2 without features (before any were known). */
+#define FORMAT_TEXT_PLAIN "{\"format\":\"vds\",\"version\":2}\n"
 #define FORMAT_TEXT_UPGRADED "{\"format\":\"vds\",\"version\":2,\"upgradedFrom\":1}\n"
+/* The features of format 2 this vds knows (the marker's "features" array): bits. */
+#define FEATURE_DATASETKEYS 1u /* a dataset's record is datasets/ID.json */
+#define FEATURE_PACKS 2u       /* new content goes into packs (CONTENT PACKS) */
+/*
+ * The text of a format 2 marker naming FEATURES (malloc'd); UPGRADED:
+ * the store was of format 1 before.
+ */
+char *vds_format_text(unsigned features, bool upgraded);
 /*
  * Checks the text of a format marker and notes its version in B;
  * VDS_ECORRUPT naming WHERE if it is not one this vds reads.

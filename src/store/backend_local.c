@@ -677,6 +677,7 @@ int vds_backend_local_open(const char *root, vds_backend **out)
 		if (r < 0 || (r = l_write(&lb->base, FORMAT_KEY, FORMAT_TEXT, strlen(FORMAT_TEXT))) < 0)
 			goto fail;
 		lb->base.format = FORMAT_VERSION;
+		lb->base.features = FORMAT_FEATURES;
 	} else {
 		char *fmt = NULL;
 		size_t len;

@@ -967,6 +967,7 @@ int vds_backend_s3_open(const s3_config *cfg, const char *cache_dir, uint64_t ca
 			else if ((r = s_write(&sb->base, FORMAT_KEY, marker, strlen(marker))) == 0) {
 				sb->base.format = FORMAT_VERSION;
 				sb->base.legacy = records;
+				sb->base.features = records ? 0 : FORMAT_FEATURES;
 			}
 		}
 		s3_listing_release(&l);

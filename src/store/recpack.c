@@ -8,7 +8,9 @@
  * each record holds. A writer that read many records of a dataset one by
  * one puts a new pack of it at the end of the operation, and removes the
  * older ones but one. An operation may read several datasets at once (a
- * walk of the whole store, in parallel): each has its own pack.
+ * walk of the whole store, in parallel): each has its own pack. The
+ * dataset records of a store with flat keys (datasets/ID.json, listed at
+ * "/") are read the same way, through packs datasets/pack-STAMP.json.
  */
 #include "config.h"
 
@@ -57,7 +59,35 @@ struct recpack {
 	int depth; /* operations begun and not ended */
 	dsread *v; /* the datasets read (several at once: parallel walks) */
 	size_t n;
+	dsread top; /* the reading of the dataset records (datasets/ID.json), if begun */
 };
+
+#define TOP "datasets/" /* the folder of the dataset records and their packs */
+#define TOP_PACK "pack-" /* how the name of a pack of dataset records begins */
+
+/* True if KEY is directly in datasets/ (a dataset record, or a pack of them). */
+static bool top_key(const char *key)
+{
+	return !strncmp(key, TOP, strlen(TOP)) && key[strlen(TOP)] && !strchr(key + strlen(TOP), '/');
+}
+
+/* True if KEY is the flat record of the dataset of folder DS ("datasets/ID/" and "datasets/ID.json"). */
+static bool flat_of(const char *ds, const char *key)
+{
+	size_t n = strlen(ds);
+
+	return n > 10 && !strncmp(ds, TOP, strlen(TOP)) && !strncmp(key, ds, n - 1) &&
+	       !strcmp(key + n - 1, ".json");
+}
+
+/* True if KEY is a pack's key of D (its packs/ folder, or datasets/pack-*). */
+static bool pack_key(const dsread *d, const char *key)
+{
+	const char *rest = key + strlen(d->ds);
+
+	return !strcmp(d->ds, TOP) ? !strncmp(rest, TOP_PACK, strlen(TOP_PACK))
+				   : !strncmp(rest, "packs/", 6);
+}
 
 static void entries_release(entries *e)
 {
@@ -160,7 +190,10 @@ static int parse(const char *text, size_t len, const char *ds, entries *e, size_
 		char *data;
 		size_t dlen;
 
-		if (!key || !md5 || !b64 || strncmp(key, ds, strlen(ds)) != 0 ||
+		bool top = !strcmp(ds, TOP); /* records right there, not a pack */
+		if (!key || !md5 || !b64 || (strncmp(key, ds, strlen(ds)) != 0 && !flat_of(ds, key)) ||
+		    (top && (!top_key(key) || !strncmp(key + strlen(TOP), TOP_PACK,
+						       strlen(TOP_PACK)))) ||
 		    !reccache_digest(md5) || !unbase64(b64, &data, &dlen)) {
 			(*bad)++;
 			continue;
@@ -209,6 +242,7 @@ static void forget(recpack *p)
 {
 	for (size_t i = 0; i < p->n; i++)
 		dsread_release(&p->v[i]);
+	dsread_release(&p->top);
 	free(p->v);
 	p->v = NULL;
 	p->n = 0;
@@ -222,14 +256,23 @@ static void forget(recpack *p)
 static bool locate(recpack *p, const char *key, size_t *at)
 {
 	size_t lo = 0, hi = p->n, len;
+	char want[64];
 
 	*at = 0;
-	if (strncmp(key, "datasets/", 9) != 0 || !(len = strcspn(key + 9, "/")) || !key[9 + len])
+	if (strncmp(key, "datasets/", 9) != 0 || !(len = strcspn(key + 9, "/")))
 		return false;
+	/* a flat record datasets/ID.json is its dataset's */
+	if (!key[9 + len] && (len <= 5 || strcmp(key + 9 + len - 5, ".json") != 0))
+		return false;
+	if (!key[9 + len])
+		len -= 5;
+	if (len + 10 >= sizeof(want))
+		return false;
+	snprintf(want, sizeof(want), "%.*s/", (int)(9 + len), key);
 	len += 10; /* "datasets/ID/": a folder's first LEN bytes match no other's */
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		int c = strncmp(key, p->v[mid].ds, len);
+		int c = strncmp(want, p->v[mid].ds, len);
 		if (!c) {
 			*at = mid;
 			return true;
@@ -248,6 +291,8 @@ static dsread *reading(recpack *p, const char *key)
 {
 	size_t at;
 
+	if (top_key(key) && p->top.ds)
+		return &p->top;
 	return locate(p, key, &at) ? &p->v[at] : NULL;
 }
 
@@ -270,6 +315,12 @@ static bool dataset_scope(const char *prefix, const char *delim)
 	       (!delim || !strcmp(delim, "/changes/"));
 }
 
+/* True if PREFIX, listed with DELIM, shows the dataset records of a store with flat keys. */
+static bool top_scope(const char *prefix, const char *delim)
+{
+	return !strcmp(prefix, "datasets") && delim && !strcmp(delim, "/");
+}
+
 char *recpack_enter(recpack *p, s3_memo *m, const char *prefix, const char *delim)
 {
 	char **names, *pk, *ds = xasprintf("%s/", prefix), *newest = NULL;
@@ -278,8 +329,11 @@ char *recpack_enter(recpack *p, s3_memo *m, const char *prefix, const char *deli
 	pthread_mutex_lock(&p->lock);
 	p->depth++;
 	size_t at;
-	bool begin = p->enabled && dataset_scope(prefix, delim) && !locate(p, ds, &at);
-	if (begin) { /* kept in order of folder */
+	bool top = top_scope(prefix, delim) && p->enabled && !p->top.ds;
+	bool begin = top || (p->enabled && dataset_scope(prefix, delim) && !locate(p, ds, &at));
+	if (top) {
+		p->top = (dsread){.ds = xstrdup(ds), .writes = s3m_writes(m)};
+	} else if (begin) { /* kept in order of folder */
 		p->v = xrealloc(p->v, (p->n + 1) * sizeof(*p->v));
 		memmove(&p->v[at + 1], &p->v[at], (p->n++ - at) * sizeof(*p->v));
 		p->v[at] = (dsread){.ds = xstrdup(ds), .writes = s3m_writes(m)};
@@ -289,12 +343,17 @@ char *recpack_enter(recpack *p, s3_memo *m, const char *prefix, const char *deli
 		free(ds);
 		return NULL;
 	}
-	pk = xasprintf("%spacks", ds);
+	pk = top ? xstrdup("datasets") : xasprintf("%spacks", ds);
 	if (s3m_list(m, pk, &names, &n) == 1) {
 		char **packs = xcalloc(n + 1, sizeof(*packs));
 		size_t np = 0;
 		for (size_t i = 0; i < n; i++) {
-			if (recpack_name(names[i]))
+			const char *name = names[i];
+			if (top && strncmp(name, TOP_PACK, strlen(TOP_PACK)) != 0)
+				name = "";
+			else if (top)
+				name += strlen(TOP_PACK);
+			if (recpack_name(name))
 				packs[np++] = xasprintf("%s/%s", pk, names[i]);
 			free(names[i]);
 		}
@@ -304,7 +363,7 @@ char *recpack_enter(recpack *p, s3_memo *m, const char *prefix, const char *deli
 		if (np && s3m_find(m, packs[np - 1], &k) == 1 && k.size <= PACK_MAX)
 			newest = xstrdup(packs[np - 1]);
 		pthread_mutex_lock(&p->lock);
-		dsread *d = reading(p, ds);
+		dsread *d = top ? &p->top : reading(p, ds);
 		if (d && !d->packs) {
 			d->packs = packs;
 			d->npacks = np;
@@ -359,7 +418,7 @@ void recpack_note(recpack *p, const char *key, const char *md5, const void *data
 	pthread_mutex_lock(&p->lock);
 	dsread *d = reading(p, key);
 	/* the dataset's records, not its packs, each with the bytes the listing names */
-	if (d && strncmp(key + strlen(d->ds), "packs/", 6) != 0 && reccache_digest(md5) &&
+	if (d && !pack_key(d, key) && reccache_digest(md5) &&
 	    md5_is(data, len, md5)) { /* a key noted twice is kept once (pack_text) */
 		entries_add(&d->seen, key, md5, data, len);
 		d->fetched += fetched;
@@ -426,7 +485,8 @@ static void plan_for(dsread *d, s3_memo *m, recpack_plan *plan)
 	entries_release(&keep);
 	char stamp[26];
 	vds_stamp(stamp);
-	plan->key = xasprintf("%spacks/%s.json", d->ds, stamp);
+	plan->key = !strcmp(d->ds, TOP) ? xasprintf("%s%s%s.json", TOP, TOP_PACK, stamp)
+					: xasprintf("%spacks/%s.json", d->ds, stamp);
 	plan->text = pack_text(&d->seen, &plan->len);
 	/* the packs listed but the newest: with the new one, two remain */
 	if (d->npacks > 1) {
@@ -448,9 +508,11 @@ recpack_plan *recpack_leave(recpack *p, s3_memo *m, bool writable, size_t *nplan
 		pthread_mutex_unlock(&p->lock);
 		return NULL;
 	}
-	for (size_t i = 0; writable && i < p->n; i++) {
+	for (size_t i = 0; writable && i <= p->n; i++) {
 		recpack_plan plan;
-		plan_for(&p->v[i], m, &plan);
+		if (i == p->n && !p->top.ds)
+			break;
+		plan_for(i == p->n ? &p->top : &p->v[i], m, &plan);
 		if (!plan.key)
 			continue;
 		plans = xrealloc(plans, (*nplans + 1) * sizeof(*plans));

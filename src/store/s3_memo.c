@@ -144,16 +144,24 @@ static void add_keys(s3_memo *m, const s3_listing *l)
 	merge(m->keys, held, m->nkeys);
 }
 
+/* True if PREFIX is a dataset's folder ("datasets/ID"), whose flat record is beside it. */
+static bool dataset_folder(const char *prefix)
+{
+	return starts(prefix, "datasets/") && prefix[9] && !strchr(prefix + 9, '/');
+}
+
 void s3m_prime(s3_memo *m, s3_client *c, const char *prefix, const char *delim)
 {
 	s3_listing l = {0};
 	char *p;
 	int64_t t = vds_now_us();
+	bool sibling = dataset_folder(prefix);
 
 	bool have = enter(m, prefix, delim);
 	if (have)
 		return;
-	p = xasprintf("%s/", prefix);
+	/* "datasets/ID" without its '/': the same listing shows datasets/ID.json */
+	p = sibling ? xstrdup(prefix) : xasprintf("%s/", prefix);
 	if (s3_list_all(c, p, delim, &l, MEMO_PAGES) == 0) {
 		pthread_mutex_lock(&m->lock);
 		if (!m->nscopes)
@@ -162,7 +170,7 @@ void s3m_prime(s3_memo *m, s3_client *c, const char *prefix, const char *delim)
 		memo_scope *s = &m->scopes[m->nscopes++];
 		*s = (memo_scope){.prefix = xstrdup(prefix), .delim = delim ? xstrdup(delim) : NULL,
 				  .rolled = xcalloc(l.nprefix + 1, sizeof(char *)),
-				  .nrolled = l.nprefix};
+				  .nrolled = l.nprefix, .sibling = sibling};
 		for (size_t i = 0; i < l.nprefix; i++)
 			s->rolled[i] = xstrdup(l.prefixes[i]);
 		if (s->nrolled)
@@ -234,6 +242,8 @@ static bool covered(s3_memo *m, const char *path)
 	for (size_t i = 0; i < m->nscopes; i++) {
 		const memo_scope *s = &m->scopes[i];
 		size_t pl = strlen(s->prefix), lo = 0, hi = s->nrolled;
+		if (s->sibling && !s->upto && starts(path, s->prefix) && !strcmp(path + pl, ".json"))
+			return true;
 		if (strncmp(path, s->prefix, pl) != 0 || path[pl] != '/')
 			continue;
 		if (s->upto && (!path[pl + 1] || child_cmp(path + pl + 1, s->upto) >= 0))

@@ -22,12 +22,17 @@ typedef struct memo_key {
 	uint64_t size;
 } memo_key;
 
-/* One listing: everything below PREFIX/ except what it rolled up into ROLLED. */
+/*
+ * One listing: everything below PREFIX/ except what it rolled up into
+ * ROLLED; and the key PREFIX.json if SIBLING (a dataset's folder, listed
+ * from "datasets/ID": its flat record too, vds-format(5) KEYS).
+ */
 typedef struct memo_scope {
 	char *prefix, *delim;
 	char **rolled;
 	size_t nrolled;
 	char *upto; /* listed in pages so far: children before this one only; NULL: all */
+	bool sibling;
 } memo_scope;
 
 typedef struct s3_memo {

@@ -70,7 +70,7 @@ check "the new provider id is sp + 13 base36" matches "$sp2" 'sp[0-9a-z]{13}'
 check "the new provider id differs from the default one" test "$sp2" != "$sp1"
 check "the path was created" test -d "$T/cwd/two/store"
 check "the path holds a store marker" test -f "$T/cwd/two/store/VDS-FORMAT"
-is "the store marker's content" "$(cat "$T/cwd/two/store/VDS-FORMAT")" '{"format":"vds","version":2}'
+is "the store marker's content" "$(cat "$T/cwd/two/store/VDS-FORMAT")" '{"format":"vds","version":2,"features":["datasetkeys"]}'
 check "the store has its tmp folder" test -d "$T/cwd/two/store/tmp"
 
 abs2=$(cd "$T/cwd/two/store" && pwd -P)
@@ -149,7 +149,7 @@ expect "delete of an unknown id" 3 "" "vds: no such storage provider 'spaaaaaaaa
 run vds datasets create --name on-two --storageProviderId "$sp2"
 ds=$(sed -n 's/^Created dataset: //p' "$T/out")
 expect "datasets create --storageProviderId" 0 "Created dataset: $ds" ""
-check "the dataset lives under the second store" test -f "$abs2/datasets/$ds/dataset.json"
+check "the dataset lives under the second store" test -f "$abs2/datasets/$ds.json"
 check "the dataset is not in the default store" test ! -e "$store/datasets/$ds"
 
 run vds datasets create --name nowhere --storageProviderId spaaaaaaaaaaaaa
@@ -243,7 +243,7 @@ expect "the remaining provider became the default" 0 "$(printf '{\n\t"id":\t"%s"
 run vds datasets create --name lands-on-again
 ds_c=$(sed -n 's/^Created dataset: //p' "$T/out")
 expect "a dataset without --storageProviderId" 0 "Created dataset: $ds_c" ""
-check "it goes to the new default provider" test -f "$abs2/datasets/$ds_c/dataset.json"
+check "it goes to the new default provider" test -f "$abs2/datasets/$ds_c.json"
 run vds datasets delete --id "$ds_c"
 run vds storageProviders delete --id "$sp3"
 expect "delete of the last provider" 0 "Deleted storage provider: $sp3" ""

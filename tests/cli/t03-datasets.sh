@@ -49,7 +49,7 @@ run vds datasets create --name zeta --description "the last letter"
 zeta=$(created_id)
 expect "create with a description" 0 "Created dataset: $zeta" ""
 check "the id is ds + 13 base36" matches "$zeta" 'ds[0-9a-z]{13}'
-check "dataset.json is written in the default store" store_file "datasets/$zeta/dataset.json"
+check "dataset.json is written in the default store" store_file "datasets/$zeta.json"
 run vds datasets create --name alpha
 alpha=$(created_id)
 expect "create without a description" 0 "Created dataset: $alpha" ""
@@ -128,7 +128,7 @@ check "the creation time is the time of the create (UTC)" \
 	test "$created_s" -ge $((before - 1)) -a "$created_s" -le $((after + 1))
 check "dataset.json keeps the creation time in microseconds" \
 	store_grep '"created":	"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z"' \
-	"datasets/$zeta/dataset.json"
+	"datasets/$zeta.json"
 
 # ---- unknown and malformed ids ------------------------------------------------
 
@@ -336,7 +336,7 @@ check "zeta has a version" test -n "$(store_ls "datasets/$zeta/versions")"
 run vds datasets delete --id zeta
 expect "delete by name" 0 "Deleted dataset: $zeta" ""
 check "the dataset's folder is gone" store_absent "datasets/$zeta"
-check "the other datasets are left in the store" store_file "datasets/$beta/dataset.json"
+check "the other datasets are left in the store" store_file "datasets/$beta.json"
 run vds datasets details --id "$zeta"
 expect "details after delete" 3 "" "vds: no such dataset '$zeta'"
 run vds datasets delete --id "$zeta"

@@ -136,7 +136,7 @@ uncache() { if is_s3; then vds cache prune --max-size 0 >/dev/null; fi; }
 # damaged KEY: the message of a record without its checksum
 damaged() { echo "record '$1' is damaged: it carries no checksum"; }
 
-DSJ="datasets/$DS/dataset.json"
+DSJ="datasets/$DS.json"
 store_cat "$DSJ" >"$T/dataset.json.bak"
 check "dataset.json saved" test -s "$T/dataset.json.bak"
 store_write "$DSJ" 'garbage{{{'

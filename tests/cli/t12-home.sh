@@ -76,7 +76,7 @@ SP=$(sp_of_home)
 check "demo id has the dataset id form" sh -c 'printf "%s" "$1" | grep -Eq "^ds[0-9a-z]{13}$"' x "$ID"
 expect "plain vds on an empty store creates the demo" 0 \
 	"$(home_out "$ID" 1 "$SP" "$(store_at)" "demo${tab}$ID${tab}$SP" "$ID")" ""
-check "the demo is in the default store" store_has "datasets/$ID/dataset.json"
+check "the demo is in the default store" store_has "datasets/$ID.json"
 
 run vds
 expect "a second run does not create another" 0 \

@@ -133,7 +133,7 @@ intact "setup: every committed version verifies and reads back"
 # ---------------------------------------------------------------- leftover of a deleted dataset
 G=$(new_dataset gone)
 new_version "$G" --source-path "$T/sg/" >/dev/null
-store_rm "datasets/$G/dataset.json" # a delete that stopped after its first step
+store_rm "datasets/$G.json" # a delete that stopped after its first step
 NDS=3
 MSG="leftover of a deleted dataset: datasets/$G"
 run vds fsck
@@ -350,10 +350,10 @@ clean "clean with the content back"
 intact "committed versions intact after missing content"
 
 # ---------------------------------------------------------------- corrupt dataset.json
-DJ="datasets/$B/dataset.json"
+DJ="datasets/$B.json"
 store_cat "$DJ" >"$T/dataset.json"
 printf 'garbage{{{' | store_write "$DJ"
-MSG="record 'datasets/$B/dataset.json' is damaged: it carries no checksum"
+MSG="record 'datasets/$B.json' is damaged: it carries no checksum"
 NV=4 NF=5 # beta's version is not looked at
 run vds fsck
 expect "corrupt dataset.json" 9 "problem:  $MSG

@@ -402,7 +402,7 @@ no_raw "no raw control byte on stdout or stderr for crafted file lists"
 # a dataset record with escape sequences in its name and description
 DX=dshostile000001
 printf '{"id":"%s","name":"ev\\u001b[2Jil\\u009b","description":"d\\u001b]52;c;aGk=\\u0007","created":"2024-01-01T00:00:00.000000Z"}\n' \
-	"$DX" | store_put_record "datasets/$DX/dataset.json"
+	"$DX" | store_put_record "datasets/$DX.json"
 hrun vds datasets details --id "$DX"
 SPL=$(vds storageProviders list | sed -n 's/^| local *| \(sp[0-9a-z]*\) .*/\1/p')
 expect "a dataset record with escape sequences is shown escaped" 0 "$(cat <<EOF

@@ -83,7 +83,7 @@ for n in 20 60; do
 	check "$n versions: without packs a cold reader reads every version" \
 		[ "$nopack" -ge $((2 * n)) ]
 	# the format marker, the dataset's listing, its pack: every record it names
-	# (dataset.json too, read within the same listing) comes from the pack
+	# (the dataset's record too, shown by the same listing) comes from the pack
 	is "$n versions: with a pack, versions list, files list and details of latest, tags list make 3 requests each" \
 		"$counts" " 3 3 3 3"
 	eval "counts_$n=\"\$counts\""

@@ -23,7 +23,7 @@ export VDS_TEST_NO_PACKS=1
 # ---------------------------------------------------------------- the store
 # One committed version, moved to the chosen id k000000 (its records copied:
 # only version.json names its id), then drafts of chosen ids (version.json
-# only). With pages of 10 keys the first page (dataset.json, the tag, 8
+# only). With pages of 10 keys the first page (the dataset record, the tag, 8
 # drafts) ends at 4a00000, and the rest is cut at 8 b e h l o r u x (10
 # parts): 7zzzzzz and 8000000 lie on either side of a cut, "versions/8" is
 # a key exactly at it (not a version: every reader reports it the same),
@@ -65,7 +65,7 @@ EOF
 # more datasets, so that datasets/ is long too: forged records of chosen ids
 for i in 0 2 4 6 8 a c e g i k m o q s u w y; do
 	id=ds${i}000000000000
-	store_put_record "datasets/$id/dataset.json" <<EOF
+	store_put_record "datasets/$id.json" <<EOF
 {"id": "$id", "name": "other-$i", "description": "", "created": "2026-01-02T00:00:00.000000Z"}
 EOF
 done
@@ -113,7 +113,7 @@ is "versions list: the first page, 10 parts at once, 2 more pages of the long pa
 VDS_TEST_LIST_PAGE=10 vds --debug datasets versions list --id "$DS" 2>"$T/debug" >/dev/null
 is "the parts and their cuts are in the --debug log" \
 	"$(grep 'parts after' "$T/debug" | sed 's/.*debug: //')" \
-	"s3: listed store/datasets/$DS/ in 10 parts after the first page, cut at datasets/$DS/versions/8 ... datasets/$DS/versions/x"
+	"s3: listed store/datasets/$DS in 10 parts after the first page, cut at datasets/$DS/versions/8 ... datasets/$DS/versions/x"
 is "files list of latest: the same listing" "$(counts datasets files list --id "$DS:latest")" \
 	"1 first, 2 next, 10 part"
 # where the first page of datasets/ ends depends on the random id of DS
@@ -162,6 +162,6 @@ VDS_HOME=$FAR VDS_S3_ATTEMPTS=1 VDS_S3_TIMEOUT=1 VDS_TEST_LIST_PAGE=10 vds --deb
 	>"$T/far.out" 2>"$T/far.err"
 is "a failed part: the same answer" "$(diff "$T/near.out" "$T/far.out")" ""
 check "... listed page after page, as --debug says" \
-	grep -q "the parts of the listing of store/datasets/$DS/ failed (.*): listed page after page" "$T/far.err"
+	grep -q "the parts of the listing of store/datasets/$DS failed (.*): listed page after page" "$T/far.err"
 check "... from the first page's token" [ "$(grep -c 'continuation-token=.*list-type=2' "$T/far.err")" -ge 3 ]
 done_testing

@@ -85,13 +85,13 @@ like "... and the Versions pane has the focus" typed-ahead 1 '^\+ Datasets \(3\)
 
 # ================================================================ a dataset left before its versions arrive
 # (with the record cache, a dataset's versions come from one listing of it)
-rules "hold GET prefix=far%2Fdatasets%2F$GAMMA%2F 1500 1"
+rules "hold GET prefix=far%2Fdatasets%2F$GAMMA 1500 1"
 : >"$T/proxy.log"
 keys <<EOF
 :async
 :settle
 j j
-:wait-for $T/proxy.log datasets%2F$GAMMA%2F
+:wait-for $T/proxy.log datasets%2F$GAMMA
 k
 :sleep 2000
 :dump $D/left
@@ -100,7 +100,7 @@ run ui browse
 ran "gamma's versions held while the cursor went back to beta"
 like "beta's versions are shown, not gamma's" left 1 '^\+ Datasets \(3\) .*\+ Versions \(1\) '
 like "the status line is beta" left 23 '^beta:'
-check "gamma's versions were asked for (and held)" grep -q "datasets%2F$GAMMA%2F.*-> hold 1500" "$T/proxy.log"
+check "gamma's versions were asked for (and held)" grep -q "datasets%2F$GAMMA.*-> hold 1500" "$T/proxy.log"
 
 # ================================================================ an abandoned preview
 A1=$(object_key "$(sha256sum "$T/src-alpha-2/a.txt" | cut -d' ' -f1)")
@@ -123,7 +123,7 @@ like "... with its content" preview-moved 14 '\|alpha b 2 +\|$'
 
 # ================================================================ a listing that fails
 # (beta's tags are read from the listing of beta, which also gives its versions)
-rules "drop GET prefix=far%2Fdatasets%2F$BETA%2F 0"
+rules "drop GET prefix=far%2Fdatasets%2F$BETA 0"
 keys <<EOF
 j
 :dump $D/tags-failed
@@ -138,7 +138,8 @@ rules
 
 # ================================================================ the dataset list in parts
 # Five datasets on a store of their own (a home of its own: nothing else
-# listed), each one key (its dataset.json). VDS_TEST_LIST_PAGE=3 asks for
+# listed), each one key (its record datasets/ID.json, listed rolled up at
+# "/": vds-format(5), KEYS). VDS_TEST_LIST_PAGE=3 asks for
 # listing pages of 3 keys: the first page completes the first two datasets
 # by id (the third may go on in the next page), the second, held 2.5 s, the
 # other three. The first two are shown meanwhile, with the count so far,
@@ -157,7 +158,7 @@ check "five datasets on a store of their own" [ "$(wc -l <"$T/parts-ids")" = 5 ]
 # the names of the first two ids, in the list's order (by name)
 FIRST=$(head -n 2 "$T/parts-ids" | cut -d' ' -f2 | sort | head -n 1)
 SECOND=$(head -n 2 "$T/parts-ids" | cut -d' ' -f2 | sort | tail -n 1)
-LIST="delimiter=%2Fversions%2F&list-type=2&max-keys=3&prefix=parts%2Fdatasets%2F"
+LIST="delimiter=%2F&list-type=2&max-keys=3&prefix=parts%2Fdatasets%2F"
 : >"$T/proxy.log"
 rules "hold GET $LIST 0 1" "hold GET $LIST 2500 1"
 keys <<EOF
