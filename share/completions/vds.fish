@@ -100,7 +100,7 @@ complete -c vds -n "__vds_at \"storageProviders\"" -a list -d 'List storage prov
 complete -c vds -n "__vds_at \"storageProviders\"" -a details -d 'Show one storage provider'
 complete -c vds -n "__vds_at \"storageProviders\"" -a create -d 'commands'
 complete -c vds -n "__vds_at \"storageProviders\"" -a update -d 'commands'
-complete -c vds -n "__vds_at \"storageProviders\"" -a upgrade -d 'Give a provider\'s store the features new stores have (older vds then refuse it)'
+complete -c vds -n "__vds_at \"storageProviders\"" -a upgrade -d 'Give a provider\'s store the features of new stores'
 complete -c vds -n "__vds_at \"storageProviders\"" -a delete -d 'Remove a storage provider from the configuration'
 complete -c vds -n "__vds_at \"storageProviders create\"" -a local -d 'Add a local-directory storage provider'
 complete -c vds -n "__vds_at \"storageProviders create\"" -a s3 -d 'Add an S3-compatible storage provider'

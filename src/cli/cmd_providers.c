@@ -278,7 +278,7 @@ const cli_cmd providers_cmds[] = {
 	{"storageProviders update s3", sp_update_s3, "Change an S3 provider's settings",
 	 update_s3_opts},
 	{"storageProviders upgrade", sp_upgrade,
-	 "Give a provider's store the features new stores have (older vds then refuse it)",
+	 "Give a provider's store the features of new stores",
 	 delete_opts},
 	{"storageProviders delete", sp_delete, "Remove a storage provider from the configuration",
 	 delete_opts},

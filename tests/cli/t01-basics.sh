@@ -44,6 +44,7 @@ Commands:
   storageProviders create s3         Add an S3-compatible storage provider
   storageProviders update local      Change a local provider's store (--packs)
   storageProviders update s3         Change an S3 provider's settings
+  storageProviders upgrade           Give a provider's store the features of new stores
   storageProviders delete            Remove a storage provider from the configuration
   cache status                       Show the local cache of remote content
   cache prune                        Remove least recently used cached content
@@ -263,6 +264,7 @@ Commands:
   storageProviders create s3         Add an S3-compatible storage provider
   storageProviders update local      Change a local provider's store (--packs)
   storageProviders update s3         Change an S3 provider's settings
+  storageProviders upgrade           Give a provider's store the features of new stores
   storageProviders delete            Remove a storage provider from the configuration
 EOF
 )"

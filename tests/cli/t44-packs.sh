@@ -43,21 +43,21 @@ if is_s3; then SP=$S3_SP; kind=s3; else
 fi
 run vds storageProviders update $kind --id "$SP" --packs false
 is "--packs false on a store without the feature changes nothing" "$rc" 0
-is "... and its marker names no feature" "$(store_cat VDS-FORMAT)" '{"format":"vds","version":2}'
+is "... and its marker names no feature but datasetkeys" "$(store_cat VDS-FORMAT)" '{"format":"vds","version":2,"features":["datasetkeys"]}'
 run vds storageProviders update $kind --id "$SP" --packs true
 if is_s3; then upd="
 Updated storage provider: $SP"; else upd=; fi
 expect "update --packs true adds the feature and says so" 0 \
 	"The store of storage provider $SP now keeps new content in packs$upd" ""
 is "the marker names the feature" "$(store_cat VDS-FORMAT)" \
-	'{"format":"vds","version":2,"features":["packs"]}'
+	'{"format":"vds","version":2,"features":["datasetkeys","packs"]}'
 run vds storageProviders update $kind --id "$SP" --packs true
 expect "a second --packs true says nothing more" 0 "${upd#?}" ""
 run vds storageProviders update $kind --id "$SP" --packs false
 expect "--packs false refused on a store with the feature" 6 "" \
 	"vds: the store of storage provider $SP holds content in packs: the feature cannot be removed"
 is "... and the marker still names it" "$(store_cat VDS-FORMAT)" \
-	'{"format":"vds","version":2,"features":["packs"]}'
+	'{"format":"vds","version":2,"features":["datasetkeys","packs"]}'
 
 get "$V0" "$T/g0"
 check "the version of before still reads, byte for byte" diff -r "$T/v0" "$T/g0"
