@@ -21,7 +21,8 @@ void list_clear(ui_list *l)
 	l->nall = l->nshown = l->cursor = l->top = 0;
 }
 
-void list_set(ui_list *l, ui_row *rows, size_t n)
+/* Clears L but its filter and sort, and gives it ROWS[0..N). */
+static void list_take(ui_list *l, ui_row *rows, size_t n)
 {
 	char filter[sizeof(l->filter)];
 	int sort = l->sort;
@@ -32,21 +33,18 @@ void list_set(ui_list *l, ui_row *rows, size_t n)
 	l->sort = sort;
 	l->all = rows;
 	l->nall = n;
+}
+
+void list_set(ui_list *l, ui_row *rows, size_t n)
+{
+	list_take(l, rows, n);
 	list_refresh(l);
 	l->cursor = l->top = 0;
 }
 
 void list_set_shown(ui_list *l, ui_row *rows, size_t n, size_t *shown, size_t nshown)
 {
-	char filter[sizeof(l->filter)];
-	int sort = l->sort;
-
-	memcpy(filter, l->filter, sizeof(filter));
-	list_clear(l);
-	memcpy(l->filter, filter, sizeof(filter));
-	l->sort = sort;
-	l->all = rows;
-	l->nall = n;
+	list_take(l, rows, n);
 	l->shown = shown;
 	l->nshown = nshown;
 }
