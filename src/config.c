@@ -331,8 +331,10 @@ int vds_provider_delete(vds_ctx *ctx, const char *id)
 	if ((r = ctx_backend_at(ctx, (size_t)i, &b)) == 0 &&
 	    (r = list_names(b, "datasets", &names, &nnames)) < 0)
 		return r;
-	if (r == 0) /* its datasets: not a pack, nor a leftover folder beside a flat record */
-		names_free(dataset_ids(b, names, nnames, &n), n);
+	if (r == 0) { /* its datasets: not a pack, nor a leftover folder beside a flat record */
+		char **ids = dataset_ids(b, names, nnames, &n);
+		names_free(ids, n); /* (n is set by the call: not in one expression) */
+	}
 	if (n)
 		return vds_err(VDS_ECONFLICT,
 			       "storage provider %s holds %zu dataset%s; delete %s first", id, n,
