@@ -42,10 +42,12 @@ bool tin_field(tin *t, int *id, int *type)
 	*type = b & 0x0f;
 	if (*type == T_STOP)
 		return false;
-	if (b >> 4)
-		*id += b >> 4;
+	/* field ids are 16-bit: a delta or an id beyond that is damage */
+	int64_t id2 = b >> 4 ? (int64_t)*id + (b >> 4) : tin_zigzag(t);
+	if (id2 < INT16_MIN || id2 > INT16_MAX)
+		t->bad = true;
 	else
-		*id = (int)tin_zigzag(t);
+		*id = (int)id2;
 	return !t->bad;
 }
 
