@@ -459,3 +459,8 @@ int write_all(int fd, const void *data, size_t len)
 	}
 	return 0;
 }
+
+bool starts_with(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}

@@ -80,6 +80,8 @@ void vds_iso_time(int64_t us, char buf[40]);
 
 /* Parses 64 hex characters into 32 bytes; returns 0 or -1. */
 int vds_sha256_parse(const char *hex, unsigned char sha[32]);
+/* True if S starts with PREFIX. */
+bool starts_with(const char *s, const char *prefix);
 /* Writes LEN bytes of DATA to FD, again after EINTR; -1 with errno on failure. */
 int write_all(int fd, const void *data, size_t len);
 /* Reads a whole file into memory; VDS_ENOTFOUND if absent. */

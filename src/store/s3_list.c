@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "s3.h"
+#include "util.h"
 
 #define PARTS_MAX 16   /* parts listed at once (a connection each) */
 #define PART_FILL 0.7  /* a part is planned to hold this share of a page */
@@ -43,11 +44,6 @@ typedef struct job {
 	size_t nparts;
 } job;
 
-static bool starts(const char *s, const char *prefix)
-{
-	return !strncmp(s, prefix, strlen(prefix));
-}
-
 /*
  * Where entry E of a page (relative to the client's prefix) lies against
  * part PT of J: -1 before the range (the server's mistake unless E is a rolled-up
@@ -61,10 +57,10 @@ static int place(const job *j, const part *pt, const char *e, bool rolled)
 	if (!pt->lo && !pt->hi) /* page after page: as the server answers */
 		return 0;
 	full = xasprintf("%.*s%s", (int)j->strip, j->full, e);
-	if (!starts(full, j->full))
+	if (!starts_with(full, j->full))
 		where = -1;
 	else if (pt->lo && strcmp(full, pt->lo) <= 0)
-		where = rolled && starts(pt->lo, full) ? 0 : -1;
+		where = rolled && starts_with(pt->lo, full) ? 0 : -1;
 	else if (pt->hi && strcmp(full, pt->hi) > 0)
 		where = 1;
 	free(full);

@@ -84,12 +84,6 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* True if S starts with PREFIX. */
-static bool starts(const char *s, const char *prefix)
-{
-	return !strncmp(s, prefix, strlen(prefix));
-}
-
 /* True if the listings of M are fresh; else drops them. M locked. */
 static bool fresh(s3_memo *m)
 {
@@ -147,7 +141,7 @@ static void add_keys(s3_memo *m, const s3_listing *l)
 /* True if PREFIX is a dataset's folder ("datasets/ID"), whose flat record is beside it. */
 static bool dataset_folder(const char *prefix)
 {
-	return starts(prefix, "datasets/") && prefix[9] && !strchr(prefix + 9, '/');
+	return starts_with(prefix, "datasets/") && prefix[9] && !strchr(prefix + 9, '/');
 }
 
 void s3m_prime(s3_memo *m, s3_client *c, const char *prefix, const char *delim)
@@ -242,7 +236,7 @@ static bool covered(s3_memo *m, const char *path)
 	for (size_t i = 0; i < m->nscopes; i++) {
 		const memo_scope *s = &m->scopes[i];
 		size_t pl = strlen(s->prefix), lo = 0, hi = s->nrolled;
-		if (s->sibling && !s->upto && starts(path, s->prefix) && !strcmp(path + pl, ".json"))
+		if (s->sibling && !s->upto && starts_with(path, s->prefix) && !strcmp(path + pl, ".json"))
 			return true;
 		if (strncmp(path, s->prefix, pl) != 0 || path[pl] != '/')
 			continue;
@@ -256,7 +250,7 @@ static bool covered(s3_memo *m, const char *path)
 			else
 				hi = mid;
 		}
-		if (lo == 0 || !starts(path, s->rolled[lo - 1]))
+		if (lo == 0 || !starts_with(path, s->rolled[lo - 1]))
 			return true;
 	}
 	return false;
@@ -361,10 +355,10 @@ static int on_page(s3_listing *page, bool more, void *ud)
 		pg->carry = NULL;
 	}
 	for (size_t i = 0; i < page->nobj; i++)
-		if (starts(page->obj[i].key, pg->p))
+		if (starts_with(page->obj[i].key, pg->p))
 			add_child(page->obj[i].key + pg->plen, &names, &n, &cap);
 	for (size_t i = 0; i < page->nprefix; i++)
-		if (starts(page->prefixes[i], pg->p))
+		if (starts_with(page->prefixes[i], pg->p))
 			add_child(page->prefixes[i] + pg->plen, &names, &n, &cap);
 	if (n) /* sorted as their keys are, each once */
 		qsort(names, n, sizeof(*names), by_child);
@@ -433,12 +427,12 @@ int s3m_list(s3_memo *m, const char *prefix, char ***names, size_t *n)
 			else
 				hi = mid;
 		}
-		for (size_t i = lo; i < m->nkeys && starts(m->keys[i].key, p); i++)
+		for (size_t i = lo; i < m->nkeys && starts_with(m->keys[i].key, p); i++)
 			add_child(m->keys[i].key + plen, names, n, &cap);
 		for (size_t i = 0; i < m->nscopes; i++) {
 			const memo_scope *s = &m->scopes[i];
 			for (size_t j = 0; j < s->nrolled; j++)
-				if (starts(s->rolled[j], p))
+				if (starts_with(s->rolled[j], p))
 					add_child(s->rolled[j] + plen, names, n, &cap);
 		}
 	}
